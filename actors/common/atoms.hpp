@@ -1,0 +1,13 @@
+// atoms.hpp — CAF atoms for messages an actor sends itself or its local
+// helpers (never across nodes; those are Cap'n Proto schemas in protocol/).
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace pstorage {
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using locate_mds_atom = caf::atom_constant<caf::atom("locmds")>;
+}  // namespace pstorage

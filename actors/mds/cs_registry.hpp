@@ -1,0 +1,94 @@
+// cs_registry.hpp — the MDS's view of chunk-server liveness. Pure decision
+// logic: no CAF, no SQLite, no clock reads (time is passed in), so it is
+// unit-tested exhaustively and driven by the simulator.
+//
+// CS status machine (guide: "Monitoring Chunk Servers"):
+//
+//   state     | event                               | next
+//   ----------+-------------------------------------+---------
+//   (none)    | register                            | active
+//   active    | heartbeat                           | active
+//   active    | connection lost                     | inactive   (at once)
+//   active    | no heartbeat for inactive_after     | inactive
+//   inactive  | register / heartbeat                | active
+//   inactive  | inactive longer than offline_after  | offline    (mds.wd.offline_tout)
+//   offline   | register                            | active
+//   any       | rm-cs (later issue)                 | dropped
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "persistence/mds_store.hpp"
+
+namespace pstorage::mds {
+
+using time_point = std::chrono::steady_clock::time_point;
+using duration = std::chrono::steady_clock::duration;
+
+enum class cs_status { active, inactive, offline, dropped };
+const char* to_string(cs_status s);
+
+struct cs_liveness_config {
+  duration inactive_after = std::chrono::seconds(10);   // hung CS noticed within ~10 s
+  duration offline_after = std::chrono::milliseconds(300000);  // mds.wd.offline_tout
+};
+
+struct cs_entry {
+  persistence::cs_record rec;
+  cs_status status = cs_status::inactive;
+  time_point last_seen{};
+  time_point inactive_since{};
+  uint64_t total_bytes = 0;
+  uint64_t free_bytes = 0;
+  std::string flags;
+};
+
+// A status change, with the guide's event text.
+struct cs_event {
+  uint32_t cs_id;
+  cs_status from;
+  cs_status to;
+  std::string text;
+};
+
+class cs_registry {
+ public:
+  explicit cs_registry(cs_liveness_config cfg = {}) : cfg_(cfg) {}
+
+  // Loads persisted CSs after an MDS restart; they start inactive until they
+  // register again ("inactive since" = now, so they go offline only after a
+  // full offline timeout).
+  void load(const std::vector<persistence::cs_record>& recs, time_point now);
+
+  // Finds the CS a register request refers to: by id if given (and the
+  // repository uuid matches), else nullopt (a new CS).
+  enum class match { new_cs, known, uuid_mismatch, unknown_id };
+  match classify_register(uint32_t cs_id, const std::string& repo_uuid) const;
+
+  // Records a (re-)registration; returns the event if the status changed.
+  std::optional<cs_event> on_register(const persistence::cs_record& rec, uint64_t total, uint64_t free,
+                                      const std::string& flags, time_point now);
+  // Heartbeat; false if the id is unknown or dropped (CS must re-register).
+  bool on_heartbeat(uint32_t cs_id, uint64_t total, uint64_t free, const std::string& flags, time_point now,
+                    std::optional<cs_event>* changed);
+  // The CS's connection went down: inactive at once.
+  std::optional<cs_event> on_disconnect(uint32_t cs_id, time_point now);
+  // Periodic check of heartbeat deadlines.
+  std::vector<cs_event> tick(time_point now);
+
+  const std::map<uint32_t, cs_entry>& entries() const { return css_; }
+  const cs_entry* find(uint32_t id) const;
+  size_t count(cs_status s) const;
+
+ private:
+  std::optional<cs_event> set_status(cs_entry& e, cs_status to, time_point now);
+  cs_liveness_config cfg_;
+  std::map<uint32_t, cs_entry> css_;
+};
+
+}  // namespace pstorage::mds

@@ -1,0 +1,244 @@
+#include "actors/mds/mds_actor.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <random>
+
+#include "protocol/common.capnp.h"
+
+namespace pstorage {
+namespace p = proto;
+
+namespace {
+
+struct mds_state {
+  mds_deps deps;
+  mds::cs_registry registry;
+  std::string cluster;
+  uint32_t self_id = 0;
+  std::string self_address;
+  persistence::auth_digest auth;
+  std::mt19937_64 rng;
+  // Which actor registered which CS id: a down message maps back to the id.
+  std::map<caf::actor_addr, uint32_t> cs_by_addr;
+  static inline const char* name = "pstorage-mds";
+};
+
+using self_ptr = mds_api::stateful_pointer<mds_state>;
+
+void emit(self_ptr self, const std::string& text) {
+  spdlog::info("event: {}", text);
+  if (self->state.deps.on_event) self->state.deps.on_event(text);
+}
+
+void set_status(p::Status::Builder b, uint32_t code, const std::string& message) {
+  b.setCode(code);
+  b.setMessage(message);
+}
+
+bool credentials_ok(mds_state& st, p::Credentials::Reader c) {
+  auto d = c.getDigest();
+  std::string digest(reinterpret_cast<const char*>(d.begin()), d.size());
+  return std::string(c.getCluster().cStr()) == st.cluster && persistence::digest_equal(digest, st.auth.digest);
+}
+
+std::string auth_error(mds_state& st) {
+  return "authentication failed for cluster '" + st.cluster +
+         "': run 'pstorage -c " + st.cluster + " auth-node' on this host with the cluster password";
+}
+
+void fill_cs_info(p::CsInfo::Builder b, const mds::cs_entry& e) {
+  b.setId(e.rec.id);
+  switch (e.status) {
+    case mds::cs_status::active: b.setStatus(p::CsStatus::ACTIVE); break;
+    case mds::cs_status::inactive: b.setStatus(p::CsStatus::INACTIVE); break;
+    case mds::cs_status::offline: b.setStatus(p::CsStatus::OFFLINE); break;
+    case mds::cs_status::dropped: b.setStatus(p::CsStatus::DROPPED); break;
+  }
+  b.setTotalBytes(e.total_bytes);
+  b.setFreeBytes(e.free_bytes);
+  b.setHost(e.rec.host);
+  b.setAddress(e.rec.address);
+  b.setHostId(e.rec.host_id);
+  b.setTier(static_cast<uint8_t>(e.rec.tier));
+  b.setChecksums(e.rec.checksums);
+  b.setFlags(e.flags);
+  b.setHttpPort(e.rec.http_port);
+  b.setLocation(e.rec.location);
+}
+
+persistence::cs_record record_from(p::CsInfo::Reader info, uint32_t id, const std::string& uuid) {
+  persistence::cs_record r;
+  r.id = id;
+  r.repo_uuid = uuid;
+  r.host = info.getHost();
+  r.host_id = info.getHostId();
+  r.address = info.getAddress();
+  r.location = info.getLocation();
+  r.tier = info.getTier();
+  r.checksums = info.getChecksums();
+  r.http_port = info.getHttpPort();
+  return r;
+}
+
+msg::mds_to_cs_register handle_register(self_ptr self, const msg::cs_to_mds_register& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  auto reply = [&](uint32_t code, const std::string& text, uint32_t id) {
+    return wire::make<p::MdsToCsRegister>([&](auto b) {
+      set_status(b.initStatus(), code, text);
+      b.setCsId(id);
+      b.setHeartbeatMs(static_cast<uint32_t>(st.deps.heartbeat_interval.count()));
+    });
+  };
+  if (!req) {
+    spdlog::warn("{}", req.error);
+    return reply(p::STATUS_BAD_REQUEST, req.error, 0);
+  }
+  if (!credentials_ok(st, req->getCredentials())) return reply(p::STATUS_AUTH_FAILED, auth_error(st), 0);
+  if (std::string(req->getCredentials().getCluster().cStr()) != st.cluster)
+    return reply(p::STATUS_WRONG_CLUSTER, "this MDS serves cluster '" + st.cluster + "'", 0);
+  auto uuid = std::string(req->getRepoUuid().cStr());
+  auto info = req->getInfo();
+  uint32_t id = req->getCsId();
+  switch (st.registry.classify_register(id, uuid)) {
+    case mds::cs_registry::match::new_cs:
+      id = st.deps.store->add_cs(record_from(info, 0, uuid));
+      spdlog::info("registered new CS#{} at {} (host {})", id, info.getAddress().cStr(), info.getHost().cStr());
+      break;
+    case mds::cs_registry::match::known:
+      st.deps.store->update_cs(record_from(info, id, uuid));
+      break;
+    case mds::cs_registry::match::uuid_mismatch:
+      return reply(p::STATUS_WRONG_CLUSTER,
+                   "CS#" + std::to_string(id) + " is registered with another repository; this repository is a copy",
+                   0);
+    case mds::cs_registry::match::unknown_id:
+      return reply(p::STATUS_NOT_FOUND,
+                   "CS#" + std::to_string(id) + " is unknown to (or was dropped from) cluster '" + st.cluster +
+                       "'; create a new chunk server with make-cs",
+                   0);
+  }
+  auto rec = record_from(info, id, uuid);
+  if (auto ev = st.registry.on_register(rec, info.getTotalBytes(), info.getFreeBytes(), info.getFlags(),
+                                        self->clock().now()))
+    emit(self, ev->text);
+  if (auto sender = self->current_sender()) {
+    auto addr = caf::actor_cast<caf::actor_addr>(sender);
+    st.cs_by_addr[addr] = id;
+    self->monitor(sender);
+  }
+  return reply(p::STATUS_OK, "", id);
+}
+
+msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_heartbeat& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  auto reply = [&](uint32_t code, const std::string& text) {
+    return wire::make<p::MdsToCsHeartbeat>([&](auto b) { set_status(b.initStatus(), code, text); });
+  };
+  if (!req) return reply(p::STATUS_BAD_REQUEST, req.error);
+  std::optional<mds::cs_event> changed;
+  if (!st.registry.on_heartbeat(req->getCsId(), req->getTotalBytes(), req->getFreeBytes(), req->getFlags(),
+                                self->clock().now(), &changed))
+    return reply(p::STATUS_NOT_FOUND, "unknown CS id, register again");
+  if (changed) emit(self, changed->text);
+  return reply(p::STATUS_OK, "");
+}
+
+msg::mds_to_client_stat handle_stat(self_ptr self, const msg::client_to_mds_stat& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  return wire::make<p::MdsToClientStat>([&](auto b) {
+    if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+    if (!credentials_ok(st, req->getCredentials()))
+      return set_status(b.initStatus(), p::STATUS_AUTH_FAILED, auth_error(st));
+    set_status(b.initStatus(), p::STATUS_OK, "");
+    b.setCluster(st.cluster);
+    auto mdses = b.initMdses(1);
+    mdses[0].setId(st.self_id);
+    mdses[0].setStatus(p::MdsStatus::AVAIL);
+    mdses[0].setAddress(st.self_address);
+    mdses[0].setIsMaster(true);  // single MDS until the election issue lands
+    mdses[0].setHttpPort(st.deps.http_port);
+    auto& entries = st.registry.entries();
+    auto css = b.initCss(static_cast<unsigned>(entries.size()));
+    unsigned i = 0;
+    for (auto& [id, e] : entries) fill_cs_info(css[i++], e);
+  });
+}
+
+}  // namespace
+
+mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
+  return sys.spawn([deps](self_ptr self) -> mds_api::behavior_type {
+    auto& st = self->state;
+    st.deps = deps;
+    st.registry = mds::cs_registry(deps.liveness);
+    st.rng.seed(deps.seed);
+    st.cluster = deps.store->cluster();
+    st.self_id = deps.store->self_id();
+    st.self_address = deps.store->self_address();
+    st.auth = deps.store->auth();
+    st.registry.load(deps.store->css(), self->clock().now());
+    self->set_down_handler([self](caf::down_msg& dm) {
+      auto& st = self->state;
+      auto it = st.cs_by_addr.find(dm.source);
+      if (it == st.cs_by_addr.end()) return;
+      auto id = it->second;
+      st.cs_by_addr.erase(it);
+      if (auto ev = st.registry.on_disconnect(id, self->clock().now())) emit(self, ev->text);
+    });
+    self->delayed_send(self, deps.tick_interval, tick_atom::value);
+    return {
+        [self](const msg::client_to_mds_stat& m) { return handle_stat(self, m); },
+        [self](const msg::client_to_mds_auth_salt& m) {
+          auto& st = self->state;
+          auto req = wire::decode(m);
+          return wire::make<p::MdsToClientAuthSalt>([&](auto b) {
+            if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+            if (std::string(req->getCluster().cStr()) != st.cluster)
+              return set_status(b.initStatus(), p::STATUS_WRONG_CLUSTER,
+                                "this MDS serves cluster '" + st.cluster + "', not '" +
+                                    std::string(req->getCluster().cStr()) + "'; check bs.list");
+            set_status(b.initStatus(), p::STATUS_OK, "");
+            b.setSalt(kj::arrayPtr(reinterpret_cast<const kj::byte*>(st.auth.salt.data()), st.auth.salt.size()));
+            b.setIterations(st.auth.iterations);
+          });
+        },
+        [self](const msg::client_to_mds_auth_node& m) {
+          auto& st = self->state;
+          auto req = wire::decode(m);
+          return wire::make<p::MdsToClientAuthNode>([&](auto b) {
+            if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+            if (!credentials_ok(st, req->getCredentials())) {
+              spdlog::warn("auth-node from host '{}' refused: wrong password", req->getHost().cStr());
+              return set_status(b.initStatus(), p::STATUS_AUTH_FAILED,
+                                "wrong password for cluster '" + st.cluster + "'");
+            }
+            spdlog::info("host '{}' authenticated", req->getHost().cStr());
+            set_status(b.initStatus(), p::STATUS_OK, "");
+          });
+        },
+        [self](const msg::cs_to_mds_register& m) { return handle_register(self, m); },
+        [self](const msg::cs_to_mds_heartbeat& m) { return handle_heartbeat(self, m); },
+        [self](const msg::mds_to_mds_ping& m) {
+          auto req = wire::decode(m);
+          return wire::make<p::MdsToMdsPong>([&](auto b) {
+            if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+            set_status(b.initStatus(), p::STATUS_OK, "");
+            b.setFromId(self->state.self_id);
+            b.setEpoch(1);
+          });
+        },
+        [self](tick_atom) {
+          for (auto& ev : self->state.registry.tick(self->clock().now())) emit(self, ev.text);
+          self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
+        },
+    };
+  });
+}
+
+}  // namespace pstorage

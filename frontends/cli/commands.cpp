@@ -1,0 +1,163 @@
+#include "frontends/cli/commands.hpp"
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "frontends/common/daemon_util.hpp"
+#include "frontends/common/mds_client.hpp"
+#include "frontends/common/password.hpp"
+#include "frontends/common/stat_view.hpp"
+#include "persistence/auth_digest.hpp"
+#include "persistence/cs_repo.hpp"
+#include "persistence/file_util.hpp"
+#include "persistence/mds_store.hpp"
+
+namespace pstorage::cli {
+namespace fs = std::filesystem;
+
+namespace {
+struct cli_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void require_cluster(const global_options& g) {
+  if (g.cluster.empty()) throw cli_error("no cluster given; use -c NAME");
+  if (auto e = persistence::validate_cluster_name(g.cluster)) throw cli_error(*e);
+}
+
+template <class F>
+int guarded(F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    std::cerr << "pstorage: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+// An existing directory must be empty (or hold nothing of ours).
+void require_fresh_repo(const fs::path& repo) {
+  if (persistence::mds_store::exists(repo) || persistence::cs_repo::exists(repo))
+    throw cli_error("'" + repo.string() + "' already holds a pstorage repository; choose another directory");
+  if (fs::exists(repo) && !fs::is_directory(repo))
+    throw cli_error("'" + repo.string() + "' exists and is not a directory");
+  if (fs::exists(repo) && !fs::is_empty(repo))
+    throw cli_error("directory '" + repo.string() + "' is not empty; use an empty or new directory");
+}
+}  // namespace
+
+int make_mds(const global_options& g, const make_mds_options& o) {
+  return guarded([&] {
+    require_cluster(g);
+    if (!o.init)
+      throw cli_error("adding an MDS to an existing cluster is not supported yet; use -I to create a new cluster");
+    std::string err;
+    auto ep = parse_endpoint(o.address, &err);
+    if (!ep) throw cli_error(err);
+    if (!ep->port) ep->port = persistence::default_mds_port;
+    auto host = g.host();
+    fs::path repo = fs::absolute(o.repo);
+    require_fresh_repo(repo);
+    if (host.auth_key(g.cluster))
+      throw cli_error("this host already belongs to a cluster named '" + g.cluster + "' (" +
+                      host.auth_key_path(g.cluster).string() + " exists); pick another name");
+    auto password = frontend::read_password("Please enter password for new cluster: ", o.password_file, true);
+    auto digest = persistence::make_auth_digest(g.cluster, password);
+    fs::create_directories(repo);
+    persistence::mds_store store(persistence::mds_store::db_path(repo).string());
+    store.init_cluster(g.cluster, 1, ep->to_string(), digest);
+    host.write_auth_key(g.cluster, digest.serialize());
+    host.add_to_bs_list(g.cluster, *ep);
+    host.add_service({"mds", g.cluster, repo.string()});
+    host.host_id();
+    std::cout << "Created cluster '" << g.cluster << "' with MDS#1 at " << ep->to_string() << " in " << repo.string()
+              << "\nStart it with: pstorage-mdsd -r " << repo.string() << "\n";
+    return 0;
+  });
+}
+
+int make_cs(const global_options& g, const make_cs_options& o) {
+  return guarded([&] {
+    require_cluster(g);
+    if (o.tier > 3) throw cli_error("tier " + std::to_string(o.tier) + " is out of range 0..3");
+    if (!o.address.empty()) {
+      std::string err;
+      if (!parse_endpoint(o.address, &err)) throw cli_error(err);
+    }
+    auto host = g.host();
+    frontend::load_auth_digest(host, g.cluster);
+    if (host.bs_list(g.cluster).empty())
+      throw cli_error("no MDS address known for cluster '" + g.cluster + "': add one to " +
+                      (host.cluster_dir(g.cluster) / "bs.list").string());
+    fs::path repo = fs::absolute(o.repo);
+    require_fresh_repo(repo);
+    persistence::cs_settings s;
+    s.cluster = g.cluster;
+    s.repo_uuid = persistence::to_hex(persistence::random_bytes(16));
+    s.tier = o.tier;
+    s.checksums = !o.no_checksums;
+    s.address = o.address;
+    persistence::cs_repo::create(repo, s);
+    host.add_service({"cs", g.cluster, repo.string()});
+    host.host_id();
+    std::cout << "Created chunk server repository " << repo.string() << " (tier " << o.tier
+              << (s.checksums ? ", checksums on" : ", checksums off") << ")\nStart it with: pstorage-csd -r "
+              << repo.string() << "\n";
+    return 0;
+  });
+}
+
+int auth_node(const global_options& g, const std::optional<std::string>& password_file) {
+  return guarded([&] {
+    require_cluster(g);
+    auto host = g.host();
+    frontend::mds_client client(g.cluster, host.bs_list(g.cluster));
+    auto salt = client.auth_salt();
+    auto password = frontend::read_password("Please enter password for cluster: ", password_file, false);
+    persistence::auth_digest d;
+    d.cluster = g.cluster;
+    d.salt = salt.bytes;
+    d.iterations = salt.iterations;
+    d.digest = persistence::derive_digest(password, salt.bytes, salt.iterations);
+    client.auth_node(d.digest, frontend::local_host_name());
+    host.write_auth_key(g.cluster, d.serialize());
+    host.host_id();
+    std::cout << "Host authenticated in cluster '" << g.cluster << "'\n";
+    return 0;
+  });
+}
+
+int stat(const global_options& g, bool json) {
+  return guarded([&] {
+    require_cluster(g);
+    auto host = g.host();
+    auto digest = frontend::load_auth_digest(host, g.cluster);
+    frontend::mds_client client(g.cluster, host.bs_list(g.cluster));
+    auto j = client.stat(digest);
+    std::cout << (json ? j.dump(2) + "\n" : frontend::stat_to_text(j));
+    return 0;
+  });
+}
+
+int list_services(const global_options& g, bool json) {
+  return guarded([&] {
+    auto all = g.host().services();
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& s : all) {
+      if (!g.cluster.empty() && s.cluster != g.cluster) continue;
+      out.push_back({{"type", s.kind}, {"cluster", s.cluster}, {"repository", s.repo}});
+    }
+    if (json) {
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
+    std::printf("%-5s %-16s %s\n", "TYPE", "CLUSTER", "REPOSITORY");
+    for (auto& s : out)
+      std::printf("%-5s %-16s %s\n", s["type"].get<std::string>().c_str(), s["cluster"].get<std::string>().c_str(),
+                  s["repository"].get<std::string>().c_str());
+    return 0;
+  });
+}
+
+}  // namespace pstorage::cli

@@ -1,0 +1,44 @@
+// commands.hpp — the `pstorage` CLI subcommands (guide: "Creating a
+// Parallels Cloud Storage cluster", "Password-based Authentication",
+// "Monitoring"). Each returns the process exit code and prints errors as
+// "pstorage: <cause>; <fix>" on stderr.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "persistence/host_config.hpp"
+
+namespace pstorage::cli {
+
+struct global_options {
+  std::string cluster;
+  std::optional<std::string> config_dir;
+  int verbosity = 0;
+  persistence::host_config host() const {
+    return persistence::host_config(persistence::resolve_config_dir(config_dir));
+  }
+};
+
+struct make_mds_options {
+  bool init = false;  // -I: create a new cluster
+  std::string address;
+  std::string repo;
+  bool ask_password = false;  // -p
+  std::optional<std::string> password_file;
+};
+
+struct make_cs_options {
+  std::string repo;
+  std::string address;
+  unsigned tier = 0;
+  bool no_checksums = false;  // -S
+};
+
+int make_mds(const global_options& g, const make_mds_options& o);
+int make_cs(const global_options& g, const make_cs_options& o);
+int auth_node(const global_options& g, const std::optional<std::string>& password_file);
+int stat(const global_options& g, bool json);
+int list_services(const global_options& g, bool json);
+
+}  // namespace pstorage::cli

@@ -1,0 +1,61 @@
+// pstorage — the administration CLI: `pstorage -c CLUSTER COMMAND [options]`.
+#include <CLI/CLI.hpp>
+
+#include "frontends/cli/commands.hpp"
+#include "frontends/common/logging.hpp"
+
+using namespace pstorage;
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "pstorage: create, grow and watch a pstorage cluster.\n"
+      "Configuration lives in /etc/pstorage (or $PSTORAGE_CONFIG_DIR, or --config-dir DIR)."};
+  app.require_subcommand(1);
+  cli::global_options g;
+  std::string config_dir;
+  app.add_option("-c,--cluster", g.cluster, "cluster name (letters, digits, '-', '_')");
+  app.add_option("--config-dir", config_dir, "configuration root (default $PSTORAGE_CONFIG_DIR or /etc/pstorage)");
+  app.add_flag("-v,--verbose", g.verbosity, "more output (repeat for more)");
+
+  cli::make_mds_options mm;
+  auto* make_mds = app.add_subcommand("make-mds", "create a metadata server repository (-I: a new cluster)");
+  make_mds->add_flag("-I,--init", mm.init, "create a new cluster with this MDS as its first member");
+  make_mds->add_option("-a,--address", mm.address, "ADDR[:PORT] the MDS serves on (ports PORT and PORT+1; default 2510)")
+      ->required();
+  make_mds->add_option("-r,--repository", mm.repo, "directory for the MDS journal and state (empty or new)")
+      ->required();
+  make_mds->add_flag("-p,--password", mm.ask_password, "ask for the cluster password (terminal, or stdin)");
+  make_mds->add_option("--password-file", mm.password_file, "read the cluster password from the first line of FILE");
+
+  cli::make_cs_options mc;
+  auto* make_cs = app.add_subcommand("make-cs", "create a chunk server repository on this host");
+  make_cs->add_option("-r,--repository", mc.repo, "directory to store chunks in (empty or new)")->required();
+  make_cs->add_option("-a,--address", mc.address, "ADDR[:PORT] the CS serves on (default: any free port)");
+  make_cs->add_option("-t,--tier", mc.tier, "storage tier 0..3 (default 0)");
+  make_cs->add_flag("-S,--no-checksums", mc.no_checksums, "disable data checksumming (guide: Disabling Checksumming)");
+
+  std::optional<std::string> auth_pw_file;
+  auto* auth = app.add_subcommand("auth-node", "authenticate this host in the cluster with the cluster password");
+  auth->add_option("--password-file", auth_pw_file, "read the cluster password from the first line of FILE");
+
+  bool stat_json = false;
+  auto* stat = app.add_subcommand("stat", "show cluster status: MDS and chunk server lists");
+  stat->add_flag("--json", stat_json, "print JSON instead of a table");
+
+  bool ls_json = false;
+  auto* ls = app.add_subcommand("list-services", "list MDS and CS repositories configured on this host");
+  ls->add_flag("--json", ls_json, "print JSON");
+  bool ls_paths = false;
+  ls->add_flag("-C", ls_paths, "accepted for compatibility: repository paths are always shown");
+
+  CLI11_PARSE(app, argc, argv);
+  if (!config_dir.empty()) g.config_dir = config_dir;
+  frontend::setup_cli_logging(g.verbosity);
+
+  if (*make_mds) return cli::make_mds(g, mm);
+  if (*make_cs) return cli::make_cs(g, mc);
+  if (*auth) return cli::auth_node(g, auth_pw_file);
+  if (*stat) return cli::stat(g, stat_json);
+  if (*ls) return cli::list_services(g, ls_json);
+  return 2;
+}

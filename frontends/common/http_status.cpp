@@ -1,0 +1,38 @@
+#include "frontends/common/http_status.hpp"
+
+#include <httplib.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace pstorage::frontend {
+
+struct http_status_server::impl {
+  httplib::Server server;
+  std::thread thread;
+};
+
+http_status_server::http_status_server(const std::string& host, uint16_t port, handler status)
+    : impl_(std::make_unique<impl>()) {
+  impl_->server.Get("/status", [status](const httplib::Request&, httplib::Response& res) {
+    try {
+      res.set_content(status(), "application/json");
+    } catch (const std::exception& e) {
+      res.status = 503;
+      res.set_content(std::string("{\"error\":\"") + e.what() + "\"}", "application/json");
+    }
+  });
+  int bound = port ? (impl_->server.bind_to_port(host, port) ? port : -1) : impl_->server.bind_to_any_port(host);
+  if (bound <= 0)
+    throw std::runtime_error("cannot bind the HTTP status port " + host + ":" + std::to_string(port) +
+                             " (in use? pick another with -a ADDR:PORT)");
+  port_ = static_cast<uint16_t>(bound);
+  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+}
+
+http_status_server::~http_status_server() {
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace pstorage::frontend

@@ -1,0 +1,100 @@
+#include "frontends/common/mds_client.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <stdexcept>
+
+#include "actors/common/node_config.hpp"
+#include "actors/mds/mds_api.hpp"
+#include "frontends/common/stat_view.hpp"
+
+namespace pstorage::frontend {
+namespace p = proto;
+
+struct mds_client::impl {
+  std::string cluster;
+  std::vector<endpoint> addrs;
+  node_config cfg;
+  caf::actor_system sys{cfg};
+  mds_api mds;
+
+  void connect() {
+    if (mds) return;
+    if (addrs.empty())
+      throw std::runtime_error("no MDS address known for cluster '" + cluster +
+                               "': add one to bs.list (e.g. echo ADDR:2510 >> CONFIG/clusters/" + cluster +
+                               "/bs.list)");
+    std::string tried;
+    for (auto& e : addrs) {
+      auto h = sys.middleman().remote_actor<mds_api>(e.host, e.port);
+      if (h) {
+        mds = *h;
+        return;
+      }
+      tried += "\n  " + e.to_string() + ": " + sys.render(h.error());
+    }
+    throw std::runtime_error("cannot reach any MDS of cluster '" + cluster + "'; tried:" + tried +
+                             "\nIs pstorage-mdsd running? Check bs.list.");
+  }
+
+  template <class Answer, class Request>
+  Answer call(Request req) {
+    connect();
+    caf::scoped_actor self{sys};
+    std::optional<Answer> out;
+    std::string err;
+    self->request(mds, std::chrono::seconds(15), std::move(req))
+        .receive([&](Answer& a) { out = std::move(a); }, [&](caf::error& e) { err = sys.render(e); });
+    if (!out) throw std::runtime_error("MDS request failed: " + err);
+    return std::move(*out);
+  }
+};
+
+template <class Reader>
+static void check_status(const Reader& r) {
+  if (r.getStatus().getCode() != p::STATUS_OK) throw std::runtime_error(r.getStatus().getMessage().cStr());
+}
+
+mds_client::mds_client(std::string cluster, std::vector<endpoint> addrs) : impl_(std::make_unique<impl>()) {
+  impl_->cluster = std::move(cluster);
+  impl_->addrs = std::move(addrs);
+}
+
+mds_client::~mds_client() = default;
+
+mds_client::salt mds_client::auth_salt() {
+  auto a = impl_->call<msg::mds_to_client_auth_salt>(
+      wire::make<p::ClientToMdsAuthSalt>([&](auto b) { b.setCluster(impl_->cluster); }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  check_status(*d);
+  auto s = d->getSalt();
+  return {std::string(reinterpret_cast<const char*>(s.begin()), s.size()), d->getIterations()};
+}
+
+void mds_client::auth_node(const std::string& digest, const std::string& host) {
+  auto a = impl_->call<msg::mds_to_client_auth_node>(wire::make<p::ClientToMdsAuthNode>([&](auto b) {
+    auto c = b.initCredentials();
+    c.setCluster(impl_->cluster);
+    c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
+    b.setHost(host);
+  }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  check_status(*d);
+}
+
+nlohmann::json mds_client::stat(const std::string& digest) {
+  auto a = impl_->call<msg::mds_to_client_stat>(wire::make<p::ClientToMdsStat>([&](auto b) {
+    auto c = b.initCredentials();
+    c.setCluster(impl_->cluster);
+    c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
+  }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  check_status(*d);
+  return stat_to_json(*d);
+}
+
+}  // namespace pstorage::frontend

@@ -1,0 +1,122 @@
+#include "frontends/common/stat_view.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+namespace pstorage::frontend {
+
+namespace {
+const char* cs_status_name(proto::CsStatus s) {
+  switch (s) {
+    case proto::CsStatus::ACTIVE: return "active";
+    case proto::CsStatus::INACTIVE: return "inactive";
+    case proto::CsStatus::OFFLINE: return "offline";
+    case proto::CsStatus::DROPPED: return "dropped";
+  }
+  return "unknown";
+}
+}  // namespace
+
+std::string human_bytes(uint64_t b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.1f%s", v, units[u]);
+  return buf;
+}
+
+nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
+  nlohmann::json j;
+  j["cluster"] = s.getCluster().cStr();
+  uint64_t total = 0, free = 0;
+  size_t active = 0, inactive = 0, offline = 0;
+  auto css = nlohmann::json::array();
+  for (auto c : s.getCss()) {
+    auto status = cs_status_name(c.getStatus());
+    if (c.getStatus() == proto::CsStatus::ACTIVE) {
+      ++active;
+      total += c.getTotalBytes();
+      free += c.getFreeBytes();
+    } else if (c.getStatus() == proto::CsStatus::INACTIVE) {
+      ++inactive;
+    } else if (c.getStatus() == proto::CsStatus::OFFLINE) {
+      ++offline;
+    }
+    css.push_back({{"id", c.getId()},
+                   {"status", status},
+                   {"space_bytes", c.getTotalBytes()},
+                   {"free_bytes", c.getFreeBytes()},
+                   {"host", c.getHost().cStr()},
+                   {"address", c.getAddress().cStr()},
+                   {"host_id", c.getHostId().cStr()},
+                   {"location", c.getLocation().cStr()},
+                   {"tier", c.getTier()},
+                   {"flags", c.getFlags().cStr()},
+                   {"http_port", c.getHttpPort()}});
+  }
+  auto mdses = nlohmann::json::array();
+  size_t mds_avail = 0;
+  for (auto m : s.getMdses()) {
+    bool avail = m.getStatus() == proto::MdsStatus::AVAIL;
+    mds_avail += avail;
+    mdses.push_back({{"id", m.getId()},
+                     {"status", avail ? "avail" : "inactive"},
+                     {"address", m.getAddress().cStr()},
+                     {"master", m.getIsMaster()},
+                     {"http_port", m.getHttpPort()}});
+  }
+  size_t configured = s.getCss().size();
+  std::string status = "healthy";
+  if (inactive + offline > 0) status = "degraded";
+  if (configured == 0) status = "healthy";
+  j["status"] = status;
+  j["space"] = {{"total_bytes", total}, {"free_bytes", free}};
+  j["mds_nodes"] = {{"avail", mds_avail}, {"total", mdses.size()}};
+  j["cs_nodes"] = {{"active", active}, {"inactive", inactive}, {"offline", offline}, {"total", configured}};
+  j["mds"] = mdses;
+  j["cs"] = css;
+  return j;
+}
+
+std::string stat_to_text(const nlohmann::json& j) {
+  std::ostringstream o;
+  auto& cn = j["cs_nodes"];
+  o << "Cluster '" << j["cluster"].get<std::string>() << "': " << j["status"].get<std::string>() << "\n";
+  o << "Space: [OK] allocatable " << human_bytes(j["space"]["free_bytes"].get<uint64_t>()) << " of "
+    << human_bytes(j["space"]["total_bytes"].get<uint64_t>()) << ", free "
+    << human_bytes(j["space"]["free_bytes"].get<uint64_t>()) << "\n";
+  o << "MDS nodes: " << j["mds_nodes"]["avail"].get<size_t>() << " of " << j["mds_nodes"]["total"].get<size_t>()
+    << "\n";
+  o << "CS nodes:  " << cn["active"].get<size_t>() << " of " << cn["total"].get<size_t>() << " ("
+    << cn["active"].get<size_t>() << " avail, " << cn["inactive"].get<size_t>() << " inactive, "
+    << cn["offline"].get<size_t>() << " offline)\n\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-7s %-9s %-24s %s\n", "MDSID", "STATUS", "ADDRESS", "HTTP");
+  o << line;
+  for (auto& m : j["mds"]) {
+    std::string id = (m["master"].get<bool>() ? "M " : "  ") + std::to_string(m["id"].get<uint32_t>());
+    std::snprintf(line, sizeof line, "%-7s %-9s %-24s %u\n", id.c_str(), m["status"].get<std::string>().c_str(),
+                  m["address"].get<std::string>().c_str(), m["http_port"].get<unsigned>());
+    o << line;
+  }
+  o << "\n";
+  std::snprintf(line, sizeof line, "%-6s %-9s %-9s %-9s %-5s %-6s %-22s %s\n", "CSID", "STATUS", "SPACE", "FREE",
+                "TIER", "FLAGS", "ADDRESS", "HOST");
+  o << line;
+  for (auto& c : j["cs"]) {
+    std::snprintf(line, sizeof line, "%-6u %-9s %-9s %-9s %-5u %-6s %-22s %s\n", c["id"].get<uint32_t>(),
+                  c["status"].get<std::string>().c_str(), human_bytes(c["space_bytes"].get<uint64_t>()).c_str(),
+                  human_bytes(c["free_bytes"].get<uint64_t>()).c_str(), c["tier"].get<unsigned>(),
+                  c["flags"].get<std::string>().c_str(), c["address"].get<std::string>().c_str(),
+                  c["host"].get<std::string>().c_str());
+    o << line;
+  }
+  return o.str();
+}
+
+}  // namespace pstorage::frontend

@@ -1,0 +1,19 @@
+// stat_view.hpp — the cluster overview of `pstorage stat` and every daemon's
+// GET /status, built from the MDS's stat answer. One JSON shape for
+// `stat --json` and HTTP; the text form follows the guide's `pstorage top`
+// excerpts (guide: "Monitoring General Cluster Parameters", "Monitoring
+// Metadata Servers", "Monitoring Chunk Servers").
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "protocol/client_mds.capnp.h"
+
+namespace pstorage::frontend {
+
+nlohmann::json stat_to_json(proto::MdsToClientStat::Reader stat);
+std::string stat_to_text(const nlohmann::json& stat);
+std::string human_bytes(uint64_t bytes);
+
+}  // namespace pstorage::frontend

@@ -1,0 +1,131 @@
+// pstorage-csd — runs one chunk server in the foreground (guide: "Setting Up
+// Chunk Servers", "service pstorage-csd start"). It listens on any free port
+// unless make-cs or -a gave one, registers with the MDS found through bs.list
+// and heartbeats. HTTP /status is served on another free port (reported to
+// the MDS and shown by `pstorage stat --json`); see docs/ports.md.
+#include <sys/statvfs.h>
+
+#include <CLI/CLI.hpp>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <iostream>
+
+#include "actors/common/node_config.hpp"
+#include "actors/cs/cs_actor.hpp"
+#include "frontends/common/daemon_util.hpp"
+#include "frontends/common/http_status.hpp"
+#include "frontends/common/logging.hpp"
+#include "persistence/host_config.hpp"
+
+using namespace pstorage;
+namespace fs = std::filesystem;
+
+static space_info disk_space(const std::string& dir) {
+  struct statvfs s {};
+  if (statvfs(dir.c_str(), &s) != 0) return {};
+  return {static_cast<uint64_t>(s.f_blocks) * s.f_frsize, static_cast<uint64_t>(s.f_bavail) * s.f_frsize};
+}
+
+int main(int argc, char** argv) {
+  frontend::block_stop_signals();
+  CLI::App app{"pstorage-csd: run a pstorage chunk server (CS) in the foreground.\n"
+               "The repository is created by 'pstorage -c NAME make-cs'. Stop with SIGTERM or Ctrl-C."};
+  std::string repo, address, config_dir;
+  int verbosity = 0;
+  app.add_option("-r,--repository", repo, "CS repository directory (made by make-cs)")->required();
+  app.add_option("-a,--address", address, "ADDR[:PORT] to serve on (default: as given to make-cs, else any port)");
+  app.add_option("--config-dir", config_dir, "configuration root (default $PSTORAGE_CONFIG_DIR or /etc/pstorage)");
+  app.add_flag("-v,--verbose", verbosity, "more log output (repeat for more)");
+  CLI11_PARSE(app, argc, argv);
+
+  std::atomic<bool> fatal{false};
+  try {
+    if (!persistence::cs_repo::exists(repo))
+      throw std::runtime_error("'" + repo + "' is not a chunk server repository; create it with "
+                               "'pstorage -c NAME make-cs -r " + repo + "'");
+    auto csrepo = std::make_shared<persistence::cs_repo>(persistence::cs_repo::db_path(repo).string());
+    auto settings = csrepo->settings();
+    persistence::host_config host(persistence::resolve_config_dir(config_dir.empty() ? std::nullopt
+                                                                                      : std::optional(config_dir)));
+    auto digest = frontend::load_auth_digest(host, settings.cluster);
+    auto mdses = host.bs_list(settings.cluster);
+    if (mdses.empty())
+      throw std::runtime_error("no MDS address for cluster '" + settings.cluster + "' in " +
+                               (host.cluster_dir(settings.cluster) / "bs.list").string());
+    frontend::setup_logging("csd", fs::path(repo) / "logs" / "csd.log", verbosity);
+
+    std::string err;
+    std::string addr_text = address.empty() ? settings.address : address;
+    endpoint ep;
+    if (!addr_text.empty()) {
+      auto p = parse_endpoint(addr_text, &err);
+      if (!p) throw std::runtime_error(err);
+      ep = *p;
+    } else {
+      // No address given: serve where the MDS is reachable from (loopback
+      // clusters stay on loopback), on any free port.
+      ep.host = mdses.front().host.rfind("127.", 0) == 0 || mdses.front().host == "::1" ? mdses.front().host
+                                                                                        : "0.0.0.0";
+    }
+
+    node_config cfg;
+    caf::actor_system sys{cfg};
+    auto repo_path = fs::absolute(repo).string();
+    std::atomic<uint32_t> cs_id{settings.cs_id};
+    std::atomic<bool> registered{false};
+    frontend::http_status_server http(ep.host, 0, [&] {
+      auto sp = disk_space(repo_path);
+      nlohmann::json j{{"role", "cs"},
+                       {"cluster", settings.cluster},
+                       {"cs_id", cs_id.load()},
+                       {"registered", registered.load()},
+                       {"repository", repo_path},
+                       {"tier", settings.tier},
+                       {"checksums", settings.checksums},
+                       {"space_bytes", sp.total_bytes},
+                       {"free_bytes", sp.free_bytes}};
+      return j.dump();
+    });
+
+    cs_deps deps;
+    deps.repo = csrepo;
+    deps.space = [repo_path] { return disk_space(repo_path); };
+    deps.locator = spawn_remote_mds_locator(sys, mdses);
+    deps.digest = digest;
+    deps.host = frontend::local_host_name();
+    deps.host_id = host.host_id();
+    deps.location = host.location();
+    deps.http_port = http.port();
+    deps.on_registered = [&](uint32_t id) {
+      cs_id = id;
+      registered = true;
+    };
+    deps.on_fatal = [&](const std::string&) {
+      fatal = true;
+      frontend::request_stop();
+    };
+    // Publish first so the address we register is the one we listen on.
+    auto cs = spawn_cs(sys, deps);
+    auto port = sys.middleman().publish(cs, ep.port, ep.host.c_str(), true);
+    if (!port)
+      throw std::runtime_error("cannot listen on " + ep.to_string() + ": " + sys.render(port.error()) +
+                               " (port in use? pick another with -a ADDR:PORT)");
+    endpoint advertised{ep.host == "0.0.0.0" ? deps.host : ep.host, *port};
+    caf::anon_send(cs, start_atom::value, advertised.to_string());
+    spdlog::info("chunk server of cluster '{}' serving on {} (HTTP status on port {})", settings.cluster,
+                 advertised.to_string(), http.port());
+    int sig = frontend::wait_for_stop();
+    if (!fatal) spdlog::info("stopping on signal {}", sig);
+    caf::anon_send_exit(cs, caf::exit_reason::user_shutdown);
+    sys.middleman().close(*port);
+    return fatal ? 1 : 0;
+  } catch (const std::exception& e) {
+    std::cerr << "pstorage-csd: " << e.what() << "\n";
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,66 @@
+# Types shared by every link. Ids are never reused (DESIGN.md principle 4).
+@0xcb6d7bb62f7af09f;
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("pstorage::proto");
+
+# Outcome of a request. code 0 means success; otherwise message says what
+# went wrong and how to fix it, ready to print for an operator.
+struct Status {
+  code @0 :UInt32;
+  message @1 :Text;
+}
+
+# Status codes carried in Status.code.
+const statusOk :UInt32 = 0;
+const statusBadRequest :UInt32 = 1;      # malformed or invalid request
+const statusAuthFailed :UInt32 = 2;      # wrong password / digest
+const statusWrongCluster :UInt32 = 3;    # peer belongs to another cluster
+const statusNotFound :UInt32 = 4;
+const statusNoSpace :UInt32 = 5;
+const statusIoError :UInt32 = 6;
+const statusUnavailable :UInt32 = 7;     # try again later / elsewhere
+const statusStale :UInt32 = 8;           # version or epoch too old
+
+# Proof that a node passed `pstorage auth-node` (guide: "Password-based
+# Authentication"): the salted digest from the host's auth_digest.key.
+struct Credentials {
+  cluster @0 :Text;
+  digest @1 :Data;
+}
+
+# Chunk-server state as the MDS sees it (guide: "Monitoring Chunk Servers").
+enum CsStatus {
+  active @0;
+  inactive @1;
+  offline @2;
+  dropped @3;
+}
+
+# Metadata-server state (guide: "Monitoring Metadata Servers").
+enum MdsStatus {
+  avail @0;
+  inactive @1;
+}
+
+struct CsInfo {
+  id @0 :UInt32;
+  status @1 :CsStatus;
+  totalBytes @2 :UInt64;
+  freeBytes @3 :UInt64;
+  host @4 :Text;          # host name the CS runs on
+  address @5 :Text;       # ADDR:PORT the CS serves on
+  hostId @6 :Text;        # /etc/pstorage/host_id of its host
+  tier @7 :UInt8;
+  checksums @8 :Bool;     # flag C
+  flags @9 :Text;         # guide's FLAGS column, e.g. "C"
+  httpPort @10 :UInt16;
+  location @11 :Text;     # room.row.rack from the host's location file
+}
+
+struct MdsInfo {
+  id @0 :UInt32;
+  status @1 :MdsStatus;
+  address @2 :Text;
+  isMaster @3 :Bool;
+  httpPort @4 :UInt16;
+}

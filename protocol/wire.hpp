@@ -1,0 +1,120 @@
+// wire.hpp — the one piece of glue that carries any Cap'n Proto message inside
+// a CAF message (DESIGN.md: protocol/).
+//
+// Contract:
+//  * wire::msg<S> holds the flat-array bytes of one Cap'n Proto message whose
+//    root is struct S, plus an optional bulk payload (chunk data) that travels
+//    beside the header without being copied through Cap'n Proto.
+//  * Every msg<S> type is registered with CAF's type system under the name
+//    "pstorage.<S>" (protocol/wire_types.hpp), so actors exchange them the same
+//    way whether the peer is local or on another node.
+//  * decode() never throws: malformed, truncated or hostile bytes yield an
+//    error string that names the message type (unit-tested with corrupted
+//    buffers in tests/unit/wire_test.cpp).
+#pragma once
+
+#include <capnp/message.h>
+#include <capnp/schema.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pstorage::wire {
+
+template <class Schema>
+struct msg {
+  std::vector<char> bytes;    // Cap'n Proto flat array (segment table + words)
+  std::vector<char> payload;  // bulk data, e.g. chunk contents; may be empty
+};
+
+// CAF 0.17 inspection: both vectors are serialized with one memcpy each.
+template <class Inspector, class Schema>
+typename Inspector::result_type inspect(Inspector& f, msg<Schema>& x) {
+  return f(x.bytes, x.payload);
+}
+
+// Limits applied to every decoded message: a hostile peer cannot make us walk
+// more than 64 MiB of pointers or nest deeper than 64 levels.
+inline capnp::ReaderOptions reader_options() {
+  capnp::ReaderOptions o;
+  o.traversalLimitInWords = 8u * 1024 * 1024;
+  o.nestingLimit = 64;
+  return o;
+}
+
+// Builds a message: `fill` receives the root builder of S.
+template <class Schema, class Fill>
+msg<Schema> make(Fill&& fill, std::vector<char> payload = {}) {
+  capnp::MallocMessageBuilder builder;
+  fill(builder.initRoot<Schema>());
+  auto words = capnp::messageToFlatArray(builder);
+  auto bytes = words.asBytes();
+  msg<Schema> m;
+  m.bytes.assign(reinterpret_cast<const char*>(bytes.begin()),
+                 reinterpret_cast<const char*>(bytes.end()));
+  m.payload = std::move(payload);
+  return m;
+}
+
+// A decoded, fully validated message. Owns what `root` points into.
+template <class Schema>
+class decoded {
+ public:
+  typename Schema::Reader root;
+
+  decoded(std::unique_ptr<capnp::word[]> words,
+          std::unique_ptr<capnp::FlatArrayMessageReader> reader,
+          typename Schema::Reader r)
+      : root(r), words_(std::move(words)), reader_(std::move(reader)) {}
+
+ private:
+  std::unique_ptr<capnp::word[]> words_;
+  std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
+};
+
+template <class Schema>
+struct decode_result {
+  std::optional<decoded<Schema>> value;
+  std::string error;  // set when !value
+  explicit operator bool() const { return value.has_value(); }
+  const typename Schema::Reader& operator*() const { return value->root; }
+  const typename Schema::Reader* operator->() const { return &value->root; }
+};
+
+// Validates and decodes. The bytes are copied into word-aligned storage (the
+// reader needs alignment) and the whole message is traversed once with
+// totalSize(), so later field access cannot hit a bad pointer.
+template <class Schema>
+decode_result<Schema> decode(const msg<Schema>& m) {
+  decode_result<Schema> out;
+  const auto name = std::string(capnp::Schema::from<Schema>().getShortDisplayName().cStr());
+  if (m.bytes.empty() || m.bytes.size() % sizeof(capnp::word) != 0) {
+    out.error = "malformed " + name + ": length " + std::to_string(m.bytes.size()) +
+                " is not a non-zero multiple of 8 bytes";
+    return out;
+  }
+  const size_t n = m.bytes.size() / sizeof(capnp::word);
+  std::unique_ptr<capnp::word[]> words(new capnp::word[n]);
+  std::memcpy(words.get(), m.bytes.data(), m.bytes.size());
+  try {
+    auto reader = std::make_unique<capnp::FlatArrayMessageReader>(
+        kj::ArrayPtr<const capnp::word>(words.get(), n), reader_options());
+    auto root = reader->template getRoot<Schema>();
+    (void)root.totalSize();  // walks every pointer; throws on corruption
+    out.value.emplace(std::move(words), std::move(reader), root);
+  } catch (const kj::Exception& e) {
+    out.error = "malformed " + name + ": " + std::string(e.getDescription().cStr());
+  } catch (const std::exception& e) {
+    out.error = "malformed " + name + ": " + e.what();
+  }
+  return out;
+}
+
+}  // namespace pstorage::wire
