@@ -6,13 +6,18 @@ void cs_repo::create(const std::filesystem::path& repo, const cs_settings& s) {
   std::filesystem::create_directories(repo);
   if (exists(repo)) throw store_error("'" + repo.string() + "' already holds a chunk server repository");
   cs_repo r(db_path(repo).string());
-  r.db_.transaction([&] {
-    meta_set(r.db_, "cluster", s.cluster);
-    meta_set(r.db_, "repo_uuid", s.repo_uuid);
-    meta_set(r.db_, "cs_id", std::to_string(s.cs_id));
-    meta_set(r.db_, "tier", std::to_string(s.tier));
-    meta_set(r.db_, "checksums", s.checksums ? "1" : "0");
-    meta_set(r.db_, "address", s.address);
+  r.initialise(s);
+}
+
+void cs_repo::initialise(const cs_settings& s) {
+  db_.transaction([&] {
+    if (meta_get(db_, "cluster")) throw store_error("'" + db_.path() + "' is already initialised");
+    meta_set(db_, "cluster", s.cluster);
+    meta_set(db_, "repo_uuid", s.repo_uuid);
+    meta_set(db_, "cs_id", std::to_string(s.cs_id));
+    meta_set(db_, "tier", std::to_string(s.tier));
+    meta_set(db_, "checksums", s.checksums ? "1" : "0");
+    meta_set(db_, "address", s.address);
   });
 }
 

@@ -29,7 +29,10 @@ class cs_repo {
   // Creates a new repository (make-cs). Throws if one already exists there.
   static void create(const std::filesystem::path& repo, const cs_settings& s);
 
+  // Opens the store at db_path (":memory:" for tests and the simulator).
   explicit cs_repo(const std::string& db_path);
+  // Writes the settings of a new repository into an empty store.
+  void initialise(const cs_settings& s);
   cs_settings settings();
   void set_cs_id(uint32_t id);
 

@@ -13,6 +13,7 @@
 //    buffers in tests/unit/wire_test.cpp).
 #pragma once
 
+#include <capnp/dynamic.h>
 #include <capnp/message.h>
 #include <capnp/schema.h>
 #include <capnp/serialize.h>
@@ -79,6 +80,32 @@ class decoded {
   std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
 };
 
+// Reads every present field of the message once through its schema, so that
+// type mismatches (a list where a struct belongs, text without its NUL) are
+// caught here; totalSize() alone checks only bounds.
+inline void deep_validate(capnp::DynamicValue::Reader v) {
+  switch (v.getType()) {
+    case capnp::DynamicValue::STRUCT: {
+      auto s = v.as<capnp::DynamicStruct>();
+      for (auto f : s.getSchema().getNonUnionFields())
+        if (s.has(f)) deep_validate(s.get(f));
+      KJ_IF_MAYBE (u, s.which()) { deep_validate(s.get(*u)); }
+      break;
+    }
+    case capnp::DynamicValue::LIST:
+      for (auto e : v.as<capnp::DynamicList>()) deep_validate(e);
+      break;
+    case capnp::DynamicValue::TEXT:
+      (void)v.as<capnp::Text>();
+      break;
+    case capnp::DynamicValue::DATA:
+      (void)v.as<capnp::Data>();
+      break;
+    default:
+      break;
+  }
+}
+
 template <class Schema>
 struct decode_result {
   std::optional<decoded<Schema>> value;
@@ -90,7 +117,7 @@ struct decode_result {
 
 // Validates and decodes. The bytes are copied into word-aligned storage (the
 // reader needs alignment) and the whole message is traversed once with
-// totalSize(), so later field access cannot hit a bad pointer.
+// totalSize() and deep_validate(), so later field access cannot throw.
 template <class Schema>
 decode_result<Schema> decode(const msg<Schema>& m) {
   decode_result<Schema> out;
@@ -107,7 +134,8 @@ decode_result<Schema> decode(const msg<Schema>& m) {
     auto reader = std::make_unique<capnp::FlatArrayMessageReader>(
         kj::ArrayPtr<const capnp::word>(words.get(), n), reader_options());
     auto root = reader->template getRoot<Schema>();
-    (void)root.totalSize();  // walks every pointer; throws on corruption
+    (void)root.totalSize();                 // bounds of every pointer
+    deep_validate(capnp::toDynamic(root));  // kinds of every pointer
     out.value.emplace(std::move(words), std::move(reader), root);
   } catch (const kj::Exception& e) {
     out.error = "malformed " + name + ": " + std::string(e.getDescription().cStr());

@@ -1,0 +1,53 @@
+# tests/integration/lib.sh — shared helpers for integration tests that run
+# real pstorage processes on loopback. Every process started is recorded and
+# stopped by PID on exit; every wait is bounded.
+set -euo pipefail
+BIN="${PSTORAGE_BIN:?PSTORAGE_BIN must point at build/bin}"
+T=$(mktemp -d /tmp/pstorage-it.XXXXXX)
+PIDS=()
+
+cleanup() {
+  local rc=$?
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  if [ $rc -ne 0 ]; then
+    echo "---- logs (test failed, rc=$rc) ----"
+    for f in "$T"/*.out; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done
+  fi
+  rm -rf "$T"
+  exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# A free port pair on loopback (PORT and PORT+1), away from the defaults.
+free_port() {
+  local p
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % 20000))
+    ss -ltnH "( sport = :$p or sport = :$((p+1)) )" | grep -q . || { echo "$p"; return; }
+  done
+  fail "no free port"
+}
+
+# wait_until TIMEOUT_SECONDS CMD...: polls CMD every 0.1 s.
+wait_until() {
+  local limit=$(( $1 * 10 )); shift
+  for _ in $(seq "$limit"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+
+# start NAME CMD...: runs CMD in the background, output to $T/NAME.out.
+start() {
+  local name=$1; shift
+  "$@" >"$T/$name.out" 2>&1 &
+  PIDS+=($!)
+  eval "PID_$name=$!"
+}
+
+json_get() { jq -r "$1"; }

@@ -1,0 +1,186 @@
+// An MDS actor and CS actors on CAF's deterministic test coordinator with
+// virtual time: registration, heartbeats, and missed-heartbeat timeouts,
+// without sockets or sleeps (issue: "Built for simulation from day one").
+#include <caf/all.hpp>
+#include <doctest/doctest.h>
+
+#include "actors/common/node_config.hpp"
+#include "actors/cs/cs_actor.hpp"
+#include "actors/mds/mds_actor.hpp"
+#include "persistence/auth_digest.hpp"
+
+using namespace pstorage;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture {
+  node_config cfg{node_config::mode::testing};
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  std::shared_ptr<persistence::mds_store> store = std::make_shared<persistence::mds_store>(":memory:");
+  persistence::auth_digest auth;
+  std::vector<std::string> events;
+  mds_api mds;
+  mds_locator_api locator;
+
+  fixture() {
+    auth.cluster = "sim";
+    auth.salt = "salt";
+    auth.iterations = 1;
+    auth.digest = persistence::derive_digest("pw", auth.salt, 1);
+    store->init_cluster("sim", 1, "127.0.0.1:2510", auth);
+    mds_deps d;
+    d.store = store;
+    d.liveness.inactive_after = 5s;
+    d.liveness.offline_after = 60s;
+    d.heartbeat_interval = 1s;
+    d.tick_interval = 500ms;
+    d.on_event = [this](const std::string& e) { events.push_back(e); };
+    mds = spawn_mds(sys, d);
+    locator = spawn_fixed_mds_locator(sys, mds);
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(locator, caf::exit_reason::user_shutdown);
+    sched.run();
+    sched.trigger_timeouts();
+    sched.run();
+  }
+
+  struct cs_handle {
+    cs_api actor;
+    std::shared_ptr<persistence::cs_repo> repo;
+    uint32_t id = 0;
+    std::string fatal;
+  };
+
+  std::unique_ptr<cs_handle> make_cs(const std::string& digest, const std::string& uuid) {
+    auto h = std::make_unique<cs_handle>();
+    h->repo = std::make_shared<persistence::cs_repo>(":memory:");
+    persistence::cs_settings s;
+    s.cluster = "sim";
+    s.repo_uuid = uuid;
+    h->repo->initialise(s);
+    cs_deps d;
+    d.repo = h->repo;
+    d.space = [] { return space_info{1000, 600}; };
+    d.locator = locator;
+    d.digest = digest;
+    d.host = "h-" + uuid;
+    d.host_id = uuid;
+    auto* raw = h.get();
+    d.on_registered = [raw](uint32_t id) { raw->id = id; };
+    d.on_fatal = [raw](const std::string& why) { raw->fatal = why; };
+    h->actor = spawn_cs(sys, d);
+    caf::anon_send(h->actor, start_atom::value, "127.0.0.1:" + std::to_string(4000 + uuid.size()));
+    sched.run();
+    return h;
+  }
+
+  // Advances virtual time in small steps, running every job in between.
+  void advance(caf::timespan total, caf::timespan step = 100ms) {
+    for (caf::timespan t{0}; t < total; t += step) {
+      sched.advance_time(step);
+      sched.run();
+    }
+  }
+
+  size_t count_events(const std::string& needle) const {
+    size_t n = 0;
+    for (auto& e : events) n += e.find(needle) != std::string::npos;
+    return n;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(fixture, "a CS registers, gets id 1025 and keeps it in its repository") {
+  auto cs = make_cs(auth.digest, "u1");
+  CHECK(cs->id == 1025);
+  CHECK(cs->repo->settings().cs_id == 1025);
+  CHECK(count_events("CS#1025 is active") == 1);
+  auto second = make_cs(auth.digest, "u2");
+  CHECK(second->id == 1026);
+  REQUIRE(store->css().size() == 2);
+  caf::anon_send_exit(cs->actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(second->actor, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "heartbeats keep a CS active through virtual time") {
+  auto cs = make_cs(auth.digest, "u1");
+  advance(30s);
+  CHECK(count_events("inactive") == 0);
+  caf::anon_send_exit(cs->actor, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a CS that dies is inactive at once, then offline after offline_tout") {
+  auto cs = make_cs(auth.digest, "u1");
+  caf::anon_send_exit(cs->actor, caf::exit_reason::kill);
+  sched.run();
+  CHECK(count_events("CS#1025 has not registered during the last 0 sec and is marked as inactive") == 1);
+  advance(59s);
+  CHECK(count_events("marked as offline") == 0);
+  advance(2s);
+  CHECK(count_events("CS#1025 has not registered during the last 60 sec and is marked as offline") == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "a hung CS (alive, silent) is marked inactive after missed heartbeats") {
+  auto cs = make_cs(auth.digest, "u1");
+  // Hang it: its mailbox is never processed again, yet it is not down.
+  auto hung = caf::actor_cast<caf::strong_actor_ptr>(cs->actor);
+  sched.after_next_enqueue([] {});
+  size_t dropped = 0;
+  for (int i = 0; i < 80; ++i) {
+    sched.advance_time(100ms);
+    // run everything except the CS's jobs
+    dropped += sched.run_jobs_filtered([&](caf::resumable* r) {
+      return dynamic_cast<caf::abstract_actor*>(r) != caf::actor_cast<caf::abstract_actor*>(hung);
+    });
+  }
+  CHECK(count_events("CS#1025 has not registered during the last 5 sec and is marked as inactive") == 1);
+  caf::anon_send_exit(cs->actor, caf::exit_reason::kill);
+}
+
+TEST_CASE_FIXTURE(fixture, "a CS with the wrong digest is refused and stops with a message naming auth-node") {
+  auto cs = make_cs(std::string(32, 'x'), "u1");
+  CHECK(cs->id == 0);
+  CHECK(cs->fatal.find("auth-node") != std::string::npos);
+  CHECK(store->css().empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "a restarted CS re-registers under its old id; a copied repository is refused") {
+  auto cs = make_cs(auth.digest, "u1");
+  REQUIRE(cs->id == 1025);
+  caf::anon_send_exit(cs->actor, caf::exit_reason::kill);
+  sched.run();
+  // restart from the same repository
+  cs_deps d;
+  d.repo = cs->repo;
+  d.space = [] { return space_info{1000, 600}; };
+  d.locator = locator;
+  d.digest = auth.digest;
+  uint32_t again = 0;
+  d.on_registered = [&](uint32_t id) { again = id; };
+  auto restarted = spawn_cs(sys, d);
+  caf::anon_send(restarted, start_atom::value, std::string("127.0.0.1:4001"));
+  sched.run();
+  CHECK(again == 1025);
+  CHECK(count_events("CS#1025 is active") == 2);
+  // a repository copy claiming the same id with another uuid
+  auto copy = std::make_shared<persistence::cs_repo>(":memory:");
+  persistence::cs_settings s;
+  s.cluster = "sim";
+  s.repo_uuid = "other";
+  s.cs_id = 1025;
+  copy->initialise(s);
+  d.repo = copy;
+  std::string fatal;
+  d.on_fatal = [&](const std::string& w) { fatal = w; };
+  auto thief = spawn_cs(sys, d);
+  caf::anon_send(thief, start_atom::value, std::string("127.0.0.1:4002"));
+  sched.run();
+  CHECK(fatal.find("another repository") != std::string::npos);
+  caf::anon_send_exit(restarted, caf::exit_reason::user_shutdown);
+}
