@@ -35,3 +35,92 @@ struct ClientToMdsAuthNode {
 struct MdsToClientAuthNode {
   status @0 :Common.Status;
 }
+
+# ---- file system (issue 3) --------------------------------------------------
+
+# Namespace request from a mount or the CLI. Paths are absolute within the
+# cluster ("/", "/vm/disk.img"). `clientId` names the mount session (leases).
+struct ClientToMdsFileOp {
+  credentials @0 :Common.Credentials;
+  clientId @1 :Text;
+  op :union {
+    lookup @2 :Text;                  # path -> attr
+    getattr @3 :UInt64;               # ino -> attr (works for open, unlinked files)
+    readdir @4 :Text;                 # path -> entries
+    mkdir @5 :PathMode;
+    create @6 :PathMode;              # create a file (EEXIST if present)
+    unlink @7 :Text;
+    rmdir @8 :Text;
+    rename @9 :Rename;
+    setattr @10 :SetAttr;
+    setRepl @11 :SetRepl;             # pstorage set-attr
+    open @12 :Open;                   # -> attr (+ write lease)
+    release @13 :UInt64;              # ino: this client closed its last handle
+    statfs @14 :Void;
+    setSize @15 :SetSize;             # writer reports a larger size (fsync/close)
+  }
+  struct PathMode { path @0 :Text; mode @1 :UInt32; }
+  struct Rename { from @0 :Text; to @1 :Text; }
+  struct SetAttr {
+    path @0 :Text;          # empty: use ino
+    ino @1 :UInt64;
+    setMode @2 :Bool; mode @3 :UInt32;
+    setSize @4 :Bool; size @5 :UInt64;
+    setAtime @6 :Bool; atimeNs @7 :Int64; atimeNow @8 :Bool;
+    setMtime @9 :Bool; mtimeNs @10 :Int64; mtimeNow @11 :Bool;
+  }
+  struct SetRepl { path @0 :Text; assignments @1 :List(Text); recursive @2 :Bool; }
+  struct Open { path @0 :Text; write @1 :Bool; ino @2 :UInt64; }
+  struct SetSize { ino @0 :UInt64; size @1 :UInt64; }
+}
+# Answer: status (errno set on failure), and what the op returns.
+struct MdsToClientFileOp {
+  status @0 :Common.Status;
+  attr @1 :Common.FileAttr;
+  entries @2 :List(Common.DirEntry);
+  statfs @3 :StatFs;
+  leaseMs @4 :UInt32;           # open(write): renew before this expires
+  struct StatFs { totalBytes @0 :UInt64; freeBytes @1 :UInt64; files @2 :UInt64; }
+}
+
+# The chunk map of a file range. forWrite allocates missing chunks (placement)
+# and requires this client's write lease.
+struct ClientToMdsChunkMap {
+  credentials @0 :Common.Credentials;
+  clientId @1 :Text;
+  ino @2 :UInt64;
+  firstIndex @3 :UInt64;
+  count @4 :UInt32;
+  forWrite @5 :Bool;
+}
+struct MdsToClientChunkMap {
+  status @0 :Common.Status;
+  chunkSize @1 :UInt64;
+  chunks @2 :List(Common.ChunkLocation);   # only existing chunks (holes omitted)
+}
+
+# A replica failed during a write or read. The MDS drops it and bumps the
+# version of the survivors (so the stale copy never serves reads) and answers
+# with the new location. statusUnavailable: live replicas are below MIN;
+# the client waits and asks again (writes block, they do not fail).
+struct ClientToMdsReplicaFailed {
+  credentials @0 :Common.Credentials;
+  clientId @1 :Text;
+  chunkId @2 :UInt64;
+  version @3 :UInt64;
+  failedCsIds @4 :List(UInt32);
+  checksumError @5 :Bool;   # a read found bad data (flag h)
+}
+struct MdsToClientReplicaFailed {
+  status @0 :Common.Status;
+  chunk @1 :Common.ChunkLocation;
+}
+
+# Keeps the client's write leases alive (sent every leaseMs/3).
+struct ClientToMdsRenewLease {
+  credentials @0 :Common.Credentials;
+  clientId @1 :Text;
+}
+struct MdsToClientRenewLease {
+  status @0 :Common.Status;
+}

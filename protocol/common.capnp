@@ -8,6 +8,7 @@ $Cxx.namespace("pstorage::proto");
 struct Status {
   code @0 :UInt32;
   message @1 :Text;
+  posixError @2 :Int32;   # for file-system requests: the errno a mount returns (0: none)
 }
 
 # Status codes carried in Status.code.
@@ -20,6 +21,9 @@ const statusNoSpace :UInt32 = 5;
 const statusIoError :UInt32 = 6;
 const statusUnavailable :UInt32 = 7;     # try again later / elsewhere
 const statusStale :UInt32 = 8;           # version or epoch too old
+const statusBusy :UInt32 = 9;            # e.g. another client holds the write lease
+const statusChecksum :UInt32 = 10;       # data failed its CRC32C check
+# File-system errors carry the errno value in Status.posixError as well.
 
 # Proof that a node passed `pstorage auth-node` (guide: "Password-based
 # Authentication"): the salted digest from the host's auth_digest.key.
@@ -63,4 +67,50 @@ struct MdsInfo {
   address @2 :Text;
   isMaster @3 :Bool;
   httpPort @4 :UInt16;
+}
+
+# ---- data path (issue 3) -----------------------------------------------------
+
+# Where one replica of a chunk lives.
+struct ReplicaLocation {
+  csId @0 :UInt32;
+  address @1 :Text;   # ADDR:PORT of the CS actor
+}
+
+# One chunk of a file: bytes [index*chunkSize, (index+1)*chunkSize).
+# `replicas` is the write chain, in order; every listed replica holds
+# `version` (stale copies are never listed).
+struct ChunkLocation {
+  chunkId @0 :UInt64;
+  index @1 :UInt64;
+  version @2 :UInt64;
+  replicas @3 :List(ReplicaLocation);
+}
+
+# Replication attributes of a file or directory (guide: "Cluster Parameters
+# Overview"): replicas=NORM:MIN, tier, failure-domain.
+struct ReplicationAttrs {
+  replicas @0 :UInt8;
+  minReplicas @1 :UInt8;
+  tier @2 :UInt8;
+  failureDomain @3 :Text;  # disk|host|rack|row|room
+}
+
+# File attributes as a mount sees them (not POSIX: no uid/gid, no links).
+struct FileAttr {
+  ino @0 :UInt64;
+  isDir @1 :Bool;
+  size @2 :UInt64;
+  mode @3 :UInt32;        # permission bits
+  atimeNs @4 :Int64;
+  mtimeNs @5 :Int64;
+  ctimeNs @6 :Int64;
+  nlink @7 :UInt32;
+  repl @8 :ReplicationAttrs;
+}
+
+struct DirEntry {
+  name @0 :Text;
+  ino @1 :UInt64;
+  isDir @2 :Bool;
 }

@@ -28,3 +28,59 @@ struct CsToMdsHeartbeat {
 struct MdsToCsHeartbeat {
   status @0 :Common.Status;   # statusNotFound: re-register
 }
+
+# ---- chunk management (issue 3) -----------------------------------------------
+
+# Create an empty replica at `version` (allocation, before any client writes).
+struct MdsToCsCreateChunk {
+  chunkId @0 :UInt64;
+  version @1 :UInt64;
+}
+struct CsToMdsCreateChunk {
+  status @0 :Common.Status;
+}
+
+# Move a replica from `oldVersion` to `newVersion` (a replica of the chain
+# failed; the survivors move on so the lost copy is stale forever). Also used
+# with length to cut a chunk on truncate.
+struct MdsToCsSetVersion {
+  chunkId @0 :UInt64;
+  oldVersion @1 :UInt64;
+  newVersion @2 :UInt64;
+  truncateTo @3 :UInt64;     # bytes to keep when truncating
+  truncate @4 :Bool;
+}
+struct CsToMdsSetVersion {
+  status @0 :Common.Status;
+}
+
+# Delete a replica (file deleted, replica stale or overcommitted).
+struct MdsToCsDeleteChunk {
+  chunkId @0 :UInt64;
+}
+struct CsToMdsDeleteChunk {
+  status @0 :Common.Status;
+}
+
+# The CS found bad data in a replica (read or scrub): flag h (checksum) or H.
+struct CsToMdsBadReplica {
+  csId @0 :UInt32;
+  chunkId @1 :UInt64;
+  version @2 :UInt64;
+  checksum @3 :Bool;
+  message @4 :Text;
+}
+struct MdsToCsBadReplica {
+  status @0 :Common.Status;
+}
+
+# Repair: copy the chunk at `version` from `source` into a new local replica
+# (issue 4). Answers when the copy is complete and synced.
+struct MdsToCsReplicate {
+  chunkId @0 :UInt64;
+  version @1 :UInt64;
+  source @2 :Common.ReplicaLocation;
+}
+struct CsToMdsReplicate {
+  status @0 :Common.Status;
+}

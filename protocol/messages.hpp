@@ -30,6 +30,33 @@ using mds_to_cs_heartbeat = m<p::MdsToCsHeartbeat>;
 // client <-> CS
 using client_to_cs_ping = m<p::ClientToCsPing>;
 using cs_to_client_ping = m<p::CsToClientPing>;
+// data path: client <-> MDS
+using client_to_mds_file_op = m<p::ClientToMdsFileOp>;
+using mds_to_client_file_op = m<p::MdsToClientFileOp>;
+using client_to_mds_chunk_map = m<p::ClientToMdsChunkMap>;
+using mds_to_client_chunk_map = m<p::MdsToClientChunkMap>;
+using client_to_mds_replica_failed = m<p::ClientToMdsReplicaFailed>;
+using mds_to_client_replica_failed = m<p::MdsToClientReplicaFailed>;
+using client_to_mds_renew_lease = m<p::ClientToMdsRenewLease>;
+using mds_to_client_renew_lease = m<p::MdsToClientRenewLease>;
+// data path: client <-> CS (and CS -> next CS in a chain)
+using client_to_cs_write = m<p::ClientToCsWrite>;
+using cs_to_client_write = m<p::CsToClientWrite>;
+using client_to_cs_read = m<p::ClientToCsRead>;
+using cs_to_client_read = m<p::CsToClientRead>;
+using client_to_cs_sync = m<p::ClientToCsSync>;
+using cs_to_client_sync = m<p::CsToClientSync>;
+// data path: MDS <-> CS
+using mds_to_cs_create_chunk = m<p::MdsToCsCreateChunk>;
+using cs_to_mds_create_chunk = m<p::CsToMdsCreateChunk>;
+using mds_to_cs_set_version = m<p::MdsToCsSetVersion>;
+using cs_to_mds_set_version = m<p::CsToMdsSetVersion>;
+using mds_to_cs_delete_chunk = m<p::MdsToCsDeleteChunk>;
+using cs_to_mds_delete_chunk = m<p::CsToMdsDeleteChunk>;
+using cs_to_mds_bad_replica = m<p::CsToMdsBadReplica>;
+using mds_to_cs_bad_replica = m<p::MdsToCsBadReplica>;
+using mds_to_cs_replicate = m<p::MdsToCsReplicate>;
+using cs_to_mds_replicate = m<p::CsToMdsReplicate>;
 // MDS <-> MDS
 using mds_to_mds_ping = m<p::MdsToMdsPing>;
 using mds_to_mds_pong = m<p::MdsToMdsPong>;
@@ -49,5 +76,29 @@ using mds_to_mds_pong = m<p::MdsToMdsPong>;
   X(mds_to_cs_heartbeat)          \
   X(client_to_cs_ping)            \
   X(cs_to_client_ping)            \
+  X(client_to_mds_file_op)        \
+  X(mds_to_client_file_op)        \
+  X(client_to_mds_chunk_map)      \
+  X(mds_to_client_chunk_map)      \
+  X(client_to_mds_replica_failed) \
+  X(mds_to_client_replica_failed) \
+  X(client_to_mds_renew_lease)    \
+  X(mds_to_client_renew_lease)    \
+  X(client_to_cs_write)           \
+  X(cs_to_client_write)           \
+  X(client_to_cs_read)            \
+  X(cs_to_client_read)            \
+  X(client_to_cs_sync)            \
+  X(cs_to_client_sync)            \
+  X(mds_to_cs_create_chunk)       \
+  X(cs_to_mds_create_chunk)       \
+  X(mds_to_cs_set_version)        \
+  X(cs_to_mds_set_version)        \
+  X(mds_to_cs_delete_chunk)       \
+  X(cs_to_mds_delete_chunk)       \
+  X(cs_to_mds_bad_replica)        \
+  X(mds_to_cs_bad_replica)        \
+  X(mds_to_cs_replicate)          \
+  X(cs_to_mds_replicate)          \
   X(mds_to_mds_ping)              \
   X(mds_to_mds_pong)

@@ -74,12 +74,15 @@ ps2 list-services | grep -q "$T/cs3" || fail "list-services host2"
 pass "list-services"
 
 # --- failure detection and restarts ------------------------------------------
+ID1=$(grep -o 'registered with the MDS as CS#[0-9]*' "$T/cs1.out" | head -1 | grep -o '[0-9]*$')
+[ -n "$ID1" ] || fail "cs1 did not log its id"
 kill -9 "$PID_cs1"
 status_of() { [ "$(ps1 stat --json | jq -r ".cs[] | select(.id==$1) | .status")" = "$2" ]; }
-wait_until 2 status_of 1025 inactive || fail "killed CS not inactive within 2 s"
+wait_until 2 status_of "$ID1" inactive || fail "killed CS not inactive within 2 s"
 pass "kill -9 of a CS noticed (inactive) within 2 s"
 start cs1b "$BIN/pstorage-csd" --config-dir "$T/host1" -r "$T/cs1"
-wait_until 10 status_of 1025 active || fail "restarted CS did not come back as 1025"
+wait_until 10 status_of "$ID1" active || fail "restarted CS did not come back as CS#$ID1"
+grep -q "registered with the MDS as CS#$ID1" "$T/cs1b.out" || fail "restarted CS got another id"
 kill "$PID_mds"; wait "$PID_mds" 2>/dev/null || true
 start mds2 "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
 wait_until 15 active 3 || fail "CS did not re-register after MDS restart"

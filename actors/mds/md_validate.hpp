@@ -1,0 +1,150 @@
+// md_validate.hpp — pure validation of metadata requests on the master MDS.
+//
+// validate_X(view, ctx, request...) checks the request against the current
+// state (read through md_view) and either produces the md_command that
+// carries every decision (new ids from ctx, times = ctx.now, inherited
+// attributes, versions, default MIN) or an md_error with an errno-like code
+// and an operator-ready message. Nothing here writes, reads a clock, or
+// touches SQLite/CAF: the MDS actor passes the store (which implements
+// md_view) and a decision_context.
+//
+// Id generators are called only when the command is certainly produced, so a
+// refused request consumes no id.
+//
+// Semantics (guide "Notes": not POSIX — no ACL, no users/groups, no hard
+// links): permission bits are stored and reported but not enforced here;
+// every inode has at most one directory entry.
+//
+//   request        errors
+//   -------------- ---------------------------------------------------------
+//   mkdir/create   ENOENT parent, ENOTDIR parent, EEXIST, EINVAL/ENAMETOOLONG name
+//   unlink         ENOENT, ENOTDIR parent, EISDIR (use rmdir)
+//   rmdir          ENOENT, ENOTDIR, ENOTEMPTY
+//   rename         ENOENT, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL (into own subtree)
+//   setattr        ENOENT, EISDIR (size of a dir), EINVAL (mode), EFBIG
+//   set-attr       EINVAL: unknown attribute, replicas outside 1..15,
+//                  MIN > NORM, tier outside 0..3, bad failure domain; ENOENT
+//   alloc chunk    ENOENT, EISDIR, EEXIST (index taken), EINVAL (replicas), EFBIG
+//   drop/add repl  ENOENT (chunk / replica), EEXIST (CS already holds it), EINVAL
+//   set size       ENOENT, EISDIR, EFBIG
+//   purge orphan   ENOENT, EINVAL (not an orphan)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "actors/mds/md_command.hpp"
+
+namespace pstorage::mds {
+
+// Largest file size: offsets are int64 in SQLite and in FUSE.
+inline constexpr uint64_t max_file_size = static_cast<uint64_t>(INT64_MAX);
+
+struct md_error {
+  int code = 0;         // an errno value: ENOENT, EEXIST, ...
+  std::string message;  // for the operator: what, on what, why
+  bool operator==(const md_error&) const = default;
+};
+
+// "ENOENT", "EEXIST", ... for logs and the wire; "E<n>" for others.
+const char* errno_name(int code);
+
+template <class T>
+class md_result {
+ public:
+  md_result(T v) : v_(std::move(v)) {}
+  md_result(md_error e) : v_(std::move(e)) {}
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  const T& value() const { return std::get<0>(v_); }
+  T& value() { return std::get<0>(v_); }
+  const md_error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, md_error> v_;
+};
+
+using md_outcome = md_result<md_command>;
+
+// Read-only view of the metadata state (implemented by persistence::md_store
+// and by test fakes). Orphans are reachable by getattr but by no lookup.
+class md_view {
+ public:
+  virtual ~md_view() = default;
+  virtual uint64_t chunk_size() const = 0;
+  virtual std::optional<inode_attr> getattr(inode_id ino) const = 0;
+  virtual std::optional<dir_entry> lookup(inode_id parent, std::string_view name) const = 0;
+  virtual bool dir_empty(inode_id dir) const = 0;
+  virtual std::optional<chunk_info> chunk_at(inode_id file, uint64_t index) const = 0;
+  virtual std::optional<chunk_info> chunk_by_id(chunk_id id) const = 0;
+};
+
+// Everything the master decides that is not in the state.
+struct decision_context {
+  time_ns now = 0;
+  std::function<inode_id()> new_inode;    // unique, increasing (never reused)
+  std::function<chunk_id()> new_chunk;    // unique, increasing (never reused)
+  std::function<bool(inode_id)> is_open;  // empty: nothing is open
+};
+
+// ---- set-attr parsing -------------------------------------------------------
+
+// A parsed `set-attr` argument list; unset fields stay unchanged.
+struct repl_change {
+  std::optional<uint32_t> replicas_norm;
+  std::optional<uint32_t> replicas_min;  // resolved: set whenever norm is
+  std::optional<uint32_t> tier;
+  std::optional<failure_domain> domain;
+  bool operator==(const repl_change&) const = default;
+};
+
+// Parses "replicas=NORM[:MIN]", "tier=T", "failure-domain=D" (guide "Cluster
+// Parameters Overview"). MIN defaults to default_min_replicas(NORM).
+md_result<repl_change> parse_repl_attrs(const std::vector<std::string>& assignments);
+
+// "replicas=3:2" / "tier=0" / "failure-domain=host" lines, as get-attr shows.
+std::vector<std::string> format_repl_attrs(const repl_attrs& a);
+
+// ---- path helper -----------------------------------------------------------
+
+// Resolves an absolute path ("/", "/a/b") to an inode: ENOENT, ENOTDIR, EINVAL.
+md_result<inode_id> resolve_path(const md_view& view, std::string_view path);
+
+// ---- validators -------------------------------------------------------------
+
+struct setattr_request {
+  std::optional<uint32_t> mode;
+  std::optional<time_ns> atime;
+  std::optional<time_ns> mtime;
+  bool atime_now = false;  // UTIME_NOW: the master's ctx.now
+  bool mtime_now = false;
+  std::optional<uint64_t> size;  // truncate
+};
+
+md_outcome validate_mkdir(const md_view& v, const decision_context& ctx, inode_id parent, std::string_view name,
+                          uint32_t mode);
+md_outcome validate_create(const md_view& v, const decision_context& ctx, inode_id parent, std::string_view name,
+                           uint32_t mode);
+// The entry is orphaned instead of deleted when ctx.is_open(ino).
+md_outcome validate_unlink(const md_view& v, const decision_context& ctx, inode_id parent, std::string_view name);
+md_outcome validate_rmdir(const md_view& v, const decision_context& ctx, inode_id parent, std::string_view name);
+md_outcome validate_rename(const md_view& v, const decision_context& ctx, inode_id src_parent,
+                           std::string_view src_name, inode_id dst_parent, std::string_view dst_name);
+md_outcome validate_setattr(const md_view& v, const decision_context& ctx, inode_id ino, const setattr_request& r);
+md_outcome validate_set_repl(const md_view& v, const decision_context& ctx, inode_id ino,
+                             const std::vector<std::string>& assignments, bool recursive);
+// `replicas`: the chain chosen by the master's placement, in write order.
+md_outcome validate_alloc_chunk(const md_view& v, const decision_context& ctx, inode_id ino, uint64_t index,
+                                const std::vector<cs_id>& replicas);
+md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs);
+md_outcome validate_add_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs);
+md_outcome validate_set_size(const md_view& v, const decision_context& ctx, inode_id ino, uint64_t size);
+md_outcome validate_purge_orphan(const md_view& v, const decision_context& ctx, inode_id ino);
+
+}  // namespace pstorage::mds

@@ -1,0 +1,695 @@
+#include "persistence/md_store.hpp"
+
+#include <cerrno>
+#include <sstream>
+
+namespace pstorage::persistence {
+
+using namespace pstorage::mds;
+
+namespace {
+
+constexpr const char* format_tag = "md-1";
+
+// A command's preconditions do not hold on this state: deterministic reject.
+struct rejection {
+  md_error err;
+};
+[[noreturn]] void reject(int code, std::string msg) { throw rejection{md_error{code, std::move(msg)}}; }
+
+int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
+std::string ino_s(inode_id i) { return "inode " + std::to_string(i); }
+
+// Applies one decoded command to the tables. Checks every precondition it
+// relies on and throws `rejection` (the caller rolls back to a savepoint).
+class applier {
+ public:
+  applier(sqlite_db& db, uint64_t chunk_size) : db_(db), chunk_size_(chunk_size) {}
+
+  void operator()(const cmd_mkdir& c) { new_entry(c.parent, c.name, c.ino, inode_type::dir, c.mode, c.time, c.attrs); }
+  void operator()(const cmd_create& c) { new_entry(c.parent, c.name, c.ino, inode_type::file, c.mode, c.time, c.attrs); }
+
+  void operator()(const cmd_unlink& c) {
+    auto e = entry_of(c.parent, c.name);
+    if (!e || e->ino != c.ino) reject(ENOENT, "unlink: '" + c.name + "' in " + ino_s(c.parent) + " is not " + ino_s(c.ino));
+    if (e->type != inode_type::file) reject(EISDIR, "unlink: '" + c.name + "' is a directory");
+    drop_dentry(c.parent, c.name);
+    if (c.orphan) {
+      statement(db_, "UPDATE md_inodes SET orphan = 1, parent = 0, ctime = ? WHERE ino = ?")
+          .bind(1, c.time).bind(2, i64(c.ino)).run();
+    } else {
+      delete_inode(c.ino);
+    }
+    touch_dir(c.parent, c.time);
+  }
+
+  void operator()(const cmd_rmdir& c) {
+    auto e = entry_of(c.parent, c.name);
+    if (!e || e->ino != c.ino) reject(ENOENT, "rmdir: '" + c.name + "' in " + ino_s(c.parent) + " is not " + ino_s(c.ino));
+    if (e->type != inode_type::dir) reject(ENOTDIR, "rmdir: '" + c.name + "' is not a directory");
+    if (has_children(c.ino)) reject(ENOTEMPTY, "rmdir: '" + c.name + "' is not empty");
+    drop_dentry(c.parent, c.name);
+    delete_inode(c.ino);
+    touch_dir(c.parent, c.time);
+  }
+
+  void operator()(const cmd_rename& c) {
+    auto src = entry_of(c.src_parent, c.src_name);
+    if (!src || src->ino != c.ino)
+      reject(ENOENT, "rename: '" + c.src_name + "' in " + ino_s(c.src_parent) + " is not " + ino_s(c.ino));
+    if (c.src_parent == c.dst_parent && c.src_name == c.dst_name) return;  // nothing to do
+    require_dir(c.dst_parent, "rename");
+    if (c.dst_name.empty() || c.dst_name.find('/') != std::string::npos) reject(EINVAL, "rename: bad target name");
+    if (src->type == inode_type::dir) {
+      inode_id p = c.dst_parent;
+      while (p != 0) {
+        if (p == c.ino) reject(EINVAL, "rename: cannot move a directory into its own subtree");
+        p = parent_of(p);
+      }
+    }
+    auto dst = entry_of(c.dst_parent, c.dst_name);
+    if (dst && dst->ino == c.ino) return;
+    if ((dst ? dst->ino : 0) != c.replaced)
+      reject(EEXIST, "rename: the target '" + c.dst_name + "' changed since the request was validated");
+    if (dst) {
+      if (dst->type == inode_type::dir && src->type != inode_type::dir) reject(EISDIR, "rename: the target is a directory");
+      if (dst->type != inode_type::dir && src->type == inode_type::dir) reject(ENOTDIR, "rename: the target is not a directory");
+      if (dst->type == inode_type::dir && has_children(dst->ino)) reject(ENOTEMPTY, "rename: the target is not empty");
+      drop_dentry(c.dst_parent, c.dst_name);
+      if (dst->type == inode_type::file && c.orphan_replaced) {
+        statement(db_, "UPDATE md_inodes SET orphan = 1, parent = 0, ctime = ? WHERE ino = ?")
+            .bind(1, c.time).bind(2, i64(dst->ino)).run();
+      } else {
+        delete_inode(dst->ino);
+      }
+    }
+    statement(db_, "UPDATE md_dentries SET parent = ?, name = ? WHERE parent = ? AND name = ?")
+        .bind(1, i64(c.dst_parent)).bind(2, c.dst_name).bind(3, i64(c.src_parent)).bind(4, c.src_name).run();
+    statement(db_, "UPDATE md_inodes SET parent = ?, ctime = ? WHERE ino = ?")
+        .bind(1, i64(c.dst_parent)).bind(2, c.time).bind(3, i64(c.ino)).run();
+    touch_dir(c.src_parent, c.time);
+    if (c.dst_parent != c.src_parent) touch_dir(c.dst_parent, c.time);
+  }
+
+  void operator()(const cmd_setattr& c) {
+    auto cur = inode_row(c.ino);
+    if (!cur) reject(ENOENT, "setattr: no " + ino_s(c.ino));
+    if (c.mode && *c.mode > 07777) reject(EINVAL, "setattr: bad mode");
+    if (c.size) {
+      if (cur->type != inode_type::file) reject(EISDIR, "setattr: cannot truncate a directory");
+      if (*c.size > max_file_size) reject(EFBIG, "setattr: size too large");
+    }
+    if (c.mode) statement(db_, "UPDATE md_inodes SET mode = ? WHERE ino = ?").bind(1, *c.mode).bind(2, i64(c.ino)).run();
+    if (c.atime) statement(db_, "UPDATE md_inodes SET atime = ? WHERE ino = ?").bind(1, *c.atime).bind(2, i64(c.ino)).run();
+    if (c.mtime) statement(db_, "UPDATE md_inodes SET mtime = ? WHERE ino = ?").bind(1, *c.mtime).bind(2, i64(c.ino)).run();
+    if (c.size) {
+      const uint64_t size = *c.size;
+      if (size < cur->size) {
+        // Drop every chunk that starts at or beyond the new end.
+        const uint64_t keep = size / chunk_size_ + (size % chunk_size_ != 0 ? 1 : 0);
+        statement(db_, "DELETE FROM md_chunks WHERE ino = ? AND idx >= ?").bind(1, i64(c.ino)).bind(2, i64(keep)).run();
+        if (c.cut_version && size % chunk_size_ != 0) {
+          statement st(db_, "SELECT id, version FROM md_chunks WHERE ino = ? AND idx = ?");
+          st.bind(1, i64(c.ino)).bind(2, i64(size / chunk_size_));
+          if (st.step()) {
+            int64_t id = st.col_int(0);
+            if (static_cast<int64_t>(*c.cut_version) <= st.col_int(1))
+              reject(EINVAL, "setattr: cut version " + std::to_string(*c.cut_version) + " does not exceed the chunk's");
+            set_chunk_version(id, *c.cut_version);
+          }
+        }
+      }
+      statement(db_, "UPDATE md_inodes SET size = ? WHERE ino = ?").bind(1, i64(size)).bind(2, i64(c.ino)).run();
+    }
+    statement(db_, "UPDATE md_inodes SET ctime = ? WHERE ino = ?").bind(1, c.ctime).bind(2, i64(c.ino)).run();
+  }
+
+  void operator()(const cmd_set_repl& c) {
+    if (!inode_row(c.ino)) reject(ENOENT, "set-attr: no " + ino_s(c.ino));
+    if (c.replicas_norm.has_value() != c.replicas_min.has_value())
+      reject(EINVAL, "set-attr: replicas NORM and MIN must be set together");
+    if (c.replicas_norm) check_attrs(repl_attrs{*c.replicas_norm, *c.replicas_min, 0, failure_domain::host});
+    if (c.tier && *c.tier > max_tier) reject(EINVAL, "set-attr: tier out of range");
+    std::string targets = c.recursive
+                              ? "WITH RECURSIVE sub(ino) AS (SELECT ?5 UNION ALL SELECT d.ino FROM md_dentries d "
+                                "JOIN sub ON d.parent = sub.ino) "
+                              : "";
+    statement st(db_, targets +
+                          "UPDATE md_attrs SET replicas_norm = coalesce(?1, replicas_norm), "
+                          "replicas_min = coalesce(?2, replicas_min), tier = coalesce(?3, tier), "
+                          "domain = coalesce(?4, domain) WHERE ino " +
+                          (c.recursive ? "IN (SELECT ino FROM sub)" : "= ?5"));
+    auto bind_opt = [&](int i, const std::optional<uint32_t>& v) {
+      if (v) st.bind(i, static_cast<int64_t>(*v));
+      else st.bind_null(i);
+    };
+    bind_opt(1, c.replicas_norm);
+    bind_opt(2, c.replicas_min);
+    bind_opt(3, c.tier);
+    if (c.domain) st.bind(4, std::string(to_string(*c.domain)));
+    else st.bind_null(4);
+    st.bind(5, i64(c.ino));
+    st.run();
+  }
+
+  void operator()(const cmd_alloc_chunk& c) {
+    auto cur = inode_row(c.ino);
+    if (!cur) reject(ENOENT, "alloc chunk: no " + ino_s(c.ino));
+    if (cur->type != inode_type::file) reject(EISDIR, "alloc chunk: " + ino_s(c.ino) + " is a directory");
+    if (c.index > max_file_size / chunk_size_) reject(EFBIG, "alloc chunk: index too large");
+    if (c.chunk == 0 || c.chunk > max_file_size || c.chunk <= meta("max_chunk"))
+      reject(EINVAL, "alloc chunk: chunk id " + std::to_string(c.chunk) + " is not new");
+    if (c.version == 0) reject(EINVAL, "alloc chunk: version 0");
+    if (c.replicas.empty() || c.replicas.size() > max_replicas_limit) reject(EINVAL, "alloc chunk: bad replica count");
+    {
+      statement st(db_, "SELECT 1 FROM md_chunks WHERE ino = ? AND idx = ?");
+      st.bind(1, i64(c.ino)).bind(2, i64(c.index));
+      if (st.step()) reject(EEXIST, "alloc chunk: chunk " + std::to_string(c.index) + " of " + ino_s(c.ino) + " exists");
+    }
+    statement(db_, "INSERT INTO md_chunks(id, ino, idx, version) VALUES(?, ?, ?, ?)")
+        .bind(1, i64(c.chunk)).bind(2, i64(c.ino)).bind(3, i64(c.index)).bind(4, c.version).run();
+    statement ins(db_, "INSERT INTO md_replicas(chunk, pos, cs, version) VALUES(?, ?, ?, ?)");
+    int64_t pos = 0;
+    for (cs_id r : c.replicas) {
+      if (r == 0) reject(EINVAL, "alloc chunk: CS id 0");
+      {
+        statement dup(db_, "SELECT 1 FROM md_replicas WHERE chunk = ? AND cs = ?");
+        dup.bind(1, i64(c.chunk)).bind(2, r);
+        if (dup.step()) reject(EINVAL, "alloc chunk: CS#" + std::to_string(r) + " listed twice");
+      }
+      ins.reset();
+      ins.bind(1, i64(c.chunk)).bind(2, pos++).bind(3, r).bind(4, c.version).run();
+    }
+    set_meta("max_chunk", c.chunk);
+  }
+
+  void operator()(const cmd_drop_replica& c) {
+    auto v = chunk_version(c.chunk);
+    if (!v) reject(ENOENT, "drop replica: no chunk " + std::to_string(c.chunk));
+    if (c.new_version <= *v) reject(EINVAL, "drop replica: new version does not exceed the current one");
+    statement del(db_, "DELETE FROM md_replicas WHERE chunk = ? AND cs = ?");
+    del.bind(1, i64(c.chunk)).bind(2, c.cs).run();
+    if (sqlite3_changes(db_.handle()) == 0)
+      reject(ENOENT, "drop replica: CS#" + std::to_string(c.cs) + " holds no replica of chunk " + std::to_string(c.chunk));
+    set_chunk_version(i64(c.chunk), c.new_version);
+  }
+
+  void operator()(const cmd_add_replica& c) {
+    auto v = chunk_version(c.chunk);
+    if (!v) reject(ENOENT, "add replica: no chunk " + std::to_string(c.chunk));
+    if (c.version != *v) reject(EINVAL, "add replica: version " + std::to_string(c.version) + " is not the current one");
+    if (c.cs == 0) reject(EINVAL, "add replica: CS id 0");
+    statement st(db_, "SELECT count(*), coalesce(max(pos), -1), sum(cs = ?) FROM md_replicas WHERE chunk = ?");
+    st.bind(1, c.cs).bind(2, i64(c.chunk));
+    st.step();
+    if (st.col_int(2) > 0) reject(EEXIST, "add replica: CS#" + std::to_string(c.cs) + " already holds it");
+    if (st.col_int(0) >= static_cast<int64_t>(max_replicas_limit)) reject(EINVAL, "add replica: 15 replicas already");
+    int64_t pos = st.col_int(1) + 1;
+    statement(db_, "INSERT INTO md_replicas(chunk, pos, cs, version) VALUES(?, ?, ?, ?)")
+        .bind(1, i64(c.chunk)).bind(2, pos).bind(3, c.cs).bind(4, c.version).run();
+  }
+
+  void operator()(const cmd_set_size& c) {
+    auto cur = inode_row(c.ino);
+    if (!cur) reject(ENOENT, "set size: no " + ino_s(c.ino));
+    if (cur->type != inode_type::file) reject(EISDIR, "set size: " + ino_s(c.ino) + " is a directory");
+    if (c.size > max_file_size) reject(EFBIG, "set size: too large");
+    statement(db_, "UPDATE md_inodes SET size = max(size, ?), mtime = ?, ctime = ? WHERE ino = ?")
+        .bind(1, i64(c.size)).bind(2, c.time).bind(3, c.time).bind(4, i64(c.ino)).run();
+  }
+
+  void operator()(const cmd_purge_orphan& c) {
+    auto cur = inode_row(c.ino);
+    if (!cur) reject(ENOENT, "purge: no " + ino_s(c.ino));
+    if (!cur->orphan) reject(EINVAL, "purge: " + ino_s(c.ino) + " is not orphaned");
+    delete_inode(c.ino);
+  }
+
+ private:
+  struct row {
+    inode_type type;
+    uint64_t size;
+    bool orphan;
+  };
+  struct dent {
+    inode_id ino;
+    inode_type type;
+  };
+
+  uint64_t meta(const char* key) {
+    statement st(db_, "SELECT value FROM md_meta WHERE key = ?");
+    st.bind(1, std::string(key));
+    return st.step() ? std::stoull(st.col_text(0)) : 0;
+  }
+  void set_meta(const char* key, uint64_t v) {
+    statement(db_, "INSERT INTO md_meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .bind(1, std::string(key)).bind(2, std::to_string(v)).run();
+  }
+
+  std::optional<row> inode_row(inode_id ino) {
+    statement st(db_, "SELECT type, size, orphan FROM md_inodes WHERE ino = ?");
+    st.bind(1, i64(ino));
+    if (!st.step()) return std::nullopt;
+    return row{static_cast<inode_type>(st.col_int(0)), static_cast<uint64_t>(st.col_int(1)), st.col_int(2) != 0};
+  }
+  std::optional<dent> entry_of(inode_id parent, const std::string& name) {
+    statement st(db_, "SELECT ino, type FROM md_dentries WHERE parent = ? AND name = ?");
+    st.bind(1, i64(parent)).bind(2, name);
+    if (!st.step()) return std::nullopt;
+    return dent{static_cast<inode_id>(st.col_int(0)), static_cast<inode_type>(st.col_int(1))};
+  }
+  inode_id parent_of(inode_id ino) {
+    statement st(db_, "SELECT parent FROM md_inodes WHERE ino = ?");
+    st.bind(1, i64(ino));
+    return st.step() ? static_cast<inode_id>(st.col_int(0)) : 0;
+  }
+  bool has_children(inode_id dir) {
+    statement st(db_, "SELECT 1 FROM md_dentries WHERE parent = ? LIMIT 1");
+    st.bind(1, i64(dir));
+    return st.step();
+  }
+  std::optional<uint32_t> chunk_version(chunk_id id) {
+    statement st(db_, "SELECT version FROM md_chunks WHERE id = ?");
+    st.bind(1, i64(id));
+    if (!st.step()) return std::nullopt;
+    return static_cast<uint32_t>(st.col_int(0));
+  }
+  void set_chunk_version(int64_t id, uint32_t v) {
+    statement(db_, "UPDATE md_chunks SET version = ? WHERE id = ?").bind(1, v).bind(2, id).run();
+    statement(db_, "UPDATE md_replicas SET version = ? WHERE chunk = ?").bind(1, v).bind(2, id).run();
+  }
+  void require_dir(inode_id dir, const char* what) {
+    auto r = inode_row(dir);
+    if (!r) reject(ENOENT, std::string(what) + ": directory " + ino_s(dir) + " does not exist");
+    if (r->type != inode_type::dir) reject(ENOTDIR, std::string(what) + ": " + ino_s(dir) + " is not a directory");
+    if (r->orphan) reject(ENOENT, std::string(what) + ": directory " + ino_s(dir) + " was removed");
+  }
+  void check_attrs(const repl_attrs& a) {
+    if (a.replicas_norm < min_replicas_limit || a.replicas_norm > max_replicas_limit || a.replicas_min < min_replicas_limit ||
+        a.replicas_min > a.replicas_norm || a.tier > max_tier)
+      reject(EINVAL, "replication attributes out of range");
+  }
+  void touch_dir(inode_id dir, time_ns t) {
+    statement(db_, "UPDATE md_inodes SET mtime = ?, ctime = ? WHERE ino = ?").bind(1, t).bind(2, t).bind(3, i64(dir)).run();
+  }
+  void drop_dentry(inode_id parent, const std::string& name) {
+    statement(db_, "DELETE FROM md_dentries WHERE parent = ? AND name = ?").bind(1, i64(parent)).bind(2, name).run();
+  }
+  // Chunks, replicas and attributes go with it (ON DELETE CASCADE).
+  void delete_inode(inode_id ino) {
+    if (ino == root_inode) reject(EBUSY, "the root directory cannot be removed");
+    statement(db_, "DELETE FROM md_inodes WHERE ino = ?").bind(1, i64(ino)).run();
+  }
+
+  void new_entry(inode_id parent, const std::string& name, inode_id ino, inode_type type, uint32_t mode, time_ns t,
+                 const repl_attrs& attrs) {
+    const char* what = type == inode_type::dir ? "mkdir" : "create";
+    require_dir(parent, what);
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name.size() > max_name_length)
+      reject(EINVAL, std::string(what) + ": bad name '" + name + "'");
+    if (ino == 0 || ino > max_file_size || ino <= meta("max_inode"))
+      reject(EINVAL, std::string(what) + ": " + ino_s(ino) + " is not a new inode id");
+    if (entry_of(parent, name)) reject(EEXIST, std::string(what) + ": '" + name + "' exists in " + ino_s(parent));
+    if (mode > 07777) reject(EINVAL, std::string(what) + ": bad mode");
+    check_attrs(attrs);
+    statement(db_, "INSERT INTO md_inodes(ino, type, mode, size, atime, mtime, ctime, parent, orphan) "
+                   "VALUES(?, ?, ?, 0, ?, ?, ?, ?, 0)")
+        .bind(1, i64(ino)).bind(2, static_cast<int64_t>(type)).bind(3, mode)
+        .bind(4, t).bind(5, t).bind(6, t).bind(7, i64(parent)).run();
+    statement(db_, "INSERT INTO md_attrs(ino, replicas_norm, replicas_min, tier, domain) VALUES(?, ?, ?, ?, ?)")
+        .bind(1, i64(ino)).bind(2, attrs.replicas_norm).bind(3, attrs.replicas_min).bind(4, attrs.tier)
+        .bind(5, std::string(to_string(attrs.domain))).run();
+    statement(db_, "INSERT INTO md_dentries(parent, name, ino, type) VALUES(?, ?, ?, ?)")
+        .bind(1, i64(parent)).bind(2, name).bind(3, i64(ino)).bind(4, static_cast<int64_t>(type)).run();
+    touch_dir(parent, t);
+    set_meta("max_inode", ino);
+  }
+
+  sqlite_db& db_;
+  uint64_t chunk_size_;
+};
+
+}  // namespace
+
+// ---- open / schema ----------------------------------------------------------------
+
+md_store::md_store(const std::string& path, const md_store_options& opts, decoder dec) : db_(path), decode_(dec) {
+  create_schema(opts);
+  apply_committed();
+}
+
+void md_store::create_schema(const md_store_options& opts) {
+  db_.transaction([&] {
+    db_.exec(
+        "CREATE TABLE IF NOT EXISTS md_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS md_inodes (ino INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
+        " mode INTEGER NOT NULL, size INTEGER NOT NULL, atime INTEGER NOT NULL, mtime INTEGER NOT NULL,"
+        " ctime INTEGER NOT NULL, parent INTEGER NOT NULL, orphan INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS md_attrs (ino INTEGER PRIMARY KEY REFERENCES md_inodes(ino) ON DELETE CASCADE,"
+        " replicas_norm INTEGER NOT NULL, replicas_min INTEGER NOT NULL, tier INTEGER NOT NULL, domain TEXT NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS md_dentries (parent INTEGER NOT NULL REFERENCES md_inodes(ino),"
+        " name TEXT NOT NULL, ino INTEGER NOT NULL UNIQUE REFERENCES md_inodes(ino) ON DELETE CASCADE,"
+        " type INTEGER NOT NULL, PRIMARY KEY (parent, name)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS md_chunks (id INTEGER PRIMARY KEY,"
+        " ino INTEGER NOT NULL REFERENCES md_inodes(ino) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+        " version INTEGER NOT NULL, UNIQUE (ino, idx));"
+        "CREATE TABLE IF NOT EXISTS md_replicas (chunk INTEGER NOT NULL REFERENCES md_chunks(id) ON DELETE CASCADE,"
+        " pos INTEGER NOT NULL, cs INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (chunk, cs)) WITHOUT ROWID;"
+        "CREATE INDEX IF NOT EXISTS md_replicas_cs ON md_replicas(cs);"
+        "CREATE TABLE IF NOT EXISTS md_journal (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL,"
+        " outcome_code INTEGER, outcome TEXT)");
+    statement st(db_, "SELECT value FROM md_meta WHERE key = 'format'");
+    if (st.step()) {
+      if (st.col_text(0) != format_tag)
+        throw store_error("metadata store '" + db_.path() + "' has format '" + st.col_text(0) + "', this build reads '" +
+                          format_tag + "'");
+      chunk_size_ = meta_u64("chunk_size");
+      if (opts.chunk_size && *opts.chunk_size != chunk_size_)
+        throw store_error("metadata store '" + db_.path() + "' was created with chunk size " +
+                          std::to_string(chunk_size_) + "; it cannot change to " + std::to_string(*opts.chunk_size));
+      return;
+    }
+    chunk_size_ = opts.chunk_size.value_or(default_chunk_size);
+    if (chunk_size_ == 0 || chunk_size_ > max_file_size)
+      throw store_error("metadata store '" + db_.path() + "': invalid chunk size " + std::to_string(chunk_size_));
+    statement(db_, "INSERT INTO md_meta(key, value) VALUES('format', ?)").bind(1, std::string(format_tag)).run();
+    set_meta_u64("chunk_size", chunk_size_);
+    set_meta_u64("applied_index", 0);
+    set_meta_u64("commit_index", 0);
+    set_meta_u64("max_inode", root_inode);
+    set_meta_u64("max_chunk", 0);
+    const repl_attrs def;  // replicas=1:1, tier 0, failure-domain host
+    statement(db_, "INSERT INTO md_inodes(ino, type, mode, size, atime, mtime, ctime, parent, orphan) "
+                   "VALUES(?, ?, ?, 0, ?, ?, ?, 0, 0)")
+        .bind(1, i64(root_inode)).bind(2, static_cast<int64_t>(inode_type::dir)).bind(3, 0755)
+        .bind(4, opts.root_time).bind(5, opts.root_time).bind(6, opts.root_time).run();
+    statement(db_, "INSERT INTO md_attrs(ino, replicas_norm, replicas_min, tier, domain) VALUES(?, ?, ?, ?, ?)")
+        .bind(1, i64(root_inode)).bind(2, def.replicas_norm).bind(3, def.replicas_min).bind(4, def.tier)
+        .bind(5, std::string(to_string(def.domain))).run();
+  });
+}
+
+uint64_t md_store::meta_u64(const char* key) const {
+  statement st(db_, "SELECT value FROM md_meta WHERE key = ?");
+  st.bind(1, std::string(key));
+  if (!st.step()) throw store_error("metadata store '" + db_.path() + "' lacks '" + key + "'");
+  return std::stoull(st.col_text(0));
+}
+
+void md_store::set_meta_u64(const char* key, uint64_t v) {
+  statement(db_, "INSERT INTO md_meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .bind(1, std::string(key)).bind(2, std::to_string(v)).run();
+}
+
+// ---- journal ------------------------------------------------------------------------
+
+uint64_t md_store::last_index() const {
+  statement st(db_, "SELECT max(idx) FROM md_journal");
+  st.step();
+  return st.col_null(0) ? applied_index() : static_cast<uint64_t>(st.col_int(0));
+}
+
+uint64_t md_store::last_term() const {
+  statement st(db_, "SELECT term FROM md_journal ORDER BY idx DESC LIMIT 1");
+  return st.step() ? static_cast<uint64_t>(st.col_int(0)) : 0;
+}
+
+uint64_t md_store::committed_index() const { return meta_u64("commit_index"); }
+uint64_t md_store::applied_index() const { return meta_u64("applied_index"); }
+
+void md_store::append_in_txn(const journal_entry& e) {
+  const uint64_t last = last_index();
+  if (e.index != last + 1)
+    throw store_error("metadata journal '" + db_.path() + "': entry " + std::to_string(e.index) +
+                      " does not follow the last entry " + std::to_string(last));
+  if (e.term < last_term())
+    throw store_error("metadata journal '" + db_.path() + "': entry " + std::to_string(e.index) + " has term " +
+                      std::to_string(e.term) + " below the last term " + std::to_string(last_term()));
+  statement(db_, "INSERT INTO md_journal(idx, term, data) VALUES(?, ?, ?)")
+      .bind(1, i64(e.index)).bind(2, i64(e.term)).bind_blob(3, e.data.data(), e.data.size()).run();
+}
+
+void md_store::commit_in_txn(uint64_t index) {
+  if (index <= committed_index()) return;
+  if (index > last_index())
+    throw store_error("metadata journal '" + db_.path() + "': cannot commit " + std::to_string(index) +
+                      " beyond the last entry " + std::to_string(last_index()));
+  set_meta_u64("commit_index", index);
+}
+
+void md_store::append(const journal_entry& e) {
+  db_.transaction([&] { append_in_txn(e); });
+}
+
+void md_store::commit(uint64_t index) {
+  db_.transaction([&] { commit_in_txn(index); });
+}
+
+void md_store::truncate_after(uint64_t index) {
+  db_.transaction([&] {
+    if (index < committed_index())
+      throw store_error("metadata journal '" + db_.path() + "': cannot drop committed entries after " +
+                        std::to_string(index) + " (committed " + std::to_string(committed_index()) + ")");
+    statement(db_, "DELETE FROM md_journal WHERE idx > ?").bind(1, i64(index)).run();
+  });
+}
+
+std::optional<apply_result> md_store::outcome(uint64_t index) const {
+  if (index == 0 || index > applied_index()) return std::nullopt;
+  apply_result r;
+  r.index = index;
+  statement st(db_, "SELECT outcome_code, outcome FROM md_journal WHERE idx = ?");
+  st.bind(1, i64(index));
+  if (st.step() && !st.col_null(0) && st.col_int(0) != 0)
+    r.rejected = md_error{static_cast<int>(st.col_int(0)), st.col_text(1)};
+  return r;
+}
+
+apply_result md_store::apply_in_txn(const journal_entry& e) {
+  const uint64_t applied = applied_index();
+  if (e.index == 0) throw store_error("metadata journal '" + db_.path() + "': entry index 0 is not valid");
+  if (e.index <= applied) {
+    auto r = *outcome(e.index);
+    r.duplicate = true;
+    return r;
+  }
+  if (e.index != applied + 1)
+    throw store_error("metadata journal '" + db_.path() + "': cannot apply entry " + std::to_string(e.index) +
+                      " after " + std::to_string(applied));
+  auto stored = entry(e.index);
+  if (!stored || stored->term != e.term || stored->data != e.data)
+    throw store_error("metadata journal '" + db_.path() + "': entry " + std::to_string(e.index) +
+                      " to apply differs from the journal's");
+  if (e.index > committed_index()) set_meta_u64("commit_index", e.index);  // applying implies committed
+
+  md_command cmd;
+  try {
+    cmd = decode_(e.data);
+  } catch (const std::exception& ex) {
+    throw store_error("metadata journal '" + db_.path() + "': entry " + std::to_string(e.index) + ": " + ex.what());
+  }
+  apply_result r;
+  r.index = e.index;
+  db_.exec("SAVEPOINT md_cmd");
+  try {
+    applier a(db_, chunk_size_);
+    std::visit(a, cmd);
+    db_.exec("RELEASE md_cmd");
+  } catch (const rejection& rej) {
+    db_.exec("ROLLBACK TO md_cmd");
+    db_.exec("RELEASE md_cmd");
+    r.rejected = rej.err;
+  }
+  statement(db_, "UPDATE md_journal SET outcome_code = ?, outcome = ? WHERE idx = ?")
+      .bind(1, r.rejected ? r.rejected->code : 0)
+      .bind(2, r.rejected ? r.rejected->message : std::string("ok"))
+      .bind(3, i64(e.index))
+      .run();
+  set_meta_u64("applied_index", e.index);
+  return r;
+}
+
+apply_result md_store::apply(const journal_entry& e) {
+  apply_result r;
+  db_.transaction([&] { r = apply_in_txn(e); });
+  return r;
+}
+
+std::vector<apply_result> md_store::apply_committed() {
+  std::vector<apply_result> out;
+  for (;;) {
+    const uint64_t next = applied_index() + 1;
+    if (next > committed_index()) break;
+    auto e = entry(next);
+    if (!e)
+      throw store_error("metadata journal '" + db_.path() + "': committed entry " + std::to_string(next) + " is missing");
+    out.push_back(apply(*e));
+  }
+  return out;
+}
+
+apply_result md_store::commit_local(const journal_entry& e) {
+  apply_result r;
+  db_.transaction([&] {
+    append_in_txn(e);
+    commit_in_txn(e.index);
+    r = apply_in_txn(e);
+  });
+  return r;
+}
+
+std::optional<journal_entry> md_store::entry(uint64_t index) const {
+  statement st(db_, "SELECT idx, term, data FROM md_journal WHERE idx = ?");
+  st.bind(1, i64(index));
+  if (!st.step()) return std::nullopt;
+  return journal_entry{static_cast<uint64_t>(st.col_int(0)), static_cast<uint64_t>(st.col_int(1)), st.col_blob(2)};
+}
+
+std::vector<journal_entry> md_store::entries(uint64_t from, uint64_t to) const {
+  std::vector<journal_entry> out;
+  statement st(db_, "SELECT idx, term, data FROM md_journal WHERE idx >= ? AND idx <= ? ORDER BY idx");
+  st.bind(1, i64(from)).bind(2, i64(std::min<uint64_t>(to, max_file_size)));
+  while (st.step())
+    out.push_back({static_cast<uint64_t>(st.col_int(0)), static_cast<uint64_t>(st.col_int(1)), st.col_blob(2)});
+  return out;
+}
+
+// ---- queries -------------------------------------------------------------------------
+
+std::optional<inode_attr> md_store::getattr(inode_id ino) const {
+  statement st(db_,
+               "SELECT i.type, i.mode, i.size, i.atime, i.mtime, i.ctime, i.parent, i.orphan,"
+               " a.replicas_norm, a.replicas_min, a.tier, a.domain,"
+               " (SELECT count(*) FROM md_dentries d WHERE d.parent = i.ino AND d.type = 2)"
+               " FROM md_inodes i JOIN md_attrs a ON a.ino = i.ino WHERE i.ino = ?");
+  st.bind(1, i64(ino));
+  if (!st.step()) return std::nullopt;
+  inode_attr a;
+  a.ino = ino;
+  a.type = static_cast<inode_type>(st.col_int(0));
+  a.mode = static_cast<uint32_t>(st.col_int(1));
+  a.size = static_cast<uint64_t>(st.col_int(2));
+  a.atime = st.col_int(3);
+  a.mtime = st.col_int(4);
+  a.ctime = st.col_int(5);
+  a.parent = static_cast<inode_id>(st.col_int(6));
+  a.orphan = st.col_int(7) != 0;
+  a.repl.replicas_norm = static_cast<uint32_t>(st.col_int(8));
+  a.repl.replicas_min = static_cast<uint32_t>(st.col_int(9));
+  a.repl.tier = static_cast<uint32_t>(st.col_int(10));
+  a.repl.domain = parse_failure_domain(st.col_text(11)).value_or(failure_domain::host);
+  a.nlink = a.is_dir() ? 2 + static_cast<uint32_t>(st.col_int(12)) : (a.orphan ? 0 : 1);
+  return a;
+}
+
+std::optional<dir_entry> md_store::lookup(inode_id parent, std::string_view name) const {
+  statement st(db_, "SELECT ino, type FROM md_dentries WHERE parent = ? AND name = ?");
+  st.bind(1, i64(parent)).bind(2, std::string(name));
+  if (!st.step()) return std::nullopt;
+  return dir_entry{std::string(name), static_cast<inode_id>(st.col_int(0)), static_cast<inode_type>(st.col_int(1))};
+}
+
+bool md_store::dir_empty(inode_id dir) const {
+  statement st(db_, "SELECT 1 FROM md_dentries WHERE parent = ? LIMIT 1");
+  st.bind(1, i64(dir));
+  return !st.step();
+}
+
+std::vector<replica_info> md_store::replicas_of(chunk_id id) const {
+  std::vector<replica_info> out;
+  statement st(db_, "SELECT cs, version FROM md_replicas WHERE chunk = ? ORDER BY pos");
+  st.bind(1, i64(id));
+  while (st.step()) out.push_back({static_cast<cs_id>(st.col_int(0)), static_cast<uint32_t>(st.col_int(1))});
+  return out;
+}
+
+std::optional<chunk_info> md_store::chunk_where(const char* where, int64_t a, int64_t b) const {
+  statement st(db_, std::string("SELECT id, ino, idx, version FROM md_chunks WHERE ") + where);
+  st.bind(1, a);
+  if (b >= 0) st.bind(2, b);
+  if (!st.step()) return std::nullopt;
+  chunk_info c{static_cast<chunk_id>(st.col_int(0)), static_cast<inode_id>(st.col_int(1)),
+               static_cast<uint64_t>(st.col_int(2)), static_cast<uint32_t>(st.col_int(3)), {}};
+  c.replicas = replicas_of(c.id);
+  return c;
+}
+
+std::optional<chunk_info> md_store::chunk_at(inode_id file, uint64_t index) const {
+  if (index > max_file_size) return std::nullopt;
+  return chunk_where("ino = ? AND idx = ?", i64(file), i64(index));
+}
+
+std::optional<chunk_info> md_store::chunk_by_id(chunk_id id) const {
+  if (id > max_file_size) return std::nullopt;
+  return chunk_where("id = ?", i64(id), -1);
+}
+
+std::vector<dir_entry> md_store::readdir(inode_id dir, std::string_view after, size_t limit) const {
+  std::vector<dir_entry> out;
+  statement st(db_, "SELECT name, ino, type FROM md_dentries WHERE parent = ? AND name > ? ORDER BY name LIMIT ?");
+  st.bind(1, i64(dir)).bind(2, std::string(after)).bind(3, limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : i64(limit));
+  while (st.step())
+    out.push_back({st.col_text(0), static_cast<inode_id>(st.col_int(1)), static_cast<inode_type>(st.col_int(2))});
+  return out;
+}
+
+std::vector<chunk_info> md_store::chunks(inode_id file) const {
+  std::vector<chunk_info> out;
+  statement st(db_, "SELECT id, ino, idx, version FROM md_chunks WHERE ino = ? ORDER BY idx");
+  st.bind(1, i64(file));
+  while (st.step())
+    out.push_back({static_cast<chunk_id>(st.col_int(0)), static_cast<inode_id>(st.col_int(1)),
+                   static_cast<uint64_t>(st.col_int(2)), static_cast<uint32_t>(st.col_int(3)), {}});
+  for (auto& c : out) c.replicas = replicas_of(c.id);
+  return out;
+}
+
+std::vector<chunk_id> md_store::chunks_on(cs_id cs) const {
+  std::vector<chunk_id> out;
+  statement st(db_, "SELECT chunk FROM md_replicas WHERE cs = ? ORDER BY chunk");
+  st.bind(1, static_cast<int64_t>(cs));
+  while (st.step()) out.push_back(static_cast<chunk_id>(st.col_int(0)));
+  return out;
+}
+
+std::vector<inode_id> md_store::orphans() const {
+  std::vector<inode_id> out;
+  statement st(db_, "SELECT ino FROM md_inodes WHERE orphan = 1 ORDER BY ino");
+  while (st.step()) out.push_back(static_cast<inode_id>(st.col_int(0)));
+  return out;
+}
+
+inode_id md_store::max_inode_id() const { return meta_u64("max_inode"); }
+chunk_id md_store::max_chunk_id() const { return meta_u64("max_chunk"); }
+
+std::string md_store::canonical_dump() const {
+  std::ostringstream o;
+  o << "chunk_size " << chunk_size_ << "\napplied " << applied_index() << "\nmax_inode " << max_inode_id()
+    << "\nmax_chunk " << max_chunk_id() << "\n";
+  {
+    statement st(db_,
+                 "SELECT i.ino, i.type, i.mode, i.size, i.atime, i.mtime, i.ctime, i.parent, i.orphan,"
+                 " a.replicas_norm, a.replicas_min, a.tier, a.domain FROM md_inodes i JOIN md_attrs a ON a.ino = i.ino"
+                 " ORDER BY i.ino");
+    while (st.step()) {
+      o << "inode";
+      for (int c = 0; c < 12; ++c) o << ' ' << st.col_int(c);
+      o << ' ' << st.col_text(12) << "\n";
+    }
+  }
+  {
+    statement st(db_, "SELECT parent, name, ino, type FROM md_dentries ORDER BY parent, name");
+    while (st.step()) o << "dentry " << st.col_int(0) << " '" << st.col_text(1) << "' " << st.col_int(2) << ' ' << st.col_int(3) << "\n";
+  }
+  {
+    statement st(db_, "SELECT id, ino, idx, version FROM md_chunks ORDER BY id");
+    while (st.step()) o << "chunk " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << "\n";
+  }
+  {
+    statement st(db_, "SELECT chunk, pos, cs, version FROM md_replicas ORDER BY chunk, pos");
+    while (st.step()) o << "replica " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace pstorage::persistence

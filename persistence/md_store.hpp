@@ -1,0 +1,136 @@
+// md_store.hpp — the MDS metadata state (namespace + chunk map) and its
+// command journal, in SQLite (DESIGN.md principle 5: validate + append on
+// the master; apply committed commands here; snapshots later).
+//
+// Tables (all prefixed md_, so the file may be shared with mds_store):
+//   md_meta      format, chunk_size, applied/commit index, max ids
+//   md_inodes    ino, type, mode, size, times, parent (0: root/orphan), orphan
+//   md_attrs     ino -> replicas NORM:MIN, tier, failure domain
+//   md_dentries  (parent, name) -> ino, type    (no hard links: ino UNIQUE)
+//   md_chunks    id, ino, index, version        ((ino, index) UNIQUE)
+//   md_replicas  chunk, pos (chain order), cs, version
+//   md_journal   index, term, command bytes, outcome once applied
+//
+// Journal contract (kept separable for the replicated journal to come):
+//   append(e)          durable, not applied; e.index == last_index()+1,
+//                      e.term >= last term.
+//   commit(i)          persist "entries <= i are committed" (monotonic).
+//   apply(e)           apply entry e, which must equal the journal's entry
+//                      e.index (applying implies committed: the commit mark
+//                      moves up to e.index); e.index <= applied_index():
+//                      no-op returning the recorded outcome (idempotent);
+//                      otherwise e.index must be applied_index()+1.
+//   apply_committed()  apply every entry in (applied, committed], in order.
+//   commit_local(e)    single-node commit: append + commit + apply in ONE
+//                      SQLite transaction: after kill -9 either all of it or
+//                      none of it is there.
+//   opening the store  applies every entry in (applied, committed]: a crash
+//                      between commit and apply loses nothing.
+// Each apply is one transaction: the state and applied_index move together,
+// never half a command. Apply is deterministic: a command whose
+// preconditions no longer hold is *rejected* (state unchanged, the outcome
+// recorded in the journal) identically on every MDS. Storage failures throw
+// store_error. Decoding is done through mds::decode_command, referenced from
+// this header so that pstorage_persistence needs no link to pstorage_logic.
+//
+// Root directory (inode 1) exists from creation with the guide's defaults:
+// replicas=1:1, tier 0, failure-domain host ("Configuring Replication
+// Parameters", "Cluster Parameters Overview"). The chunk size is fixed when
+// the store is created.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/mds/md_command.hpp"
+#include "actors/mds/md_validate.hpp"
+#include "persistence/sqlite_db.hpp"
+
+namespace pstorage::persistence {
+
+struct md_store_options {
+  // Used when the store is created (default 64 MiB). When set and the store
+  // already exists with another size, opening fails.
+  std::optional<uint64_t> chunk_size;
+  mds::time_ns root_time = 0;  // root's times: fixed, so every MDS agrees
+};
+
+struct apply_result {
+  uint64_t index = 0;
+  bool duplicate = false;               // already applied before: nothing done now
+  std::optional<mds::md_error> rejected;  // preconditions failed: state unchanged
+  bool ok() const { return !rejected; }
+};
+
+class md_store final : public mds::md_view {
+ public:
+  // Opens or creates the store at `path` (":memory:" for the simulator) and
+  // replays committed, unapplied journal entries.
+  explicit md_store(const std::string& path, md_store_options opts = {})
+      : md_store(path, opts, &mds::decode_command) {}
+
+  // ---- journal --------------------------------------------------------------
+  void append(const mds::journal_entry& e);
+  void commit(uint64_t index);
+  apply_result apply(const mds::journal_entry& e);
+  std::vector<apply_result> apply_committed();
+  apply_result commit_local(const mds::journal_entry& e);
+  // Drops uncommitted entries after `index` (a new master overwrote them).
+  void truncate_after(uint64_t index);
+
+  uint64_t last_index() const;
+  uint64_t last_term() const;
+  uint64_t committed_index() const;
+  uint64_t applied_index() const;
+  std::optional<mds::journal_entry> entry(uint64_t index) const;
+  std::vector<mds::journal_entry> entries(uint64_t from, uint64_t to) const;  // [from, to]
+  // The recorded outcome of an applied entry (nullopt: not applied yet).
+  std::optional<apply_result> outcome(uint64_t index) const;
+
+  // ---- queries (md_view) ------------------------------------------------------
+  uint64_t chunk_size() const override { return chunk_size_; }
+  std::optional<mds::inode_attr> getattr(mds::inode_id ino) const override;
+  std::optional<mds::dir_entry> lookup(mds::inode_id parent, std::string_view name) const override;
+  bool dir_empty(mds::inode_id dir) const override;
+  std::optional<mds::chunk_info> chunk_at(mds::inode_id file, uint64_t index) const override;
+  std::optional<mds::chunk_info> chunk_by_id(mds::chunk_id id) const override;
+
+  // Entries sorted by name (bytewise), those after `after`, at most `limit`.
+  std::vector<mds::dir_entry> readdir(mds::inode_id dir, std::string_view after = {},
+                                      size_t limit = SIZE_MAX) const;
+  std::vector<mds::chunk_info> chunks(mds::inode_id file) const;  // by index
+  std::vector<mds::chunk_id> chunks_on(mds::cs_id cs) const;      // by id
+  std::vector<mds::inode_id> orphans() const;
+  // Largest ids ever applied (ids are never reused): seeds the master's generators.
+  mds::inode_id max_inode_id() const;
+  mds::chunk_id max_chunk_id() const;
+
+  // Every table in a canonical text form: equal states give equal dumps
+  // (determinism tests, "journal prefixes agree" checks in the simulator).
+  std::string canonical_dump() const;
+
+  sqlite_db& db() { return db_; }
+
+ private:
+  using decoder = mds::md_command (*)(std::span<const uint8_t>);
+  md_store(const std::string& path, const md_store_options& opts, decoder dec);
+
+  void create_schema(const md_store_options& opts);
+  uint64_t meta_u64(const char* key) const;
+  void set_meta_u64(const char* key, uint64_t v);
+  void append_in_txn(const mds::journal_entry& e);
+  void commit_in_txn(uint64_t index);
+  apply_result apply_in_txn(const mds::journal_entry& e);
+  std::vector<mds::replica_info> replicas_of(mds::chunk_id id) const;
+  std::optional<mds::chunk_info> chunk_where(const char* where, int64_t a, int64_t b) const;
+
+  mutable sqlite_db db_;
+  decoder decode_;
+  uint64_t chunk_size_ = mds::default_chunk_size;
+};
+
+}  // namespace pstorage::persistence
