@@ -124,6 +124,28 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
             b.setCsId(self->state.cs_id);
           });
         },
+        // Data path: implemented by the data-path work (issue 3).
+        [](const msg::client_to_cs_write&) {
+          return wire::make<p::CsToClientWrite>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::client_to_cs_read&) {
+          return wire::make<p::CsToClientRead>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::client_to_cs_sync&) {
+          return wire::make<p::CsToClientSync>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::mds_to_cs_create_chunk&) {
+          return wire::make<p::CsToMdsCreateChunk>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::mds_to_cs_set_version&) {
+          return wire::make<p::CsToMdsSetVersion>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::mds_to_cs_delete_chunk&) {
+          return wire::make<p::CsToMdsDeleteChunk>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::mds_to_cs_replicate&) {
+          return wire::make<p::CsToMdsReplicate>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
         [self](connect_atom) {
           auto& st = self->state;
           if (st.stopped || st.mds) return;

@@ -222,6 +222,23 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
             set_status(b.initStatus(), p::STATUS_OK, "");
           });
         },
+        // Data path: implemented by the data-path work (issue 3).
+        [](const msg::client_to_mds_file_op&) {
+          return wire::make<p::MdsToClientFileOp>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::client_to_mds_chunk_map&) {
+          return wire::make<p::MdsToClientChunkMap>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::client_to_mds_replica_failed&) {
+          return wire::make<p::MdsToClientReplicaFailed>(
+              [](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::client_to_mds_renew_lease&) {
+          return wire::make<p::MdsToClientRenewLease>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::cs_to_mds_bad_replica&) {
+          return wire::make<p::MdsToCsBadReplica>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
         [self](const msg::cs_to_mds_register& m) { return handle_register(self, m); },
         [self](const msg::cs_to_mds_heartbeat& m) { return handle_heartbeat(self, m); },
         [self](const msg::mds_to_mds_ping& m) {

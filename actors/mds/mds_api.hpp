@@ -11,12 +11,21 @@
 namespace pstorage {
 
 using mds_api = caf::typed_actor<
+    // clients (CLI, mounts)
     caf::replies_to<msg::client_to_mds_stat>::with<msg::mds_to_client_stat>,
     caf::replies_to<msg::client_to_mds_auth_salt>::with<msg::mds_to_client_auth_salt>,
     caf::replies_to<msg::client_to_mds_auth_node>::with<msg::mds_to_client_auth_node>,
+    caf::replies_to<msg::client_to_mds_file_op>::with<msg::mds_to_client_file_op>,
+    caf::replies_to<msg::client_to_mds_chunk_map>::with<msg::mds_to_client_chunk_map>,
+    caf::replies_to<msg::client_to_mds_replica_failed>::with<msg::mds_to_client_replica_failed>,
+    caf::replies_to<msg::client_to_mds_renew_lease>::with<msg::mds_to_client_renew_lease>,
+    // chunk servers
     caf::replies_to<msg::cs_to_mds_register>::with<msg::mds_to_cs_register>,
     caf::replies_to<msg::cs_to_mds_heartbeat>::with<msg::mds_to_cs_heartbeat>,
+    caf::replies_to<msg::cs_to_mds_bad_replica>::with<msg::mds_to_cs_bad_replica>,
+    // peer MDS
     caf::replies_to<msg::mds_to_mds_ping>::with<msg::mds_to_mds_pong>,
+    // itself
     caf::reacts_to<tick_atom>>;
 
 }  // namespace pstorage
