@@ -1,7 +1,11 @@
 #include "actors/cs/cs_actor.hpp"
+#include "actors/common/sim_bugs.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <span>
 
 #include "protocol/common.capnp.h"
 
@@ -15,8 +19,12 @@ struct cs_state {
   persistence::cs_settings settings;
   mds_api mds;
   uint32_t cs_id = 0;
+  bool io_error_seen = false;        // flag H until restart
+  bool checksum_error_seen = false;  // flag h until restart
+  std::vector<msg::cs_to_mds_bad_replica> pending_reports;  // while the MDS is away
   std::chrono::milliseconds heartbeat{1000};
   uint64_t session = 0;  // bumps on every (re)connect; stale timers ignore themselves
+  bool registered = false;  // with the current `mds`
   bool stopped = false;
   static inline const char* name = "pstorage-cs";
 };
@@ -24,7 +32,27 @@ struct cs_state {
 using self_ptr = cs_api::stateful_pointer<cs_state>;
 constexpr auto request_timeout = std::chrono::seconds(10);
 
-std::string flags_of(const cs_state& st) { return st.settings.checksums ? "C" : "D"; }
+bool checksums_on(const cs_state& st) {
+  return st.deps.storage ? st.deps.storage->checksums_enabled() : st.settings.checksums;
+}
+
+std::string flags_of(const cs_state& st) {
+  std::string f = checksums_on(st) ? "C" : "D";
+  if (st.io_error_seen) f += "H";
+  if (st.checksum_error_seen) f += "h";
+  return f;
+}
+
+space_info space_of(const cs_state& st) {
+  if (st.deps.space) return st.deps.space();
+  if (st.deps.storage) {
+    auto r = st.deps.storage->space();
+    if (r) return {r.value.total_bytes, r.value.free_bytes};
+  }
+  return {};
+}
+
+void flush_reports(self_ptr self);
 
 void fatal(self_ptr self, const std::string& why) {
   spdlog::error("chunk server stops: {}", why);
@@ -39,7 +67,7 @@ void schedule_connect(self_ptr self) {
 
 void do_register(self_ptr self) {
   auto& st = self->state;
-  auto space = st.deps.space();
+  auto space = space_of(st);
   auto req = wire::make<p::CsToMdsRegister>([&](auto b) {
     auto c = b.initCredentials();
     c.setCluster(st.settings.cluster);
@@ -53,7 +81,7 @@ void do_register(self_ptr self) {
     i.setAddress(st.deps.address);
     i.setHostId(st.deps.host_id);
     i.setTier(static_cast<uint8_t>(st.settings.tier));
-    i.setChecksums(st.settings.checksums);
+    i.setChecksums(checksums_on(st));
     i.setFlags(flags_of(st));
     i.setHttpPort(st.deps.http_port);
     i.setLocation(st.deps.location);
@@ -65,7 +93,7 @@ void do_register(self_ptr self) {
             auto a = wire::decode(m);
             if (!a) {
               spdlog::warn("bad register answer: {}", a.error);
-              return schedule_connect(self);
+              return schedule_connect(self);  // re-registers (st.mds is kept)
             }
             auto code = a->getStatus().getCode();
             if (code == p::STATUS_AUTH_FAILED || code == p::STATUS_WRONG_CLUSTER || code == p::STATUS_NOT_FOUND)
@@ -79,14 +107,401 @@ void do_register(self_ptr self) {
               st.deps.repo->set_cs_id(st.cs_id);
             }
             st.heartbeat = std::chrono::milliseconds(a->getHeartbeatMs() ? a->getHeartbeatMs() : 1000);
+            if (st.registered) return;  // a duplicate answer (retried registration)
+            st.registered = true;
             spdlog::info("registered with the MDS as CS#{}", st.cs_id);
             if (st.deps.on_registered) st.deps.on_registered(st.cs_id);
+            flush_reports(self);
             self->delayed_send(self, st.heartbeat, heartbeat_atom::value);
           },
           [self](caf::error& err) {
             spdlog::warn("registration failed: {}; retrying", self->system().render(err));
             schedule_connect(self);
           });
+}
+
+// ---- data path -----------------------------------------------------------------
+
+using persistence::storage_errc;
+using persistence::storage_status;
+
+uint32_t status_code_of(storage_errc e) {
+  switch (e) {
+    case storage_errc::ok: return p::STATUS_OK;
+    case storage_errc::not_found: return p::STATUS_NOT_FOUND;
+    case storage_errc::already_exists: return p::STATUS_BAD_REQUEST;
+    case storage_errc::stale_version: return p::STATUS_STALE;
+    case storage_errc::checksum_mismatch: return p::STATUS_CHECKSUM;
+    case storage_errc::io_error: return p::STATUS_IO_ERROR;
+    case storage_errc::no_space: return p::STATUS_NO_SPACE;
+    case storage_errc::invalid_argument: return p::STATUS_BAD_REQUEST;
+  }
+  return p::STATUS_IO_ERROR;
+}
+
+template <class B>
+void set_status(B b, uint32_t code, const std::string& message) {
+  auto s = b.initStatus();
+  s.setCode(code);
+  s.setMessage(message);
+}
+
+// Answers with status + failedCsId (CsToClientWrite, CsToClientSync).
+template <class Schema>
+wire::msg<Schema> chain_answer(uint32_t code, const std::string& message, uint32_t failed) {
+  return wire::make<Schema>([&](auto b) {
+    set_status(b, code, message);
+    b.setFailedCsId(failed);
+  });
+}
+
+template <class Schema>
+wire::msg<Schema> plain_answer(uint32_t code, const std::string& message) {
+  return wire::make<Schema>([&](auto b) { set_status(b, code, message); });
+}
+
+void send_report(self_ptr self, msg::cs_to_mds_bad_replica report) {
+  auto& st = self->state;
+  if (!st.mds || st.cs_id == 0) {
+    st.pending_reports.push_back(std::move(report));
+    return;
+  }
+  self->request(st.mds, request_timeout, std::move(report))
+      .then([](msg::mds_to_cs_bad_replica&) {},
+            [self](caf::error& err) {
+              spdlog::warn("cannot report a bad replica to the MDS: {}", self->system().render(err));
+            });
+}
+
+void flush_reports(self_ptr self) {
+  auto pending = std::move(self->state.pending_reports);
+  self->state.pending_reports.clear();
+  for (auto& r : pending) send_report(self, std::move(r));
+}
+
+// Records a local storage failure: flags H / h, and a bad-replica report to
+// the MDS for a checksum mismatch. Returns the protocol status code.
+uint32_t note_failure(self_ptr self, const storage_status& s, uint64_t chunk, uint64_t version) {
+  auto& st = self->state;
+  if (s.code == storage_errc::io_error) {
+    if (!st.io_error_seen) spdlog::error("I/O error on the repository: {}", s.message);
+    st.io_error_seen = true;
+  }
+  if (s.code == storage_errc::checksum_mismatch) {
+    spdlog::error("bad replica: {}", s.message);
+    st.checksum_error_seen = true;
+    send_report(self, wire::make<p::CsToMdsBadReplica>([&](auto b) {
+                  b.setCsId(st.cs_id);
+                  b.setChunkId(chunk);
+                  b.setVersion(version);
+                  b.setChecksum(true);
+                  b.setMessage(s.message);
+                }));
+  }
+  return status_code_of(s.code);
+}
+
+// failedCsId for a local failure: this CS, unless the request itself was bad.
+uint32_t failed_id_of(const cs_state& st, uint32_t code) {
+  return code == p::STATUS_BAD_REQUEST ? 0 : st.cs_id;
+}
+
+// Is the replica there at exactly `version`? (a read of 0 bytes checks it)
+storage_status check_version(cs_state& st, uint64_t chunk, uint64_t version) {
+  auto r = st.deps.storage->read(chunk, version, 0, 0);
+  return r.status;
+}
+
+std::string peer_name(uint32_t id, const std::string& address) {
+  return "CS#" + std::to_string(id) + " at " + address;
+}
+
+// Sends `fwd` to the CS at `address` (id `next_id`) and delivers its answer
+// (or a failure naming next_id) through `rp`. Never blocks the actor.
+template <class Resp, class Req>
+void forward_down(self_ptr self, uint32_t next_id, std::string address, Req fwd,
+                  caf::typed_response_promise<wire::msg<Resp>> rp) {
+  auto& st = self->state;
+  auto fail = [self, next_id, address](caf::typed_response_promise<wire::msg<Resp>>& rp,
+                                       const std::string& what, const caf::error& err) {
+    auto text = peer_name(next_id, address) + " " + what + ": " + self->system().render(err);
+    spdlog::warn("chain: {}", text);
+    rp.deliver(chain_answer<Resp>(p::STATUS_UNAVAILABLE, text, next_id));
+  };
+  self->request(st.deps.directory, cs_downstream_timeout, connect_atom::value, address)
+      .then(
+          [self, next_id, address, fwd = std::move(fwd), rp, fail](cs_api& next) mutable {
+            self->request(next, cs_downstream_timeout, std::move(fwd))
+                .then(
+                    [next_id, address, rp](wire::msg<Resp>& a) mutable {
+                      auto d = wire::decode(a);
+                      if (!d)
+                        return (void)rp.deliver(chain_answer<Resp>(
+                            p::STATUS_IO_ERROR, "bad answer from " + peer_name(next_id, address) + ": " + d.error,
+                            next_id));
+                      auto code = d->getStatus().getCode();
+                      auto failed = d->getFailedCsId();
+                      if (code == p::STATUS_OK || failed != 0 || code == p::STATUS_STALE)
+                        return (void)rp.deliver(std::move(a));
+                      rp.deliver(chain_answer<Resp>(code, d->getStatus().getMessage().cStr(), next_id));
+                    },
+                    [rp, fail](caf::error& err) mutable { fail(rp, "did not answer", err); });
+          },
+          [rp, fail](caf::error& err) mutable { fail(rp, "is unreachable", err); });
+}
+
+caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_cs_write& m) {
+  using R = p::CsToClientWrite;
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return chain_answer<R>(p::STATUS_BAD_REQUEST, req.error, 0);
+  if (!st.deps.storage) return chain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage", st.cs_id);
+  const auto chunk = req->getChunkId(), version = req->getVersion();
+  auto s = st.deps.storage->write(chunk, version, req->getOffset(),
+                                  std::span<const char>(m.payload.data(), m.payload.size()));
+  if (s && req->getSync()) s = st.deps.storage->sync(chunk);
+  if (!s) {
+    auto code = note_failure(self, s, chunk, version);
+    return chain_answer<R>(code, "CS#" + std::to_string(st.cs_id) + ": " + s.message, failed_id_of(st, code));
+  }
+  auto chain = req->getChain();
+  if (chain.size() == 0) return chain_answer<R>(p::STATUS_OK, "", 0);
+  auto next = chain[0];
+  auto fwd = wire::make<p::ClientToCsWrite>(
+      [&](auto b) {
+        b.setChunkId(chunk);
+        b.setVersion(version);
+        b.setOffset(req->getOffset());
+        b.setSync(req->getSync());
+        auto c = b.initChain(chain.size() - 1);
+        for (unsigned i = 1; i < chain.size(); ++i) {
+          c[i - 1].setCsId(chain[i].getCsId());
+          c[i - 1].setAddress(chain[i].getAddress());
+        }
+      },
+      std::move(m.payload));
+  auto rp = self->make_response_promise<msg::cs_to_client_write>();
+  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), rp);
+  return rp;
+}
+
+caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client_to_cs_sync& m) {
+  using R = p::CsToClientSync;
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return chain_answer<R>(p::STATUS_BAD_REQUEST, req.error, 0);
+  if (!st.deps.storage) return chain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage", st.cs_id);
+  const auto chunk = req->getChunkId(), version = req->getVersion();
+  auto s = check_version(st, chunk, version);
+  if (s) s = st.deps.storage->sync(chunk);
+  if (!s) {
+    auto code = note_failure(self, s, chunk, version);
+    return chain_answer<R>(code, "CS#" + std::to_string(st.cs_id) + ": " + s.message, failed_id_of(st, code));
+  }
+  auto chain = req->getChain();
+  if (chain.size() == 0) return chain_answer<R>(p::STATUS_OK, "", 0);
+  auto next = chain[0];
+  auto fwd = wire::make<p::ClientToCsSync>([&](auto b) {
+    b.setChunkId(chunk);
+    b.setVersion(version);
+    auto c = b.initChain(chain.size() - 1);
+    for (unsigned i = 1; i < chain.size(); ++i) {
+      c[i - 1].setCsId(chain[i].getCsId());
+      c[i - 1].setAddress(chain[i].getAddress());
+    }
+  });
+  auto rp = self->make_response_promise<msg::cs_to_client_sync>();
+  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), rp);
+  return rp;
+}
+
+msg::cs_to_client_read handle_read(self_ptr self, const msg::client_to_cs_read& m) {
+  using R = p::CsToClientRead;
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
+  const auto chunk = req->getChunkId(), version = req->getVersion();
+  auto r = st.deps.storage->read(chunk, version, req->getOffset(), req->getLength());
+  if (!r) {
+    auto code = note_failure(self, r.status, chunk, version);
+    return plain_answer<R>(code, "CS#" + std::to_string(st.cs_id) + ": " + r.status.message);
+  }
+  return wire::make<R>([](auto b) { b.initStatus().setCode(p::STATUS_OK); }, std::move(r.value));
+}
+
+msg::cs_to_mds_create_chunk handle_create(self_ptr self, const msg::mds_to_cs_create_chunk& m) {
+  using R = p::CsToMdsCreateChunk;
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
+  const auto chunk = req->getChunkId(), version = req->getVersion();
+  auto s = st.deps.storage->create(chunk, version);
+  if (s.code == storage_errc::already_exists) {
+    s = check_version(st, chunk, version);  // the same replica again: done
+    if (s.code == storage_errc::stale_version)
+      return plain_answer<R>(p::STATUS_STALE, "CS#" + std::to_string(st.cs_id) + ": " +
+                                                  persistence::chunk_name(chunk) +
+                                                  " already exists here at another version (" + s.message + ")");
+  }
+  if (!s) return plain_answer<R>(note_failure(self, s, chunk, version), s.message);
+  return plain_answer<R>(p::STATUS_OK, "");
+}
+
+// Zeroes the bytes of the replica past `keep` and syncs it.
+storage_status cut_replica(cs_state& st, uint64_t chunk, uint64_t version, uint64_t keep) {
+  auto& storage = *st.deps.storage;
+  auto all = storage.list();
+  if (!all) return all.status;
+  uint64_t length = 0;
+  for (auto& c : all.value)
+    if (c.id == chunk) length = c.length;
+  if (keep < length) {
+    const std::vector<char> zeros(std::min<uint64_t>(length - keep, cs_replicate_piece), 0);
+    for (uint64_t off = keep; off < length;) {
+      const uint64_t n = std::min<uint64_t>(length - off, zeros.size());
+      if (auto s = storage.write(chunk, version, off, std::span<const char>(zeros.data(), n)); !s) return s;
+      off += n;
+    }
+  }
+  return storage.sync(chunk);
+}
+
+msg::cs_to_mds_set_version handle_set_version(self_ptr self, const msg::mds_to_cs_set_version& m) {
+  using R = p::CsToMdsSetVersion;
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
+  const auto chunk = req->getChunkId(), old_v = req->getOldVersion(), new_v = req->getNewVersion();
+  if (check_version(st, chunk, new_v)) return plain_answer<R>(p::STATUS_OK, "");  // done before
+  auto s = check_version(st, chunk, old_v);
+  if (s && req->getTruncate()) s = cut_replica(st, chunk, old_v, req->getTruncateTo());
+  if (s) s = st.deps.storage->set_version(chunk, new_v);
+  if (!s) return plain_answer<R>(note_failure(self, s, chunk, old_v), "CS#" + std::to_string(st.cs_id) + ": " + s.message);
+  return plain_answer<R>(p::STATUS_OK, "");
+}
+
+msg::cs_to_mds_delete_chunk handle_delete(self_ptr self, const msg::mds_to_cs_delete_chunk& m) {
+  using R = p::CsToMdsDeleteChunk;
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
+  auto s = st.deps.storage->remove(req->getChunkId());
+  if (!s && s.code != storage_errc::not_found)
+    return plain_answer<R>(note_failure(self, s, req->getChunkId(), 0), s.message);
+  return plain_answer<R>(p::STATUS_OK, "");
+}
+
+// One replication in progress (MdsToCsReplicate).
+struct copy_job {
+  uint64_t chunk = 0, version = 0;
+  uint32_t source_id = 0;
+  std::string source_address;
+  cs_api source;
+  uint64_t offset = 0, limit = 0;
+  caf::typed_response_promise<msg::cs_to_mds_replicate> rp;
+};
+constexpr uint64_t incomplete_version = 0;  // a copy in progress is never a real version
+
+void copy_fail(self_ptr self, const std::shared_ptr<copy_job>& job, uint32_t code, const std::string& why) {
+  self->state.deps.storage->remove(job->chunk);
+  auto text = "replication of " + persistence::chunk_name(job->chunk) + " from " +
+              peer_name(job->source_id, job->source_address) + " failed: " + why;
+  spdlog::warn("{}", text);
+  job->rp.deliver(plain_answer<p::CsToMdsReplicate>(code, text));
+}
+
+void copy_finish(self_ptr self, const std::shared_ptr<copy_job>& job) {
+  auto& storage = *self->state.deps.storage;
+  auto s = storage.sync(job->chunk);
+  if (s) s = storage.set_version(job->chunk, job->version);
+  if (!s) return copy_fail(self, job, note_failure(self, s, job->chunk, incomplete_version), s.message);
+  spdlog::info("replicated {} version {} from {}", persistence::chunk_name(job->chunk), job->version,
+               peer_name(job->source_id, job->source_address));
+  job->rp.deliver(plain_answer<p::CsToMdsReplicate>(p::STATUS_OK, ""));
+}
+
+void copy_step(self_ptr self, std::shared_ptr<copy_job> job) {
+  if (job->offset >= job->limit) return copy_finish(self, job);
+  const uint64_t n = std::min(cs_replicate_piece, job->limit - job->offset);
+  auto req = wire::make<p::ClientToCsRead>([&](auto b) {
+    b.setChunkId(job->chunk);
+    b.setVersion(job->version);
+    b.setOffset(job->offset);
+    b.setLength(static_cast<uint32_t>(n));
+  });
+  self->request(job->source, cs_downstream_timeout, std::move(req))
+      .then(
+          [self, job, n](msg::cs_to_client_read& a) {
+            auto d = wire::decode(a);
+            if (!d) return copy_fail(self, job, p::STATUS_IO_ERROR, d.error);
+            auto code = d->getStatus().getCode();
+            // Past the source's chunk size: the whole chunk is here.
+            if (code == p::STATUS_BAD_REQUEST && job->offset > 0) return copy_finish(self, job);
+            if (code != p::STATUS_OK) return copy_fail(self, job, code, d->getStatus().getMessage().cStr());
+            if (a.payload.size() != n)
+              return copy_fail(self, job, p::STATUS_IO_ERROR, "short read of " + std::to_string(a.payload.size()) + " bytes");
+            // Runs of pages that hold data are written; all-zero pages stay holes.
+            const uint64_t ps = persistence::chunk_page_size;
+            auto zero_page = [&](uint64_t at) {
+              auto b = a.payload.begin() + static_cast<std::ptrdiff_t>(at);
+              return std::all_of(b, b + static_cast<std::ptrdiff_t>(std::min(ps, n - at)),
+                                 [](char c) { return c == 0; });
+            };
+            for (uint64_t at = 0; at < n;) {
+              if (zero_page(at)) {
+                at += ps;
+                continue;
+              }
+              uint64_t end = at + ps;
+              while (end < n && !zero_page(end)) end += ps;
+              end = std::min(end, n);
+              auto s = self->state.deps.storage->write(job->chunk, incomplete_version, job->offset + at,
+                                                       std::span<const char>(a.payload.data() + at, end - at));
+              if (!s) return copy_fail(self, job, note_failure(self, s, job->chunk, incomplete_version), s.message);
+              at = end;
+            }
+            job->offset += n;
+            copy_step(self, job);
+          },
+          [self, job](caf::error& err) {
+            copy_fail(self, job, p::STATUS_UNAVAILABLE, "no answer: " + self->system().render(err));
+          });
+}
+
+caf::result<msg::cs_to_mds_replicate> handle_replicate(self_ptr self, const msg::mds_to_cs_replicate& m) {
+  using R = p::CsToMdsReplicate;
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
+  auto job = std::make_shared<copy_job>();
+  job->chunk = req->getChunkId();
+  job->version = req->getVersion();
+  job->source_id = req->getSource().getCsId();
+  job->source_address = req->getSource().getAddress().cStr();
+  job->limit = st.deps.storage->chunk_size();
+  if (job->version == incomplete_version) return plain_answer<R>(p::STATUS_BAD_REQUEST, "version 0 is not a chunk version");
+  // A leftover (stale or half-copied) replica of this chunk is replaced.
+  if (auto s = st.deps.storage->remove(job->chunk); !s && s.code != storage_errc::not_found)
+    return plain_answer<R>(note_failure(self, s, job->chunk, 0), s.message);
+  if (auto s = st.deps.storage->create(job->chunk, incomplete_version); !s)
+    return plain_answer<R>(note_failure(self, s, job->chunk, 0), s.message);
+  job->rp = self->make_response_promise<msg::cs_to_mds_replicate>();
+  auto rp = job->rp;
+  self->request(st.deps.directory, cs_downstream_timeout, connect_atom::value, job->source_address)
+      .then(
+          [self, job](cs_api& source) {
+            job->source = source;
+            copy_step(self, job);
+          },
+          [self, job](caf::error& err) {
+            copy_fail(self, job, p::STATUS_UNAVAILABLE, "source unreachable: " + self->system().render(err));
+          });
+  return rp;
 }
 
 }  // namespace
@@ -102,6 +517,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
       if (st.mds && dm.source == st.mds.address()) {
         spdlog::warn("lost connection to the MDS; reconnecting");
         st.mds = nullptr;
+        st.registered = false;
         ++st.session;
         schedule_connect(self);
       }
@@ -124,31 +540,23 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
             b.setCsId(self->state.cs_id);
           });
         },
-        // Data path: implemented by the data-path work (issue 3).
-        [](const msg::client_to_cs_write&) {
-          return wire::make<p::CsToClientWrite>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::client_to_cs_read&) {
-          return wire::make<p::CsToClientRead>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::client_to_cs_sync&) {
-          return wire::make<p::CsToClientSync>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::mds_to_cs_create_chunk&) {
-          return wire::make<p::CsToMdsCreateChunk>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::mds_to_cs_set_version&) {
-          return wire::make<p::CsToMdsSetVersion>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::mds_to_cs_delete_chunk&) {
-          return wire::make<p::CsToMdsDeleteChunk>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::mds_to_cs_replicate&) {
-          return wire::make<p::CsToMdsReplicate>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
+        // Data path (issue 3): see cs_actor.hpp.
+        [self](msg::client_to_cs_write& m) { return handle_write(self, m); },
+        [self](const msg::client_to_cs_read& m) { return handle_read(self, m); },
+        [self](const msg::client_to_cs_sync& m) { return handle_sync(self, m); },
+        [self](const msg::mds_to_cs_create_chunk& m) { return handle_create(self, m); },
+        [self](const msg::mds_to_cs_set_version& m) { return handle_set_version(self, m); },
+        [self](const msg::mds_to_cs_delete_chunk& m) { return handle_delete(self, m); },
+        [self](const msg::mds_to_cs_replicate& m) { return handle_replicate(self, m); },
         [self](connect_atom) {
           auto& st = self->state;
-          if (st.stopped || st.mds) return;
+          if (st.stopped) return;
+          if (st.mds) {
+            // Connected but the registration was lost or refused: ask again
+            // (found by the simulator, seed 119 registration-churn).
+            if (!st.registered) do_register(self);
+            return;
+          }
           self->request(st.deps.locator, request_timeout, locate_mds_atom::value)
               .then(
                   [self](mds_api& mds) {
@@ -167,7 +575,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
         [self](heartbeat_atom) {
           auto& st = self->state;
           if (!st.mds || st.cs_id == 0) return;
-          auto space = st.deps.space();
+          auto space = space_of(st);
           auto session = st.session;
           auto hb = wire::make<p::CsToMdsHeartbeat>([&](auto b) {
             b.setCsId(st.cs_id);
@@ -183,6 +591,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                     auto a = wire::decode(m);
                     if (a && a->getStatus().getCode() == p::STATUS_NOT_FOUND) {
                       spdlog::warn("MDS does not know CS#{}; registering again", st.cs_id);
+                      st.registered = false;
                       return do_register(self);
                     }
                     self->delayed_send(self, st.heartbeat, heartbeat_atom::value);
@@ -191,6 +600,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                     auto& st = self->state;
                     if (session != st.session) return;
                     spdlog::warn("heartbeat failed: {}", self->system().render(err));
+                    if (PSTORAGE_SIM_BUG(cs_stop_heartbeat_on_error)) return;  // simulator-only bug
                     self->delayed_send(self, st.heartbeat, heartbeat_atom::value);
                   });
         },

@@ -1,6 +1,32 @@
 // cs_actor.hpp — the chunk-server actor. Its seams (DESIGN.md principle 3):
-// the repository store (CS id persisted there), a space probe standing for
-// the disk, the MDS locator standing for the network, and CAF's clock.
+// the repository store (CS id persisted there), the chunk storage standing
+// for the disk (disk_chunk_storage in the daemon, memory_chunk_storage in
+// tests), the MDS locator and the CS directory standing for the network, and
+// CAF's clock.
+//
+// Data path (guide: "Setting Up Chunk Servers", "Disabling Checksumming";
+// /tmp/datapath.md contract, protocol/client_cs.capnp, mds_cs.capnp):
+// - ClientToCsWrite: version check + local write (+ sync when asked), then
+//   forward to chain[0] with chain[1..] through the directory (5 s timeout per
+//   step) and answer only after the downstream answer. The actor never blocks:
+//   it keeps a response promise. failedCsId = the first CS that failed: this
+//   CS, chain[0] when the downstream request errors or times out, else the
+//   downstream's own failedCsId. Stale versions give statusStale.
+// - ClientToCsRead: exactly `length` bytes as payload (holes are zeros).
+//   A checksum mismatch answers statusChecksum, sets flag "h" (until restart)
+//   and sends CsToMdsBadReplica{checksum=true} to the MDS.
+// - ClientToCsSync: version check, local sync, then the chain, like a write.
+// - MdsToCsCreateChunk: idempotent (same version already there = ok).
+// - MdsToCsSetVersion: oldVersion -> newVersion (already at newVersion = ok);
+//   with truncate the bytes past truncateTo are zeroed and synced first.
+// - MdsToCsDeleteChunk: idempotent (missing = ok).
+// - MdsToCsReplicate: copies the chunk from the source CS with ClientToCsRead
+//   in 1 MiB pieces into a local replica held at version 0 (never a real
+//   version) until complete, then syncs and moves it to the asked version.
+//   The copy stops at the storage's chunk size, or earlier when the source
+//   refuses a range as beyond its chunk size; all-zero pieces stay holes.
+// Flags reported to the MDS: "C" (checksums on) or "D", then "H" after an I/O
+// error and "h" after a checksum mismatch (guide: "Failed Chunk Servers").
 //
 // Life cycle (behaviours switched as the MDS connection comes and goes):
 //   connecting --registered--> running --MDS down / unknown id--> connecting
@@ -13,8 +39,10 @@
 #include <memory>
 #include <string>
 
+#include "actors/common/cs_directory.hpp"
 #include "actors/common/mds_locator.hpp"
 #include "actors/cs/cs_api.hpp"
+#include "persistence/chunk_storage.hpp"
 #include "persistence/cs_repo.hpp"
 
 namespace pstorage {
@@ -26,8 +54,10 @@ struct space_info {
 
 struct cs_deps {
   std::shared_ptr<persistence::cs_repo> repo;
-  std::function<space_info()> space;          // disk seam
-  mds_locator_api locator;                    // network seam
+  std::shared_ptr<persistence::chunk_storage> storage;  // disk seam (replicas)
+  std::function<space_info()> space;          // optional; default: storage->space()
+  mds_locator_api locator;                    // network seam: the MDS
+  cs_directory_api directory;                 // network seam: peer CSs (chains, replication)
   std::string digest;                         // from auth_digest.key (raw bytes)
   std::string host, host_id, location;        // identity reported to the MDS
   std::string address;                        // set by start_atom: ADDR:PORT clients reach it at
@@ -36,6 +66,14 @@ struct cs_deps {
   std::function<void(uint32_t cs_id)> on_registered;   // optional
   std::function<void(const std::string&)> on_fatal;    // optional
 };
+
+// The largest chunk a CS accepts (issue 3: 64 MiB default, smaller sizes for
+// tests). The daemon opens its chunk storage with this size; a replicate
+// copies at most this many bytes.
+inline constexpr uint64_t cs_max_chunk_size = persistence::default_chunk_size;
+// Per step of a chain forward or a replication read.
+inline constexpr std::chrono::seconds cs_downstream_timeout{5};
+inline constexpr uint64_t cs_replicate_piece = uint64_t{1} << 20;
 
 // Spawns the actor idle; it registers after receiving (start_atom, ADDR:PORT)
 // (the daemon first publishes it to learn its port).

@@ -23,8 +23,17 @@ void cs_registry::load(const std::vector<persistence::cs_record>& recs, time_poi
   }
 }
 
-cs_registry::match cs_registry::classify_register(uint32_t cs_id, const std::string& repo_uuid) const {
-  if (cs_id == 0) return match::new_cs;
+cs_registry::match cs_registry::classify_register(uint32_t cs_id, const std::string& repo_uuid,
+                                                  uint32_t* existing_id) const {
+  if (cs_id == 0) {
+    for (auto& [id, e] : css_)
+      if (e.rec.repo_uuid == repo_uuid && e.status != cs_status::dropped) {
+        if (existing_id) *existing_id = id;
+        return match::known;
+      }
+    return match::new_cs;
+  }
+  if (existing_id) *existing_id = cs_id;
   auto it = css_.find(cs_id);
   if (it == css_.end() || it->second.status == cs_status::dropped) return match::unknown_id;
   if (it->second.rec.repo_uuid != repo_uuid) return match::uuid_mismatch;

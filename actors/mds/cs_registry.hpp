@@ -66,9 +66,12 @@ class cs_registry {
   void load(const std::vector<persistence::cs_record>& recs, time_point now);
 
   // Finds the CS a register request refers to: by id if given (and the
-  // repository uuid matches), else nullopt (a new CS).
+  // repository uuid matches). Without an id (a CS that never got its answer,
+  // or a new one) the repository uuid decides: a known uuid is the same CS
+  // asking again, and *existing_id receives its id — registration is
+  // idempotent, never a second record for one repository.
   enum class match { new_cs, known, uuid_mismatch, unknown_id };
-  match classify_register(uint32_t cs_id, const std::string& repo_uuid) const;
+  match classify_register(uint32_t cs_id, const std::string& repo_uuid, uint32_t* existing_id = nullptr) const;
 
   // Records a (re-)registration; returns the event if the status changed.
   std::optional<cs_event> on_register(const persistence::cs_record& rec, uint64_t total, uint64_t free,

@@ -22,6 +22,7 @@
 //     once orphaned), and there is no uid/gid anywhere in this model.
 #pragma once
 
+#include "actors/mds/tiers.hpp"
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -42,7 +43,7 @@ inline constexpr inode_id root_inode = 1;
 inline constexpr uint64_t default_chunk_size = 64ull << 20;  // guide glossary: "e.g., 64 MB"
 inline constexpr uint32_t min_replicas_limit = 1;             // "from 1 to 15"
 inline constexpr uint32_t max_replicas_limit = 15;
-inline constexpr uint32_t max_tier = 3;                       // "from 0 to 3"
+// max_tier ("from 0 to 3") lives in tiers.hpp, shared with placement.
 inline constexpr size_t max_name_length = 255;
 
 // ---- location / replication attributes ------------------------------------

@@ -1,36 +1,30 @@
 #include "actors/mds/mds_actor.hpp"
+#include "actors/common/sim_bugs.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include <map>
-#include <random>
 
+#include "actors/mds/mds_state.hpp"
 #include "protocol/common.capnp.h"
 
 namespace pstorage {
 namespace p = proto;
 
-namespace {
-
-struct mds_state {
-  mds_deps deps;
-  mds::cs_registry registry;
-  std::string cluster;
-  uint32_t self_id = 0;
-  std::string self_address;
-  persistence::auth_digest auth;
-  std::mt19937_64 rng;
-  // Which actor registered which CS id: a down message maps back to the id.
-  std::map<caf::actor_addr, uint32_t> cs_by_addr;
-  static inline const char* name = "pstorage-mds";
-};
-
-using self_ptr = mds_api::stateful_pointer<mds_state>;
+namespace mds_impl {
 
 void emit(self_ptr self, const std::string& text) {
   spdlog::info("event: {}", text);
   if (self->state.deps.on_event) self->state.deps.on_event(text);
+}
+
+void emit_once(self_ptr self, const std::string& text) {
+  auto now = self->clock().now();
+  auto& recent = self->state.recent_events;
+  if (auto it = recent.find(text); it != recent.end() && now - it->second < std::chrono::seconds(60)) return;
+  if (recent.size() > 1000) recent.clear();
+  recent[text] = now;
+  emit(self, text);
 }
 
 void set_status(p::Status::Builder b, uint32_t code, const std::string& message) {
@@ -48,6 +42,11 @@ std::string auth_error(mds_state& st) {
   return "authentication failed for cluster '" + st.cluster +
          "': run 'pstorage -c " + st.cluster + " auth-node' on this host with the cluster password";
 }
+
+}  // namespace mds_impl
+
+namespace {
+using namespace mds_impl;
 
 void fill_cs_info(p::CsInfo::Builder b, const mds::cs_entry& e) {
   b.setId(e.rec.id);
@@ -103,12 +102,16 @@ msg::mds_to_cs_register handle_register(self_ptr self, const msg::cs_to_mds_regi
   auto uuid = std::string(req->getRepoUuid().cStr());
   auto info = req->getInfo();
   uint32_t id = req->getCsId();
-  switch (st.registry.classify_register(id, uuid)) {
+  uint32_t existing = 0;
+  switch (st.registry.classify_register(id, uuid, &existing)) {
     case mds::cs_registry::match::new_cs:
       id = st.deps.store->add_cs(record_from(info, 0, uuid));
+      if (PSTORAGE_SIM_BUG(mds_reuse_cs_id) && !st.registry.entries().empty())  // simulator-only bug
+        id = st.registry.entries().begin()->first;
       spdlog::info("registered new CS#{} at {} (host {})", id, info.getAddress().cStr(), info.getHost().cStr());
       break;
     case mds::cs_registry::match::known:
+      id = existing;  // also when the CS asked again without the id it never received
       st.deps.store->update_cs(record_from(info, id, uuid));
       break;
     case mds::cs_registry::match::uuid_mismatch:
@@ -128,6 +131,7 @@ msg::mds_to_cs_register handle_register(self_ptr self, const msg::cs_to_mds_regi
   if (auto sender = self->current_sender()) {
     auto addr = caf::actor_cast<caf::actor_addr>(sender);
     st.cs_by_addr[addr] = id;
+    st.cs_handles[id] = caf::actor_cast<cs_api>(sender);
     self->monitor(sender);
   }
   return reply(p::STATUS_OK, "", id);
@@ -166,29 +170,38 @@ msg::mds_to_client_stat handle_stat(self_ptr self, const msg::client_to_mds_stat
     auto& entries = st.registry.entries();
     auto css = b.initCss(static_cast<unsigned>(entries.size()));
     unsigned i = 0;
-    for (auto& [id, e] : entries) fill_cs_info(css[i++], e);
+    for (auto& [id, e] : entries) {
+      fill_cs_info(css[i], e);
+      if (st.bad_cs.count(id) && e.flags.find('h') == std::string::npos) css[i].setFlags(e.flags + "h");
+      ++i;
+    }
   });
 }
 
 }  // namespace
+
+using namespace mds_impl;
 
 mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
   return sys.spawn([deps](self_ptr self) -> mds_api::behavior_type {
     auto& st = self->state;
     st.deps = deps;
     st.registry = mds::cs_registry(deps.liveness);
-    st.rng.seed(deps.seed);
+    st.rnd = mds::seeded_random(deps.seed);
     st.cluster = deps.store->cluster();
     st.self_id = deps.store->self_id();
     st.self_address = deps.store->self_address();
     st.auth = deps.store->auth();
     st.registry.load(deps.store->css(), self->clock().now());
+    init_data_path(self);
     self->set_down_handler([self](caf::down_msg& dm) {
       auto& st = self->state;
       auto it = st.cs_by_addr.find(dm.source);
       if (it == st.cs_by_addr.end()) return;
       auto id = it->second;
       st.cs_by_addr.erase(it);
+      if (PSTORAGE_SIM_BUG(mds_ignore_disconnect)) return;  // simulator-only bug
+      st.cs_handles.erase(id);
       if (auto ev = st.registry.on_disconnect(id, self->clock().now())) emit(self, ev->text);
     });
     self->delayed_send(self, deps.tick_interval, tick_atom::value);
@@ -222,23 +235,18 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
             set_status(b.initStatus(), p::STATUS_OK, "");
           });
         },
-        // Data path: implemented by the data-path work (issue 3).
-        [](const msg::client_to_mds_file_op&) {
-          return wire::make<p::MdsToClientFileOp>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        // Data path (issue 3): mds_files_actor.cpp.
+        [self](const msg::client_to_mds_file_op& m) -> caf::result<msg::mds_to_client_file_op> {
+          return handle_file_op(self, m);
         },
-        [](const msg::client_to_mds_chunk_map&) {
-          return wire::make<p::MdsToClientChunkMap>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        [self](const msg::client_to_mds_chunk_map& m) -> caf::result<msg::mds_to_client_chunk_map> {
+          return handle_chunk_map(self, m);
         },
-        [](const msg::client_to_mds_replica_failed&) {
-          return wire::make<p::MdsToClientReplicaFailed>(
-              [](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        [self](const msg::client_to_mds_replica_failed& m) -> caf::result<msg::mds_to_client_replica_failed> {
+          return handle_replica_failed(self, m);
         },
-        [](const msg::client_to_mds_renew_lease&) {
-          return wire::make<p::MdsToClientRenewLease>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::cs_to_mds_bad_replica&) {
-          return wire::make<p::MdsToCsBadReplica>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
+        [self](const msg::client_to_mds_renew_lease& m) { return handle_renew_lease(self, m); },
+        [self](const msg::cs_to_mds_bad_replica& m) { return handle_bad_replica(self, m); },
         [self](const msg::cs_to_mds_register& m) { return handle_register(self, m); },
         [self](const msg::cs_to_mds_heartbeat& m) { return handle_heartbeat(self, m); },
         [self](const msg::mds_to_mds_ping& m) {
@@ -252,6 +260,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         },
         [self](tick_atom) {
           for (auto& ev : self->state.registry.tick(self->clock().now())) emit(self, ev.text);
+          data_path_tick(self);
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
         },
     };

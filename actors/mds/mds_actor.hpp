@@ -1,8 +1,17 @@
 // mds_actor.hpp — the metadata server actor. Everything it needs from the
-// outside world comes through mds_deps (DESIGN.md principle 3): the store
-// (real SQLite file, or ":memory:" in the simulator), the liveness timeouts
-// and the seed of its random source. Time is CAF's actor clock, which is
-// virtual under the test coordinator.
+// outside world comes through mds_deps (DESIGN.md principle 3): the stores
+// (real SQLite files, or ":memory:" in the simulator), the liveness timeouts,
+// the seed of its random source and a wall clock for file times. Lease and
+// liveness time is CAF's actor clock, which is virtual under the test
+// coordinator.
+//
+// Data path (issue 3, guide "Configuring Replication Parameters", "Configuring
+// Failure Domains", "Using Storage Tiers", "Cluster Parameters Overview"):
+// ClientToMdsFileOp, ChunkMap, ReplicaFailed, RenewLease and CsToMdsBadReplica
+// are served by actors/mds/mds_files_actor.cpp. Every namespace / chunk-map
+// change goes validate (md_validate.hpp) -> command -> md_store::commit_local
+// -> reply; requests to CSs (create chunk, set version, delete) use response
+// promises and never block the actor.
 #pragma once
 
 #include <chrono>
@@ -13,9 +22,12 @@
 
 #include "actors/mds/cs_registry.hpp"
 #include "actors/mds/mds_api.hpp"
+#include "actors/mds/placement.hpp"
 
 namespace caf { class actor_system; }
 #include "persistence/mds_store.hpp"
+
+namespace pstorage::persistence { class md_store; }
 
 namespace pstorage {
 
@@ -28,6 +40,23 @@ struct mds_deps {
   uint16_t http_port = 0;                              // reported in stat
   // Receives every cluster event (guide's event texts); may be empty.
   std::function<void(const std::string&)> on_event;
+
+  // ---- data path (issue 3) ----------------------------------------------------
+  // Namespace + chunk map. Null: an in-memory store with the default chunk
+  // size is created (tests that only exercise registration).
+  std::shared_ptr<persistence::md_store> md;
+  // Nanoseconds since the Unix epoch, for file times. Null: system_clock.
+  std::function<int64_t()> wall_clock_ns;
+  // mds.alloc.fill_margin / free_space_margin / strict_failure_domain.
+  mds::placement_tunables placement;
+  // Write lease lifetime; clients renew every lease_duration/3.
+  std::chrono::milliseconds lease_duration{10000};
+  // How long the MDS waits for a CS to answer create / set-version / delete.
+  std::chrono::milliseconds cs_request_timeout{5000};
+  // Placement attempts for one chunk when chosen CSs fail to create it.
+  unsigned alloc_attempts = 3;
+  // Most chunks one ClientToMdsChunkMap may cover.
+  uint32_t max_chunks_per_map = 1024;
 };
 
 // Spawns an MDS actor in `sys` (real or test-coordinated).

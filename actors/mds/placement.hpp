@@ -48,6 +48,7 @@
 //     M the registered count.
 #pragma once
 
+#include "actors/mds/tiers.hpp"
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -91,7 +92,7 @@ struct placement_tunables {
   bool strict_failure_domain = true;
 };
 
-inline constexpr uint32_t max_tier = 3;
+// max_tier: actors/mds/tiers.hpp
 
 struct placement_request {
   uint32_t replicas = 1;            // how many new replicas to place

@@ -1,5 +1,7 @@
 #include "frontends/cli/commands.hpp"
 
+#include "actors/mds/byte_size.hpp"
+
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +58,10 @@ int make_mds(const global_options& g, const make_mds_options& o) {
     auto ep = parse_endpoint(o.address, &err);
     if (!ep) throw cli_error(err);
     if (!ep->port) ep->port = persistence::default_mds_port;
+    auto chunk_size = mds::parse_byte_size(o.chunk_size);
+    if (!chunk_size.value) throw cli_error("--chunk-size: " + chunk_size.error);
+    if (auto why = mds::validate_chunk_size(*chunk_size.value); !why.empty())
+      throw cli_error("--chunk-size: " + why);
     auto host = g.host();
     fs::path repo = fs::absolute(o.repo);
     require_fresh_repo(repo);
@@ -67,11 +73,13 @@ int make_mds(const global_options& g, const make_mds_options& o) {
     fs::create_directories(repo);
     persistence::mds_store store(persistence::mds_store::db_path(repo).string());
     store.init_cluster(g.cluster, 1, ep->to_string(), digest);
+    persistence::meta_set(store.db(), "chunk_size", std::to_string(*chunk_size.value));
     host.write_auth_key(g.cluster, digest.serialize());
     host.add_to_bs_list(g.cluster, *ep);
     host.add_service({"mds", g.cluster, repo.string()});
     host.host_id();
     std::cout << "Created cluster '" << g.cluster << "' with MDS#1 at " << ep->to_string() << " in " << repo.string()
+              << " (chunk size " << *chunk_size.value << " bytes)"
               << "\nStart it with: pstorage-mdsd -r " << repo.string() << "\n";
     return 0;
   });

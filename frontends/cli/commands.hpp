@@ -26,6 +26,9 @@ struct make_mds_options {
   std::string repo;
   bool ask_password = false;  // -p
   std::optional<std::string> password_file;
+  // --chunk-size: the cluster's chunk size, bytes or 1M/4M/64M (default 64M);
+  // a multiple of 4096, at least 64K. Fixed for the cluster's lifetime.
+  std::string chunk_size = "64M";
 };
 
 struct make_cs_options {

@@ -1,6 +1,7 @@
 // pstorage — the administration CLI: `pstorage -c CLUSTER COMMAND [options]`.
 #include <CLI/CLI.hpp>
 
+#include "frontends/cli/attr_commands.hpp"
 #include "frontends/cli/commands.hpp"
 #include "frontends/common/logging.hpp"
 
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
       ->required();
   make_mds->add_flag("-p,--password", mm.ask_password, "ask for the cluster password (terminal, or stdin)");
   make_mds->add_option("--password-file", mm.password_file, "read the cluster password from the first line of FILE");
+  make_mds->add_option("--chunk-size", mm.chunk_size,
+                       "chunk size of the new cluster: bytes or with K/M/G, a multiple of 4096, at least 64K "
+                       "(default 64M)");
 
   cli::make_cs_options mc;
   auto* make_cs = app.add_subcommand("make-cs", "create a chunk server repository on this host");
@@ -48,6 +52,8 @@ int main(int argc, char** argv) {
   bool ls_paths = false;
   ls->add_flag("-C", ls_paths, "accepted for compatibility: repository paths are always shown");
 
+  auto attr = cli::add_attr_commands(app);  // get-attr, set-attr
+
   CLI11_PARSE(app, argc, argv);
   if (!config_dir.empty()) g.config_dir = config_dir;
   frontend::setup_cli_logging(g.verbosity);
@@ -57,5 +63,6 @@ int main(int argc, char** argv) {
   if (*auth) return cli::auth_node(g, auth_pw_file);
   if (*stat) return cli::stat(g, stat_json);
   if (*ls) return cli::list_services(g, ls_json);
+  if (auto rc = attr->dispatch(g)) return *rc;
   return 2;
 }

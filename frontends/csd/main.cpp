@@ -3,6 +3,12 @@
 // unless make-cs or -a gave one, registers with the MDS found through bs.list
 // and heartbeats. HTTP /status is served on another free port (reported to
 // the MDS and shown by `pstorage stat --json`); see docs/ports.md.
+//
+// Replicas live in the repository beside cs.db: chunks.db + chunks/ (see
+// persistence/disk_chunk_storage.hpp). Checksumming follows make-cs (-S turns
+// it off). The chunk storage is opened with the largest chunk size a CS
+// accepts (cs_max_chunk_size, 64 MiB): clusters use that or a smaller size,
+// and the storage only uses it as an upper bound for ranges.
 #include <sys/statvfs.h>
 
 #include <CLI/CLI.hpp>
@@ -19,6 +25,8 @@
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/http_status.hpp"
 #include "frontends/common/logging.hpp"
+#include "actors/common/cs_directory.hpp"
+#include "persistence/disk_chunk_storage.hpp"
 #include "persistence/host_config.hpp"
 
 using namespace pstorage;
@@ -72,6 +80,19 @@ int main(int argc, char** argv) {
                                                                                         : "0.0.0.0";
     }
 
+    persistence::disk_storage_options sopts;
+    sopts.checksums = settings.checksums;
+    sopts.chunk_size = cs_max_chunk_size;
+    auto opened = persistence::disk_chunk_storage::open(fs::path(repo), sopts);
+    if (!opened) throw std::runtime_error("cannot open the chunk storage in '" + repo + "': " + opened.status.message);
+    std::shared_ptr<persistence::chunk_storage> storage = std::move(opened.value);
+    if (storage->checksums_enabled() != settings.checksums)
+      spdlog::warn("chunk storage in '{}' has checksums {}, the repository settings say {}; the storage wins", repo,
+                   storage->checksums_enabled() ? "on" : "off", settings.checksums ? "on" : "off");
+    if (auto all = storage->list())
+      spdlog::info("chunk storage: {} replicas, checksums {}", all.value.size(),
+                   storage->checksums_enabled() ? "on (flag C)" : "off (flag D)");
+
     node_config cfg;
     caf::actor_system sys{cfg};
     auto repo_path = fs::absolute(repo).string();
@@ -85,7 +106,7 @@ int main(int argc, char** argv) {
                        {"registered", registered.load()},
                        {"repository", repo_path},
                        {"tier", settings.tier},
-                       {"checksums", settings.checksums},
+                       {"checksums", storage->checksums_enabled()},
                        {"space_bytes", sp.total_bytes},
                        {"free_bytes", sp.free_bytes}};
       return j.dump();
@@ -93,6 +114,8 @@ int main(int argc, char** argv) {
 
     cs_deps deps;
     deps.repo = csrepo;
+    deps.storage = storage;
+    deps.directory = spawn_remote_cs_directory(sys);
     deps.space = [repo_path] { return disk_space(repo_path); };
     deps.locator = spawn_remote_mds_locator(sys, mdses);
     deps.digest = digest;
@@ -121,6 +144,7 @@ int main(int argc, char** argv) {
     int sig = frontend::wait_for_stop();
     if (!fatal) spdlog::info("stopping on signal {}", sig);
     caf::anon_send_exit(cs, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(deps.directory, caf::exit_reason::user_shutdown);
     sys.middleman().close(*port);
     return fatal ? 1 : 0;
   } catch (const std::exception& e) {

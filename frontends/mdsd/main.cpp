@@ -17,6 +17,7 @@
 #include "frontends/common/logging.hpp"
 #include "frontends/common/stat_view.hpp"
 #include "persistence/host_config.hpp"
+#include "persistence/md_store.hpp"
 
 using namespace pstorage;
 namespace fs = std::filesystem;
@@ -41,6 +42,11 @@ int main(int argc, char** argv) {
     if (!persistence::mds_store::exists(repo))
       throw std::runtime_error("'" + repo + "' is not an MDS repository; create it with 'pstorage -c NAME make-mds'");
     auto store = std::make_shared<persistence::mds_store>(persistence::mds_store::db_path(repo).string());
+    // Namespace + chunk map (DIR/md.db), created on first start with the chunk
+    // size recorded by make-mds (--chunk-size); later starts must agree.
+    persistence::md_store_options md_opts;
+    if (auto cs = persistence::meta_get(store->db(), "chunk_size")) md_opts.chunk_size = std::stoull(*cs);
+    auto md = std::make_shared<persistence::md_store>((fs::path(repo) / "md.db").string(), md_opts);
     auto cluster = store->cluster();
     persistence::host_config host(persistence::resolve_config_dir(config_dir.empty() ? std::nullopt
                                                                                       : std::optional(config_dir)));
@@ -59,6 +65,12 @@ int main(int argc, char** argv) {
     deps.liveness.offline_after = std::chrono::milliseconds(offline_ms);
     deps.http_port = static_cast<uint16_t>(ep->port + 1);
     deps.seed = std::random_device{}();
+    deps.md = md;
+    deps.wall_clock_ns = [] {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
     auto mds = spawn_mds(sys, deps);
     auto published = sys.middleman().publish(mds, ep->port, ep->host.c_str(), true);
     if (!published)
@@ -82,8 +94,8 @@ int main(int argc, char** argv) {
               [&](caf::error& e) { throw std::runtime_error(sys.render(e)); });
       return body;
     });
-    spdlog::info("MDS#{} of cluster '{}' serving on {} (HTTP status on port {})", store->self_id(), cluster,
-                 ep->to_string(), http.port());
+    spdlog::info("MDS#{} of cluster '{}' serving on {} (HTTP status on port {}, chunk size {} bytes)",
+                 store->self_id(), cluster, ep->to_string(), http.port(), md->chunk_size());
     int sig = frontend::wait_for_stop();
     spdlog::info("stopping on signal {}", sig);
     caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);

@@ -90,3 +90,12 @@ TEST_CASE("after an MDS restart loaded CSs start inactive; dropped ones stay dro
   CHECK(evs[0].cs_id == 1025);
   CHECK(evs[0].to == cs_status::offline);
 }
+
+TEST_CASE("a repeated registration without id maps to the same CS (found by the simulator, seed 10)") {
+  cs_registry reg;
+  reg.on_register(rec(1025, "repo-a"), 1, 1, "", t0);
+  uint32_t existing = 0;
+  CHECK(reg.classify_register(0, "repo-a", &existing) == cs_registry::match::known);
+  CHECK(existing == 1025);
+  CHECK(reg.classify_register(0, "repo-b", &existing) == cs_registry::match::new_cs);
+}

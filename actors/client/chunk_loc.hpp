@@ -1,0 +1,24 @@
+// chunk_loc.hpp — the client's copy of one chunk's location (ChunkLocation in
+// protocol/common.capnp): chunk id, version and the write chain of replicas
+// holding that version. Plain data, no Cap'n Proto.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pstorage::client {
+
+struct replica_loc {
+  uint32_t cs_id = 0;
+  std::string address;  // ADDR:PORT of the CS actor
+};
+
+struct chunk_loc {
+  uint64_t chunk_id = 0;
+  uint64_t index = 0;
+  uint64_t version = 0;
+  std::vector<replica_loc> replicas;
+};
+
+}  // namespace pstorage::client

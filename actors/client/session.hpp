@@ -1,0 +1,134 @@
+// session.hpp — a mount's (or the CLI's) session with a pstorage cluster:
+// namespace requests to the MDS and the data path to the chunk servers
+// (contract /tmp/datapath.md; guide "Setting Up Clients", "Mounting the
+// Cluster").
+//
+// Thread-safe and blocking: FUSE worker threads call it concurrently; each
+// call waits for its answers (CAF scoped actors inside). Handles of the MDS
+// and of every CS are cached and dropped when a request to them fails.
+//
+//  * Credentials: the digest from this host's auth_digest.key; the MDS from
+//    bs.list (tried in order).
+//  * Writes go down the replica chain (first replica, which forwards); a
+//    failing replica is reported (ClientToMdsReplicaFailed) and the write is
+//    retried on the new chain; statusStale refreshes the chunk map; below MIN
+//    (statusUnavailable) the write waits with backoff (100 ms .. 1 s) —
+//    writes block, they do not fail. No space: wait, or ENOSPC with
+//    fail_on_nospace.
+//  * Reads try each replica in chain order; a checksum error is reported with
+//    checksumError; when all fail the map is refreshed (bounded, then EIO).
+//  * flush()/release() return after every chunk written since the last sync
+//    is synced on every replica (ClientToCsSync), then report the size.
+//  * Write leases (open for write) are renewed every leaseMs/3 by a
+//    background thread, which also reports growing sizes once a second.
+//
+// Every int-returning call answers 0 or an errno; last_error() holds the
+// message of the calling thread's last failure.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/endpoint.hpp"
+
+namespace pstorage::client {
+
+struct session_options {
+  std::string cluster;
+  std::vector<endpoint> mds;  // bs.list
+  std::string digest;         // raw digest bytes from auth_digest.key
+  std::string client_id;      // unique per mount (leases)
+  bool fail_on_nospace = false;
+  bool background = true;  // run the lease/size thread
+};
+
+struct repl_view {
+  uint32_t replicas = 1, min_replicas = 1, tier = 0;
+  std::string failure_domain = "host";
+};
+
+struct file_attr {
+  uint64_t ino = 0;
+  bool is_dir = false;
+  uint64_t size = 0;
+  uint32_t mode = 0;
+  int64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;
+  uint32_t nlink = 1;
+  repl_view repl;
+};
+
+struct dir_item {
+  std::string name;
+  uint64_t ino = 0;
+  bool is_dir = false;
+};
+
+struct fs_stats {
+  uint64_t total = 0, free = 0, files = 0;
+};
+
+struct set_attr_request {
+  std::string path;  // empty: use ino
+  uint64_t ino = 0;
+  bool set_mode = false;
+  uint32_t mode = 0;
+  bool set_size = false;
+  uint64_t size = 0;
+  bool set_atime = false, atime_now = false;
+  int64_t atime_ns = 0;
+  bool set_mtime = false, mtime_now = false;
+  int64_t mtime_ns = 0;
+};
+
+class session {
+ public:
+  explicit session(session_options o);
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  // Connects to the MDS and checks the credentials with a lookup of "/".
+  int check_connection();
+
+  // Id of the master MDS this session talks to (ClientToMdsStat), for the
+  // guide's "connected to MDS#N" line.
+  int master_mds_id(uint32_t& id);
+
+  // ---- namespace (paths are absolute within the cluster) ----
+  int lookup(const std::string& path, file_attr& out);
+  int getattr(uint64_t ino, file_attr& out);
+  int readdir(const std::string& path, std::vector<dir_item>& out);
+  int mkdir(const std::string& path, uint32_t mode);
+  int unlink(const std::string& path);
+  int rmdir(const std::string& path);
+  int rename(const std::string& from, const std::string& to);
+  // Truncation syncs the file's dirty chunks first.
+  int setattr(const set_attr_request& r, file_attr& out);
+  int set_repl(const std::string& path, const std::vector<std::string>& assignments, bool recursive);
+  int statfs(fs_stats& out);
+
+  // ---- files ----
+  // Creates (EEXIST if present) and opens for writing.
+  int create(const std::string& path, uint32_t mode, file_attr& out);
+  // Opens an existing file (path, or ino when path is empty).
+  int open(const std::string& path, uint64_t ino, bool write, file_attr& out);
+  // One handle closed: sync + size report; tells the MDS on the last close.
+  int release(uint64_t ino, bool write);
+  int read(uint64_t ino, uint64_t offset, size_t length, char* buf, size_t& got);
+  int write(uint64_t ino, uint64_t offset, const char* buf, size_t length);
+  // fsync semantics: every replica of every chunk written since the last
+  // sync is on disk, and the MDS knows the size.
+  int flush(uint64_t ino);
+  // Size as this mount sees it: max(local writes, MDS).
+  uint64_t visible_size(uint64_t ino, uint64_t mds_size);
+
+  static const std::string& last_error();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace pstorage::client

@@ -1,0 +1,881 @@
+// session_actor.cpp — the CAF side of client::session (contract in
+// session.hpp). Blocking calls through caf::scoped_actor; all decisions
+// (splitting, retry, backoff, sizes) come from the pure files beside it.
+#include "actors/client/session.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "actors/client/chunk_loc.hpp"
+#include "actors/client/chunk_range.hpp"
+#include "actors/client/retry_policy.hpp"
+#include "actors/client/size_tracker.hpp"
+#include "actors/common/node_config.hpp"
+#include "actors/cs/cs_api.hpp"
+#include "actors/mds/mds_api.hpp"
+#include "persistence/host_config.hpp"
+
+namespace pstorage::client {
+namespace p = proto;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+thread_local std::string tl_error;
+
+int fail(int e, std::string m) {
+  tl_error = std::move(m);
+  return e;
+}
+
+void log_line(const std::string& s) {
+  std::time_t t = std::time(nullptr);
+  char ts[32];
+  std::strftime(ts, sizeof ts, "%F %T", std::localtime(&t));
+  std::fprintf(stderr, "%s pstorage-mount: %s\n", ts, s.c_str());
+}
+
+constexpr auto mds_timeout = std::chrono::seconds(15);
+constexpr auto cs_timeout = std::chrono::seconds(15);
+constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts before EIO
+
+chunk_loc to_loc(p::ChunkLocation::Reader r) {
+  chunk_loc l;
+  l.chunk_id = r.getChunkId();
+  l.index = r.getIndex();
+  l.version = r.getVersion();
+  for (auto x : r.getReplicas()) l.replicas.push_back({x.getCsId(), x.getAddress().cStr()});
+  return l;
+}
+
+template <class ListBuilder>
+void fill_chain(ListBuilder&& list, const chunk_loc& l) {
+  for (size_t i = 1; i < l.replicas.size(); ++i) {
+    list[i - 1].setCsId(l.replicas[i].cs_id);
+    list[i - 1].setAddress(l.replicas[i].address);
+  }
+}
+
+file_attr to_attr(p::FileAttr::Reader a) {
+  file_attr f;
+  f.ino = a.getIno();
+  f.is_dir = a.getIsDir();
+  f.size = a.getSize();
+  f.mode = a.getMode();
+  f.atime_ns = a.getAtimeNs();
+  f.mtime_ns = a.getMtimeNs();
+  f.ctime_ns = a.getCtimeNs();
+  f.nlink = a.getNlink();
+  auto r = a.getRepl();
+  f.repl.replicas = r.getReplicas();
+  f.repl.min_replicas = r.getMinReplicas();
+  f.repl.tier = r.getTier();
+  f.repl.failure_domain = r.getFailureDomain().cStr();
+  return f;
+}
+
+using fop_answer = wire::decode_result<p::MdsToClientFileOp>;
+}  // namespace
+
+// Per-inode state of this mount: sizes and chunks written since the last sync.
+struct ino_state {
+  std::mutex m;
+  size_tracker size;
+  std::map<uint64_t, bool> dirty;  // chunk index -> written since the last sync
+  int opens = 0;
+  int write_opens = 0;
+};
+
+struct session::impl {
+  session_options o;
+  node_config cfg;
+  caf::actor_system sys{cfg};
+
+  std::mutex mds_m;
+  mds_api mds;
+  std::mutex cs_m;
+  std::map<std::string, cs_api> css;
+
+  std::mutex map_m;
+  std::map<std::pair<uint64_t, uint64_t>, chunk_loc> maps;
+  uint64_t chunk_size = 0;
+
+  std::mutex ino_m;
+  std::map<uint64_t, std::shared_ptr<ino_state>> inos;
+
+  std::mutex bg_m;
+  std::condition_variable bg_cv;
+  bool stopping = false;
+  uint32_t lease_ms = 10000;
+  std::thread bg;
+
+  explicit impl(session_options opts) : o(std::move(opts)) {}
+
+  // ---- credentials ----
+  template <class B>
+  void creds(B b) {
+    auto c = b.initCredentials();
+    c.setCluster(o.cluster);
+    c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(o.digest.data()), o.digest.size()));
+  }
+
+  // ---- MDS ----
+  std::optional<mds_api> mds_handle(std::string& err) {
+    {
+      std::lock_guard<std::mutex> g(mds_m);
+      if (mds) return mds;
+    }
+    if (o.mds.empty()) {
+      err = "no MDS address known for cluster '" + o.cluster + "' (bs.list is empty)";
+      return std::nullopt;
+    }
+    std::string tried;
+    for (auto& e : o.mds) {
+      auto h = sys.middleman().remote_actor<mds_api>(e.host, e.port ? e.port : persistence::default_mds_port);
+      if (h) {
+        std::lock_guard<std::mutex> g(mds_m);
+        mds = *h;
+        return *h;
+      }
+      tried += " " + e.to_string() + ": " + sys.render(h.error()) + ";";
+    }
+    err = "cannot reach any MDS of cluster '" + o.cluster + "':" + tried;
+    return std::nullopt;
+  }
+
+  void drop_mds() {
+    std::lock_guard<std::mutex> g(mds_m);
+    mds = mds_api{};
+  }
+
+  // One request to the MDS; reconnects (with backoff) for up to mds_patience
+  // when `patient`.
+  template <class Answer, class Req>
+  std::optional<Answer> call_mds(const Req& req, std::string& err, bool patient = true) {
+    auto deadline = clock_type::now() + mds_patience;
+    for (unsigned attempt = 0;; ++attempt) {
+      if (auto h = mds_handle(err)) {
+        caf::scoped_actor self{sys};
+        std::optional<Answer> out;
+        self->request(*h, mds_timeout, req)
+            .receive([&](Answer& a) { out = std::move(a); }, [&](caf::error& e) { err = sys.render(e); });
+        if (out) return out;
+        drop_mds();
+      }
+      if (!patient || clock_type::now() + backoff_delay(attempt) > deadline) return std::nullopt;
+      std::this_thread::sleep_for(backoff_delay(attempt));
+    }
+  }
+
+  template <class Fill>
+  int file_op(Fill&& fill, fop_answer* out = nullptr, bool patient = true) {
+    auto req = wire::make<p::ClientToMdsFileOp>([&](p::ClientToMdsFileOp::Builder b) {
+      creds(b);
+      b.setClientId(o.client_id);
+      fill(b);
+    });
+    std::string err;
+    auto a = call_mds<msg::mds_to_client_file_op>(req, err, patient);
+    if (!a) return fail(EIO, err);
+    auto d = wire::decode(*a);
+    if (!d) return fail(EIO, d.error);
+    auto st = d->getStatus();
+    if (st.getCode() != p::STATUS_OK)
+      return fail(status_errno(st.getCode(), st.getPosixError()), st.getMessage().cStr());
+    if (out) *out = std::move(d);
+    return 0;
+  }
+
+  // ---- CS handles ----
+  std::optional<cs_api> cs_handle(const std::string& addr, std::string& err) {
+    {
+      std::lock_guard<std::mutex> g(cs_m);
+      auto it = css.find(addr);
+      if (it != css.end()) return it->second;
+    }
+    auto ep = parse_endpoint(addr, &err);
+    if (!ep) return std::nullopt;
+    if (!ep->port) {
+      err = "CS address '" + addr + "' has no port";
+      return std::nullopt;
+    }
+    auto h = sys.middleman().remote_actor<cs_api>(ep->host, ep->port);
+    if (!h) {
+      err = "cannot connect to CS at " + addr + ": " + sys.render(h.error());
+      return std::nullopt;
+    }
+    std::lock_guard<std::mutex> g(cs_m);
+    css[addr] = *h;
+    return *h;
+  }
+
+  void drop_cs(const std::string& addr) {
+    std::lock_guard<std::mutex> g(cs_m);
+    css.erase(addr);
+  }
+
+  // ---- chunk map cache ----
+  std::optional<chunk_loc> cached(uint64_t ino, uint64_t index) {
+    std::lock_guard<std::mutex> g(map_m);
+    auto it = maps.find({ino, index});
+    if (it == maps.end()) return std::nullopt;
+    return it->second;
+  }
+  void cache(uint64_t ino, const chunk_loc& l) {
+    std::lock_guard<std::mutex> g(map_m);
+    maps[{ino, l.index}] = l;
+  }
+  void uncache(uint64_t ino, uint64_t index) {
+    std::lock_guard<std::mutex> g(map_m);
+    maps.erase({ino, index});
+  }
+  void uncache_file(uint64_t ino) {
+    std::lock_guard<std::mutex> g(map_m);
+    maps.erase(maps.lower_bound({ino, 0}), maps.lower_bound({ino + 1, 0}));
+  }
+
+  // Asks the MDS for chunk `index` of `ino`. out = nullopt: a hole (reads
+  // only). Writes wait while the MDS answers unavailable/no space.
+  int fetch_map(uint64_t ino, uint64_t index, bool for_write, std::optional<chunk_loc>& out) {
+    auto req = wire::make<p::ClientToMdsChunkMap>([&](p::ClientToMdsChunkMap::Builder b) {
+      creds(b);
+      b.setClientId(o.client_id);
+      b.setIno(ino);
+      b.setFirstIndex(index);
+      b.setCount(1);
+      b.setForWrite(for_write);
+    });
+    auto read_deadline = clock_type::now() + mds_patience;
+    bool logged = false;
+    for (unsigned attempt = 0;; ++attempt) {
+      std::string err;
+      auto a = call_mds<msg::mds_to_client_chunk_map>(req, err);
+      if (!a) return fail(EIO, err);
+      auto d = wire::decode(*a);
+      if (!d) return fail(EIO, d.error);
+      auto st = d->getStatus();
+      auto dec = on_map_answer(st.getCode(), st.getPosixError(), o.fail_on_nospace);
+      if (dec.what == action::done) {
+        {
+          std::lock_guard<std::mutex> g(map_m);
+          chunk_size = d->getChunkSize();
+        }
+        out.reset();
+        for (auto c : d->getChunks()) {
+          auto l = to_loc(c);
+          cache(ino, l);
+          if (l.index == index) out = l;
+        }
+        if (logged) log_line("chunk map of inode " + std::to_string(ino) + " available again");
+        return 0;
+      }
+      if (dec.what == action::fail) return fail(dec.error, st.getMessage().cStr());
+      // wait_retry / refresh_map: writes block (guide: below MIN writes are
+      // suspended); reads give up after mds_patience.
+      if (!for_write && clock_type::now() > read_deadline) return fail(EIO, st.getMessage().cStr());
+      if (!logged) {
+        log_line(std::string(for_write ? "write" : "read") + " of inode " + std::to_string(ino) + " chunk " +
+                 std::to_string(index) + " waiting: " + st.getMessage().cStr());
+        logged = true;
+      }
+      std::this_thread::sleep_for(backoff_delay(attempt));
+    }
+  }
+
+  uint64_t get_chunk_size() {
+    std::lock_guard<std::mutex> g(map_m);
+    return chunk_size;
+  }
+
+  int ensure_chunk_size(uint64_t ino) {
+    if (get_chunk_size()) return 0;
+    std::optional<chunk_loc> l;
+    if (int e = fetch_map(ino, 0, false, l)) return e;
+    if (!get_chunk_size()) return fail(EIO, "the MDS reported chunk size 0");
+    return 0;
+  }
+
+  // Reports failed replicas; `loc` becomes the MDS's new location, or nullopt
+  // when the caller must ask for the map again (after waiting when below MIN).
+  int report_failure(const chunk_loc& old, const std::vector<uint32_t>& failed, bool checksum, uint64_t ino,
+                     std::optional<chunk_loc>& loc, unsigned& waits) {
+    auto req = wire::make<p::ClientToMdsReplicaFailed>([&](p::ClientToMdsReplicaFailed::Builder b) {
+      creds(b);
+      b.setClientId(o.client_id);
+      b.setChunkId(old.chunk_id);
+      b.setVersion(old.version);
+      auto l = b.initFailedCsIds(failed.size());
+      for (size_t i = 0; i < failed.size(); ++i) l.set(i, failed[i]);
+      b.setChecksumError(checksum);
+    });
+    std::string err;
+    auto a = call_mds<msg::mds_to_client_replica_failed>(req, err);
+    if (!a) return fail(EIO, err);
+    auto d = wire::decode(*a);
+    if (!d) return fail(EIO, d.error);
+    auto st = d->getStatus();
+    std::string who;
+    for (auto f : failed) who += " CS#" + std::to_string(f);
+    auto dec = on_map_answer(st.getCode(), st.getPosixError(), false);
+    uncache(ino, old.index);
+    loc.reset();
+    switch (dec.what) {
+      case action::done:
+        loc = to_loc(d->getChunk());
+        loc->index = old.index;
+        cache(ino, *loc);
+        log_line("chunk " + std::to_string(old.chunk_id) + ": reported" + who + (checksum ? " (checksum)" : "") +
+                 ", now version " + std::to_string(loc->version) + " on " + std::to_string(loc->replicas.size()) +
+                 " replicas");
+        return 0;
+      case action::fail:
+        return fail(dec.error, st.getMessage().cStr());
+      default:
+        log_line("chunk " + std::to_string(old.chunk_id) + ": reported" + who + "; waiting: " +
+                 st.getMessage().cStr());
+        std::this_thread::sleep_for(backoff_delay(waits++));
+        return 0;
+    }
+  }
+
+  // A write or sync down the chain of chunk `index`, with failure handling.
+  // send(handle, loc, code, failed_cs) returns false on a transport error.
+  template <class Send>
+  int chain_op(uint64_t ino, uint64_t index, bool for_write, Send&& send) {
+    std::optional<chunk_loc> loc = cached(ino, index);
+    unsigned stale = 0, waits = 0;
+    for (;;) {
+      if (!loc) {
+        if (int e = fetch_map(ino, index, for_write, loc)) return e;
+        if (!loc) {
+          if (!for_write) return 0;  // sync of a chunk that no longer exists
+          return fail(EIO, "the MDS did not allocate chunk " + std::to_string(index) + " of inode " +
+                               std::to_string(ino));
+        }
+      }
+      if (loc->replicas.empty()) {
+        uncache(ino, index);
+        loc.reset();
+        std::this_thread::sleep_for(backoff_delay(waits++));
+        continue;
+      }
+      const auto& first = loc->replicas[0];
+      std::string err;
+      uint32_t code = 0, failed_cs = 0;
+      bool transport = true;
+      if (auto h = cs_handle(first.address, err)) transport = !send(*h, *loc, code, failed_cs, err);
+      if (transport) drop_cs(first.address);
+      auto dec = on_chain_answer(transport, code, failed_cs, first.cs_id);
+      switch (dec.what) {
+        case action::done:
+          return 0;
+        case action::refresh_map:
+          uncache(ino, index);
+          loc.reset();
+          if (++stale > max_stale_refreshes) return fail(EIO, "chunk map stays stale: " + err);
+          continue;
+        case action::report_failure: {
+          if (!err.empty()) log_line("chunk " + std::to_string(loc->chunk_id) + ": " + err);
+          chunk_loc old = *loc;
+          if (int e = report_failure(old, {dec.failed_cs}, false, ino, loc, waits)) return e;
+          continue;
+        }
+        case action::wait_retry:
+          uncache(ino, index);
+          loc.reset();
+          std::this_thread::sleep_for(backoff_delay(waits++));
+          continue;
+        default:
+          return fail(dec.error ? dec.error : EIO, err);
+      }
+    }
+  }
+
+  int write_piece(uint64_t ino, const chunk_piece& pc, const char* data) {
+    return chain_op(ino, pc.index, true,
+                    [&](cs_api h, const chunk_loc& l, uint32_t& code, uint32_t& failed, std::string& err) {
+                      auto req = wire::make<p::ClientToCsWrite>(
+                          [&](p::ClientToCsWrite::Builder b) {
+                            b.setChunkId(l.chunk_id);
+                            b.setVersion(l.version);
+                            b.setOffset(pc.offset);
+                            fill_chain(b.initChain(l.replicas.size() - 1), l);
+                            b.setSync(false);
+                          },
+                          std::vector<char>(data, data + pc.length));
+                      bool ok = false;
+                      caf::scoped_actor self{sys};
+                      self->request(h, cs_timeout, std::move(req))
+                          .receive(
+                              [&](msg::cs_to_client_write& a) {
+                                auto d = wire::decode(a);
+                                if (!d) {
+                                  err = d.error;
+                                  return;
+                                }
+                                ok = true;
+                                code = d->getStatus().getCode();
+                                failed = d->getFailedCsId();
+                                if (code) err = d->getStatus().getMessage().cStr();
+                              },
+                              [&](caf::error& e) { err = sys.render(e); });
+                      return ok;
+                    });
+  }
+
+  int sync_chunk(uint64_t ino, uint64_t index) {
+    return chain_op(ino, index, false,
+                    [&](cs_api h, const chunk_loc& l, uint32_t& code, uint32_t& failed, std::string& err) {
+                      auto req = wire::make<p::ClientToCsSync>([&](p::ClientToCsSync::Builder b) {
+                        b.setChunkId(l.chunk_id);
+                        b.setVersion(l.version);
+                        fill_chain(b.initChain(l.replicas.size() - 1), l);
+                      });
+                      bool ok = false;
+                      caf::scoped_actor self{sys};
+                      self->request(h, cs_timeout, std::move(req))
+                          .receive(
+                              [&](msg::cs_to_client_sync& a) {
+                                auto d = wire::decode(a);
+                                if (!d) {
+                                  err = d.error;
+                                  return;
+                                }
+                                ok = true;
+                                code = d->getStatus().getCode();
+                                failed = d->getFailedCsId();
+                                if (code) err = d->getStatus().getMessage().cStr();
+                              },
+                              [&](caf::error& e) { err = sys.render(e); });
+                      return ok;
+                    });
+  }
+
+  int read_piece(uint64_t ino, const chunk_piece& pc, char* dst) {
+    std::optional<chunk_loc> loc = cached(ino, pc.index);
+    unsigned stale = 0, sweeps = 0, waits = 0;
+    for (;;) {
+      if (!loc) {
+        if (int e = fetch_map(ino, pc.index, false, loc)) return e;
+        if (!loc) {  // a hole reads as zeros
+          std::memset(dst, 0, pc.length);
+          return 0;
+        }
+      }
+      std::vector<uint32_t> bad_checksum;
+      bool refresh = false, done = false;
+      std::string last_err;
+      for (const auto& r : loc->replicas) {
+        std::string err;
+        uint32_t code = 0;
+        bool transport = true;
+        if (auto h = cs_handle(r.address, err)) {
+          auto req = wire::make<p::ClientToCsRead>([&](p::ClientToCsRead::Builder b) {
+            b.setChunkId(loc->chunk_id);
+            b.setVersion(loc->version);
+            b.setOffset(pc.offset);
+            b.setLength(static_cast<uint32_t>(pc.length));
+          });
+          caf::scoped_actor self{sys};
+          self->request(*h, cs_timeout, std::move(req))
+              .receive(
+                  [&](msg::cs_to_client_read& a) {
+                    auto d = wire::decode(a);
+                    if (!d) {
+                      err = d.error;
+                      return;
+                    }
+                    code = d->getStatus().getCode();
+                    if (code) {
+                      transport = false;
+                      err = d->getStatus().getMessage().cStr();
+                      return;
+                    }
+                    if (a.payload.size() != pc.length) {
+                      transport = false;
+                      code = p::STATUS_IO_ERROR;
+                      err = "CS#" + std::to_string(r.cs_id) + " returned " + std::to_string(a.payload.size()) +
+                            " bytes instead of " + std::to_string(pc.length);
+                      return;
+                    }
+                    std::memcpy(dst, a.payload.data(), pc.length);
+                    transport = false;
+                  },
+                  [&](caf::error& e) { err = sys.render(e); });
+        }
+        if (transport) drop_cs(r.address);
+        auto dec = on_read_answer(transport, code);
+        if (dec.what == action::done) {
+          done = true;
+          break;
+        }
+        last_err = "CS#" + std::to_string(r.cs_id) + ": " + err;
+        if (dec.what == action::refresh_map) {
+          refresh = true;
+          break;
+        }
+        if (dec.checksum) bad_checksum.push_back(r.cs_id);
+      }
+      if (!bad_checksum.empty()) {
+        chunk_loc old = *loc;
+        std::optional<chunk_loc> fresh;
+        log_line("chunk " + std::to_string(old.chunk_id) + ": checksum error on read, " + last_err);
+        if (int e = report_failure(old, bad_checksum, true, ino, fresh, waits); e && !done) return e;
+      }
+      if (done) return 0;
+      uncache(ino, pc.index);
+      loc.reset();
+      if (refresh) {
+        if (++stale > max_stale_refreshes) return fail(EIO, "chunk map stays stale: " + last_err);
+        continue;
+      }
+      if (++sweeps >= max_read_sweeps) return fail(EIO, "no replica could be read: " + last_err);
+      std::this_thread::sleep_for(backoff_delay(sweeps));
+    }
+  }
+
+  // ---- per-inode state ----
+  std::shared_ptr<ino_state> state(uint64_t ino, bool create = true) {
+    std::lock_guard<std::mutex> g(ino_m);
+    auto it = inos.find(ino);
+    if (it != inos.end()) return it->second;
+    if (!create) return nullptr;
+    auto s = std::make_shared<ino_state>();
+    inos[ino] = s;
+    return s;
+  }
+
+  int report_size(uint64_t ino, ino_state& st) {
+    std::optional<uint64_t> sz;
+    {
+      std::lock_guard<std::mutex> g(st.m);
+      sz = st.size.to_report();
+    }
+    if (!sz) return 0;
+    int e = file_op([&](p::ClientToMdsFileOp::Builder b) {
+      auto s = b.getOp().initSetSize();
+      s.setIno(ino);
+      s.setSize(*sz);
+    });
+    if (e) return e;
+    std::lock_guard<std::mutex> g(st.m);
+    st.size.reported(*sz);
+    return 0;
+  }
+
+  int flush(uint64_t ino) {
+    auto st = state(ino, false);
+    if (!st) return 0;
+    std::map<uint64_t, bool> dirty;
+    {
+      std::lock_guard<std::mutex> g(st->m);
+      dirty.swap(st->dirty);
+    }
+    for (auto it = dirty.begin(); it != dirty.end(); ++it) {
+      if (int e = sync_chunk(ino, it->first)) {
+        std::lock_guard<std::mutex> g(st->m);
+        st->dirty.insert(it, dirty.end());
+        return e;
+      }
+    }
+    return report_size(ino, *st);
+  }
+
+  // ---- background: lease renewal and periodic size reports ----
+  void background() {
+    auto last_renew = clock_type::now();
+    std::unique_lock<std::mutex> lk(bg_m);
+    while (!stopping) {
+      bg_cv.wait_for(lk, std::chrono::seconds(1));
+      if (stopping) break;
+      uint32_t lease = lease_ms;
+      lk.unlock();
+      std::vector<std::pair<uint64_t, std::shared_ptr<ino_state>>> all;
+      {
+        std::lock_guard<std::mutex> g(ino_m);
+        all.assign(inos.begin(), inos.end());
+      }
+      bool writers = false;
+      for (auto& [ino, st] : all) {
+        {
+          std::lock_guard<std::mutex> g(st->m);
+          writers |= st->write_opens > 0;
+        }
+        if (report_size(ino, *st)) log_line("size report for inode " + std::to_string(ino) + ": " + tl_error);
+      }
+      if (writers && clock_type::now() - last_renew >= std::chrono::milliseconds(lease / 3)) {
+        last_renew = clock_type::now();
+        auto req = wire::make<p::ClientToMdsRenewLease>([&](p::ClientToMdsRenewLease::Builder b) {
+          creds(b);
+          b.setClientId(o.client_id);
+        });
+        std::string err;
+        auto a = call_mds<msg::mds_to_client_renew_lease>(req, err, false);
+        if (!a) {
+          log_line("lease renewal failed: " + err);
+        } else if (auto d = wire::decode(*a); d && d->getStatus().getCode() != p::STATUS_OK) {
+          log_line(std::string("lease renewal refused: ") + d->getStatus().getMessage().cStr());
+        }
+      }
+      lk.lock();
+    }
+  }
+};
+
+session::session(session_options o) : impl_(std::make_unique<impl>(std::move(o))) {
+  if (impl_->o.background) impl_->bg = std::thread([this] { impl_->background(); });
+}
+
+session::~session() {
+  {
+    std::lock_guard<std::mutex> g(impl_->bg_m);
+    impl_->stopping = true;
+  }
+  impl_->bg_cv.notify_all();
+  if (impl_->bg.joinable()) impl_->bg.join();
+}
+
+const std::string& session::last_error() { return tl_error; }
+
+int session::check_connection() {
+  fop_answer a;
+  return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setLookup("/"); }, &a, false);
+}
+
+int session::master_mds_id(uint32_t& id) {
+  auto req = wire::make<p::ClientToMdsStat>([&](p::ClientToMdsStat::Builder b) { impl_->creds(b); });
+  std::string err;
+  auto a = impl_->call_mds<msg::mds_to_client_stat>(req, err, false);
+  if (!a) return fail(EIO, err);
+  auto d = wire::decode(*a);
+  if (!d) return fail(EIO, d.error);
+  if (d->getStatus().getCode() != p::STATUS_OK) return fail(EIO, d->getStatus().getMessage().cStr());
+  for (auto m : d->getMdses())
+    if (m.getIsMaster()) {
+      id = m.getId();
+      return 0;
+    }
+  return fail(ENOENT, "the MDS reported no master");
+}
+
+int session::lookup(const std::string& path, file_attr& out) {
+  fop_answer a;
+  if (int e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setLookup(path); }, &a)) return e;
+  out = to_attr(a->getAttr());
+  return 0;
+}
+
+int session::getattr(uint64_t ino, file_attr& out) {
+  fop_answer a;
+  if (int e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setGetattr(ino); }, &a)) return e;
+  out = to_attr(a->getAttr());
+  return 0;
+}
+
+int session::readdir(const std::string& path, std::vector<dir_item>& out) {
+  fop_answer a;
+  if (int e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setReaddir(path); }, &a)) return e;
+  out.clear();
+  for (auto e : a->getEntries()) out.push_back({e.getName().cStr(), e.getIno(), e.getIsDir()});
+  return 0;
+}
+
+int session::mkdir(const std::string& path, uint32_t mode) {
+  return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) {
+    auto m = b.getOp().initMkdir();
+    m.setPath(path);
+    m.setMode(mode);
+  });
+}
+
+int session::unlink(const std::string& path) {
+  return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setUnlink(path); });
+}
+
+int session::rmdir(const std::string& path) {
+  return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setRmdir(path); });
+}
+
+int session::rename(const std::string& from, const std::string& to) {
+  return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) {
+    auto r = b.getOp().initRename();
+    r.setFrom(from);
+    r.setTo(to);
+  });
+}
+
+int session::setattr(const set_attr_request& r, file_attr& out) {
+  uint64_t ino = r.ino;
+  if (r.set_size) {
+    if (!ino) {
+      file_attr a;
+      if (int e = lookup(r.path, a)) return e;
+      ino = a.ino;
+    }
+    if (int e = impl_->flush(ino)) return e;
+  }
+  fop_answer a;
+  int e = impl_->file_op(
+      [&](p::ClientToMdsFileOp::Builder b) {
+        auto s = b.getOp().initSetattr();
+        if (ino)
+          s.setIno(ino);
+        else
+          s.setPath(r.path);
+        s.setSetMode(r.set_mode);
+        s.setMode(r.mode);
+        s.setSetSize(r.set_size);
+        s.setSize(r.size);
+        s.setSetAtime(r.set_atime);
+        s.setAtimeNs(r.atime_ns);
+        s.setAtimeNow(r.atime_now);
+        s.setSetMtime(r.set_mtime);
+        s.setMtimeNs(r.mtime_ns);
+        s.setMtimeNow(r.mtime_now);
+      },
+      &a);
+  if (e) return e;
+  out = to_attr(a->getAttr());
+  if (r.set_size) {
+    impl_->uncache_file(ino);
+    if (auto st = impl_->state(ino, false)) {
+      std::lock_guard<std::mutex> g(st->m);
+      st->size.truncated(r.size);
+    }
+  }
+  if (auto st = impl_->state(out.ino, false)) {
+    std::lock_guard<std::mutex> g(st->m);
+    out.size = st->size.visible(out.size);
+  }
+  return 0;
+}
+
+int session::set_repl(const std::string& path, const std::vector<std::string>& assignments, bool recursive) {
+  return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) {
+    auto s = b.getOp().initSetRepl();
+    s.setPath(path);
+    auto l = s.initAssignments(assignments.size());
+    for (size_t i = 0; i < assignments.size(); ++i) l.set(i, assignments[i]);
+    s.setRecursive(recursive);
+  });
+}
+
+int session::statfs(fs_stats& out) {
+  fop_answer a;
+  if (int e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setStatfs(); }, &a)) return e;
+  auto s = a->getStatfs();
+  out.total = s.getTotalBytes();
+  out.free = s.getFreeBytes();
+  out.files = s.getFiles();
+  return 0;
+}
+
+int session::create(const std::string& path, uint32_t mode, file_attr& out) {
+  fop_answer a;
+  int e = impl_->file_op(
+      [&](p::ClientToMdsFileOp::Builder b) {
+        auto c = b.getOp().initCreate();
+        c.setPath(path);
+        c.setMode(mode);
+      },
+      &a);
+  if (e) return e;
+  uint64_t ino = a->getAttr().getIno();
+  return open("", ino, true, out);
+}
+
+int session::open(const std::string& path, uint64_t ino, bool write, file_attr& out) {
+  fop_answer a;
+  int e = impl_->file_op(
+      [&](p::ClientToMdsFileOp::Builder b) {
+        auto o = b.getOp().initOpen();
+        o.setPath(path);
+        o.setIno(ino);
+        o.setWrite(write);
+      },
+      &a);
+  if (e) return e;
+  out = to_attr(a->getAttr());
+  if (write && a->getLeaseMs()) {
+    std::lock_guard<std::mutex> g(impl_->bg_m);
+    impl_->lease_ms = a->getLeaseMs();
+  }
+  auto st = impl_->state(out.ino);
+  bool first;
+  {
+    std::lock_guard<std::mutex> g(st->m);
+    first = st->opens == 0;
+    st->opens++;
+    if (write) st->write_opens++;
+    st->size.seen(out.size);
+    out.size = st->size.visible(out.size);
+  }
+  if (first) impl_->uncache_file(out.ino);  // close-to-open: maps may have changed elsewhere
+  return 0;
+}
+
+int session::release(uint64_t ino, bool write) {
+  auto st = impl_->state(ino, false);
+  int e = impl_->flush(ino);
+  if (!st) return e;
+  bool last;
+  {
+    std::lock_guard<std::mutex> g(st->m);
+    st->opens--;
+    if (write) st->write_opens--;
+    last = st->opens <= 0;
+  }
+  if (!last) return e;
+  {
+    std::lock_guard<std::mutex> g(impl_->ino_m);
+    auto it = impl_->inos.find(ino);
+    if (it != impl_->inos.end() && it->second == st) {
+      std::lock_guard<std::mutex> g2(st->m);
+      if (st->opens <= 0 && st->dirty.empty()) impl_->inos.erase(it);
+    }
+  }
+  int r = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setRelease(ino); });
+  return e ? e : r;
+}
+
+int session::read(uint64_t ino, uint64_t offset, size_t length, char* buf, size_t& got) {
+  got = 0;
+  if (int e = impl_->ensure_chunk_size(ino)) return e;
+  for (const auto& pc : split_range(offset, length, impl_->get_chunk_size())) {
+    if (int e = impl_->read_piece(ino, pc, buf + pc.buf_offset)) return e;
+    got += pc.length;
+  }
+  return 0;
+}
+
+int session::write(uint64_t ino, uint64_t offset, const char* buf, size_t length) {
+  if (int e = impl_->ensure_chunk_size(ino)) return e;
+  auto st = impl_->state(ino);
+  for (const auto& pc : split_range(offset, length, impl_->get_chunk_size())) {
+    if (int e = impl_->write_piece(ino, pc, buf + pc.buf_offset)) return e;
+    std::lock_guard<std::mutex> g(st->m);
+    st->dirty[pc.index] = true;
+    st->size.wrote(offset + pc.buf_offset + pc.length);
+  }
+  return 0;
+}
+
+int session::flush(uint64_t ino) { return impl_->flush(ino); }
+
+uint64_t session::visible_size(uint64_t ino, uint64_t mds_size) {
+  auto st = impl_->state(ino, false);
+  if (!st) return mds_size;
+  std::lock_guard<std::mutex> g(st->m);
+  return st->size.visible(mds_size);
+}
+
+}  // namespace pstorage::client

@@ -1,0 +1,103 @@
+// sim_bugs.hpp — deliberately broken variants, compiled ONLY into the
+// deterministic simulator (tests/sim, issue "Deterministic failure
+// simulation", acceptance: "Deliberately broken variants ... --list-bugs ...
+// --bug NAME"). They prove that the simulator's invariants can fail.
+//
+// Use at an injection point:
+//
+//     if (PSTORAGE_SIM_BUG(mds_ignore_disconnect)) return;   // sim-only bug
+//
+// - Production builds (no -DPSTORAGE_SIM_BUGS): PSTORAGE_SIM_BUG(x) is the
+//   constant `false` (the name is still checked at compile time, so a typo is
+//   an error), and the dead branch is removed by the compiler. No switch
+//   table, no symbol, nothing at run time.
+// - The simulator compiles its own copy of the actor sources with
+//   -DPSTORAGE_SIM_BUGS (tests/sim/CMakeLists.txt): PSTORAGE_SIM_BUG(x) reads
+//   a switch table that `pstorage-sim --bug NAME` sets, and counts how often
+//   the injection point was consulted (so the runner can tell a bug whose
+//   injection point is not in the code yet).
+//
+// Adding a bug: one X(...) line below (identifier, where it lives, what it
+// breaks, the invariant expected to catch it), then the one-line `if` at the
+// injection point. The CLI spells identifiers with '-' instead of '_'.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+// X(id, where, what, invariant)
+#define PSTORAGE_SIM_BUG_LIST(X)                                                                         \
+  /* --- seams owned by the simulator harness (tests/sim) --------------------------------------- */   \
+  X(net_replay_after_close, "tests/sim (network seam)",                                                 \
+    "a CS->MDS link keeps delivering the CS's heartbeats after the CS process died (TCP never does)",   \
+    "cs-crash-noticed")                                                                                \
+  X(cs_repo_not_durable, "tests/sim (disk seam)",                                                       \
+    "a restarted CS gets an empty repository: its CS id was not made durable", "cs-id-stable")          \
+  X(mds_store_not_durable, "tests/sim (disk seam)",                                                     \
+    "a restarted MDS gets an empty store: CS ids handed out before are forgotten", "cs-no-fatal")       \
+  X(locator_stale_mds, "tests/sim (peer seam)",                                                         \
+    "the MDS locator keeps handing out the handle of the MDS's first incarnation", "cs-converges-active") \
+  /* --- production actors: injection points requested, see docs/simulator.md ------------------- */  \
+  X(mds_ignore_disconnect, "actors/mds/mds_actor.cpp (down handler)",                                   \
+    "the MDS ignores a lost CS connection", "cs-crash-noticed")                                          \
+  X(mds_reuse_cs_id, "actors/mds/mds_actor.cpp (handle_register, new_cs)",                              \
+    "a new CS is given the id of an existing one", "cs-id-unique")                                       \
+  X(cs_stop_heartbeat_on_error, "actors/cs/cs_actor.cpp (heartbeat error handler)",                     \
+    "a CS stops heartbeating after one failed heartbeat", "cs-converges-active")                         \
+  X(ack_before_last_replica, "actors/cs/cs_actor.cpp (chain write)",                                    \
+    "the chain acknowledges a write before the last replica persisted it", "acked-write-durable")       \
+  X(skip_version_bump_on_failed_replica, "actors/mds/mds_actor.cpp (replica failed)",                   \
+    "the MDS drops a failed replica without bumping the chunk version", "read-latest")                  \
+  X(read_from_stale_replica, "actors/cs/cs_actor.cpp (read)",                                           \
+    "a CS serves a read from a replica whose version is older than asked", "read-latest")               \
+  X(place_same_failure_domain, "actors/mds/placement.cpp",                                              \
+    "placement may put two replicas of a chunk in one failure domain", "replica-domains-distinct")
+
+namespace pstorage::sim_bugs {
+
+enum class bug : uint8_t {
+#define PSTORAGE_SIM_BUG_ENUM_(id, where, what, inv) id,
+  PSTORAGE_SIM_BUG_LIST(PSTORAGE_SIM_BUG_ENUM_)
+#undef PSTORAGE_SIM_BUG_ENUM_
+      count_
+};
+
+inline constexpr std::size_t bug_count = static_cast<std::size_t>(bug::count_);
+
+struct bug_info {
+  bug id;
+  const char* name;       // identifier spelling ("_"); the CLI uses "-"
+  const char* where;      // file (and function) of the injection point
+  const char* what;       // what the broken variant does
+  const char* invariant;  // the simulator invariant expected to catch it
+};
+
+inline constexpr std::array<bug_info, bug_count> catalog = {{
+#define PSTORAGE_SIM_BUG_INFO_(id, where, what, inv) {bug::id, #id, where, what, inv},
+    PSTORAGE_SIM_BUG_LIST(PSTORAGE_SIM_BUG_INFO_)
+#undef PSTORAGE_SIM_BUG_INFO_
+}};
+
+#ifdef PSTORAGE_SIM_BUGS
+// The switch table (one process runs one simulation at a time; the actors of
+// a simulated cluster all run on the test coordinator's single thread).
+struct table {
+  std::array<bool, bug_count> on{};
+  std::array<uint64_t, bug_count> consulted{};
+};
+inline table& switches() {
+  static table t;
+  return t;
+}
+inline bool enabled(bug b) {
+  auto i = static_cast<std::size_t>(b);
+  ++switches().consulted[i];
+  return switches().on[i];
+}
+#define PSTORAGE_SIM_BUG(name) (::pstorage::sim_bugs::enabled(::pstorage::sim_bugs::bug::name))
+#else
+#define PSTORAGE_SIM_BUG(name) (static_cast<void>(::pstorage::sim_bugs::bug::name), false)
+#endif
+
+}  // namespace pstorage::sim_bugs

@@ -1,0 +1,61 @@
+#include "actors/mds/lease_table.hpp"
+
+namespace pstorage::mds {
+
+lease_table::grant lease_table::acquire(ino_t ino, const std::string& client, ns now) {
+  auto it = leases_.find(ino);
+  if (it != leases_.end() && it->second.expires_at > now && it->second.client != client)
+    return grant{false, it->second.client, 0};
+  auto& l = leases_[ino];
+  l.client = client;
+  l.expires_at = now + duration_;
+  return grant{true, {}, l.expires_at};
+}
+
+bool lease_table::holds(ino_t ino, const std::string& client, ns now) const {
+  auto it = leases_.find(ino);
+  return it != leases_.end() && it->second.client == client && it->second.expires_at > now;
+}
+
+std::optional<std::string> lease_table::holder(ino_t ino, ns now) const {
+  auto it = leases_.find(ino);
+  if (it == leases_.end() || it->second.expires_at <= now) return std::nullopt;
+  return it->second.client;
+}
+
+size_t lease_table::renew(const std::string& client, ns now) {
+  size_t n = 0;
+  for (auto& [ino, l] : leases_)
+    if (l.client == client && l.expires_at > now) {
+      l.expires_at = now + duration_;
+      ++n;
+    }
+  return n;
+}
+
+void lease_table::release_lease(ino_t ino, const std::string& client) {
+  auto it = leases_.find(ino);
+  if (it != leases_.end() && it->second.client == client) leases_.erase(it);
+}
+
+void lease_table::expire(ns now) {
+  for (auto it = leases_.begin(); it != leases_.end();)
+    it = it->second.expires_at <= now ? leases_.erase(it) : std::next(it);
+}
+
+void lease_table::open(ino_t ino, const std::string& client) { handles_.emplace(ino, client); }
+
+bool lease_table::close(ino_t ino, const std::string& client) {
+  handles_.erase({ino, client});
+  release_lease(ino, client);
+  return !is_open(ino);
+}
+
+bool lease_table::is_open(ino_t ino) const {
+  auto it = handles_.lower_bound({ino, std::string()});
+  return it != handles_.end() && it->first == ino;
+}
+
+bool lease_table::is_open_by(ino_t ino, const std::string& client) const { return handles_.count({ino, client}) > 0; }
+
+}  // namespace pstorage::mds

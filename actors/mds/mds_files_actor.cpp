@@ -1,0 +1,844 @@
+// mds_files_actor.cpp — the MDS's data path (issue 3): namespace requests,
+// chunk maps with allocation, replica failures, write leases and bad-replica
+// reports. Contract: /tmp/datapath.md as committed in docs, summarised in
+// mds_actor.hpp. Every change goes validate (md_validate.hpp) -> md_command
+// -> md_store::commit_local -> reply; CS requests use response promises.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <functional>
+
+#include "actors/mds/md_validate.hpp"
+#include "actors/mds/mds_state.hpp"
+#include "protocol/common.capnp.h"
+
+namespace pstorage::mds_impl {
+namespace p = proto;
+using mds::md_error;
+
+namespace {
+
+// An error as it goes to a client: protocol status, errno, text.
+struct op_error {
+  uint32_t status = p::STATUS_OK;
+  int posix = 0;
+  std::string message;
+};
+
+uint32_t status_for(int code) {
+  switch (code) {
+    case ENOENT: return p::STATUS_NOT_FOUND;
+    case ENOSPC: return p::STATUS_NO_SPACE;
+    case EBUSY: return p::STATUS_BUSY;
+    case EIO: return p::STATUS_IO_ERROR;
+    case EAGAIN: return p::STATUS_UNAVAILABLE;
+    default: return p::STATUS_BAD_REQUEST;
+  }
+}
+
+op_error from_md(const md_error& e) { return op_error{status_for(e.code), e.code, e.message}; }
+
+void put_status(p::Status::Builder b, const op_error& e) {
+  b.setCode(e.status);
+  b.setMessage(e.message);
+  b.setPosixError(e.posix);
+}
+
+int64_t wall_now(mds_state& st) {
+  if (st.deps.wall_clock_ns) return st.deps.wall_clock_ns();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t steady_ns(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+}
+
+persistence::md_store& md(self_ptr self) { return *self->state.deps.md; }
+
+mds::decision_context make_ctx(self_ptr self) {
+  auto& st = self->state;
+  mds::decision_context ctx;
+  ctx.now = wall_now(st);
+  ctx.new_inode = [self] { return self->state.next_inode++; };
+  ctx.new_chunk = [self] { return self->state.next_chunk++; };
+  ctx.is_open = [self](mds::inode_id ino) { return self->state.leases.is_open(ino); };
+  return ctx;
+}
+
+// Journals one validated command on this (single) MDS; the store's
+// rejection or a storage failure becomes an error.
+std::optional<op_error> commit(self_ptr self, const mds::md_command& cmd) {
+  try {
+    auto& store = md(self);
+    auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, cmd));
+    if (!r.ok()) return from_md(*r.rejected);
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    spdlog::error("metadata store failure on {}: {}", mds::describe(cmd), e.what());
+    return op_error{p::STATUS_IO_ERROR, EIO, std::string("metadata store failure: ") + e.what()};
+  }
+}
+
+// validate -> commit in one step; returns the command on success.
+template <class V>
+std::variant<mds::md_command, op_error> validate_commit(self_ptr self, V&& validate) {
+  auto ctx = make_ctx(self);
+  mds::md_outcome out = validate(ctx);
+  if (!out) return from_md(out.error());
+  if (auto e = commit(self, out.value())) return *e;
+  return out.value();
+}
+
+// ---- paths -------------------------------------------------------------------
+
+// "/a/b/c" -> ("/a/b", "c"); trailing slashes ignored. No name: ("", "").
+std::pair<std::string, std::string> split_path(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  auto pos = path.rfind('/');
+  if (pos == std::string::npos || path == "/") return {"", ""};
+  return {pos == 0 ? "/" : path.substr(0, pos), path.substr(pos + 1)};
+}
+
+mds::md_result<mds::inode_id> resolve(self_ptr self, const std::string& path) {
+  if (path.empty() || path[0] != '/')
+    return md_error{EINVAL, "'" + path + "' is not an absolute path within the cluster"};
+  return mds::resolve_path(md(self), path);
+}
+
+struct parent_name {
+  mds::inode_id parent = 0;
+  std::string name;
+};
+mds::md_result<parent_name> resolve_parent(self_ptr self, const std::string& path) {
+  auto [dir, name] = split_path(path);
+  if (name.empty()) return md_error{EINVAL, "'" + path + "' names no entry (the root cannot be changed this way)"};
+  auto p = resolve(self, dir);
+  if (!p) return p.error();
+  return parent_name{p.value(), name};
+}
+
+// The path of an inode, for messages ("<orphan #N>" when unlinked).
+std::string path_of(self_ptr self, mds::inode_id ino) {
+  std::string out;
+  auto cur = ino;
+  for (int depth = 0; depth < 256 && cur != mds::root_inode; ++depth) {
+    auto a = md(self).getattr(cur);
+    if (!a) return "#" + std::to_string(ino);
+    if (a->parent == 0) return "<orphan #" + std::to_string(ino) + ">" + out;
+    std::string name;
+    for (auto& e : md(self).readdir(a->parent))
+      if (e.ino == cur) name = e.name;
+    out = "/" + name + out;
+    cur = a->parent;
+  }
+  return out.empty() ? "/" : out;
+}
+
+// ---- CS fan-out ----------------------------------------------------------------
+
+// Sends one request per (cs, message) in parallel; `done` gets the CSs that
+// did not answer OK (no handle, timeout, error status). Never blocks.
+template <class Resp, class Req>
+void fan_out(self_ptr self, std::vector<std::pair<uint32_t, Req>> reqs,
+             std::function<void(std::vector<uint32_t>)> done) {
+  struct gather {
+    size_t left = 0;
+    std::vector<uint32_t> failed;
+    std::function<void(std::vector<uint32_t>)> done;
+  };
+  auto g = std::make_shared<gather>();
+  g->left = reqs.size();
+  g->done = std::move(done);
+  if (reqs.empty()) return g->done({});
+  auto finish_one = [g](uint32_t cs, bool ok) {
+    if (!ok) g->failed.push_back(cs);
+    if (--g->left == 0) {
+      std::sort(g->failed.begin(), g->failed.end());
+      g->done(g->failed);
+    }
+  };
+  for (auto& [cs, req] : reqs) {
+    auto it = self->state.cs_handles.find(cs);
+    if (it == self->state.cs_handles.end()) {
+      finish_one(cs, false);
+      continue;
+    }
+    uint32_t id = cs;
+    self->request(it->second, self->state.deps.cs_request_timeout, std::move(req))
+        .then(
+            [finish_one, id](Resp& r) {
+              auto d = wire::decode(r);
+              bool ok = d && d->getStatus().getCode() == p::STATUS_OK;
+              if (!ok) spdlog::warn("CS#{} refused: {}", id, d ? d->getStatus().getMessage().cStr() : d.error);
+              finish_one(id, ok);
+            },
+            [self, finish_one, id](caf::error& e) {
+              spdlog::warn("CS#{} did not answer: {}", id, self->system().render(e));
+              finish_one(id, false);
+            });
+  }
+}
+
+// Best effort: delete replicas on their CSs, nobody waits.
+void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) {
+  std::vector<std::pair<uint32_t, msg::mds_to_cs_delete_chunk>> reqs;
+  for (auto& c : chunks)
+    for (auto& r : c.replicas)
+      reqs.emplace_back(r.cs, wire::make<p::MdsToCsDeleteChunk>([&](auto b) { b.setChunkId(c.id); }));
+  fan_out<msg::cs_to_mds_delete_chunk>(self, std::move(reqs), [](std::vector<uint32_t>) {});
+}
+
+msg::mds_to_cs_set_version set_version_msg(mds::chunk_id id, uint64_t old_v, uint64_t new_v,
+                                           std::optional<uint64_t> truncate_to = std::nullopt) {
+  return wire::make<p::MdsToCsSetVersion>([&](auto b) {
+    b.setChunkId(id);
+    b.setOldVersion(old_v);
+    b.setNewVersion(new_v);
+    if (truncate_to) {
+      b.setTruncate(true);
+      b.setTruncateTo(*truncate_to);
+    }
+  });
+}
+
+// Drops the replicas of `chunk` on `drop` (one journaled drop each, every
+// drop bumps the version) and moves the survivors to the new version with
+// SetVersion. Survivors that fail are dropped in another round (bounded).
+void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, unsigned round,
+                   std::function<void()> done) {
+  auto c = md(self).chunk_by_id(chunk);
+  if (!c) return done();
+  const uint64_t old_v = c->version;
+  bool dropped = false;
+  for (auto cs : drop) {
+    auto r = validate_commit(self, [&](auto& ctx) { return mds::validate_drop_replica(md(self), ctx, chunk, cs); });
+    if (auto* e = std::get_if<op_error>(&r)) {
+      spdlog::debug("{}", e->message);
+      continue;
+    }
+    dropped = true;
+    spdlog::info("dropped the replica of chunk {} on CS#{}", chunk, cs);
+  }
+  if (!dropped) return done();
+  auto now = md(self).chunk_by_id(chunk);
+  if (!now) return done();
+  std::vector<std::pair<uint32_t, msg::mds_to_cs_set_version>> reqs;
+  for (auto& r : now->replicas) reqs.emplace_back(r.cs, set_version_msg(chunk, old_v, now->version));
+  fan_out<msg::cs_to_mds_set_version>(self, std::move(reqs),
+                                      [self, chunk, round, done](std::vector<uint32_t> failed) {
+                                        if (failed.empty() || round >= 3) return done();
+                                        drop_replicas(self, chunk, failed, round + 1, done);
+                                      });
+}
+
+// ---- chunk locations -------------------------------------------------------------
+
+bool cs_active(mds_state& st, uint32_t id) {
+  auto* e = st.registry.find(id);
+  return e && e->status == mds::cs_status::active;
+}
+
+// Live replicas: current version, on an active CS.
+uint32_t live_count(mds_state& st, const mds::chunk_info& c) {
+  uint32_t n = 0;
+  for (auto& r : c.replicas) n += r.version == c.version && cs_active(st, r.cs);
+  return n;
+}
+
+void fill_location(mds_state& st, p::ChunkLocation::Builder b, const mds::chunk_info& c) {
+  b.setChunkId(c.id);
+  b.setIndex(c.index);
+  b.setVersion(c.version);
+  std::vector<mds::replica_info> cur;
+  for (auto& r : c.replicas)
+    if (r.version == c.version) cur.push_back(r);
+  std::stable_partition(cur.begin(), cur.end(), [&](const mds::replica_info& r) { return cs_active(st, r.cs); });
+  auto list = b.initReplicas(static_cast<unsigned>(cur.size()));
+  for (unsigned i = 0; i < cur.size(); ++i) {
+    list[i].setCsId(cur[i].cs);
+    auto* e = st.registry.find(cur[i].cs);
+    list[i].setAddress(e ? e->rec.address : "");
+  }
+}
+
+std::vector<mds::placement_cs> candidates(mds_state& st) {
+  std::vector<mds::placement_cs> out;
+  for (auto& [id, e] : st.registry.entries()) {
+    if (e.status == mds::cs_status::dropped) continue;
+    mds::placement_cs c;
+    c.cs_id = id;
+    c.active = e.status == mds::cs_status::active && st.cs_handles.count(id);
+    c.tier = e.rec.tier;
+    c.total_bytes = e.total_bytes;
+    c.free_bytes = e.free_bytes;
+    c.location = e.rec.location;
+    c.host_id = e.rec.host_id;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+mds::domain_level level_of(mds::failure_domain d) {
+  switch (d) {
+    case mds::failure_domain::disk: return mds::domain_level::disk;
+    case mds::failure_domain::host: return mds::domain_level::host;
+    case mds::failure_domain::rack: return mds::domain_level::rack;
+    case mds::failure_domain::row: return mds::domain_level::row;
+    case mds::failure_domain::room: return mds::domain_level::room;
+  }
+  return mds::domain_level::host;
+}
+
+using alloc_done = std::function<void(std::optional<op_error>)>;
+
+// Allocates chunk `index` of `ino`: placement over active CSs, CreateChunk on
+// every chosen CS in parallel, then cmd_alloc_chunk. CSs that fail are
+// excluded and placement retried (deps.alloc_attempts in all).
+void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::string client,
+                    std::vector<uint32_t> exclude, unsigned attempt, alloc_done done) {
+  auto& st = self->state;
+  auto attr = md(self).getattr(ino);
+  if (!attr) return done(op_error{p::STATUS_NOT_FOUND, ENOENT, "file #" + std::to_string(ino) + " no longer exists"});
+  if (md(self).chunk_at(ino, index)) return done(std::nullopt);
+  mds::placement_request req;
+  req.replicas = attr->repl.replicas_norm;
+  req.chunk_size = md(self).chunk_size();
+  req.tier = attr->repl.tier;
+  req.failure_domain = level_of(attr->repl.domain);
+  req.exclude = exclude;
+  req.path = path_of(self, ino);
+  req.requester = client;
+  auto cands = candidates(st);
+  auto res = mds::place_replicas(cands, req, st.deps.placement, st.rnd);
+  // Fewer CSs than NORM available (one died): allocate down to MIN so writes
+  // go on while live replicas >= MIN (issue 3); the chunk starts degraded and
+  // repair brings it to NORM. Below MIN the request fails and the client waits.
+  for (uint32_t n = req.replicas - 1; !res.ok && res.error == mds::placement_error::not_enough_available &&
+                                      n >= std::max<uint32_t>(1, attr->repl.replicas_min);
+       --n) {
+    auto fewer = req;
+    fewer.replicas = n;
+    auto r = mds::place_replicas(cands, fewer, st.deps.placement, st.rnd);
+    if (r.ok) {
+      emit_once(self, "allocated " + std::to_string(n) + " of " + std::to_string(req.replicas) + " replicas for '" +
+                          req.path + "': " + res.message);
+      res = r;
+    }
+  }
+  if (!res.ok) {
+    emit_once(self, res.message);
+    return done(op_error{p::STATUS_NO_SPACE, ENOSPC, res.detail.empty() ? res.message : res.message + " (" + res.detail + ")"});
+  }
+  const mds::chunk_id id = st.next_chunk++;
+  std::vector<std::pair<uint32_t, msg::mds_to_cs_create_chunk>> reqs;
+  for (auto cs : res.chain)
+    reqs.emplace_back(cs, wire::make<p::MdsToCsCreateChunk>([&](auto b) {
+                        b.setChunkId(id);
+                        b.setVersion(1);
+                      }));
+  auto chain = res.chain;
+  fan_out<msg::cs_to_mds_create_chunk>(
+      self, std::move(reqs),
+      [self, ino, index, client, exclude, attempt, done, id, chain](std::vector<uint32_t> failed) mutable {
+        auto created = [&] {
+          mds::chunk_info ci;
+          ci.id = id;
+          for (auto cs : chain)
+            if (!std::binary_search(failed.begin(), failed.end(), cs)) ci.replicas.push_back({cs, 1});
+          return ci;
+        };
+        if (failed.empty()) {
+          auto r = validate_commit(self, [&](auto& ctx) {
+            ctx.new_chunk = [id] { return id; };
+            return mds::validate_alloc_chunk(md(self), ctx, ino, index, chain);
+          });
+          if (auto* e = std::get_if<op_error>(&r)) {
+            delete_replicas(self, {created()});
+            if (e->posix == EEXIST) return done(std::nullopt);  // allocated meanwhile
+            return done(*e);
+          }
+          return done(std::nullopt);
+        }
+        delete_replicas(self, {created()});
+        exclude.insert(exclude.end(), failed.begin(), failed.end());
+        if (attempt + 1 < self->state.deps.alloc_attempts)
+          return allocate_chunk(self, ino, index, client, exclude, attempt + 1, done);
+        std::string ids;
+        for (auto cs : failed) ids += (ids.empty() ? "CS#" : ", CS#") + std::to_string(cs);
+        done(op_error{p::STATUS_UNAVAILABLE, EAGAIN,
+                      "could not create chunk " + std::to_string(index) + " of '" + path_of(self, ino) +
+                          "': " + ids + " failed to create it; retry later"});
+      });
+}
+
+void allocate_all(self_ptr self, mds::inode_id ino, std::vector<uint64_t> missing, size_t i, std::string client,
+                  alloc_done done) {
+  if (i >= missing.size()) return done(std::nullopt);
+  auto idx = missing[i];
+  allocate_chunk(self, ino, idx, client, {}, 0,
+                 [self, ino, missing = std::move(missing), i, client, done](std::optional<op_error> e) mutable {
+                   if (e) return done(e);
+                   allocate_all(self, ino, std::move(missing), i + 1, client, done);
+                 });
+}
+
+// ---- replies ----------------------------------------------------------------------
+
+void fill_attr(p::FileAttr::Builder b, const mds::inode_attr& a) {
+  b.setIno(a.ino);
+  b.setIsDir(a.is_dir());
+  b.setSize(a.size);
+  b.setMode(a.mode);
+  b.setAtimeNs(a.atime);
+  b.setMtimeNs(a.mtime);
+  b.setCtimeNs(a.ctime);
+  b.setNlink(a.nlink);
+  auto r = b.initRepl();
+  r.setReplicas(static_cast<uint8_t>(a.repl.replicas_norm));
+  r.setMinReplicas(static_cast<uint8_t>(a.repl.replicas_min));
+  r.setTier(static_cast<uint8_t>(a.repl.tier));
+  r.setFailureDomain(mds::to_string(a.repl.domain));
+}
+
+struct file_answer {
+  op_error err;
+  std::optional<mds::inode_attr> attr;
+  std::vector<mds::dir_entry> entries;
+  bool statfs = false;
+  uint64_t total = 0, free = 0, files = 0;
+  uint32_t lease_ms = 0;
+};
+
+msg::mds_to_client_file_op make_file_reply(const file_answer& a) {
+  return wire::make<p::MdsToClientFileOp>([&](auto b) {
+    put_status(b.initStatus(), a.err);
+    if (a.attr) fill_attr(b.initAttr(), *a.attr);
+    if (!a.entries.empty()) {
+      auto l = b.initEntries(static_cast<unsigned>(a.entries.size()));
+      for (unsigned i = 0; i < a.entries.size(); ++i) {
+        l[i].setName(a.entries[i].name);
+        l[i].setIno(a.entries[i].ino);
+        l[i].setIsDir(a.entries[i].type == mds::inode_type::dir);
+      }
+    }
+    if (a.statfs) {
+      auto s = b.initStatfs();
+      s.setTotalBytes(a.total);
+      s.setFreeBytes(a.free);
+      s.setFiles(a.files);
+    }
+    b.setLeaseMs(a.lease_ms);
+  });
+}
+
+file_answer fail(const op_error& e) {
+  file_answer a;
+  a.err = e;
+  return a;
+}
+file_answer fail(const md_error& e) { return fail(from_md(e)); }
+
+file_answer attr_answer(self_ptr self, mds::inode_id ino) {
+  auto a = md(self).getattr(ino);
+  if (!a) return fail(op_error{p::STATUS_NOT_FOUND, ENOENT, "inode #" + std::to_string(ino) + " does not exist"});
+  file_answer out;
+  out.attr = *a;
+  return out;
+}
+
+// ---- file ops -----------------------------------------------------------------------
+
+using file_promise = caf::typed_response_promise<msg::mds_to_client_file_op>;
+
+caf::result<msg::mds_to_client_file_op> do_setattr(self_ptr self, p::ClientToMdsFileOp::SetAttr::Reader r) {
+  mds::inode_id ino = r.getIno();
+  std::string path = r.getPath();
+  if (!path.empty()) {
+    auto res = resolve(self, path);
+    if (!res) return make_file_reply(fail(res.error()));
+    ino = res.value();
+  }
+  mds::setattr_request sr;
+  if (r.getSetMode()) sr.mode = r.getMode() & 07777;
+  if (r.getSetAtime()) {
+    if (r.getAtimeNow()) sr.atime_now = true;
+    else sr.atime = r.getAtimeNs();
+  }
+  if (r.getSetMtime()) {
+    if (r.getMtimeNow()) sr.mtime_now = true;
+    else sr.mtime = r.getMtimeNs();
+  }
+  if (r.getSetSize()) sr.size = r.getSize();
+  // What a truncate will cut, read before the command changes it.
+  auto before = md(self).getattr(ino);
+  std::vector<mds::chunk_info> chunks_before = before && !before->is_dir() ? md(self).chunks(ino) : std::vector<mds::chunk_info>{};
+  auto r2 = validate_commit(self, [&](auto& ctx) { return mds::validate_setattr(md(self), ctx, ino, sr); });
+  if (auto* e = std::get_if<op_error>(&r2)) return make_file_reply(fail(*e));
+  auto& cmd = std::get<mds::cmd_setattr>(std::get<mds::md_command>(r2));
+  if (!cmd.size || !before || *cmd.size >= before->size) return make_file_reply(attr_answer(self, ino));
+  // Truncate: delete chunks wholly beyond the end; cut the chunk at the end.
+  const uint64_t cs = md(self).chunk_size(), size = *cmd.size;
+  const uint64_t keep = size / cs + (size % cs != 0 ? 1 : 0);
+  std::vector<mds::chunk_info> gone;
+  std::optional<mds::chunk_info> cut;
+  for (auto& c : chunks_before) {
+    if (c.index >= keep) gone.push_back(c);
+    else if (cmd.cut_version && c.index == size / cs) cut = c;
+  }
+  delete_replicas(self, gone);
+  if (!cut) return make_file_reply(attr_answer(self, ino));
+  auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
+  std::vector<std::pair<uint32_t, msg::mds_to_cs_set_version>> reqs;
+  for (auto& rep : cut->replicas)
+    if (rep.version == cut->version) reqs.emplace_back(rep.cs, set_version_msg(cut->id, cut->version, *cmd.cut_version, size % cs));
+  auto chunk = cut->id;
+  fan_out<msg::cs_to_mds_set_version>(self, std::move(reqs), [self, rp, ino, chunk](std::vector<uint32_t> failed) mutable {
+    drop_replicas(self, chunk, failed, 1, [self, rp, ino]() mutable { rp.deliver(make_file_reply(attr_answer(self, ino))); });
+  });
+  return rp;
+}
+
+caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMdsFileOp::Reader req) {
+  auto& st = self->state;
+  const std::string client = req.getClientId();
+  auto op = req.getOp();
+  using W = p::ClientToMdsFileOp::Op::Which;
+  switch (op.which()) {
+    case W::LOOKUP: {
+      auto r = resolve(self, op.getLookup());
+      return make_file_reply(r ? attr_answer(self, r.value()) : fail(r.error()));
+    }
+    case W::GETATTR: return make_file_reply(attr_answer(self, op.getGetattr()));
+    case W::READDIR: {
+      std::string path = op.getReaddir();
+      auto r = resolve(self, path);
+      if (!r) return make_file_reply(fail(r.error()));
+      auto a = md(self).getattr(r.value());
+      if (!a || !a->is_dir())
+        return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, ENOTDIR, "'" + path + "' is not a directory"}));
+      file_answer out;
+      out.attr = *a;
+      out.entries = md(self).readdir(r.value());
+      return make_file_reply(out);
+    }
+    case W::MKDIR:
+    case W::CREATE: {
+      bool dir = op.which() == W::MKDIR;
+      auto pm = dir ? op.getMkdir() : op.getCreate();
+      std::string path = pm.getPath();
+      auto pn = resolve_parent(self, path);
+      if (!pn) {
+        if (split_path(path).second.empty() && path == "/")
+          return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EEXIST, "'/' already exists"}));
+        return make_file_reply(fail(pn.error()));
+      }
+      auto [parent, name] = pn.value();
+      uint32_t mode = pm.getMode() & 07777;
+      auto r = validate_commit(self, [&](auto& ctx) {
+        return dir ? mds::validate_mkdir(md(self), ctx, parent, name, mode)
+                   : mds::validate_create(md(self), ctx, parent, name, mode);
+      });
+      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
+      auto& cmd = std::get<mds::md_command>(r);
+      auto ino = dir ? std::get<mds::cmd_mkdir>(cmd).ino : std::get<mds::cmd_create>(cmd).ino;
+      return make_file_reply(attr_answer(self, ino));
+    }
+    case W::UNLINK: {
+      std::string path = op.getUnlink();
+      auto pn = resolve_parent(self, path);
+      if (!pn) return make_file_reply(fail(pn.error()));
+      auto ent = md(self).lookup(pn.value().parent, pn.value().name);
+      std::vector<mds::chunk_info> chunks;
+      if (ent && ent->type == mds::inode_type::file) chunks = md(self).chunks(ent->ino);
+      auto r = validate_commit(self, [&](auto& ctx) {
+        return mds::validate_unlink(md(self), ctx, pn.value().parent, pn.value().name);
+      });
+      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
+      auto& cmd = std::get<mds::cmd_unlink>(std::get<mds::md_command>(r));
+      if (!cmd.orphan) delete_replicas(self, chunks);
+      return make_file_reply(file_answer{});
+    }
+    case W::RMDIR: {
+      auto pn = resolve_parent(self, op.getRmdir());
+      if (!pn) return make_file_reply(fail(pn.error()));
+      auto r = validate_commit(self, [&](auto& ctx) {
+        return mds::validate_rmdir(md(self), ctx, pn.value().parent, pn.value().name);
+      });
+      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
+      return make_file_reply(file_answer{});
+    }
+    case W::RENAME: {
+      auto rn = op.getRename();
+      auto from = resolve_parent(self, rn.getFrom());
+      if (!from) return make_file_reply(fail(from.error()));
+      auto to = resolve_parent(self, rn.getTo());
+      if (!to) return make_file_reply(fail(to.error()));
+      auto dst = md(self).lookup(to.value().parent, to.value().name);
+      std::vector<mds::chunk_info> chunks;
+      if (dst && dst->type == mds::inode_type::file) chunks = md(self).chunks(dst->ino);
+      auto r = validate_commit(self, [&](auto& ctx) {
+        return mds::validate_rename(md(self), ctx, from.value().parent, from.value().name, to.value().parent,
+                                    to.value().name);
+      });
+      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
+      auto& cmd = std::get<mds::cmd_rename>(std::get<mds::md_command>(r));
+      if (cmd.replaced && !cmd.orphan_replaced) delete_replicas(self, chunks);
+      return make_file_reply(attr_answer(self, cmd.ino));
+    }
+    case W::SETATTR: return do_setattr(self, op.getSetattr());
+    case W::SET_REPL: {
+      auto sr = op.getSetRepl();
+      std::string path = sr.getPath();
+      auto r = resolve(self, path);
+      if (!r) return make_file_reply(fail(r.error()));
+      std::vector<std::string> assignments;
+      for (auto a : sr.getAssignments()) assignments.emplace_back(a.cStr());
+      auto c = validate_commit(self, [&](auto& ctx) {
+        return mds::validate_set_repl(md(self), ctx, r.value(), assignments, sr.getRecursive());
+      });
+      if (auto* e = std::get_if<op_error>(&c)) return make_file_reply(fail(*e));
+      return make_file_reply(attr_answer(self, r.value()));
+    }
+    case W::OPEN: {
+      auto o = op.getOpen();
+      std::string path = o.getPath();
+      mds::inode_id ino = o.getIno();
+      if (!path.empty()) {
+        auto r = resolve(self, path);
+        if (!r) return make_file_reply(fail(r.error()));
+        ino = r.value();
+      } else {
+        path = path_of(self, ino);
+      }
+      auto a = md(self).getattr(ino);
+      if (!a) return make_file_reply(fail(op_error{p::STATUS_NOT_FOUND, ENOENT, "inode #" + std::to_string(ino) + " does not exist"}));
+      file_answer out;
+      out.attr = *a;
+      if (o.getWrite()) {
+        if (a->is_dir())
+          return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EISDIR, "'" + path + "' is a directory"}));
+        auto g = st.leases.acquire(ino, client, steady_ns(self));
+        if (!g.ok)
+          return make_file_reply(fail(op_error{p::STATUS_BUSY, EBUSY,
+                                               "'" + path + "' is open for writing by another client (" + g.holder +
+                                                   "); one writer at a time"}));
+        out.lease_ms = static_cast<uint32_t>(st.deps.lease_duration.count());
+      }
+      st.leases.open(ino, client);
+      return make_file_reply(out);
+    }
+    case W::RELEASE: {
+      auto ino = op.getRelease();
+      bool last = st.leases.close(ino, client);
+      auto a = md(self).getattr(ino);
+      if (last && a && a->orphan) {
+        auto chunks = md(self).chunks(ino);
+        auto r = validate_commit(self, [&](auto& ctx) { return mds::validate_purge_orphan(md(self), ctx, ino); });
+        if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
+        delete_replicas(self, chunks);
+        return make_file_reply(file_answer{});
+      }
+      return make_file_reply(file_answer{});
+    }
+    case W::STATFS: {
+      file_answer out;
+      out.statfs = true;
+      for (auto& [id, e] : st.registry.entries())
+        if (e.status == mds::cs_status::active) {
+          out.total += e.total_bytes;
+          out.free += e.free_bytes;
+        }
+      try {
+        persistence::statement q(md(self).db(), "SELECT count(*) FROM md_inodes");
+        if (q.step()) out.files = static_cast<uint64_t>(q.col_int(0));
+      } catch (const std::exception&) {
+      }
+      return make_file_reply(out);
+    }
+    case W::SET_SIZE: {
+      auto ss = op.getSetSize();
+      auto ino = ss.getIno();
+      auto size = ss.getSize();
+      auto r = validate_commit(self, [&](auto& ctx) { return mds::validate_set_size(md(self), ctx, ino, size); });
+      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
+      return make_file_reply(attr_answer(self, ino));
+    }
+  }
+  return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EINVAL, "unknown file operation"}));
+}
+
+msg::mds_to_client_chunk_map chunk_map_reply(self_ptr self, const op_error& err, mds::inode_id ino, uint64_t first,
+                                             uint32_t count) {
+  auto& st = self->state;
+  return wire::make<p::MdsToClientChunkMap>([&](auto b) {
+    put_status(b.initStatus(), err);
+    b.setChunkSize(md(self).chunk_size());
+    if (err.status != p::STATUS_OK && err.status != p::STATUS_UNAVAILABLE) return;
+    std::vector<mds::chunk_info> found;
+    for (uint64_t i = first; i < first + count; ++i)
+      if (auto c = md(self).chunk_at(ino, i)) found.push_back(std::move(*c));
+    auto l = b.initChunks(static_cast<unsigned>(found.size()));
+    for (unsigned i = 0; i < found.size(); ++i) fill_location(st, l[i], found[i]);
+  });
+}
+
+// Chunks in range whose live replicas are too few: for writes below MIN, for
+// reads none at all. Empty: all fine.
+std::optional<op_error> availability(self_ptr self, const mds::inode_attr& a, uint64_t first, uint32_t count,
+                                     bool for_write) {
+  auto& st = self->state;
+  for (uint64_t i = first; i < first + count; ++i) {
+    auto c = md(self).chunk_at(a.ino, i);
+    if (!c) continue;
+    uint32_t live = live_count(st, *c);
+    uint32_t need = for_write ? std::max<uint32_t>(1, a.repl.replicas_min) : 1;
+    if (live < need)
+      return op_error{p::STATUS_UNAVAILABLE, EAGAIN,
+                      "chunk " + std::to_string(i) + " of '" + path_of(self, a.ino) + "' has " + std::to_string(live) +
+                          " live replica(s), below the minimum of " + std::to_string(need) +
+                          "; waiting for chunk servers to return or for replication"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// ---- entry points -------------------------------------------------------------------
+
+void init_data_path(self_ptr self) {
+  auto& st = self->state;
+  if (!st.deps.md) st.deps.md = std::make_shared<persistence::md_store>(":memory:");
+  st.leases = mds::lease_table(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(st.deps.lease_duration).count());
+  st.next_inode = st.deps.md->max_inode_id() + 1;
+  st.next_chunk = st.deps.md->max_chunk_id() + 1;
+}
+
+void data_path_tick(self_ptr self) { self->state.leases.expire(steady_ns(self)); }
+
+caf::result<msg::mds_to_client_file_op> handle_file_op(self_ptr self, const msg::client_to_mds_file_op& m) {
+  auto req = wire::decode(m);
+  if (!req) return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error}));
+  if (!credentials_ok(self->state, req->getCredentials()))
+    return make_file_reply(fail(op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(self->state)}));
+  return do_file_op(self, *req);
+}
+
+caf::result<msg::mds_to_client_chunk_map> handle_chunk_map(self_ptr self, const msg::client_to_mds_chunk_map& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  auto reply = [&](const op_error& e) { return chunk_map_reply(self, e, 0, 0, 0); };
+  if (!req) return reply(op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error});
+  if (!credentials_ok(st, req->getCredentials())) return reply(op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(st)});
+  const std::string client = req->getClientId();
+  const mds::inode_id ino = req->getIno();
+  const uint64_t first = req->getFirstIndex();
+  const uint32_t count = std::min(std::max<uint32_t>(req->getCount(), 1), st.deps.max_chunks_per_map);
+  auto a = md(self).getattr(ino);
+  if (!a) return reply(op_error{p::STATUS_NOT_FOUND, ENOENT, "inode #" + std::to_string(ino) + " does not exist"});
+  if (a->is_dir()) return reply(op_error{p::STATUS_BAD_REQUEST, EISDIR, "inode #" + std::to_string(ino) + " is a directory"});
+  if (first > mds::max_file_size / md(self).chunk_size())
+    return reply(op_error{p::STATUS_BAD_REQUEST, EFBIG, "chunk index " + std::to_string(first) + " is beyond the largest file size"});
+  if (!req->getForWrite()) {
+    auto un = availability(self, *a, first, count, false);
+    return chunk_map_reply(self, un ? *un : op_error{}, ino, first, count);
+  }
+  // Writes need this client's lease: refused while another client holds a
+  // live one; (re)granted when nobody does (e.g. after an MDS restart).
+  const auto now = steady_ns(self);
+  if (!st.leases.holds(ino, client, now)) {
+    auto g = st.leases.acquire(ino, client, now);
+    if (!g.ok)
+      return reply(op_error{p::STATUS_BUSY, EBUSY,
+                            "'" + path_of(self, ino) + "' is being written by another client (" + g.holder + ")"});
+    st.leases.open(ino, client);
+  }
+  if (auto un = availability(self, *a, first, count, true)) return chunk_map_reply(self, *un, ino, first, count);
+  std::vector<uint64_t> missing;
+  for (uint64_t i = first; i < first + count; ++i)
+    if (!md(self).chunk_at(ino, i)) missing.push_back(i);
+  if (missing.empty()) return chunk_map_reply(self, op_error{}, ino, first, count);
+  auto rp = self->make_response_promise<msg::mds_to_client_chunk_map>();
+  allocate_all(self, ino, std::move(missing), 0, client, [self, rp, ino, first, count](std::optional<op_error> e) mutable {
+    rp.deliver(chunk_map_reply(self, e ? *e : op_error{}, ino, first, count));
+  });
+  return rp;
+}
+
+caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr self,
+                                                                     const msg::client_to_mds_replica_failed& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  auto answer = [self](const op_error& e, mds::chunk_id id) {
+    auto& st = self->state;
+    auto c = id ? md(self).chunk_by_id(id) : std::nullopt;
+    op_error err = e;
+    if (c && err.status == p::STATUS_OK) {
+      auto a = md(self).getattr(c->ino);
+      uint32_t need = a ? std::max<uint32_t>(1, a->repl.replicas_min) : 1;
+      uint32_t live = live_count(st, *c);
+      if (live < need)
+        err = op_error{p::STATUS_UNAVAILABLE, EAGAIN,
+                       "chunk " + std::to_string(c->index) + " of '" + path_of(self, c->ino) + "' has " +
+                           std::to_string(live) + " live replica(s), below the minimum of " + std::to_string(need) +
+                           "; writes wait until chunk servers return or replication completes"};
+    }
+    return wire::make<p::MdsToClientReplicaFailed>([&](auto b) {
+      put_status(b.initStatus(), err);
+      if (c) fill_location(st, b.initChunk(), *c);
+    });
+  };
+  if (!req) return answer(op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error}, 0);
+  if (!credentials_ok(st, req->getCredentials())) return answer(op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(st)}, 0);
+  const mds::chunk_id id = req->getChunkId();
+  auto c = md(self).chunk_by_id(id);
+  if (!c) return answer(op_error{p::STATUS_NOT_FOUND, ENOENT, "chunk " + std::to_string(id) + " does not exist"}, 0);
+  std::vector<uint32_t> failed;
+  for (auto cs : req->getFailedCsIds()) {
+    if (req->getChecksumError()) st.bad_cs.insert(cs);
+    bool held = std::any_of(c->replicas.begin(), c->replicas.end(), [&](auto& r) { return r.cs == cs; });
+    if (held) failed.push_back(cs);
+  }
+  if (req->getVersion() != c->version || failed.empty()) return answer(op_error{}, id);
+  spdlog::info("client {} reports failed replicas of chunk {} v{}", req->getClientId().cStr(), id, c->version);
+  auto rp = self->make_response_promise<msg::mds_to_client_replica_failed>();
+  drop_replicas(self, id, failed, 1, [rp, answer, id]() mutable { rp.deliver(answer(op_error{}, id)); });
+  return rp;
+}
+
+msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::client_to_mds_renew_lease& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  op_error err;
+  if (!req) err = op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error};
+  else if (!credentials_ok(st, req->getCredentials())) err = op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(st)};
+  else st.leases.renew(req->getClientId(), steady_ns(self));
+  return wire::make<p::MdsToClientRenewLease>([&](auto b) { put_status(b.initStatus(), err); });
+}
+
+msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_mds_bad_replica& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  op_error err;
+  if (!req) {
+    err = op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error};
+  } else if (!st.registry.find(req->getCsId())) {
+    err = op_error{p::STATUS_NOT_FOUND, ENOENT, "unknown CS id, register again"};
+  } else {
+    const uint32_t cs = req->getCsId();
+    const mds::chunk_id id = req->getChunkId();
+    if (req->getChecksum()) st.bad_cs.insert(cs);
+    auto c = md(self).chunk_by_id(id);
+    std::string path = c ? path_of(self, c->ino) : "chunk " + std::to_string(id);
+    emit(self, "CS#" + std::to_string(cs) + " has reported hard error on '" + path + "'");
+    if (std::string detail = req->getMessage(); !detail.empty()) spdlog::warn("CS#{}: {}", cs, detail);
+    bool held = c && std::any_of(c->replicas.begin(), c->replicas.end(), [&](auto& r) { return r.cs == cs; });
+    if (held && req->getVersion() == c->version) drop_replicas(self, id, {cs}, 1, [] {});
+  }
+  return wire::make<p::MdsToCsBadReplica>([&](auto b) { put_status(b.initStatus(), err); });
+}
+
+}  // namespace pstorage::mds_impl

@@ -1,0 +1,65 @@
+// mds_state.hpp — the MDS actor's state and the helpers its two CAF
+// translation units share (mds_actor.cpp: registration, heartbeats, stat;
+// mds_files_actor.cpp: the data path). Internal to actors/mds: nothing
+// outside the MDS actor includes it.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "actors/cs/cs_api.hpp"
+#include "actors/mds/lease_table.hpp"
+#include "actors/mds/mds_actor.hpp"
+#include "persistence/md_store.hpp"
+
+namespace pstorage::mds_impl {
+
+struct mds_state {
+  mds_deps deps;
+  mds::cs_registry registry;
+  std::string cluster;
+  uint32_t self_id = 0;
+  std::string self_address;
+  persistence::auth_digest auth;
+  mds::random_source rnd;
+  // Which actor registered which CS id: a down message maps back to the id.
+  std::map<caf::actor_addr, uint32_t> cs_by_addr;
+  // Handles of connected CSs (set at registration, erased when down).
+  std::map<uint32_t, cs_api> cs_handles;
+  // CSs that reported a checksum error (flag h in stat).
+  std::set<uint32_t> bad_cs;
+  mds::lease_table leases;
+  // Id generators, seeded from the store's largest ids (never reused).
+  // Last time each repeating event text was emitted (emit_once).
+  std::map<std::string, caf::actor_clock::time_point> recent_events;
+  mds::inode_id next_inode = 0;
+  mds::chunk_id next_chunk = 0;
+  static inline const char* name = "pstorage-mds";
+};
+
+using self_ptr = mds_api::stateful_pointer<mds_state>;
+
+void emit(self_ptr self, const std::string& text);
+// emit(), but a text already emitted within the last 60 s is suppressed
+// (a blocked writer retrying every second must not flood the event log).
+void emit_once(self_ptr self, const std::string& text);
+void set_status(proto::Status::Builder b, uint32_t code, const std::string& message);
+bool credentials_ok(mds_state& st, proto::Credentials::Reader c);
+std::string auth_error(mds_state& st);
+
+// Data path (mds_files_actor.cpp).
+void init_data_path(self_ptr self);
+caf::result<msg::mds_to_client_file_op> handle_file_op(self_ptr self, const msg::client_to_mds_file_op& m);
+caf::result<msg::mds_to_client_chunk_map> handle_chunk_map(self_ptr self, const msg::client_to_mds_chunk_map& m);
+caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr self,
+                                                                     const msg::client_to_mds_replica_failed& m);
+msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::client_to_mds_renew_lease& m);
+msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_mds_bad_replica& m);
+// Periodic housekeeping (lease expiry).
+void data_path_tick(self_ptr self);
+
+}  // namespace pstorage::mds_impl

@@ -1,0 +1,177 @@
+// pstorage-mount — mounts a pstorage cluster through FUSE 3 (guide "Setting
+// Up Clients", "Mounting the Cluster"):
+//   pstorage-mount -c pcs1 /pstorage/pcs1 [-f] [--fail-on-nospace] [--config-dir DIR] [-o OPTS] [-l FILE]
+// and, from /etc/fstab through mount(8)'s helper mount.fuse.pstorage:
+//   pstorage://pcs1 /pstorage/pcs1 fuse.pstorage rw,nosuid,nodev 0 0
+// Leave with `umount MOUNTPOINT` or `fusermount3 -u MOUNTPOINT`.
+//
+// Start-up order: everything that can fail with an operator error (cluster
+// name, bs.list, auth_digest.key, mount point) is checked before forking;
+// the daemon child then builds the actor system (threads never cross a
+// fork), checks the MDS accepts this host, mounts, and only then tells the
+// waiting parent to exit 0. Errors of the child reach the terminal and the
+// parent's exit code.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "actors/client/mount_options.hpp"
+#include "actors/client/session.hpp"
+#include "frontends/common/daemon_util.hpp"
+#include "frontends/mount/fuse_ops.hpp"
+#include "persistence/host_config.hpp"
+
+using namespace pstorage;
+namespace fs = std::filesystem;
+
+namespace {
+int die(const std::string& msg) {
+  std::cerr << "pstorage-mount: " << msg << "\n";
+  return 1;
+}
+
+std::string make_client_id() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  return frontend::local_host_name() + ":" + std::to_string(getpid()) + ":" + buf;
+}
+
+// Tells the parent how start-up ended (daemon mode); no-op in the foreground.
+struct start_report {
+  int fd = -1;
+  void send(unsigned char code) {
+    if (fd < 0) return;
+    (void)!::write(fd, &code, 1);
+    ::close(fd);
+    fd = -1;
+  }
+};
+
+int run(const client::mount_request& r, const std::string& digest, const std::vector<endpoint>& mds,
+        start_report& report) {
+  client::session_options so;
+  so.cluster = r.cluster;
+  so.mds = mds;
+  so.digest = digest;
+  so.client_id = make_client_id();
+  so.fail_on_nospace = r.fail_on_nospace;
+  client::session sess(so);
+  if (int e = sess.check_connection()) {
+    std::string m = client::session::last_error();
+    if (e == EACCES)
+      m += "\nIs this host authenticated? Run: pstorage -c " + r.cluster + " auth-node";
+    return die("cannot mount cluster '" + r.cluster + "': " + m);
+  }
+
+  std::vector<std::string> fargs = {"pstorage-mount"};
+  std::string opts = "fsname=pstorage://" + r.cluster + ",subtype=pstorage";
+  for (auto& o : r.fuse_options) opts += "," + o;
+  fargs.push_back("-o");
+  fargs.push_back(opts);
+  if (r.debug) fargs.push_back("-d");
+  std::vector<char*> argv;
+  for (auto& a : fargs) argv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  const auto& ops = mount::operations();
+  fuse* f = fuse_new(&args, &ops, sizeof ops, &sess);
+  if (!f) return die("FUSE refused the options '" + opts + "'");
+  if (fuse_mount(f, r.mount_point.c_str()) != 0) {
+    fuse_destroy(f);
+    return die("cannot mount on '" + r.mount_point + "' (is /dev/fuse available and are you root?)");
+  }
+  fuse_session* se = fuse_get_session(f);
+  fuse_set_signal_handlers(se);
+  std::cerr << "pstorage-mount: cluster '" << r.cluster << "' mounted on " << r.mount_point << "\n";
+  if (!r.foreground) {
+    report.send(0);
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      if (!r.log_file) dup2(null, 2);
+      if (null > 2) ::close(null);
+    }
+  }
+  fuse_loop_config cfg;
+  std::memset(&cfg, 0, sizeof cfg);
+  cfg.clone_fd = 0;
+  cfg.max_idle_threads = 16;
+  int rc = fuse_loop_mt(f, &cfg);
+  fuse_remove_signal_handlers(se);
+  fuse_unmount(f);
+  fuse_destroy(f);
+  return rc == 0 ? 0 : 1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = client::parse_mount_args(args);
+  if (!parsed.request) return die(parsed.error);
+  auto r = *parsed.request;
+  if (r.help) {
+    std::cout << client::mount_usage();
+    return 0;
+  }
+  for (auto& o : r.ignored) std::cerr << "pstorage-mount: option '" << o << "' ignored\n";
+  if (auto e = persistence::validate_cluster_name(r.cluster)) return die(*e);
+
+  persistence::host_config host(persistence::resolve_config_dir(r.config_dir));
+  auto mds = host.bs_list(r.cluster);
+  if (mds.empty())
+    return die("unknown cluster '" + r.cluster + "': no MDS address known for it on this host (" +
+               (host.cluster_dir(r.cluster) / "bs.list").string() +
+               " is missing or empty); check the name or set up cluster discovery (guide: Configuring Cluster "
+               "Discovery)");
+  std::string digest;
+  try {
+    digest = frontend::load_auth_digest(host, r.cluster);
+  } catch (const std::exception& e) {
+    return die(e.what());
+  }
+  std::error_code ec;
+  if (!fs::exists(r.mount_point, ec))
+    return die("mount point '" + r.mount_point + "' does not exist; create it first: mkdir -p " + r.mount_point);
+  if (!fs::is_directory(r.mount_point, ec)) return die("mount point '" + r.mount_point + "' is not a directory");
+  r.mount_point = fs::absolute(r.mount_point).lexically_normal().string();
+  if (r.mount_point.size() > 1 && r.mount_point.back() == '/') r.mount_point.pop_back();
+
+  if (r.log_file) {
+    int fd = ::open(r.log_file->c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0) return die("cannot open log file '" + *r.log_file + "': " + std::strerror(errno));
+    dup2(fd, 2);
+    if (fd != 2) ::close(fd);
+  }
+
+  start_report report;
+  if (!r.foreground) {
+    int p[2];
+    if (pipe(p) != 0) return die(std::string("pipe: ") + std::strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) return die(std::string("fork: ") + std::strerror(errno));
+    if (pid > 0) {  // parent: wait for the child's verdict
+      ::close(p[1]);
+      unsigned char code = 1;
+      ssize_t n;
+      do n = ::read(p[0], &code, 1);
+      while (n < 0 && errno == EINTR);
+      return n == 1 ? code : 1;
+    }
+    ::close(p[0]);
+    setsid();
+    (void)!chdir("/");
+    report.fd = p[1];
+  }
+  int rc = run(r, digest, mds, report);
+  report.send(static_cast<unsigned char>(rc ? rc : 1));
+  return rc;
+}

@@ -1,0 +1,110 @@
+#include "tests/sim/node_factory.hpp"
+
+#include "persistence/md_store.hpp"
+
+namespace pstorage::sim {
+
+namespace {
+template <class D>
+constexpr bool has_storage = requires(D d) { d.storage; };
+template <class D>
+constexpr bool has_directory = requires(D d) { d.directory; };
+template <class D>
+constexpr bool has_md = requires(D d) { d.md; };
+template <class D>
+constexpr bool has_wall_clock = requires(D d) { d.wall_clock_ns; };
+
+template <class D>
+void set_cs_seams(D& d, const cs_disk& disk, cs_directory_api directory) {
+  if constexpr (has_storage<D>) d.storage = disk.storage;
+  if constexpr (has_directory<D>) d.directory = directory;
+}
+
+template <class D>
+void set_mds_seams(D& d, const mds_disk& disk, std::function<int64_t()> now_ns) {
+  if constexpr (has_md<D>) d.md = std::static_pointer_cast<typename decltype(d.md)::element_type>(disk.md);
+  if constexpr (has_wall_clock<D>) d.wall_clock_ns = std::move(now_ns);
+}
+}  // namespace
+
+bool cs_has_storage_seam() { return has_storage<cs_deps>; }
+bool cs_has_directory_seam() { return has_directory<cs_deps>; }
+bool mds_has_md_seam() { return has_md<mds_deps>; }
+
+identity make_identity() {
+  identity id;
+  id.auth.cluster = id.cluster;
+  id.auth.salt = "sim-salt";
+  id.auth.iterations = 1;
+  id.auth.digest = persistence::derive_digest("sim-password", id.auth.salt, 1);
+  return id;
+}
+
+std::shared_ptr<persistence::mds_store> make_mds_store(const identity& id) {
+  auto store = std::make_shared<persistence::mds_store>(":memory:");
+  store->init_cluster(id.cluster, 1, "10.0.0.1:2510", id.auth);
+  return store;
+}
+
+mds_disk make_mds_disk(const identity& id) {
+  mds_disk d;
+  d.store = make_mds_store(id);
+  if constexpr (has_md<mds_deps>) {
+    persistence::md_store_options o;
+    if constexpr (requires { o.chunk_size; }) o.chunk_size = sim_chunk_size;
+    d.md = std::make_shared<persistence::md_store>(":memory:", o);
+  }
+  return d;
+}
+
+mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std::function<int64_t()> now_ns,
+                       std::function<void(const std::string&)> on_event) {
+  mds_deps d;
+  d.store = disk.store;
+  d.liveness.inactive_after = t.inactive_after;
+  d.liveness.offline_after = t.offline_after;
+  d.heartbeat_interval = t.heartbeat;
+  d.tick_interval = t.tick;
+  d.seed = seed;
+  d.on_event = std::move(on_event);
+  set_mds_seams(d, disk, std::move(now_ns));
+  return d;
+}
+
+cs_disk make_cs_disk(const identity& id, const std::string& uuid) {
+  cs_disk d;
+  d.repo = std::make_shared<persistence::cs_repo>(":memory:");
+  persistence::cs_settings s;
+  s.cluster = id.cluster;
+  s.repo_uuid = uuid;
+  d.repo->initialise(s);
+  persistence::memory_storage_options o;
+  o.chunk_size = sim_chunk_size;
+  o.capacity_bytes = uint64_t{256} << 20;
+  d.storage = std::make_shared<persistence::memory_chunk_storage>(o);
+  return d;
+}
+
+cs_deps make_cs_deps(const cs_disk& disk, const identity& id, const cs_identity& who, const timing& t,
+                     mds_locator_api locator, cs_directory_api directory, std::function<void(uint32_t)> on_registered,
+                     std::function<void(const std::string&)> on_fatal) {
+  cs_deps d;
+  d.repo = disk.repo;
+  auto storage = disk.storage;
+  d.space = [storage] {
+    auto s = storage->space();
+    return space_info{s.value.total_bytes, s.value.free_bytes};
+  };
+  d.locator = std::move(locator);
+  d.digest = id.auth.digest;
+  d.host = who.host;
+  d.host_id = who.host_id;
+  d.location = who.location;
+  d.retry_interval = t.cs_retry;
+  d.on_registered = std::move(on_registered);
+  d.on_fatal = std::move(on_fatal);
+  set_cs_seams(d, disk, std::move(directory));
+  return d;
+}
+
+}  // namespace pstorage::sim

@@ -1,0 +1,102 @@
+#include "tests/sim/scenarios.hpp"
+
+namespace pstorage::sim {
+
+const std::vector<scenario>& scenarios() {
+  static const std::vector<scenario> list = [] {
+    std::vector<scenario> v;
+    {
+      scenario s;
+      s.name = "registration-churn";
+      s.description = "CSs join over time, crash and restart; the MDS restarts now and then; mild network noise";
+      s.css_initial = 2;
+      s.css_max = 6;
+      s.fault_weights = {{"cs-add", 4}, {"cs-crash", 3}, {"mds-restart", 1}, {"slow-disk", 1}};
+      s.net = {20, 5, 5, 20};
+      v.push_back(s);
+    }
+    {
+      scenario s;
+      s.name = "cs-crash";
+      s.description = "CS crashes and restarts with disk faults (I/O errors, disk full, bit rot, slow disk)";
+      s.css_initial = 4;
+      s.css_max = 4;
+      s.fault_weights = {{"cs-crash", 5}, {"disk-io-error", 2}, {"disk-full", 1}, {"bit-rot", 1}, {"slow-disk", 2}};
+      s.net = {10, 0, 0, 0};
+      v.push_back(s);
+    }
+    {
+      scenario s;
+      s.name = "hang";
+      s.description = "CS and MDS processes hang (alive, silent) and resume; slow disks";
+      s.css_initial = 3;
+      s.css_max = 3;
+      s.fault_weights = {{"cs-hang", 4}, {"mds-hang", 2}, {"slow-disk", 2}};
+      s.net = {10, 0, 0, 0};
+      v.push_back(s);
+    }
+    {
+      scenario s;
+      s.name = "partition";
+      s.description = "partitions, one-way loss, clogged links, random loss/duplication/reordering, lost answers";
+      s.css_initial = 4;
+      s.css_max = 4;
+      s.fault_weights = {{"partition", 4}, {"one-way-loss", 3}, {"clog", 2}};
+      s.net = {50, 20, 20, 50};
+      v.push_back(s);
+    }
+    {
+      scenario s;
+      s.name = "mds-restart";
+      s.description = "the MDS crashes and restarts from its store while CSs crash, hang and join";
+      s.css_initial = 3;
+      s.css_max = 5;
+      s.fault_weights = {{"mds-restart", 4}, {"mds-hang", 1}, {"cs-crash", 2}, {"cs-add", 1}};
+      s.net = {10, 2, 2, 10};
+      v.push_back(s);
+    }
+    {
+      scenario s;
+      s.name = "mds-crash";
+      s.description = "the MDS and CSs crash and restart on a network that loses nothing (delays only)";
+      s.css_initial = 3;
+      s.css_max = 4;
+      s.fault_weights = {{"mds-restart", 3}, {"cs-crash", 2}, {"cs-add", 1}};
+      s.net = {10, 0, 0, 0};
+      v.push_back(s);
+    }
+    {
+      scenario s;
+      s.name = "swizzle";
+      s.description = "every fault kind at once on a noisy network";
+      s.css_initial = 3;
+      s.css_max = 6;
+      s.fault_weights = {{"cs-add", 1},       {"cs-crash", 3},  {"cs-hang", 2},      {"slow-disk", 1},
+                         {"mds-hang", 1},     {"mds-restart", 1}, {"partition", 2},  {"one-way-loss", 2},
+                         {"clog", 1},         {"disk-io-error", 1}, {"disk-full", 1}, {"bit-rot", 1}};
+      s.net = {30, 10, 10, 30};
+      v.push_back(s);
+    }
+    {
+      scenario s;
+      s.name = "data-write-read";
+      s.description = "writers and readers on files with known contents while CSs crash (needs the data path)";
+      s.css_initial = 4;
+      s.css_max = 4;
+      s.fault_weights = {{"cs-crash", 3}, {"slow-disk", 1}, {"disk-io-error", 1}};
+      s.net = {10, 2, 2, 10};
+      s.data_workload = true;
+      v.push_back(s);
+    }
+    return v;
+  }();
+  return list;
+}
+
+const scenario* find_scenario(const std::string& name) {
+  for (auto& s : scenarios())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace pstorage::sim

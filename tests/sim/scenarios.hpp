@@ -1,0 +1,44 @@
+// scenarios.hpp — named workload + fault mixes for pstorage-sim (pure data).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tests/sim/network.hpp"
+
+namespace pstorage::sim {
+
+// Fault kinds (coverage counters are named "fault.<kind>").
+//   cs-crash       kill a CS process (unsynced disk writes lost), restart it later from the same repository
+//   cs-hang        a CS process stops running (alive, silent), resumes later
+//   slow-disk      a CS blocks on its disk for 50..2000 ms (a short hang)
+//   mds-hang       the MDS process stops running, resumes later
+//   mds-restart    kill the MDS, restart it later from the same store
+//   partition      split the nodes in two sides, heal later
+//   one-way-loss   every message a -> b is lost, b -> a flows; heal later
+//   clog           extra delay a -> b; heal later
+//   disk-io-error  the next 1..3 disk calls of a CS fail with an I/O error
+//   disk-full      a CS's disk is full; freed later
+//   bit-rot        flip a bit in a stored chunk of a CS
+//   cs-add         a new CS joins (until css_max)
+struct scenario {
+  std::string name;
+  std::string description;
+  int css_initial = 3;
+  int css_max = 3;
+  int clients = 2;
+  int64_t fault_phase_ms = 60000;  // faults are injected during this phase
+  int64_t settle_ms = 40000;       // then everything is healed and the cluster settles
+  int64_t fault_gap_min_ms = 500, fault_gap_max_ms = 5000;
+  int64_t fault_len_min_ms = 500, fault_len_max_ms = 15000;  // how long a hang/partition/crash lasts
+  std::map<std::string, int> fault_weights;
+  base_link_rules net;
+  bool data_workload = false;  // needs the data path (issue 3)
+};
+
+const std::vector<scenario>& scenarios();
+const scenario* find_scenario(const std::string& name);
+
+}  // namespace pstorage::sim

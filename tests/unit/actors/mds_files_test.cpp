@@ -1,0 +1,597 @@
+// The MDS data path on CAF's test coordinator with virtual time and an
+// in-memory md_store: namespace ops, set-attr, allocation through placement
+// and MdsToCsCreateChunk, replica failure with version bumps, MIN, leases,
+// orphans, truncate and bad-replica reports. CSs are stand-in actors of type
+// cs_api that record every MDS request and answer as told.
+#include <caf/all.hpp>
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+
+#include "actors/common/node_config.hpp"
+#include "actors/cs/cs_api.hpp"
+#include "actors/mds/mds_actor.hpp"
+#include "persistence/auth_digest.hpp"
+#include "persistence/md_store.hpp"
+
+using namespace pstorage;
+using namespace std::chrono_literals;
+namespace p = pstorage::proto;
+
+namespace {
+
+constexpr uint64_t chunk = 1 << 20;  // 1 MiB chunks in these tests
+
+// What a stand-in CS saw and how it behaves.
+struct cs_log {
+  uint32_t id = 0;
+  std::vector<std::string> calls;  // "create 5 v1", "setv 5 1->2", "setv 5 1->2 trunc 100", "delete 5"
+  bool fail_create = false;
+  bool fail_set_version = false;
+  size_t count(const std::string& prefix) const {
+    return std::count_if(calls.begin(), calls.end(), [&](auto& c) { return c.rfind(prefix, 0) == 0; });
+  }
+};
+
+template <class S>
+wire::msg<S> ok_status_msg(bool ok = true) {
+  return wire::make<S>([&](auto b) {
+    b.initStatus().setCode(ok ? p::STATUS_OK : p::STATUS_IO_ERROR);
+    if (!ok) b.getStatus().setMessage("disk failed");
+  });
+}
+
+cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log> log, std::string digest,
+                     std::string host_id, std::string address) {
+  return sys.spawn([=](cs_api::pointer self) -> cs_api::behavior_type {
+    return {
+        [](const msg::client_to_cs_ping&) { return wire::make<p::CsToClientPing>([](auto) {}); },
+        [](const msg::client_to_cs_write&) { return ok_status_msg<p::CsToClientWrite>(); },
+        [](const msg::client_to_cs_read&) { return ok_status_msg<p::CsToClientRead>(); },
+        [](const msg::client_to_cs_sync&) { return ok_status_msg<p::CsToClientSync>(); },
+        [=](const msg::mds_to_cs_create_chunk& m) {
+          auto d = wire::decode(m);
+          log->calls.push_back("create " + std::to_string(d->getChunkId()) + " v" + std::to_string(d->getVersion()));
+          return ok_status_msg<p::CsToMdsCreateChunk>(!log->fail_create);
+        },
+        [=](const msg::mds_to_cs_set_version& m) {
+          auto d = wire::decode(m);
+          std::string s = "setv " + std::to_string(d->getChunkId()) + " " + std::to_string(d->getOldVersion()) +
+                          "->" + std::to_string(d->getNewVersion());
+          if (d->getTruncate()) s += " trunc " + std::to_string(d->getTruncateTo());
+          log->calls.push_back(s);
+          return ok_status_msg<p::CsToMdsSetVersion>(!log->fail_set_version);
+        },
+        [=](const msg::mds_to_cs_delete_chunk& m) {
+          auto d = wire::decode(m);
+          log->calls.push_back("delete " + std::to_string(d->getChunkId()));
+          return ok_status_msg<p::CsToMdsDeleteChunk>();
+        },
+        [](const msg::mds_to_cs_replicate&) { return ok_status_msg<p::CsToMdsReplicate>(); },
+        [=](start_atom, const std::string&) {
+          auto req = wire::make<p::CsToMdsRegister>([&](auto b) {
+            auto c = b.initCredentials();
+            c.setCluster("sim");
+            c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
+            b.setRepoUuid("uuid-" + host_id);
+            auto info = b.initInfo();
+            info.setAddress(address);
+            info.setHost("h-" + host_id);
+            info.setHostId(host_id);
+            info.setTotalBytes(100ull << 30);
+            info.setFreeBytes(50ull << 30);
+            info.setChecksums(true);
+            info.setFlags("C");
+          });
+          self->request(mds, 5s, std::move(req)).then([=](msg::mds_to_cs_register& r) {
+            auto d = wire::decode(r);
+            log->id = d->getCsId();
+          });
+        },
+        [](connect_atom) {},
+        [](heartbeat_atom) {},
+    };
+  });
+}
+
+struct fixture {
+  node_config cfg{node_config::mode::testing};
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  std::shared_ptr<persistence::mds_store> store = std::make_shared<persistence::mds_store>(":memory:");
+  std::shared_ptr<persistence::md_store> md;
+  persistence::auth_digest auth;
+  std::vector<std::string> events;
+  int64_t wall = 1'000'000'000'000;
+  mds_api mds;
+  std::vector<cs_api> css;
+  std::vector<std::shared_ptr<cs_log>> logs;
+
+  fixture() {
+    auth.cluster = "sim";
+    auth.salt = "salt";
+    auth.iterations = 1;
+    auth.digest = persistence::derive_digest("pw", auth.salt, 1);
+    store->init_cluster("sim", 1, "127.0.0.1:2510", auth);
+    persistence::md_store_options o;
+    o.chunk_size = chunk;
+    md = std::make_shared<persistence::md_store>(":memory:", o);
+    mds_deps d;
+    d.store = store;
+    d.md = md;
+    d.liveness.inactive_after = 600s;  // stand-ins send no heartbeats
+    d.liveness.offline_after = 600s;
+    d.wall_clock_ns = [this] { return wall += 1000; };
+    d.placement.free_space_margin = 0;
+    d.on_event = [this](const std::string& e) { events.push_back(e); };
+    mds = spawn_mds(sys, d);
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
+    for (auto& c : css) caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
+    sched.run();
+    sched.trigger_timeouts();
+    sched.run();
+  }
+
+  // Adds n stand-in CSs on distinct hosts; returns their logs.
+  void add_css(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto log = std::make_shared<cs_log>();
+      auto k = std::to_string(logs.size());
+      auto cs = spawn_fake_cs(sys, mds, log, auth.digest, "host" + k, "127.0.0.1:50" + k);
+      caf::anon_send(cs, start_atom::value, std::string());
+      sched.run();
+      REQUIRE(log->id >= 1025);
+      css.push_back(cs);
+      logs.push_back(log);
+    }
+  }
+  cs_log& log_of(uint32_t id) {
+    for (auto& l : logs)
+      if (l->id == id) return *l;
+    FAIL("no CS#" << id);
+    return *logs[0];
+  }
+
+  // Sends one request from a throwaway actor and runs the scheduler.
+  template <class Resp, class Req>
+  Resp ask(Req req) {
+    auto out = std::make_shared<std::optional<Resp>>();
+    auto target = mds;
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(target, 30s, req).then([=](Resp& r) { *out = r; });
+    });
+    sched.run();
+    REQUIRE(out->has_value());
+    return **out;
+  }
+
+  void creds(p::Credentials::Builder c, const std::string& digest) {
+    c.setCluster("sim");
+    c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
+  }
+
+  template <class Fill>
+  msg::mds_to_client_file_op op(Fill&& fill, const std::string& client = "A", std::string digest = "") {
+    if (digest.empty()) digest = auth.digest;
+    return ask<msg::mds_to_client_file_op>(wire::make<p::ClientToMdsFileOp>([&](auto b) {
+      creds(b.initCredentials(), digest);
+      b.setClientId(client);
+      fill(b.initOp());
+    }));
+  }
+  // Shorthands; each returns the decoded reply's root kept alive by `last`.
+  std::optional<wire::decode_result<p::MdsToClientFileOp>> last;
+  const p::MdsToClientFileOp::Reader& fop(msg::mds_to_client_file_op m) {
+    keep = std::move(m);
+    last.emplace(wire::decode(keep));
+    REQUIRE(*last);
+    return **last;
+  }
+  msg::mds_to_client_file_op keep;
+
+  uint32_t code(const msg::mds_to_client_file_op& m) { return wire::decode(m)->getStatus().getCode(); }
+  int posix(const msg::mds_to_client_file_op& m) { return wire::decode(m)->getStatus().getPosixError(); }
+  std::string message(const msg::mds_to_client_file_op& m) { return wire::decode(m)->getStatus().getMessage(); }
+
+  msg::mds_to_client_file_op mkdir(const std::string& path) {
+    return op([&](auto o) { o.initMkdir().setPath(path); o.getMkdir().setMode(0755); });
+  }
+  msg::mds_to_client_file_op create(const std::string& path) {
+    return op([&](auto o) { o.initCreate().setPath(path); o.getCreate().setMode(0644); });
+  }
+  msg::mds_to_client_file_op lookup(const std::string& path) { return op([&](auto o) { o.setLookup(path); }); }
+  uint64_t ino_of(const std::string& path) { return wire::decode(lookup(path))->getAttr().getIno(); }
+  msg::mds_to_client_file_op set_repl(const std::string& path, std::vector<std::string> as, bool rec = false) {
+    return op([&](auto o) {
+      auto s = o.initSetRepl();
+      s.setPath(path);
+      s.setRecursive(rec);
+      auto l = s.initAssignments(static_cast<unsigned>(as.size()));
+      for (unsigned i = 0; i < as.size(); ++i) l.set(i, as[i]);
+    });
+  }
+  msg::mds_to_client_file_op open(const std::string& path, bool write, const std::string& client = "A") {
+    return op([&](auto o) { o.initOpen().setPath(path); o.getOpen().setWrite(write); }, client);
+  }
+  msg::mds_to_client_file_op release(uint64_t ino, const std::string& client = "A") {
+    return op([&](auto o) { o.setRelease(ino); }, client);
+  }
+
+  msg::mds_to_client_chunk_map chunk_map(uint64_t ino, uint64_t first, uint32_t count, bool write,
+                                         const std::string& client = "A") {
+    return ask<msg::mds_to_client_chunk_map>(wire::make<p::ClientToMdsChunkMap>([&](auto b) {
+      creds(b.initCredentials(), auth.digest);
+      b.setClientId(client);
+      b.setIno(ino);
+      b.setFirstIndex(first);
+      b.setCount(count);
+      b.setForWrite(write);
+    }));
+  }
+  msg::mds_to_client_replica_failed replica_failed(uint64_t chunk_id, uint64_t version, std::vector<uint32_t> failed,
+                                                   bool checksum = false) {
+    return ask<msg::mds_to_client_replica_failed>(wire::make<p::ClientToMdsReplicaFailed>([&](auto b) {
+      creds(b.initCredentials(), auth.digest);
+      b.setClientId("A");
+      b.setChunkId(chunk_id);
+      b.setVersion(version);
+      auto l = b.initFailedCsIds(static_cast<unsigned>(failed.size()));
+      for (unsigned i = 0; i < failed.size(); ++i) l.set(i, failed[i]);
+      b.setChecksumError(checksum);
+    }));
+  }
+
+  // A file at `path` with replicas=`repl`, opened for write by A, chunk 0 allocated.
+  mds::chunk_info file_with_chunk(const std::string& path, const std::string& repl) {
+    REQUIRE(code(create(path)) == p::STATUS_OK);
+    REQUIRE(code(set_repl(path, {"replicas=" + repl})) == p::STATUS_OK);
+    REQUIRE(code(open(path, true)) == p::STATUS_OK);
+    auto m = chunk_map(ino_of(path), 0, 1, true);
+    auto d = wire::decode(m);
+    REQUIRE(d->getStatus().getCode() == p::STATUS_OK);
+    REQUIRE(d->getChunks().size() == 1);
+    auto c = md->chunk_at(ino_of(path), 0);
+    REQUIRE(c);
+    return *c;
+  }
+
+  size_t count_events(const std::string& needle) const {
+    size_t n = 0;
+    for (auto& e : events) n += e.find(needle) != std::string::npos;
+    return n;
+  }
+};
+
+std::set<uint32_t> cs_set(const mds::chunk_info& c) {
+  std::set<uint32_t> s;
+  for (auto& r : c.replicas) s.insert(r.cs);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(fixture, "namespace operations end to end through the actor") {
+  CHECK(code(mkdir("/a")) == p::STATUS_OK);
+  CHECK(code(create("/a/f")) == p::STATUS_OK);
+  auto& l = fop(lookup("/a/f"));
+  CHECK_FALSE(l.getAttr().getIsDir());
+  CHECK(l.getAttr().getMode() == 0644);
+  CHECK(l.getAttr().getRepl().getReplicas() == 1);
+  CHECK(l.getAttr().getRepl().getFailureDomain() == "host");
+  CHECK(l.getAttr().getMtimeNs() > 1'000'000'000'000);  // injected wall clock
+
+  auto dup = create("/a/f");
+  CHECK(posix(dup) == EEXIST);
+  CHECK(message(dup).find("f") != std::string::npos);
+  CHECK(posix(lookup("/nope")) == ENOENT);
+  CHECK(code(lookup("/nope")) == p::STATUS_NOT_FOUND);
+
+  auto& rd = fop(op([](auto o) { o.setReaddir("/a"); }));
+  REQUIRE(rd.getEntries().size() == 1);
+  CHECK(rd.getEntries()[0].getName() == "f");
+
+  CHECK(code(op([](auto o) { auto r = o.initRename(); r.setFrom("/a/f"); r.setTo("/g"); })) == p::STATUS_OK);
+  CHECK(posix(lookup("/a/f")) == ENOENT);
+  auto g = ino_of("/g");
+  CHECK(wire::decode(op([&](auto o) { o.setGetattr(g); }))->getAttr().getIno() == g);
+
+  CHECK(code(create("/a/h")) == p::STATUS_OK);
+  CHECK(posix(op([](auto o) { o.setRmdir("/a"); })) == ENOTEMPTY);
+  CHECK(posix(op([](auto o) { o.setUnlink("/a"); })) == EISDIR);
+  CHECK(code(op([](auto o) { o.setUnlink("/a/h"); })) == p::STATUS_OK);
+  CHECK(code(op([](auto o) { o.setRmdir("/a"); })) == p::STATUS_OK);
+  CHECK(posix(lookup("/a")) == ENOENT);
+
+  auto sa = op([&](auto o) {
+    auto s = o.initSetattr();
+    s.setPath("/g");
+    s.setSetMode(true);
+    s.setMode(0600);
+  });
+  CHECK(wire::decode(sa)->getAttr().getMode() == 0600);
+  auto sz = op([&](auto o) { auto s = o.initSetSize(); s.setIno(g); s.setSize(12345); });
+  CHECK(wire::decode(sz)->getAttr().getSize() == 12345);
+  // set-size never shrinks
+  auto sz2 = op([&](auto o) { auto s = o.initSetSize(); s.setIno(g); s.setSize(5); });
+  CHECK(wire::decode(sz2)->getAttr().getSize() == 12345);
+
+  add_css(2);
+  auto& fs = fop(op([](auto o) { o.setStatfs(); }));
+  CHECK(fs.getStatfs().getTotalBytes() == 2 * (100ull << 30));
+  CHECK(fs.getStatfs().getFreeBytes() == 2 * (50ull << 30));
+  CHECK(fs.getStatfs().getFiles() == 2);  // root and /g
+}
+
+TEST_CASE_FIXTURE(fixture, "every file request checks credentials") {
+  auto m = op([](auto o) { o.setLookup("/"); }, "A", std::string(32, 'x'));
+  CHECK(code(m) == p::STATUS_AUTH_FAILED);
+  CHECK(message(m).find("auth-node") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "set-attr: values, inheritance, recursion and bad input") {
+  CHECK(code(mkdir("/d")) == p::STATUS_OK);
+  CHECK(code(create("/d/old")) == p::STATUS_OK);
+  auto& r = fop(set_repl("/d", {"replicas=3", "tier=1", "failure-domain=rack"}));
+  CHECK(r.getAttr().getRepl().getReplicas() == 3);
+  CHECK(r.getAttr().getRepl().getMinReplicas() == 2);
+  CHECK(r.getAttr().getRepl().getTier() == 1);
+  CHECK(r.getAttr().getRepl().getFailureDomain() == "rack");
+  CHECK(wire::decode(lookup("/d/old"))->getAttr().getRepl().getReplicas() == 1);  // not recursive
+  CHECK(code(create("/d/new")) == p::STATUS_OK);
+  CHECK(wire::decode(lookup("/d/new"))->getAttr().getRepl().getReplicas() == 3);  // inherited
+  CHECK(code(set_repl("/d", {"replicas=2:1"}, true)) == p::STATUS_OK);
+  CHECK(wire::decode(lookup("/d/old"))->getAttr().getRepl().getReplicas() == 2);
+  CHECK(wire::decode(lookup("/d/old"))->getAttr().getRepl().getMinReplicas() == 1);
+
+  for (auto bad : {"replicas=0", "replicas=16", "replicas=2:3", "colour=blue", "tier=4", "failure-domain=planet"}) {
+    CAPTURE(bad);
+    auto m = set_repl("/d", {bad});
+    CHECK(posix(m) == EINVAL);
+    CHECK(code(m) == p::STATUS_BAD_REQUEST);
+    CHECK_FALSE(message(m).empty());
+  }
+  CHECK(posix(set_repl("/missing", {"replicas=2"})) == ENOENT);
+}
+
+TEST_CASE_FIXTURE(fixture, "allocation places replicas=3 on 3 distinct CSs, created at version 1") {
+  add_css(4);
+  auto c = file_with_chunk("/f", "3");
+  CHECK(c.version == 1);
+  CHECK(c.replicas.size() == 3);
+  CHECK(cs_set(c).size() == 3);
+  size_t creates = 0;
+  for (auto& l : logs) creates += l->count("create " + std::to_string(c.id) + " v1");
+  CHECK(creates == 3);
+  for (auto cs : cs_set(c)) CHECK(log_of(cs).count("create") == 1);
+  // The map lists the chain with addresses; asking again allocates nothing.
+  auto m = chunk_map(ino_of("/f"), 0, 4, true);
+  auto d = wire::decode(m);
+  CHECK(d->getChunkSize() == chunk);
+  REQUIRE(d->getChunks().size() == 4);  // 0 existed, 1..3 allocated
+  CHECK(d->getChunks()[0].getChunkId() == c.id);
+  CHECK(d->getChunks()[0].getReplicas().size() == 3);
+  CHECK(std::string(d->getChunks()[0].getReplicas()[0].getAddress().cStr()).rfind("127.0.0.1:50", 0) == 0);
+  auto again = chunk_map(ino_of("/f"), 0, 1, true);
+  size_t total = 0;
+  for (auto& l : logs) total += l->count("create");
+  CHECK(total == 12);
+  // A read map of a hole lists nothing.
+  auto rd = wire::decode(chunk_map(ino_of("/f"), 10, 2, false));
+  CHECK(rd->getStatus().getCode() == p::STATUS_OK);
+  CHECK(rd->getChunks().size() == 0);
+}
+
+TEST_CASE_FIXTURE(fixture, "too few chunk servers: the guide's allocation failure") {
+  add_css(2);
+  REQUIRE(code(create("/f")) == p::STATUS_OK);
+  REQUIRE(code(set_repl("/f", {"replicas=3"})) == p::STATUS_OK);
+  REQUIRE(code(open("/f", true)) == p::STATUS_OK);
+  auto d = wire::decode(chunk_map(ino_of("/f"), 0, 1, true));
+  CHECK(d->getStatus().getCode() == p::STATUS_NO_SPACE);
+  CHECK(d->getStatus().getPosixError() == ENOSPC);
+  std::string text = d->getStatus().getMessage();
+  CHECK(text.find("Failed to allocate 3 replicas for '/f'") != std::string::npos);
+  CHECK(text.find("since only 2 chunk servers are registered") != std::string::npos);
+  CHECK(count_events("Failed to allocate 3 replicas") == 1);
+  CHECK_FALSE(md->chunk_at(ino_of("/f"), 0));
+}
+
+TEST_CASE_FIXTURE(fixture, "a CS that fails to create is excluded and placement retried") {
+  add_css(4);
+  logs[0]->fail_create = true;
+  REQUIRE(code(create("/f")) == p::STATUS_OK);
+  REQUIRE(code(set_repl("/f", {"replicas=3"})) == p::STATUS_OK);
+  REQUIRE(code(open("/f", true)) == p::STATUS_OK);
+  // 8 chunks of 3 replicas on 4 CSs: the failing CS is surely tried.
+  auto d = wire::decode(chunk_map(ino_of("/f"), 0, 8, true));
+  REQUIRE(d->getStatus().getCode() == p::STATUS_OK);
+  CHECK(d->getChunks().size() == 8);
+  CHECK(logs[0]->count("create") > 0);
+  for (auto& c : md->chunks(ino_of("/f"))) {
+    CHECK(c.replicas.size() == 3);
+    CHECK(cs_set(c).count(logs[0]->id) == 0);
+  }
+  // the CSs that did create in a failed attempt were told to delete
+  size_t deletes = 0;
+  for (auto& l : logs) deletes += l->count("delete");
+  CHECK(deletes == 2 * logs[0]->count("create"));
+}
+
+TEST_CASE_FIXTURE(fixture, "all CSs failing to create: allocation fails with a retry message") {
+  add_css(3);
+  for (auto& l : logs) l->fail_create = true;
+  REQUIRE(code(create("/f")) == p::STATUS_OK);
+  REQUIRE(code(open("/f", true)) == p::STATUS_OK);
+  auto d = wire::decode(chunk_map(ino_of("/f"), 0, 1, true));
+  CHECK(d->getStatus().getCode() != p::STATUS_OK);
+  CHECK_FALSE(md->chunk_at(ino_of("/f"), 0));
+}
+
+TEST_CASE_FIXTURE(fixture, "a failed replica is dropped, the version bumped and survivors told") {
+  add_css(3);
+  auto c = file_with_chunk("/f", "3:2");
+  uint32_t bad = c.replicas[1].cs;
+  auto d = wire::decode(replica_failed(c.id, 1, {bad}));
+  CHECK(d->getStatus().getCode() == p::STATUS_OK);
+  CHECK(d->getChunk().getVersion() == 2);
+  CHECK(d->getChunk().getReplicas().size() == 2);
+  for (auto r : d->getChunk().getReplicas()) CHECK(r.getCsId() != bad);
+  for (auto& r : c.replicas) {
+    if (r.cs == bad) CHECK(log_of(r.cs).count("setv") == 0);
+    else CHECK(log_of(r.cs).count("setv " + std::to_string(c.id) + " 1->2") == 1);
+  }
+  CHECK(md->chunk_by_id(c.id)->version == 2);
+  // A late report with the old version changes nothing.
+  auto late = wire::decode(replica_failed(c.id, 1, {c.replicas[0].cs}));
+  CHECK(late->getStatus().getCode() == p::STATUS_OK);
+  CHECK(late->getChunk().getVersion() == 2);
+  CHECK(late->getChunk().getReplicas().size() == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "a survivor failing set-version is dropped too") {
+  add_css(3);
+  auto c = file_with_chunk("/f", "3:1");
+  uint32_t bad = c.replicas[0].cs, flaky = c.replicas[2].cs;
+  log_of(flaky).fail_set_version = true;
+  auto d = wire::decode(replica_failed(c.id, 1, {bad}));
+  CHECK(d->getChunk().getReplicas().size() == 1);
+  CHECK(d->getChunk().getReplicas()[0].getCsId() == c.replicas[1].cs);
+  CHECK(d->getChunk().getVersion() == 3);
+  CHECK(log_of(c.replicas[1].cs).count("setv " + std::to_string(c.id) + " 2->3") == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "below MIN the chunk is unavailable: writes wait") {
+  add_css(3);
+  auto c = file_with_chunk("/f", "3:2");
+  auto d = wire::decode(replica_failed(c.id, 1, {c.replicas[0].cs, c.replicas[1].cs}));
+  CHECK(d->getStatus().getCode() == p::STATUS_UNAVAILABLE);
+  CHECK(d->getChunk().getReplicas().size() == 1);
+  CHECK(std::string(d->getStatus().getMessage().cStr()).find("below the minimum of 2") != std::string::npos);
+  auto w = wire::decode(chunk_map(ino_of("/f"), 0, 1, true));
+  CHECK(w->getStatus().getCode() == p::STATUS_UNAVAILABLE);
+  // reads still work from the remaining replica
+  auto r = wire::decode(chunk_map(ino_of("/f"), 0, 1, false));
+  CHECK(r->getStatus().getCode() == p::STATUS_OK);
+  CHECK(r->getChunks()[0].getReplicas().size() == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "leases: one writer; a lease that is not renewed expires") {
+  add_css(1);
+  REQUIRE(code(create("/f")) == p::STATUS_OK);
+  auto a = open("/f", true, "A");
+  CHECK(code(a) == p::STATUS_OK);
+  CHECK(wire::decode(a)->getLeaseMs() == 10000);
+  auto b = open("/f", true, "B");
+  CHECK(code(b) == p::STATUS_BUSY);
+  CHECK(posix(b) == EBUSY);
+  CHECK(message(b).find("A") != std::string::npos);
+  CHECK(code(open("/f", false, "B")) == p::STATUS_OK);  // readers are fine
+  auto bw = wire::decode(chunk_map(ino_of("/f"), 0, 1, true, "B"));
+  CHECK(bw->getStatus().getCode() == p::STATUS_BUSY);
+  // A renews every 3 s: B stays out.
+  auto renew = [&](const std::string& who) {
+    return ask<msg::mds_to_client_renew_lease>(wire::make<p::ClientToMdsRenewLease>([&](auto b) {
+      creds(b.initCredentials(), auth.digest);
+      b.setClientId(who);
+    }));
+  };
+  for (int i = 0; i < 5; ++i) {
+    sched.advance_time(3s);
+    sched.run();
+    CHECK(wire::decode(renew("A"))->getStatus().getCode() == p::STATUS_OK);
+  }
+  CHECK(code(open("/f", true, "B")) == p::STATUS_BUSY);
+  // A goes silent: after the lease duration B may write.
+  sched.advance_time(11s);
+  sched.run();
+  CHECK(code(open("/f", true, "B")) == p::STATUS_OK);
+  CHECK(code(open("/f", true, "A")) == p::STATUS_BUSY);
+  // B releases: A may write again.
+  CHECK(code(release(ino_of("/f"), "B")) == p::STATUS_OK);
+  CHECK(code(open("/f", true, "A")) == p::STATUS_OK);
+}
+
+TEST_CASE_FIXTURE(fixture, "unlink of an open file orphans it; the last release purges it") {
+  add_css(2);
+  auto c = file_with_chunk("/f", "2");
+  auto ino = ino_of("/f");
+  CHECK(code(open("/f", false, "B")) == p::STATUS_OK);
+  CHECK(code(op([](auto o) { o.setUnlink("/f"); })) == p::STATUS_OK);
+  CHECK(posix(lookup("/f")) == ENOENT);
+  auto g = wire::decode(op([&](auto o) { o.setGetattr(ino); }));
+  CHECK(g->getStatus().getCode() == p::STATUS_OK);
+  CHECK(g->getAttr().getNlink() == 0);
+  for (auto& l : logs) CHECK(l->count("delete") == 0);
+  CHECK(code(release(ino, "A")) == p::STATUS_OK);
+  CHECK(md->getattr(ino));  // B still has it open
+  CHECK(code(release(ino, "B")) == p::STATUS_OK);
+  CHECK_FALSE(md->getattr(ino));
+  for (auto cs : cs_set(c)) CHECK(log_of(cs).count("delete " + std::to_string(c.id)) == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "unlink of a closed file deletes its chunks on the CSs") {
+  add_css(2);
+  auto c = file_with_chunk("/f", "2");
+  CHECK(code(release(ino_of("/f"))) == p::STATUS_OK);
+  CHECK(code(op([](auto o) { o.setUnlink("/f"); })) == p::STATUS_OK);
+  for (auto cs : cs_set(c)) CHECK(log_of(cs).count("delete " + std::to_string(c.id)) == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "truncate deletes chunks beyond the end and cuts the last one with a new version") {
+  add_css(2);
+  auto c0 = file_with_chunk("/f", "2");
+  auto ino = ino_of("/f");
+  REQUIRE(wire::decode(chunk_map(ino, 1, 1, true))->getStatus().getCode() == p::STATUS_OK);
+  auto c1 = *md->chunk_at(ino, 1);
+  REQUIRE(code(op([&](auto o) { auto s = o.initSetSize(); s.setIno(ino); s.setSize(2 * chunk); })) == p::STATUS_OK);
+  auto t = op([&](auto o) {
+    auto s = o.initSetattr();
+    s.setIno(ino);
+    s.setSetSize(true);
+    s.setSize(chunk / 2);
+  });
+  CHECK(code(t) == p::STATUS_OK);
+  CHECK(wire::decode(t)->getAttr().getSize() == chunk / 2);
+  for (auto cs : cs_set(c1)) CHECK(log_of(cs).count("delete " + std::to_string(c1.id)) == 1);
+  for (auto cs : cs_set(c0))
+    CHECK(log_of(cs).count("setv " + std::to_string(c0.id) + " 1->2 trunc " + std::to_string(chunk / 2)) == 1);
+  CHECK(md->chunk_at(ino, 0)->version == 2);
+  CHECK_FALSE(md->chunk_at(ino, 1));
+}
+
+TEST_CASE_FIXTURE(fixture, "a CS reporting a bad replica: flag h, the guide's event, the replica dropped") {
+  add_css(3);
+  auto c = file_with_chunk("/f", "3:2");
+  uint32_t bad = c.replicas[2].cs;
+  auto r = ask<msg::mds_to_cs_bad_replica>(wire::make<p::CsToMdsBadReplica>([&](auto b) {
+    b.setCsId(bad);
+    b.setChunkId(c.id);
+    b.setVersion(1);
+    b.setChecksum(true);
+    b.setMessage("CRC mismatch at page 3");
+  }));
+  CHECK(wire::decode(r)->getStatus().getCode() == p::STATUS_OK);
+  sched.run();
+  CHECK(count_events("CS#" + std::to_string(bad) + " has reported hard error on '/f'") == 1);
+  auto now = md->chunk_by_id(c.id);
+  CHECK(now->version == 2);
+  CHECK(cs_set(*now).count(bad) == 0);
+  auto st = ask<msg::mds_to_client_stat>(wire::make<p::ClientToMdsStat>([&](auto b) { creds(b.initCredentials(), auth.digest); }));
+  auto d = wire::decode(st);
+  bool seen = false;
+  for (auto cs : d->getCss()) {
+    std::string flags = cs.getFlags();
+    if (cs.getId() == bad) {
+      seen = true;
+      CHECK(flags.find('h') != std::string::npos);
+    } else {
+      CHECK(flags.find('h') == std::string::npos);
+    }
+  }
+  CHECK(seen);
+}
