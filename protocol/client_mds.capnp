@@ -14,6 +14,11 @@ struct MdsToClientStat {
   cluster @1 :Text;
   mdses @2 :List(Common.MdsInfo);
   css @3 :List(Common.CsInfo);
+  clusterStatus @4 :Text;          # healthy | degraded | failure | unknown
+  chunks @5 :List(ChunkStateCount);  # the guide's "Chunks:" line
+  replication @6 :Replication;
+  struct ChunkStateCount { state @0 :Text; count @1 :UInt64; }
+  struct Replication { queued @0 :UInt64; running @1 :UInt64; bytesCopied @2 :UInt64; }
 }
 
 # `auth-node`, step 1: ask for the salt the cluster password is digested with.
@@ -123,4 +128,46 @@ struct ClientToMdsRenewLease {
 }
 struct MdsToClientRenewLease {
   status @0 :Common.Status;
+}
+
+# ---- administration (issue 4) -------------------------------------------------
+
+# pstorage set-config NAME=VALUE... / get-config [NAME...]
+struct ClientToMdsConfig {
+  credentials @0 :Common.Credentials;
+  set @1 :List(Text);      # "NAME=VALUE" assignments; empty: only read
+  get @2 :List(Text);      # names to read; empty: all
+}
+struct MdsToClientConfig {
+  status @0 :Common.Status;
+  params @1 :List(Common.ConfigParam);
+}
+
+# pstorage get-event: events after `afterId`, at most `limit`.
+struct ClientToMdsEvents {
+  credentials @0 :Common.Credentials;
+  afterId @1 :Int64;
+  limit @2 :UInt32;
+}
+struct MdsToClientEvents {
+  status @0 :Common.Status;
+  events @1 :List(Common.Event);
+}
+
+# pstorage rm-cs [--wait] CSID / --cancel / -f (guide: "Removing Chunk Servers").
+struct ClientToMdsRmCs {
+  credentials @0 :Common.Credentials;
+  csId @1 :UInt32;
+  mode @2 :Mode;
+  enum Mode {
+    release @0;   # evacuate its data, then drop it
+    cancel @1;    # stop a release in progress
+    force @2;     # drop now (the CS is lost): its replicas are re-replicated
+  }
+}
+# remainingChunks: replicas still on the CS (0: done, it is dropped).
+struct MdsToClientRmCs {
+  status @0 :Common.Status;
+  remainingChunks @1 :UInt64;
+  csStatus @2 :Text;
 }

@@ -59,6 +59,8 @@ struct CsInfo {
   flags @9 :Text;         # guide's FLAGS column, e.g. "C"
   httpPort @10 :UInt16;
   location @11 :Text;     # room.row.rack from the host's location file
+  replicas @12 :UInt64;   # replicas stored on it (guide: REPLICAS column)
+  releasing @13 :Bool;    # rm-cs in progress
 }
 
 struct MdsInfo {
@@ -113,4 +115,22 @@ struct DirEntry {
   name @0 :Text;
   ino @1 :UInt64;
   isDir @2 :Bool;
+}
+
+# A cluster event (guide: "Exploring Basic Events").
+struct Event {
+  id @0 :Int64;
+  timeNs @1 :Int64;
+  severity @2 :Text;   # info | warn | err
+  source @3 :Text;     # MDS | JRN
+  text @4 :Text;
+}
+
+# One cluster parameter (pstorage get-config).
+struct ConfigParam {
+  name @0 :Text;
+  value @1 :Int64;
+  defaultValue @2 :Int64;
+  unit @3 :Text;
+  description @4 :Text;
 }

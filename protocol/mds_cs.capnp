@@ -24,9 +24,11 @@ struct CsToMdsHeartbeat {
   totalBytes @1 :UInt64;
   freeBytes @2 :UInt64;
   flags @3 :Text;
+  chunksVerified @4 :UInt64;   # scrubbing progress since start
 }
 struct MdsToCsHeartbeat {
   status @0 :Common.Status;   # statusNotFound: re-register
+  verifyChunksPerMinute @1 :UInt32;  # mds.wd.verify_chunks: scrubbing rate (guide: "Configuring Data Scrubbing")
 }
 
 # ---- chunk management (issue 3) -----------------------------------------------

@@ -39,6 +39,13 @@ using client_to_mds_replica_failed = m<p::ClientToMdsReplicaFailed>;
 using mds_to_client_replica_failed = m<p::MdsToClientReplicaFailed>;
 using client_to_mds_renew_lease = m<p::ClientToMdsRenewLease>;
 using mds_to_client_renew_lease = m<p::MdsToClientRenewLease>;
+// administration: client <-> MDS
+using client_to_mds_config = m<p::ClientToMdsConfig>;
+using mds_to_client_config = m<p::MdsToClientConfig>;
+using client_to_mds_events = m<p::ClientToMdsEvents>;
+using mds_to_client_events = m<p::MdsToClientEvents>;
+using client_to_mds_rm_cs = m<p::ClientToMdsRmCs>;
+using mds_to_client_rm_cs = m<p::MdsToClientRmCs>;
 // data path: client <-> CS (and CS -> next CS in a chain)
 using client_to_cs_write = m<p::ClientToCsWrite>;
 using cs_to_client_write = m<p::CsToClientWrite>;
@@ -84,6 +91,12 @@ using mds_to_mds_pong = m<p::MdsToMdsPong>;
   X(mds_to_client_replica_failed) \
   X(client_to_mds_renew_lease)    \
   X(mds_to_client_renew_lease)    \
+  X(client_to_mds_config)         \
+  X(mds_to_client_config)         \
+  X(client_to_mds_events)         \
+  X(mds_to_client_events)         \
+  X(client_to_mds_rm_cs)          \
+  X(mds_to_client_rm_cs)          \
   X(client_to_cs_write)           \
   X(cs_to_client_write)           \
   X(client_to_cs_read)            \

@@ -247,6 +247,16 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         },
         [self](const msg::client_to_mds_renew_lease& m) { return handle_renew_lease(self, m); },
         [self](const msg::cs_to_mds_bad_replica& m) { return handle_bad_replica(self, m); },
+        // Administration (issue 4): placeholders until the repair work lands.
+        [](const msg::client_to_mds_config&) {
+          return wire::make<p::MdsToClientConfig>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::client_to_mds_events&) {
+          return wire::make<p::MdsToClientEvents>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
+        [](const msg::client_to_mds_rm_cs&) {
+          return wire::make<p::MdsToClientRmCs>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
+        },
         [self](const msg::cs_to_mds_register& m) { return handle_register(self, m); },
         [self](const msg::cs_to_mds_heartbeat& m) { return handle_heartbeat(self, m); },
         [self](const msg::mds_to_mds_ping& m) {

@@ -49,6 +49,9 @@ mds_api spawn_stand_in_mds(caf::actor_system& sys, std::shared_ptr<mds_record> r
         [](const msg::client_to_mds_chunk_map&) { return status_only<p::MdsToClientChunkMap>(na); },
         [](const msg::client_to_mds_replica_failed&) { return status_only<p::MdsToClientReplicaFailed>(na); },
         [](const msg::client_to_mds_renew_lease&) { return status_only<p::MdsToClientRenewLease>(na); },
+        [](const msg::client_to_mds_config&) { return status_only<p::MdsToClientConfig>(na); },
+        [](const msg::client_to_mds_events&) { return status_only<p::MdsToClientEvents>(na); },
+        [](const msg::client_to_mds_rm_cs&) { return status_only<p::MdsToClientRmCs>(na); },
         [rec](const msg::cs_to_mds_register& m) {
           auto r = wire::decode(m);
           uint32_t id = r->getCsId() ? r->getCsId() : rec->next_id++;
