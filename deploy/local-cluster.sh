@@ -2,10 +2,13 @@
 # deploy/local-cluster.sh — the main job: builds pstorage and starts a local
 # cluster on loopback in a temporary directory: 1 MDS + 3 chunk servers, each
 # CS on its own simulated host (own config dir, own host_id, authenticated
-# with auth-node), then prints `pstorage stat`.
+# with auth-node); mounts it with pstorage-mount, sets replicas=3, writes a
+# file through the mount, reads it back and compares, then prints
+# `pstorage stat` (chunk and replica counts included).
 #
 #   bash deploy/local-cluster.sh              start; leave running, print how to stop
 #   bash deploy/local-cluster.sh --foreground start; stop everything on Ctrl-C
+#   bash deploy/local-cluster.sh --no-build   skip install/build, use build/bin
 #   bash deploy/local-cluster.sh stop DIR     stop the cluster living in DIR
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,6 +16,9 @@ BIN="$ROOT/build/bin"
 
 stop_cluster() {
   local dir="$1"
+  if mountpoint -q "$dir/mnt" 2>/dev/null; then
+    fusermount3 -u "$dir/mnt" 2>/dev/null || umount -l "$dir/mnt" 2>/dev/null || true
+  fi
   for f in "$dir"/pids/*.pid; do
     [ -f "$f" ] || continue
     kill "$(cat "$f")" 2>/dev/null || true
@@ -31,9 +37,16 @@ if [ "${1:-}" = "stop" ]; then
   stop_cluster "${2:?usage: local-cluster.sh stop DIR}"
   exit 0
 fi
-FOREGROUND=0; [ "${1:-}" = "--foreground" ] && FOREGROUND=1
+FOREGROUND=0; BUILD=1
+for a in "$@"; do
+  case "$a" in
+    --foreground) FOREGROUND=1 ;;
+    --no-build) BUILD=0 ;;   # use the binaries already in build/bin
+    *) echo "usage: local-cluster.sh [--foreground] [--no-build] | stop DIR" >&2; exit 2 ;;
+  esac
+done
 
-bash "$ROOT/deploy/setup.sh"
+[ "$BUILD" = 1 ] && bash "$ROOT/deploy/setup.sh"
 
 CLUSTER=local
 DIR=$(mktemp -d /tmp/pstorage-local.XXXXXX)
@@ -79,6 +92,27 @@ for _ in $(seq 100); do
   [ "$n" -ge 3 ] && break
   sleep 0.1
 done
+
+echo "== mounting the cluster on $DIR/mnt"
+mkdir -p "$DIR/mnt"
+"$BIN/pstorage-mount" --config-dir "$DIR/host1" -c "$CLUSTER" "$DIR/mnt" -f >"$DIR/logs/mount.out" 2>&1 &
+echo $! > "$DIR/pids/mount.pid"
+for _ in $(seq 100); do mountpoint -q "$DIR/mnt" && break; sleep 0.1; done
+mountpoint -q "$DIR/mnt" || { echo "mount failed:"; cat "$DIR/logs/mount.out"; exit 1; }
+ps_cli 1 set-attr -R "$DIR/mnt" replicas=3
+ps_cli 1 get-attr "$DIR/mnt"
+
+echo "== writing 256 MiB through the mount, reading it back"
+head -c $((256 * 1024 * 1024)) /dev/urandom > "$DIR/sample"
+start=$(date +%s.%N)
+dd if="$DIR/sample" of="$DIR/mnt/sample" bs=1M conv=fsync status=none
+mid=$(date +%s.%N)
+cmp "$DIR/sample" "$DIR/mnt/sample" && echo "read back: identical"
+end=$(date +%s.%N)
+awk -v a="$start" -v b="$mid" -v c="$end" 'BEGIN { printf "write %.0f MB/s (fsync), read %.0f MB/s\n", 268.435456/(b-a), 268.435456/(c-b) }'
+rm -f "$DIR/sample"
+ls -l "$DIR/mnt"
+echo
 ps_cli 1 stat
 
 if [ "$FOREGROUND" = 1 ]; then
@@ -88,5 +122,6 @@ if [ "$FOREGROUND" = 1 ]; then
 fi
 echo
 echo "Cluster files and logs: $DIR"
+echo "Mounted: $DIR/mnt"
 echo "Status:  $BIN/pstorage --config-dir $DIR/host1 -c $CLUSTER stat"
 echo "Stop it: bash $ROOT/deploy/local-cluster.sh stop $DIR"
