@@ -1,6 +1,7 @@
 #include "persistence/md_store.hpp"
 
 #include <cerrno>
+#include <map>
 #include <sstream>
 
 namespace pstorage::persistence {
@@ -218,6 +219,12 @@ class applier {
         .bind(1, i64(c.size)).bind(2, c.time).bind(3, c.time).bind(4, i64(c.ino)).run();
   }
 
+  void operator()(const cmd_set_param& c) {
+    if (c.name.empty()) reject(EINVAL, "set param: empty name");
+    statement(db_, "INSERT INTO md_params(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+        .bind(1, c.name).bind(2, c.value).run();
+  }
+
   void operator()(const cmd_purge_orphan& c) {
     auto cur = inode_row(c.ino);
     if (!cur) reject(ENOENT, "purge: no " + ino_s(c.ino));
@@ -356,6 +363,7 @@ void md_store::create_schema(const md_store_options& opts) {
         "CREATE TABLE IF NOT EXISTS md_replicas (chunk INTEGER NOT NULL REFERENCES md_chunks(id) ON DELETE CASCADE,"
         " pos INTEGER NOT NULL, cs INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (chunk, cs)) WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS md_replicas_cs ON md_replicas(cs);"
+        "CREATE TABLE IF NOT EXISTS md_params (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS md_journal (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL,"
         " outcome_code INTEGER, outcome TEXT)");
     statement st(db_, "SELECT value FROM md_meta WHERE key = 'format'");
@@ -659,6 +667,43 @@ std::vector<inode_id> md_store::orphans() const {
   return out;
 }
 
+std::map<std::string, int64_t> md_store::params() const {
+  std::map<std::string, int64_t> out;
+  statement st(db_, "SELECT name, value FROM md_params ORDER BY name");
+  while (st.step()) out[st.col_text(0)] = st.col_int(1);
+  return out;
+}
+
+std::vector<chunk_with_attrs> md_store::all_chunks() const {
+  std::vector<chunk_with_attrs> out;
+  std::map<chunk_id, size_t> pos;
+  {
+    statement st(db_,
+                 "SELECT c.id, c.ino, c.idx, c.version, a.replicas_norm, a.replicas_min, a.tier, a.domain, i.orphan"
+                 " FROM md_chunks c JOIN md_inodes i ON i.ino = c.ino JOIN md_attrs a ON a.ino = c.ino ORDER BY c.id");
+    while (st.step()) {
+      chunk_with_attrs c;
+      c.chunk = {static_cast<chunk_id>(st.col_int(0)), static_cast<inode_id>(st.col_int(1)),
+                 static_cast<uint64_t>(st.col_int(2)), static_cast<uint32_t>(st.col_int(3)), {}};
+      c.attrs.replicas_norm = static_cast<uint32_t>(st.col_int(4));
+      c.attrs.replicas_min = static_cast<uint32_t>(st.col_int(5));
+      c.attrs.tier = static_cast<uint32_t>(st.col_int(6));
+      c.attrs.domain = parse_failure_domain(st.col_text(7)).value_or(failure_domain::host);
+      c.orphan = st.col_int(8) != 0;
+      pos[c.chunk.id] = out.size();
+      out.push_back(std::move(c));
+    }
+  }
+  statement st(db_, "SELECT chunk, cs, version FROM md_replicas ORDER BY chunk, pos");
+  while (st.step()) {
+    auto it = pos.find(static_cast<chunk_id>(st.col_int(0)));
+    if (it == pos.end()) continue;
+    out[it->second].chunk.replicas.push_back(
+        {static_cast<cs_id>(st.col_int(1)), static_cast<uint32_t>(st.col_int(2))});
+  }
+  return out;
+}
+
 inode_id md_store::max_inode_id() const { return meta_u64("max_inode"); }
 chunk_id md_store::max_chunk_id() const { return meta_u64("max_chunk"); }
 
@@ -689,6 +734,7 @@ std::string md_store::canonical_dump() const {
     statement st(db_, "SELECT chunk, pos, cs, version FROM md_replicas ORDER BY chunk, pos");
     while (st.step()) o << "replica " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << "\n";
   }
+  for (auto& [name, value] : params()) o << "param " << name << ' ' << value << "\n";
   return o.str();
 }
 

@@ -40,6 +40,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -64,6 +65,13 @@ struct apply_result {
   bool duplicate = false;               // already applied before: nothing done now
   std::optional<mds::md_error> rejected;  // preconditions failed: state unchanged
   bool ok() const { return !rejected; }
+};
+
+// A chunk with the replication attributes of its file (repair / stat view).
+struct chunk_with_attrs {
+  mds::chunk_info chunk;
+  mds::repl_attrs attrs;
+  bool orphan = false;  // the owning file was unlinked while open
 };
 
 class md_store final : public mds::md_view {
@@ -105,6 +113,11 @@ class md_store final : public mds::md_view {
   std::vector<mds::chunk_info> chunks(mds::inode_id file) const;  // by index
   std::vector<mds::chunk_id> chunks_on(mds::cs_id cs) const;      // by id
   std::vector<mds::inode_id> orphans() const;
+  // Every chunk (by id) with its replicas (chain order) and its file's attrs.
+  std::vector<chunk_with_attrs> all_chunks() const;
+  // Cluster parameters set through cmd_set_param (name -> value); names not
+  // set keep their defaults (cluster_params.hpp).
+  std::map<std::string, int64_t> params() const;
   // Largest ids ever applied (ids are never reused): seeds the master's generators.
   mds::inode_id max_inode_id() const;
   mds::chunk_id max_chunk_id() const;

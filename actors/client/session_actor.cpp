@@ -46,6 +46,12 @@ void log_line(const std::string& s) {
 
 constexpr auto mds_timeout = std::chrono::seconds(15);
 constexpr auto cs_timeout = std::chrono::seconds(15);
+// A chain write/sync: the head waits 5 s per CS after it (cs_actor's
+// forward_down), the client one step more, so that a CS dying at the end of
+// the chain is reported by its predecessor, never blamed on the head.
+inline std::chrono::seconds chain_timeout(size_t replicas) {
+  return std::max(cs_timeout, std::chrono::seconds(5 * (replicas + 1)));
+}
 constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts before EIO
 
 chunk_loc to_loc(p::ChunkLocation::Reader r) {
@@ -414,7 +420,7 @@ struct session::impl {
                           std::vector<char>(data, data + pc.length));
                       bool ok = false;
                       caf::scoped_actor self{sys};
-                      self->request(h, cs_timeout, std::move(req))
+                      self->request(h, chain_timeout(l.replicas.size()), std::move(req))
                           .receive(
                               [&](msg::cs_to_client_write& a) {
                                 auto d = wire::decode(a);
@@ -442,7 +448,7 @@ struct session::impl {
                       });
                       bool ok = false;
                       caf::scoped_actor self{sys};
-                      self->request(h, cs_timeout, std::move(req))
+                      self->request(h, chain_timeout(l.replicas.size()), std::move(req))
                           .receive(
                               [&](msg::cs_to_client_sync& a) {
                                 auto d = wire::decode(a);

@@ -10,4 +10,5 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using locate_mds_atom = caf::atom_constant<caf::atom("locmds")>;
+using scrub_atom = caf::atom_constant<caf::atom("scrub")>;  // CS scrubbing timer
 }  // namespace pstorage

@@ -45,14 +45,17 @@
     "a new CS is given the id of an existing one", "cs-id-unique")                                       \
   X(cs_stop_heartbeat_on_error, "actors/cs/cs_actor.cpp (heartbeat error handler)",                     \
     "a CS stops heartbeating after one failed heartbeat", "cs-converges-active")                         \
-  X(ack_before_last_replica, "actors/cs/cs_actor.cpp (chain write)",                                    \
-    "the chain acknowledges a write before the last replica persisted it", "acked-write-durable")       \
-  X(skip_version_bump_on_failed_replica, "actors/mds/mds_actor.cpp (replica failed)",                   \
-    "the MDS drops a failed replica without bumping the chunk version", "read-latest")                  \
-  X(read_from_stale_replica, "actors/cs/cs_actor.cpp (read)",                                           \
-    "a CS serves a read from a replica whose version is older than asked", "read-latest")               \
-  X(place_same_failure_domain, "actors/mds/placement.cpp",                                              \
-    "placement may put two replicas of a chunk in one failure domain", "replica-domains-distinct")
+  X(ack_before_last_replica, "actors/cs/cs_actor.cpp (handle_write)",                                   \
+    "the head of a write chain acknowledges without forwarding: downstream replicas miss the write",     \
+    "read-latest")                                                                             \
+  X(skip_version_bump_on_failed_replica, "actors/mds/mds_files_actor.cpp (drop_replicas)",              \
+    "the version bump does not fence a failed replica: it is moved to the new version with the survivors", \
+    "read-latest")                                                                                     \
+  X(read_from_stale_replica, "actors/cs/cs_actor.cpp (handle_read)",                                    \
+    "a CS serves a read from its replica although its version differs from the one asked", "read-latest") \
+  X(place_same_failure_domain, "actors/mds/placement.cpp (draw)",                                       \
+    "placement ignores failure-domain occupancy: two replicas of a chunk may share a host",             \
+    "replica-domains-distinct")
 
 namespace pstorage::sim_bugs {
 

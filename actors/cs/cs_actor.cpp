@@ -1,5 +1,7 @@
 #include "actors/cs/cs_actor.hpp"
 #include "actors/common/sim_bugs.hpp"
+#include "actors/cs/scrub_schedule.hpp"
+#include "actors/cs/timed_storage.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -21,6 +23,10 @@ struct cs_state {
   uint32_t cs_id = 0;
   bool io_error_seen = false;        // flag H until restart
   bool checksum_error_seen = false;  // flag h until restart
+  bool io_timeout_seen = false;      // flag T until restart
+  cs::scrub_schedule scrub;          // scrubbing: what and when (rate from the MDS)
+  uint64_t scrub_generation = 0;     // bumps on every re-arm; stale scrub timers ignore themselves
+  bool scrub_started = false;        // after start_atom
   std::vector<msg::cs_to_mds_bad_replica> pending_reports;  // while the MDS is away
   std::chrono::milliseconds heartbeat{1000};
   uint64_t session = 0;  // bumps on every (re)connect; stale timers ignore themselves
@@ -40,6 +46,8 @@ std::string flags_of(const cs_state& st) {
   std::string f = checksums_on(st) ? "C" : "D";
   if (st.io_error_seen) f += "H";
   if (st.checksum_error_seen) f += "h";
+  if (st.deps.repository_missing) f += "R";
+  if (st.io_timeout_seen) f += "T";
   return f;
 }
 
@@ -218,9 +226,14 @@ std::string peer_name(uint32_t id, const std::string& address) {
 
 // Sends `fwd` to the CS at `address` (id `next_id`) and delivers its answer
 // (or a failure naming next_id) through `rp`. Never blocks the actor.
+// `hops` = CSs from next_id to the end of the chain: each waits one step
+// (cs_downstream_timeout) longer than the CS after it, so when the last CS
+// dies the CS just before it reports it, not an upstream CS whose equal
+// timer fired first (which would drop a healthy replica and could leave the
+// chunk below MIN).
 template <class Resp, class Req>
 void forward_down(self_ptr self, uint32_t next_id, std::string address, Req fwd,
-                  caf::typed_response_promise<wire::msg<Resp>> rp) {
+                  caf::typed_response_promise<wire::msg<Resp>> rp, size_t hops) {
   auto& st = self->state;
   auto fail = [self, next_id, address](caf::typed_response_promise<wire::msg<Resp>>& rp,
                                        const std::string& what, const caf::error& err) {
@@ -230,8 +243,8 @@ void forward_down(self_ptr self, uint32_t next_id, std::string address, Req fwd,
   };
   self->request(st.deps.directory, cs_downstream_timeout, connect_atom::value, address)
       .then(
-          [self, next_id, address, fwd = std::move(fwd), rp, fail](cs_api& next) mutable {
-            self->request(next, cs_downstream_timeout, std::move(fwd))
+          [self, next_id, address, fwd = std::move(fwd), rp, fail, hops](cs_api& next) mutable {
+            self->request(next, cs_downstream_timeout * static_cast<int>(std::max<size_t>(hops, 1)), std::move(fwd))
                 .then(
                     [next_id, address, rp](wire::msg<Resp>& a) mutable {
                       auto d = wire::decode(a);
@@ -266,6 +279,7 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
   }
   auto chain = req->getChain();
   if (chain.size() == 0) return chain_answer<R>(p::STATUS_OK, "", 0);
+  if (PSTORAGE_SIM_BUG(ack_before_last_replica)) return chain_answer<R>(p::STATUS_OK, "", 0);  // sim-only bug
   auto next = chain[0];
   auto fwd = wire::make<p::ClientToCsWrite>(
       [&](auto b) {
@@ -281,7 +295,7 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
       },
       std::move(m.payload));
   auto rp = self->make_response_promise<msg::cs_to_client_write>();
-  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), rp);
+  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), rp, chain.size());
   return rp;
 }
 
@@ -311,7 +325,7 @@ caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client
     }
   });
   auto rp = self->make_response_promise<msg::cs_to_client_sync>();
-  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), rp);
+  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), rp, chain.size());
   return rp;
 }
 
@@ -323,6 +337,9 @@ msg::cs_to_client_read handle_read(self_ptr self, const msg::client_to_cs_read& 
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   const auto chunk = req->getChunkId(), version = req->getVersion();
   auto r = st.deps.storage->read(chunk, version, req->getOffset(), req->getLength());
+  if (!r && r.status.code == storage_errc::stale_version && PSTORAGE_SIM_BUG(read_from_stale_replica))  // sim-only bug
+    if (auto l = st.deps.storage->list(); l)
+      for (auto& ci : l.value) if (ci.id == chunk) r = st.deps.storage->read(chunk, ci.version, req->getOffset(), req->getLength());
   if (!r) {
     auto code = note_failure(self, r.status, chunk, version);
     return plain_answer<R>(code, "CS#" + std::to_string(st.cs_id) + ": " + r.status.message);
@@ -504,12 +521,71 @@ caf::result<msg::cs_to_mds_replicate> handle_replicate(self_ptr self, const msg:
   return rp;
 }
 
+// ---- flags T / H for every storage call, scrubbing ---------------------------------
+
+cs::storage_observer storage_observer_of(self_ptr self) {
+  cs::storage_observer o;
+  o.now = [self] { return self->clock().now(); };
+  o.on_call = [self](const char* op, std::chrono::nanoseconds took, const storage_status& s) {
+    auto& st = self->state;
+    if (took > st.deps.io_timeout) {
+      if (!st.io_timeout_seen)
+        spdlog::error("I/O request timeout: storage {} took {} ms (limit {} ms)", op,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(st.deps.io_timeout).count());
+      st.io_timeout_seen = true;
+    }
+    if (s.code == storage_errc::io_error) {
+      if (!st.io_error_seen) spdlog::error("I/O error on the repository ({}): {}", op, s.message);
+      st.io_error_seen = true;
+    }
+  };
+  return o;
+}
+
+// (Re)arms the scrubbing timer after `delay` (none: scrubbing off).
+void scrub_arm(self_ptr self, std::optional<std::chrono::nanoseconds> delay) {
+  auto& st = self->state;
+  ++st.scrub_generation;
+  if (delay) self->delayed_send(self, *delay, scrub_atom::value, st.scrub_generation);
+}
+
+// Verifies the next replica (guide: "Configuring Data Scrubbing"). Replicas
+// being copied (version 0) are skipped. Bad pages: flag h + bad-replica report.
+void scrub_one(self_ptr self) {
+  auto& st = self->state;
+  if (!st.deps.storage) return;
+  auto all = st.deps.storage->list();
+  if (!all) return;  // an I/O error already raised flag H
+  std::vector<cs::scrub_chunk> chunks;
+  chunks.reserve(all.value.size());
+  for (auto& c : all.value)
+    if (c.version != incomplete_version) chunks.push_back({c.id, c.version});
+  auto pick = st.scrub.pick(chunks);
+  if (!pick) return;
+  auto r = st.deps.storage->verify(pick->id);
+  st.scrub.done(pick->id);
+  if (!r) {
+    if (r.status.code != storage_errc::not_found) note_failure(self, r.status, pick->id, pick->version);
+    return;
+  }
+  if (r.value.empty()) return;
+  auto s = persistence::checksum_error(pick->id, r.value.front());
+  s.message = "scrubbing: " + s.message + ", " + std::to_string(r.value.size()) + " bad page(s) in version " +
+              std::to_string(pick->version);
+  note_failure(self, s, pick->id, pick->version);
+}
+
 }  // namespace
 
 cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
   return sys.spawn([deps](self_ptr self) -> cs_api::behavior_type {
     auto& st = self->state;
     st.deps = deps;
+    if (st.deps.storage)  // every storage call timed (flag T) and watched (flag H)
+      st.deps.storage = std::make_shared<cs::timed_storage>(st.deps.storage, storage_observer_of(self));
+    if (st.deps.repository_missing)
+      spdlog::error("the chunk repository is missing or unreadable (flag R): serving no replicas");
     st.settings = deps.repo->settings();
     st.cs_id = st.settings.cs_id;
     self->set_down_handler([self](caf::down_msg& dm) {
@@ -526,6 +602,16 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
         [self](start_atom, const std::string& address) {
           self->state.deps.address = address;
           self->send(self, connect_atom::value);
+          if (!self->state.scrub_started) {
+            self->state.scrub_started = true;
+            scrub_arm(self, self->state.scrub.start(self->clock().now()));
+          }
+        },
+        [self](scrub_atom, uint64_t generation) {
+          auto& st = self->state;
+          if (generation != st.scrub_generation || st.stopped) return;  // re-armed since
+          scrub_one(self);
+          scrub_arm(self, st.scrub.after_tick(self->clock().now()));
         },
         [self](const msg::client_to_cs_ping& m) {
           auto req = wire::decode(m);
@@ -582,6 +668,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
             b.setTotalBytes(space.total_bytes);
             b.setFreeBytes(space.free_bytes);
             b.setFlags(flags_of(st));
+            b.setChunksVerified(st.scrub.verified());
           });
           self->request(st.mds, request_timeout, std::move(hb))
               .then(
@@ -593,6 +680,12 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                       spdlog::warn("MDS does not know CS#{}; registering again", st.cs_id);
                       st.registered = false;
                       return do_register(self);
+                    }
+                    // mds.wd.verify_chunks (guide: "Configuring Data Scrubbing")
+                    if (a && a->getStatus().getCode() == p::STATUS_OK &&
+                        st.scrub.set_rate(a->getVerifyChunksPerMinute())) {
+                      spdlog::info("scrubbing: {} chunks per minute", st.scrub.rate());
+                      if (st.scrub_started) scrub_arm(self, st.scrub.start(self->clock().now()));
                     }
                     self->delayed_send(self, st.heartbeat, heartbeat_atom::value);
                   },

@@ -27,6 +27,19 @@
 //   refuses a range as beyond its chunk size; all-zero pieces stay holes.
 // Flags reported to the MDS: "C" (checksums on) or "D", then "H" after an I/O
 // error and "h" after a checksum mismatch (guide: "Failed Chunk Servers").
+// Also "R" when the repository's chunk storage was missing or unreadable at
+// start (cs_deps::repository_missing; the CS then runs without storage and
+// answers statusUnavailable), and "T" after a storage call took longer than
+// cs_deps::io_timeout (every storage call is timed on CAF's clock through
+// cs::timed_storage). All flags stay until restart.
+//
+// Scrubbing (guide: "Configuring Data Scrubbing"; actors/cs/scrub_schedule.hpp):
+// from start_atom on, every 60 s / verify_chunks one replica is verified
+// with chunk_storage::verify(), round-robin by chunk id. The rate starts at 2
+// per minute and follows MdsToCsHeartbeat.verifyChunksPerMinute once a
+// heartbeat is answered with status OK (0 = off). Bad pages: flag "h" and
+// CsToMdsBadReplica{checksum=true} (the MDS drops and re-replicates the
+// replica). CsToMdsHeartbeat.chunksVerified counts verifications since start.
 //
 // Life cycle (behaviours switched as the MDS connection comes and goes):
 //   connecting --registered--> running --MDS down / unknown id--> connecting
@@ -63,6 +76,8 @@ struct cs_deps {
   std::string address;                        // set by start_atom: ADDR:PORT clients reach it at
   uint16_t http_port = 0;
   std::chrono::milliseconds retry_interval{1000};
+  bool repository_missing = false;            // flag R: chunk storage missing/unreadable at start
+  std::chrono::nanoseconds io_timeout{std::chrono::seconds(10)};  // flag T
   std::function<void(uint32_t cs_id)> on_registered;   // optional
   std::function<void(const std::string&)> on_fatal;    // optional
 };

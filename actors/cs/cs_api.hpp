@@ -6,6 +6,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <cstdint>
 #include <string>
 
 #include "actors/common/atoms.hpp"
@@ -27,6 +28,7 @@ using cs_api = caf::typed_actor<
     // itself
     caf::reacts_to<start_atom, std::string>,  // begin: serve at ADDR:PORT, register
     caf::reacts_to<connect_atom>,             // (re)connect to the MDS and register
-    caf::reacts_to<heartbeat_atom>>;          // periodic heartbeat
+    caf::reacts_to<heartbeat_atom>,           // periodic heartbeat
+    caf::reacts_to<scrub_atom, uint64_t>>;    // scrubbing timer (arg: timer generation)
 
 }  // namespace pstorage

@@ -113,6 +113,13 @@ std::vector<cs_event> cs_registry::tick(time_point now) {
   return out;
 }
 
+std::optional<cs_event> cs_registry::mark_dropped(uint32_t cs_id, time_point now) {
+  auto it = css_.find(cs_id);
+  if (it == css_.end()) return std::nullopt;
+  it->second.rec.dropped = true;
+  return set_status(it->second, cs_status::dropped, now);
+}
+
 const cs_entry* cs_registry::find(uint32_t id) const {
   auto it = css_.find(id);
   return it == css_.end() ? nullptr : &it->second;

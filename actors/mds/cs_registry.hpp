@@ -84,6 +84,13 @@ class cs_registry {
   // Periodic check of heartbeat deadlines.
   std::vector<cs_event> tick(time_point now);
 
+  // rm-cs: the CS is dropped from the cluster (never active again; its id is
+  // refused at registration). nullopt if unknown or already dropped.
+  std::optional<cs_event> mark_dropped(uint32_t cs_id, time_point now);
+  // Live change of the timeouts (pstorage set-config mds.wd.*_tout).
+  void set_config(const cs_liveness_config& cfg) { cfg_ = cfg; }
+  const cs_liveness_config& config() const { return cfg_; }
+
   const std::map<uint32_t, cs_entry>& entries() const { return css_; }
   const cs_entry* find(uint32_t id) const;
   size_t count(cs_status s) const;

@@ -172,6 +172,7 @@ json enc(const cmd_drop_replica& c) { return {{"chunk", c.chunk}, {"cs", c.cs}, 
 json enc(const cmd_add_replica& c) { return {{"chunk", c.chunk}, {"cs", c.cs}, {"version", c.version}}; }
 json enc(const cmd_set_size& c) { return {{"ino", c.ino}, {"size", c.size}, {"time", c.time}}; }
 json enc(const cmd_purge_orphan& c) { return {{"ino", c.ino}}; }
+json enc(const cmd_set_param& c) { return {{"name", c.name}, {"value", c.value}}; }
 
 // ---- per-command decoders ----
 md_command dec(const std::string& op, const json& j) {
@@ -213,6 +214,7 @@ md_command dec(const std::string& op, const json& j) {
   if (op == "add_replica") return cmd_add_replica{get_u64(j, "chunk"), get_u32(j, "cs"), get_u32(j, "version")};
   if (op == "set_size") return cmd_set_size{get_u64(j, "ino"), get_u64(j, "size"), get_i64(j, "time")};
   if (op == "purge_orphan") return cmd_purge_orphan{get_u64(j, "ino")};
+  if (op == "set_param") return cmd_set_param{get_str(j, "name"), get_i64(j, "value")};
   bad("unknown op '" + op + "'");
 }
 
@@ -229,6 +231,7 @@ struct name_of {
   const char* operator()(const cmd_add_replica&) const { return "add_replica"; }
   const char* operator()(const cmd_set_size&) const { return "set_size"; }
   const char* operator()(const cmd_purge_orphan&) const { return "purge_orphan"; }
+  const char* operator()(const cmd_set_param&) const { return "set_param"; }
 };
 
 json to_json(const md_command& c) {

@@ -265,9 +265,18 @@ struct cmd_purge_orphan {
   bool operator==(const cmd_purge_orphan&) const = default;
 };
 
+// pstorage set-config NAME=VALUE (guide: cluster parameters; names and
+// ranges in cluster_params.hpp, checked by the master before journaling).
+// Applied into the table md_params; md_store::params() reads them back.
+struct cmd_set_param {
+  std::string name;
+  int64_t value = 0;
+  bool operator==(const cmd_set_param&) const = default;
+};
+
 using md_command =
     std::variant<cmd_mkdir, cmd_create, cmd_unlink, cmd_rmdir, cmd_rename, cmd_setattr, cmd_set_repl,
-                 cmd_alloc_chunk, cmd_drop_replica, cmd_add_replica, cmd_set_size, cmd_purge_orphan>;
+                 cmd_alloc_chunk, cmd_drop_replica, cmd_add_replica, cmd_set_size, cmd_purge_orphan, cmd_set_param>;
 
 // ---- journal ----------------------------------------------------------------
 

@@ -16,6 +16,7 @@ namespace mds_impl {
 void emit(self_ptr self, const std::string& text) {
   spdlog::info("event: {}", text);
   if (self->state.deps.on_event) self->state.deps.on_event(text);
+  after_event(self, text);  // persisted; cluster status re-evaluated (mds_repair_actor.cpp)
 }
 
 void emit_once(self_ptr self, const std::string& text) {
@@ -141,7 +142,10 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
   auto& st = self->state;
   auto req = wire::decode(m);
   auto reply = [&](uint32_t code, const std::string& text) {
-    return wire::make<p::MdsToCsHeartbeat>([&](auto b) { set_status(b.initStatus(), code, text); });
+    return wire::make<p::MdsToCsHeartbeat>([&](auto b) {
+      set_status(b.initStatus(), code, text);
+      b.setVerifyChunksPerMinute(verify_chunks_per_minute(self));
+    });
   };
   if (!req) return reply(p::STATUS_BAD_REQUEST, req.error);
   std::optional<mds::cs_event> changed;
@@ -175,6 +179,7 @@ msg::mds_to_client_stat handle_stat(self_ptr self, const msg::client_to_mds_stat
       if (st.bad_cs.count(id) && e.flags.find('h') == std::string::npos) css[i].setFlags(e.flags + "h");
       ++i;
     }
+    fill_stat_repair(self, b);
   });
 }
 
@@ -194,6 +199,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
     st.auth = deps.store->auth();
     st.registry.load(deps.store->css(), self->clock().now());
     init_data_path(self);
+    init_repair(self);
     self->set_down_handler([self](caf::down_msg& dm) {
       auto& st = self->state;
       auto it = st.cs_by_addr.find(dm.source);
@@ -247,16 +253,10 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         },
         [self](const msg::client_to_mds_renew_lease& m) { return handle_renew_lease(self, m); },
         [self](const msg::cs_to_mds_bad_replica& m) { return handle_bad_replica(self, m); },
-        // Administration (issue 4): placeholders until the repair work lands.
-        [](const msg::client_to_mds_config&) {
-          return wire::make<p::MdsToClientConfig>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::client_to_mds_events&) {
-          return wire::make<p::MdsToClientEvents>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
-        [](const msg::client_to_mds_rm_cs&) {
-          return wire::make<p::MdsToClientRmCs>([](auto b) { b.initStatus().setCode(p::STATUS_UNAVAILABLE); });
-        },
+        // Administration (issue 4): mds_admin_actor.cpp.
+        [self](const msg::client_to_mds_config& m) { return handle_config(self, m); },
+        [self](const msg::client_to_mds_events& m) { return handle_events(self, m); },
+        [self](const msg::client_to_mds_rm_cs& m) { return handle_rm_cs(self, m); },
         [self](const msg::cs_to_mds_register& m) { return handle_register(self, m); },
         [self](const msg::cs_to_mds_heartbeat& m) { return handle_heartbeat(self, m); },
         [self](const msg::mds_to_mds_ping& m) {
@@ -271,6 +271,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         [self](tick_atom) {
           for (auto& ev : self->state.registry.tick(self->clock().now())) emit(self, ev.text);
           data_path_tick(self);
+          repair_tick(self);
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
         },
     };

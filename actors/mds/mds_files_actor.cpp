@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "actors/mds/md_validate.hpp"
+#include "actors/common/sim_bugs.hpp"
 #include "actors/mds/mds_state.hpp"
 #include "protocol/common.capnp.h"
 
@@ -227,6 +228,8 @@ void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> dro
   if (!now) return done();
   std::vector<std::pair<uint32_t, msg::mds_to_cs_set_version>> reqs;
   for (auto& r : now->replicas) reqs.emplace_back(r.cs, set_version_msg(chunk, old_v, now->version));
+  if (PSTORAGE_SIM_BUG(skip_version_bump_on_failed_replica))  // sim-only bug: the bump does not fence the failed replica
+    for (auto cs : drop) reqs.emplace_back(cs, set_version_msg(chunk, old_v, now->version));
   fan_out<msg::cs_to_mds_set_version>(self, std::move(reqs),
                                       [self, chunk, round, done](std::vector<uint32_t> failed) {
                                         if (failed.empty() || round >= 3) return done();

@@ -18,6 +18,8 @@
 
 namespace pstorage::mds_impl {
 
+struct repair_state;  // mds_repair_state.hpp
+
 struct mds_state {
   mds_deps deps;
   mds::cs_registry registry;
@@ -38,6 +40,8 @@ struct mds_state {
   std::map<std::string, caf::actor_clock::time_point> recent_events;
   mds::inode_id next_inode = 0;
   mds::chunk_id next_chunk = 0;
+  // Repair, cluster status, parameters, events (issue 4).
+  std::shared_ptr<repair_state> repair;
   static inline const char* name = "pstorage-mds";
 };
 
@@ -61,5 +65,19 @@ msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::clie
 msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_mds_bad_replica& m);
 // Periodic housekeeping (lease expiry).
 void data_path_tick(self_ptr self);
+
+// Repair and administration (issue 4: mds_repair_actor.cpp, mds_admin_actor.cpp).
+void init_repair(self_ptr self);  // loads parameters, opens the event log
+void repair_tick(self_ptr self);  // cluster status, planner, repair jobs, rm-cs
+// Every emitted event: persisted with its severity; CS events re-evaluate
+// the cluster status.
+void after_event(self_ptr self, const std::string& text);
+uint32_t verify_chunks_per_minute(self_ptr self);
+msg::mds_to_client_config handle_config(self_ptr self, const msg::client_to_mds_config& m);
+msg::mds_to_client_events handle_events(self_ptr self, const msg::client_to_mds_events& m);
+msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm_cs& m);
+// Cluster status, chunk-state counts, replication progress and the per-CS
+// replicas / releasing fields (after the CS list has been filled).
+void fill_stat_repair(self_ptr self, proto::MdsToClientStat::Builder b);
 
 }  // namespace pstorage::mds_impl

@@ -1,4 +1,5 @@
 #include "actors/mds/placement.hpp"
+#include "actors/common/sim_bugs.hpp"
 
 #include <algorithm>
 #include <map>
@@ -161,6 +162,7 @@ std::vector<uint32_t> draw(const context& c, std::vector<const placement_cs*> el
     std::vector<uint32_t> best;
     for (auto* cs : elig) {
       auto k = occ.key(*cs);
+      if (PSTORAGE_SIM_BUG(place_same_failure_domain)) std::fill(k.begin(), k.end(), 0u);  // sim-only bug
       if (!relaxed && k.front() != 0) continue;
       if (pool.empty() || k < best) {
         pool.clear();

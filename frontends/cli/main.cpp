@@ -1,6 +1,7 @@
 // pstorage — the administration CLI: `pstorage -c CLUSTER COMMAND [options]`.
 #include <CLI/CLI.hpp>
 
+#include "frontends/cli/admin_commands.hpp"
 #include "frontends/cli/attr_commands.hpp"
 #include "frontends/cli/commands.hpp"
 #include "frontends/common/logging.hpp"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   ls->add_flag("-C", ls_paths, "accepted for compatibility: repository paths are always shown");
 
   auto attr = cli::add_attr_commands(app);  // get-attr, set-attr
+  auto admin = cli::add_admin_commands(app);  // set-config, get-config, get-event, rm-cs
 
   CLI11_PARSE(app, argc, argv);
   if (!config_dir.empty()) g.config_dir = config_dir;
@@ -64,5 +66,6 @@ int main(int argc, char** argv) {
   if (*stat) return cli::stat(g, stat_json);
   if (*ls) return cli::list_services(g, ls_json);
   if (auto rc = attr->dispatch(g)) return *rc;
+  if (auto rc = admin->dispatch(g)) return *rc;
   return 2;
 }

@@ -97,4 +97,67 @@ nlohmann::json mds_client::stat(const std::string& digest) {
   return stat_to_json(*d);
 }
 
+namespace {
+template <class B>
+void put_credentials(B b, const std::string& cluster, const std::string& digest) {
+  auto c = b.initCredentials();
+  c.setCluster(cluster);
+  c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
+}
+}  // namespace
+
+nlohmann::json mds_client::config(const std::string& digest, const std::vector<std::string>& set,
+                                  const std::vector<std::string>& get) {
+  auto a = impl_->call<msg::mds_to_client_config>(wire::make<p::ClientToMdsConfig>([&](auto b) {
+    put_credentials(b, impl_->cluster, digest);
+    auto s = b.initSet(static_cast<unsigned>(set.size()));
+    for (unsigned i = 0; i < set.size(); ++i) s.set(i, set[i]);
+    auto g = b.initGet(static_cast<unsigned>(get.size()));
+    for (unsigned i = 0; i < get.size(); ++i) g.set(i, get[i]);
+  }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  check_status(*d);
+  auto out = nlohmann::json::array();
+  for (auto x : d->getParams())
+    out.push_back({{"name", x.getName().cStr()},
+                   {"value", x.getValue()},
+                   {"default", x.getDefaultValue()},
+                   {"unit", x.getUnit().cStr()},
+                   {"description", x.getDescription().cStr()}});
+  return out;
+}
+
+nlohmann::json mds_client::events(const std::string& digest, int64_t after_id, uint32_t limit) {
+  auto a = impl_->call<msg::mds_to_client_events>(wire::make<p::ClientToMdsEvents>([&](auto b) {
+    put_credentials(b, impl_->cluster, digest);
+    b.setAfterId(after_id);
+    b.setLimit(limit);
+  }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  check_status(*d);
+  auto out = nlohmann::json::array();
+  for (auto e : d->getEvents())
+    out.push_back({{"id", e.getId()},
+                   {"time_ns", e.getTimeNs()},
+                   {"severity", e.getSeverity().cStr()},
+                   {"source", e.getSource().cStr()},
+                   {"text", e.getText().cStr()}});
+  return out;
+}
+
+nlohmann::json mds_client::rm_cs(const std::string& digest, uint32_t cs_id, int mode) {
+  auto a = impl_->call<msg::mds_to_client_rm_cs>(wire::make<p::ClientToMdsRmCs>([&](auto b) {
+    put_credentials(b, impl_->cluster, digest);
+    b.setCsId(cs_id);
+    b.setMode(mode == 1 ? p::ClientToMdsRmCs::Mode::CANCEL
+                        : mode == 2 ? p::ClientToMdsRmCs::Mode::FORCE : p::ClientToMdsRmCs::Mode::RELEASE);
+  }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  check_status(*d);
+  return {{"remaining_chunks", d->getRemainingChunks()}, {"cs_status", d->getCsStatus().cStr()}};
+}
+
 }  // namespace pstorage::frontend

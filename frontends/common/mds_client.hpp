@@ -28,6 +28,14 @@ class mds_client {
   void auth_node(const std::string& digest, const std::string& host);
   // The stat answer as JSON (frontends/common/stat_view.hpp).
   nlohmann::json stat(const std::string& digest);
+  // set-config / get-config: [{name, value, default, unit, description}].
+  // Throws with the MDS's message (unknown name, out of range).
+  nlohmann::json config(const std::string& digest, const std::vector<std::string>& set,
+                        const std::vector<std::string>& get);
+  // get-event: [{id, time_ns, severity, source, text}], oldest first.
+  nlohmann::json events(const std::string& digest, int64_t after_id, uint32_t limit);
+  // rm-cs: mode 0 release, 1 cancel, 2 force. {remaining_chunks, cs_status}.
+  nlohmann::json rm_cs(const std::string& digest, uint32_t cs_id, int mode);
 
  private:
   struct impl;

@@ -1,6 +1,8 @@
 #include "frontends/common/stat_view.hpp"
 
 #include <cstdio>
+
+#include "actors/mds/chunk_state.hpp"
 #include <sstream>
 
 namespace pstorage::frontend {
@@ -57,7 +59,9 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
                    {"location", c.getLocation().cStr()},
                    {"tier", c.getTier()},
                    {"flags", c.getFlags().cStr()},
-                   {"http_port", c.getHttpPort()}});
+                   {"http_port", c.getHttpPort()},
+                   {"replicas", c.getReplicas()},
+                   {"releasing", c.getReleasing()}});
   }
   auto mdses = nlohmann::json::array();
   size_t mds_avail = 0;
@@ -74,7 +78,19 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
   std::string status = "healthy";
   if (inactive + offline > 0) status = "degraded";
   if (configured == 0) status = "healthy";
+  // The MDS's own evaluation (issue 4: healthy / degraded / failure / unknown)
+  // wins over the guess from the CS list.
+  if (s.hasClusterStatus() && s.getClusterStatus().size() > 0) status = s.getClusterStatus().cStr();
   j["status"] = status;
+  if (s.hasChunks() && s.getChunks().size() > 0) {
+    nlohmann::json ch = nlohmann::json::object();
+    for (auto c : s.getChunks()) ch[c.getState().cStr()] = c.getCount();
+    j["chunks"] = ch;
+  }
+  if (s.hasReplication()) {
+    auto r = s.getReplication();
+    j["replication"] = {{"queued", r.getQueued()}, {"running", r.getRunning()}, {"bytes_copied", r.getBytesCopied()}};
+  }
   j["space"] = {{"total_bytes", total}, {"free_bytes", free}};
   j["mds_nodes"] = {{"avail", mds_avail}, {"total", mdses.size()}};
   j["cs_nodes"] = {{"active", active}, {"inactive", inactive}, {"offline", offline}, {"total", configured}};
@@ -94,7 +110,22 @@ std::string stat_to_text(const nlohmann::json& j) {
     << "\n";
   o << "CS nodes:  " << cn["active"].get<size_t>() << " of " << cn["total"].get<size_t>() << " ("
     << cn["active"].get<size_t>() << " avail, " << cn["inactive"].get<size_t>() << " inactive, "
-    << cn["offline"].get<size_t>() << " offline)\n\n";
+    << cn["offline"].get<size_t>() << " offline)\n";
+  if (j.contains("chunks")) {
+    mds::chunk_counts counts;
+    for (size_t i = 0; i < mds::chunk_state_count; ++i) {
+      auto st = static_cast<mds::chunk_state>(i);
+      auto n = j["chunks"].value(mds::to_string(st), uint64_t{0});
+      counts.by_state[i] = n;
+    }
+    counts.total = j["chunks"].value("total", uint64_t{0});
+    o << mds::format_chunks_line(counts) << "\n";
+  }
+  if (j.contains("replication") && j["replication"]["running"].get<uint64_t>() + j["replication"]["queued"].get<uint64_t>() > 0)
+    o << "Replication: " << j["replication"]["running"].get<uint64_t>() << " running, "
+      << j["replication"]["queued"].get<uint64_t>() << " queued, " << human_bytes(j["replication"]["bytes_copied"].get<uint64_t>())
+      << " copied\n";
+  o << "\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-7s %-9s %-24s %s\n", "MDSID", "STATUS", "ADDRESS", "HTTP");
   o << line;
@@ -105,13 +136,16 @@ std::string stat_to_text(const nlohmann::json& j) {
     o << line;
   }
   o << "\n";
-  std::snprintf(line, sizeof line, "%-6s %-9s %-9s %-9s %-5s %-6s %-22s %s\n", "CSID", "STATUS", "SPACE", "FREE",
-                "TIER", "FLAGS", "ADDRESS", "HOST");
+  std::snprintf(line, sizeof line, "%-6s %-9s %-9s %-9s %-8s %-5s %-6s %-22s %s\n", "CSID", "STATUS", "SPACE", "FREE",
+                "REPLICAS", "TIER", "FLAGS", "ADDRESS", "HOST");
   o << line;
   for (auto& c : j["cs"]) {
-    std::snprintf(line, sizeof line, "%-6u %-9s %-9s %-9s %-5u %-6s %-22s %s\n", c["id"].get<uint32_t>(),
-                  c["status"].get<std::string>().c_str(), human_bytes(c["space_bytes"].get<uint64_t>()).c_str(),
-                  human_bytes(c["free_bytes"].get<uint64_t>()).c_str(), c["tier"].get<unsigned>(),
+    std::string status = c["status"].get<std::string>();
+    if (c.value("releasing", false)) status = "releasing";
+    std::snprintf(line, sizeof line, "%-6u %-9s %-9s %-9s %-8llu %-5u %-6s %-22s %s\n", c["id"].get<uint32_t>(),
+                  status.c_str(), human_bytes(c["space_bytes"].get<uint64_t>()).c_str(),
+                  human_bytes(c["free_bytes"].get<uint64_t>()).c_str(),
+                  static_cast<unsigned long long>(c.value("replicas", uint64_t{0})), c["tier"].get<unsigned>(),
                   c["flags"].get<std::string>().c_str(), c["address"].get<std::string>().c_str(),
                   c["host"].get<std::string>().c_str());
     o << line;

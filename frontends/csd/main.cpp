@@ -10,6 +10,7 @@
 // accepts (cs_max_chunk_size, 64 MiB): clusters use that or a smaller size,
 // and the storage only uses it as an upper bound for ranges.
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
@@ -17,6 +18,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <iostream>
 
@@ -36,6 +39,19 @@ static space_info disk_space(const std::string& dir) {
   struct statvfs s {};
   if (statvfs(dir.c_str(), &s) != 0) return {};
   return {static_cast<uint64_t>(s.f_blocks) * s.f_frsize, static_cast<uint64_t>(s.f_bavail) * s.f_frsize};
+}
+
+// Why the repository's chunk storage cannot be used, or "" if it can. A
+// repository whose storage was never created (no chunks.db) is fine: the
+// first start creates it.
+static std::string chunk_dir_problem(const fs::path& repo) {
+  std::error_code ec;
+  if (!fs::exists(repo / "chunks.db", ec)) return {};
+  const auto chunks = repo / "chunks";
+  if (!fs::is_directory(chunks, ec)) return "'" + chunks.string() + "' is missing";
+  if (::access(chunks.c_str(), R_OK | W_OK | X_OK) != 0)
+    return "'" + chunks.string() + "' is not accessible: " + std::strerror(errno);
+  return {};
 }
 
 int main(int argc, char** argv) {
@@ -83,15 +99,31 @@ int main(int argc, char** argv) {
     persistence::disk_storage_options sopts;
     sopts.checksums = settings.checksums;
     sopts.chunk_size = cs_max_chunk_size;
-    auto opened = persistence::disk_chunk_storage::open(fs::path(repo), sopts);
-    if (!opened) throw std::runtime_error("cannot open the chunk storage in '" + repo + "': " + opened.status.message);
-    std::shared_ptr<persistence::chunk_storage> storage = std::move(opened.value);
-    if (storage->checksums_enabled() != settings.checksums)
-      spdlog::warn("chunk storage in '{}' has checksums {}, the repository settings say {}; the storage wins", repo,
-                   storage->checksums_enabled() ? "on" : "off", settings.checksums ? "on" : "off");
-    if (auto all = storage->list())
-      spdlog::info("chunk storage: {} replicas, checksums {}", all.value.size(),
-                   storage->checksums_enabled() ? "on (flag C)" : "off (flag D)");
+    // Flag R (guide: "Failed Chunk Servers": "The path to the chunk repository
+    // is invalid on CS start"): the chunk storage existed (chunks.db) but its
+    // chunks/ directory is missing or inaccessible, or it cannot be opened.
+    // The CS then runs without storage and reports R; it never recreates an
+    // empty chunks/ over a disk that is not mounted.
+    std::shared_ptr<persistence::chunk_storage> storage;
+    std::string repo_problem = chunk_dir_problem(fs::path(repo));
+    if (repo_problem.empty()) {
+      auto opened = persistence::disk_chunk_storage::open(fs::path(repo), sopts);
+      if (opened)
+        storage = std::move(opened.value);
+      else
+        repo_problem = opened.status.message;
+    }
+    if (!repo_problem.empty()) {
+      spdlog::error("chunk repository '{}' is invalid (flag R): {}", repo, repo_problem);
+      std::cerr << "pstorage-csd: chunk repository invalid (flag R): " << repo_problem << "\n";
+    } else {
+      if (storage->checksums_enabled() != settings.checksums)
+        spdlog::warn("chunk storage in '{}' has checksums {}, the repository settings say {}; the storage wins", repo,
+                     storage->checksums_enabled() ? "on" : "off", settings.checksums ? "on" : "off");
+      if (auto all = storage->list())
+        spdlog::info("chunk storage: {} replicas, checksums {}", all.value.size(),
+                     storage->checksums_enabled() ? "on (flag C)" : "off (flag D)");
+    }
 
     node_config cfg;
     caf::actor_system sys{cfg};
@@ -106,7 +138,8 @@ int main(int argc, char** argv) {
                        {"registered", registered.load()},
                        {"repository", repo_path},
                        {"tier", settings.tier},
-                       {"checksums", storage->checksums_enabled()},
+                       {"checksums", storage ? storage->checksums_enabled() : settings.checksums},
+                       {"repository_missing", storage == nullptr},
                        {"space_bytes", sp.total_bytes},
                        {"free_bytes", sp.free_bytes}};
       return j.dump();
@@ -115,6 +148,7 @@ int main(int argc, char** argv) {
     cs_deps deps;
     deps.repo = csrepo;
     deps.storage = storage;
+    deps.repository_missing = storage == nullptr;
     deps.directory = spawn_remote_cs_directory(sys);
     deps.space = [repo_path] { return disk_space(repo_path); };
     deps.locator = spawn_remote_mds_locator(sys, mdses);

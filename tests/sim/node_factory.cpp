@@ -80,7 +80,7 @@ cs_disk make_cs_disk(const identity& id, const std::string& uuid) {
   d.repo->initialise(s);
   persistence::memory_storage_options o;
   o.chunk_size = sim_chunk_size;
-  o.capacity_bytes = uint64_t{256} << 20;
+  o.capacity_bytes = uint64_t{4} << 30;  // above the MDS free_space_margin (256 MiB)
   d.storage = std::make_shared<persistence::memory_chunk_storage>(o);
   return d;
 }

@@ -70,6 +70,6 @@ bool cs_has_directory_seam();
 bool mds_has_md_seam();
 
 // Small chunks keep the simulated disks cheap.
-inline constexpr uint64_t sim_chunk_size = uint64_t{1} << 20;
+inline constexpr uint64_t sim_chunk_size = uint64_t{64} << 10;  // 64 KiB
 
 }  // namespace pstorage::sim

@@ -9,7 +9,7 @@
 // callee's monitor sees the connection close (as a TCP reset would show).
 #pragma once
 
-#include <caf/fwd.hpp>
+#include <caf/actor.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -38,9 +38,13 @@ struct link_context {
 };
 
 // `on_answer` sees every answer the callee produced (before the network
-// judges it), with the name of its message type.
+// judges it), with the name of its message type. `back` (optional): the
+// caller's actor; a request the CALLEE sends to the link (the MDS asking a CS
+// through the handle it got at registration) goes to `back`, judged on the
+// way callee -> caller, and its answer is relayed back the same way.
 caf::actor spawn_link(caf::actor_system& sys, link_context* ctx, std::string from, std::string to, caf::actor target,
-                      std::function<void(const std::string& type, const caf::message&)> on_answer);
+                      std::function<void(const std::string& type, const caf::message&)> on_answer,
+                      caf::actor back = {});
 
 // "cs_to_mds_heartbeat", "error", ...: the wire message a CAF message carries.
 std::string message_name(const caf::message& m);

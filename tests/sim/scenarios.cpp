@@ -77,17 +77,32 @@ const std::vector<scenario>& scenarios() {
       s.net = {30, 10, 10, 30};
       v.push_back(s);
     }
-    {
+    // Data scenarios: 4 CSs on 3 hosts (cs1 and cs2 share one), files with
+    // replicas=3:2, 2 writers (one file each) and 2 readers (data_client.hpp).
+    auto data = [&](const char* name, const char* what, std::map<std::string, int> w, base_link_rules net) {
       scenario s;
-      s.name = "data-write-read";
-      s.description = "writers and readers on files with known contents while CSs crash (needs the data path)";
+      s.name = name;
+      s.description = what;
       s.css_initial = 4;
       s.css_max = 4;
-      s.fault_weights = {{"cs-crash", 3}, {"slow-disk", 1}, {"disk-io-error", 1}};
-      s.net = {10, 2, 2, 10};
+      s.clients = 4;
+      s.fault_phase_ms = 40000;
+      s.settle_ms = 20000;
+      s.fault_weights = std::move(w);
+      s.net = net;
       s.data_workload = true;
       v.push_back(s);
-    }
+    };
+    data("data-write-read", "writers and readers on files with known contents while CSs crash and restart",
+         {{"cs-crash", 3}, {"slow-disk", 1}, {"disk-io-error", 1}}, {10, 2, 0, 10});
+    data("data-partition", "the data workload through partitions, one-way loss, clogged links and hung CSs",
+         {{"partition", 3}, {"one-way-loss", 2}, {"clog", 2}, {"cs-hang", 2}}, {30, 5, 0, 20});
+    data("data-calm", "the data workload with slow disks only: no replica fails, so no drop, bump or repair",
+         {{"slow-disk", 1}}, {10, 0, 0, 0});
+    data("data-ioerr", "the data workload with transient disk I/O errors and slow disks on a lossless network",
+         {{"disk-io-error", 2}, {"slow-disk", 2}}, {10, 0, 0, 0});
+    data("data-disk", "the data workload on failing disks: bit rot, I/O errors, disk full, crashes",
+         {{"bit-rot", 3}, {"disk-io-error", 3}, {"disk-full", 1}, {"cs-crash", 1}}, {10, 0, 0, 0});
     return v;
   }();
   return list;

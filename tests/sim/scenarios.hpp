@@ -35,7 +35,9 @@ struct scenario {
   int64_t fault_len_min_ms = 500, fault_len_max_ms = 15000;  // how long a hang/partition/crash lasts
   std::map<std::string, int> fault_weights;
   base_link_rules net;
-  bool data_workload = false;  // needs the data path (issue 3)
+  bool data_workload = false;  // writers + readers on files with known contents (data_client.hpp)
+  int data_writers = 2;        // one file each
+  int data_readers = 2;
 };
 
 const std::vector<scenario>& scenarios();

@@ -13,6 +13,8 @@
 #include "actors/common/sim_bugs.hpp"
 #include "protocol/common.capnp.h"
 #include "protocol/messages.hpp"
+#include "persistence/md_store.hpp"
+#include "tests/sim/data_client.hpp"
 #include "tests/sim/node_factory.hpp"
 #include "tests/sim/proxy.hpp"
 #include "tests/sim/rng.hpp"
@@ -79,6 +81,14 @@ class harness {
     agenda_.emplace(now_ms() + in_ms, agenda_item{std::move(what), undo, std::move(fn)});
   }
 
+  // cs1 and cs2 share a host, so the failure domain "host" differs from "CS".
+  static size_t host_of(size_t i) { return i == 1 ? 1 : i + 1; }
+  std::string domain_of(uint32_t id) {
+    for (size_t i = 0; i < m_.css.size(); ++i)
+      if (m_.css[i].exists && m_.css[i].id == id) return "hostid-" + std::to_string(host_of(i));
+    return "";
+  }
+
   // ---- actors ----
   void kill_now(const caf::actor& a) {
     if (!a) return;
@@ -90,8 +100,9 @@ class harness {
     kill_now(caf::actor_cast<caf::actor>(h));
   }
   caf::actor make_link(const std::string& from, int from_inc, const std::string& to, int to_inc, caf::actor target,
-                       std::function<void(const std::string&, const caf::message&)> on_answer = nullptr) {
-    auto a = spawn_link(sys_, &lctx_, from, to, std::move(target), std::move(on_answer));
+                       std::function<void(const std::string&, const caf::message&)> on_answer = nullptr,
+                       caf::actor back = {}) {
+    auto a = spawn_link(sys_, &lctx_, from, to, std::move(target), std::move(on_answer), std::move(back));
     links_.push_back({a, from, to, from_inc, to_inc});
     return a;
   }
@@ -183,7 +194,8 @@ class harness {
     }
     if (!m_.mds_alive) return caf::make_error(caf::sec::cannot_connect_to_node, "mds1 is down");
     auto link = make_link(m_.css[i].name, inc, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_),
-                          [this, i, inc](const std::string& type, const caf::message& ans) { on_mds_answer(i, inc, type, ans); });
+                          [this, i, inc](const std::string& type, const caf::message& ans) { on_mds_answer(i, inc, type, ans); },
+                          caf::actor_cast<caf::actor>(n.actor));
     if (!n.first_mds_link) n.first_mds_link = link;
     return caf::actor_cast<mds_api>(link);
   }
@@ -221,7 +233,7 @@ class harness {
     n.directory = sys_.spawn([this, i, inc](cs_directory_api::pointer) -> cs_directory_api::behavior_type {
       return {[this, i, inc](connect_atom, const std::string& addr) -> caf::result<cs_api> { return connect_cs(i, inc, addr); }};
     });
-    cs_identity who{"host-" + std::to_string(i + 1), "hostid-" + std::to_string(i + 1), ""};
+    cs_identity who{"host-" + std::to_string(host_of(i)), "hostid-" + std::to_string(host_of(i)), ""};
     auto deps = make_cs_deps(
         n.disk, ident_, who, t_, n.locator, n.directory,
         [this, i, inc](uint32_t id) { on_registered(i, inc, id); },
@@ -347,24 +359,6 @@ class harness {
   void client_act(caf::event_based_actor* self, size_t k) {
     auto who = "client" + std::to_string(k + 1);
     auto choice = rng_.below(10);
-    if (sc_.data_workload && !data_probed_) {
-      data_probed_ = true;
-      if (!m_.mds_alive) return;
-      auto mds = caf::actor_cast<mds_api>(client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_)));
-      self->request(mds, std::chrono::milliseconds(request_timeout_ms), wire::make<p::ClientToMdsFileOp>([](auto) {}))
-          .then(
-              [this](msg::mds_to_client_file_op& r) {
-                auto a = wire::decode(r);
-                auto code = a ? a->getStatus().getCode() : 999u;
-                if (code == p::STATUS_UNAVAILABLE)
-                  m_.notes.insert("data path: the MDS answers file operations with UNAVAILABLE; data invariants pending");
-                else
-                  m_.notes.insert("data path: the MDS answers file operations (status " + std::to_string(code) +
-                                  "), but the simulator's writer/reader workload is not written yet; data invariants pending");
-              },
-              [this](caf::error&) { data_probed_ = false; });
-      return;
-    }
     if (choice < 6) {
       if (!m_.mds_alive) return count("client.stat.mds-down");
       auto mds = caf::actor_cast<mds_api>(client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_)));
@@ -400,7 +394,212 @@ class harness {
             },
             [this](caf::error&) { count("client.ping.failed"); });
   }
+  // ---- data workload (data_client.hpp) ----
+  void start_data_clients() {
+    dm_.chunk_size = sim_chunk_size;
+    dm_.blocks_per_file = 2 * std::min<uint64_t>(16, sim_chunk_size / data_block);
+    denv_.dm = &dm_;
+    denv_.m = &m_;
+    denv_.r = &rng_;
+    denv_.note = [this](const std::string& t) { note(t); };
+    denv_.count = [this](const std::string& c) { count(c); };
+    denv_.mds = [this](size_t k) -> caf::actor {
+      if (!m_.mds_alive) return {};
+      return client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_));
+    };
+    denv_.cs = [this](size_t k, const std::string& addr) -> caf::actor {
+      for (size_t j = 0; j < m_.css.size(); ++j) {
+        auto& c = m_.css[j];
+        if (c.address != addr) continue;
+        if (!c.alive) return {};
+        return client_link(k, c.name, c.incarnation, caf::actor_cast<caf::actor>(nodes_[j].actor));
+      }
+      return {};
+    };
+    denv_.stopping = [this] { return m_.faults_over; };
+    denv_.domain_of = [this](uint32_t id) { return domain_of(id); };
+    denv_.cluster = ident_.cluster;
+    denv_.digest = ident_.auth.digest;
+    for (int k = 0; k < sc_.data_writers; ++k) {
+      file_history f;
+      f.path = "/file" + std::to_string(k + 1);
+      f.acked.assign(dm_.blocks_per_file, 0);
+      f.issued.assign(dm_.blocks_per_file, {});
+      dm_.files.push_back(f);
+    }
+    for (int k = 0; k < sc_.data_writers; ++k) clients_.push_back(spawn_writer(sys_, &denv_, static_cast<size_t>(k), static_cast<size_t>(k)));
+    for (int k = 0; k < sc_.data_readers; ++k)
+      clients_.push_back(spawn_reader(sys_, &denv_, static_cast<size_t>(sc_.data_writers + k)));
+    schedule(1000, "data audit", false, [this] { data_audit(); });
+  }
+  // chunk-versions-monotone and replica-domains-distinct on the MDS's own
+  // chunk map (its md_store) and the CSs' disks, once a virtual second.
+  void data_audit() {
+    if (auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md)) {
+      for (auto& cw : md->all_chunks()) {
+        auto& c = cw.chunk;
+        auto& seen = mds_versions_[c.id];
+        if (c.version < seen)
+          m_.raised.push_back({"chunk-versions-monotone", "the MDS's chunk " + std::to_string(c.id) + " went from v" +
+                                                              std::to_string(seen) + " to v" + std::to_string(c.version)});
+        seen = std::max<uint64_t>(seen, c.version);
+        if (c.replicas.size() > cw.attrs.replicas_norm) continue;  // surplus after repair, pending trim
+        std::map<std::string, uint32_t> dom;
+        for (auto& r : c.replicas) {
+          auto d = domain_of(r.cs);
+          if (d.empty()) continue;
+          auto [it, fresh] = dom.emplace(d, r.cs);
+          if (!fresh)
+            m_.raised.push_back({"replica-domains-distinct", "the MDS's chunk " + std::to_string(c.id) + " has replicas on CS#" +
+                                                                 std::to_string(it->second) + " and CS#" + std::to_string(r.cs) +
+                                                                 ", both in failure domain " + d});
+        }
+      }
+    }
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (!m_.css[i].exists) continue;
+      auto l = nodes_[i].disk.storage->list();
+      if (!l) continue;
+      for (auto& ci : l.value) {
+        if (ci.version == 0) continue;  // a copy in progress
+        auto& seen = cs_versions_[{i, ci.id}];
+        if (ci.version < seen)
+          m_.raised.push_back({"chunk-versions-monotone", m_.css[i].name + "'s replica of chunk " + std::to_string(ci.id) +
+                                                              " went from v" + std::to_string(seen) + " to v" +
+                                                              std::to_string(ci.version)});
+        seen = std::max(seen, ci.version);
+      }
+    }
+    count("data.audit");
+    if (!done_) schedule(1000, "data audit", false, [this] { data_audit(); });
+  }
+  // acked-write-durable: every current replica of every chunk is read whole,
+  // straight from the CS actors (no network), and compared with the history.
+  void data_final_probe() {
+    note("final data read: every replica of every chunk");
+    for (size_t fi = 0; fi < dm_.files.size(); ++fi) {
+      if (!dm_.files[fi].ino) continue;
+      auto mds = mds_;
+      auto ino = dm_.files[fi].ino;
+      uint64_t bpc = std::min<uint64_t>(16, sim_chunk_size / data_block);
+      uint64_t chunks = dm_.blocks_per_file / bpc;
+      data_probes_.push_back(sys_.spawn([this, mds, ino, fi, chunks, bpc](caf::event_based_actor* self) {
+        auto req = wire::make<p::ClientToMdsChunkMap>([&](auto b) {
+          auto c = b.initCredentials();
+          c.setCluster(ident_.cluster);
+          c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(ident_.auth.digest.data()), ident_.auth.digest.size()));
+          b.setClientId("final-probe");
+          b.setIno(ino);
+          b.setFirstIndex(0);
+          b.setCount(static_cast<uint32_t>(chunks));
+        });
+        self->request(mds, std::chrono::milliseconds(request_timeout_ms), std::move(req))
+            .then(
+                [this, self, fi, chunks, bpc](msg::mds_to_client_chunk_map& r) {
+                  auto a = wire::decode(r);
+                  if (!a || a->getStatus().getCode() != p::STATUS_OK) {
+                    m_.raised.push_back({"acked-write-durable", "the final chunk map request for " + dm_.files[fi].path + " failed: " +
+                                                                    (a ? std::string(a->getStatus().getMessage().cStr()) : a.error) +
+                                                                    "; the MDS's chunk map: " + md_chunks_of(dm_.files[fi].ino)});
+                    return;
+                  }
+                  std::set<uint64_t> listed;
+                  for (auto c : a->getChunks()) {
+                    uint64_t index = c.getIndex();
+                    listed.insert(index);
+                    std::vector<uint32_t> ids;
+                    for (auto rep : c.getReplicas()) ids.push_back(rep.getCsId());
+                    check_final_chunk(self, fi, index, bpc, c.getChunkId(), c.getVersion(), ids);
+                  }
+                  for (uint64_t index = 0; index < chunks; ++index) {
+                    if (listed.count(index)) continue;
+                    for (uint64_t b = index * bpc; b < (index + 1) * bpc; ++b)
+                      if (dm_.files[fi].acked[b]) {
+                        m_.raised.push_back({"acked-write-durable", dm_.files[fi].path + " chunk " + std::to_string(index) +
+                                                                        " is a hole in the final map, but write " +
+                                                                        std::to_string(dm_.files[fi].acked[b]) +
+                                                                        " was acknowledged in block " + std::to_string(b)});
+                        break;
+                      }
+                  }
+                },
+                [this, fi](caf::error&) {
+                  m_.raised.push_back({"acked-write-durable", "the MDS did not answer the final chunk map of " + dm_.files[fi].path});
+                });
+      }));
+    }
+  }
+  std::string md_chunks_of(uint64_t ino) {
+    std::string out;
+    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    if (!md) return out;
+    for (auto& cw : md->all_chunks()) {
+      if (cw.chunk.ino != ino) continue;
+      out += " [chunk " + std::to_string(cw.chunk.id) + " index " + std::to_string(cw.chunk.index) + " v" +
+             std::to_string(cw.chunk.version) + ":";
+      for (auto& r : cw.chunk.replicas) out += " CS#" + std::to_string(r.cs) + "@v" + std::to_string(r.version);
+      out += "]";
+    }
+    return out;
+  }
+  void check_final_chunk(caf::event_based_actor* self, size_t fi, uint64_t index, uint64_t bpc, uint64_t chunk,
+                         uint64_t version, const std::vector<uint32_t>& ids) {
+    auto good = std::make_shared<size_t>(0);
+    auto left = std::make_shared<size_t>(ids.size());
+    bool has_acked = false;
+    for (uint64_t b = index * bpc; b < (index + 1) * bpc; ++b) has_acked |= dm_.files[fi].acked[b] != 0;
+    auto where = dm_.files[fi].path + " chunk " + std::to_string(index) + " (id " + std::to_string(chunk) + " v" +
+                 std::to_string(version) + ")";
+    if (ids.empty() && has_acked) m_.raised.push_back({"acked-write-durable", where + " has no replica left"});
+    for (auto id : ids) {
+      size_t j = m_.css.size();
+      for (size_t i = 0; i < m_.css.size(); ++i)
+        if (m_.css[i].exists && m_.css[i].alive && m_.css[i].id == id) j = i;
+      auto done = [this, good, left, has_acked, where]() {
+        if (--*left == 0 && *good == 0 && has_acked)
+          m_.raised.push_back({"acked-write-durable", where + ": no replica serves the acknowledged data"});
+      };
+      if (j == m_.css.size()) {
+        count("data.final.replica-on-dead-cs");
+        done();
+        continue;
+      }
+      auto req = wire::make<p::ClientToCsRead>([&](auto b) {
+        b.setChunkId(chunk);
+        b.setVersion(version);
+        b.setOffset(0);
+        b.setLength(static_cast<uint32_t>(bpc * data_block));
+      });
+      self->request(nodes_[j].actor, std::chrono::milliseconds(request_timeout_ms), std::move(req))
+          .then(
+              [this, fi, index, bpc, id, good, done, where](msg::cs_to_client_read& r) {
+                auto a = wire::decode(r);
+                if (!a || a->getStatus().getCode() != p::STATUS_OK || r.payload.size() != bpc * data_block) {
+                  count("data.final.replica-unreadable");
+                  return done();
+                }
+                auto& f = dm_.files[fi];
+                for (uint64_t b = 0; b < bpc; ++b) {
+                  auto block = index * bpc + b;
+                  auto why = dm_.check_block(f, block, r.payload.data() + b * data_block, f.acked[block]);
+                  if (!why.empty()) {
+                    m_.raised.push_back({"acked-write-durable", "replica on CS#" + std::to_string(id) + " of " + where + ": " + why});
+                    return done();
+                  }
+                }
+                ++*good;
+                count("data.final.replica-verified");
+                done();
+              },
+              [this, done](caf::error&) {
+                count("data.final.replica-unreadable");
+                done();
+              });
+    }
+  }
+
   void start_clients() {
+    if (sc_.data_workload) return start_data_clients();
     for (int k = 0; k < sc_.clients; ++k) {
       auto first = rng_.between(100, 2000);
       clients_.push_back(sys_.spawn([this, k, first](caf::event_based_actor* self) -> caf::behavior {
@@ -565,6 +764,7 @@ class harness {
   void final_probe() {
     note("final stat request");
     if (!m_.mds_alive) return;
+    if (sc_.data_workload) data_final_probe();
     auto mds = mds_;
     probe_ = sys_.spawn([this, mds](caf::event_based_actor* self) {
       self->request(mds, std::chrono::milliseconds(request_timeout_ms), stat_request())
@@ -606,6 +806,7 @@ class harness {
   void teardown() {
     for (auto& c : clients_) caf::anon_send_exit(c, caf::exit_reason::kill);
     if (probe_) caf::anon_send_exit(probe_, caf::exit_reason::kill);
+    for (auto& a : data_probes_) caf::anon_send_exit(a, caf::exit_reason::kill);
     for (auto& l : links_) caf::anon_send_exit(l.a, caf::exit_reason::kill);
     for (auto& n : nodes_) {
       if (n.actor) caf::anon_send_exit(n.actor, caf::exit_reason::kill);
@@ -644,7 +845,11 @@ class harness {
   std::set<const caf::abstract_actor*> hung_;
   std::multimap<int64_t, agenda_item> agenda_;
   std::vector<size_t> idx_;
-  bool data_probed_ = false;
+  data_model dm_;
+  data_env denv_;
+  std::vector<caf::actor> data_probes_;
+  std::map<uint64_t, uint64_t> mds_versions_;
+  std::map<std::pair<size_t, uint64_t>, uint64_t> cs_versions_;
   bool tearing_down_ = false;
   bool done_ = false;
   run_result result_;

@@ -398,7 +398,7 @@ TEST_CASE_FIXTURE(fixture, "a dead CS in the middle of the chain is named and th
   CHECK(write(cs[0], {ghost}, 10, 1, 0, pattern(10, 2)).failed == 4242);
 }
 
-TEST_CASE_FIXTURE(fixture, "a hung CS in the chain times out after 5 s and is named") {
+TEST_CASE_FIXTURE(fixture, "a hung CS in the chain times out after 5 s per remaining hop and is named") {
   create_everywhere(11);
   // an actor that accepts writes and never answers
   auto held = std::make_shared<std::vector<caf::response_promise>>();
@@ -414,11 +414,13 @@ TEST_CASE_FIXTURE(fixture, "a hung CS in the chain times out after 5 s and is na
   caf::anon_send_exit(*fixed, caf::exit_reason::user_shutdown);
   finish_directory();
   node h{caf::actor_cast<cs_api>(hung), nullptr, 5555, "10.0.0.9:3000"};
-  auto early = write(cs[0], {h, cs[2]}, 11, 1, 0, pattern(100, 1), false, 4s);
-  CHECK(early.code == 999);  // no answer yet after 4 s
+  // The wait for the next CS is 5 s per remaining hop (actors/cs/cs_actor.cpp
+  // forward_down), so the CS right before a dead one reports it: 2 hops here.
+  auto early = write(cs[0], {h, cs[2]}, 11, 1, 0, pattern(100, 1), false, 9s);
+  CHECK(early.code == 999);  // no answer yet after 9 s
   advance(2s);
   held->clear();
-  auto r = write(cs[0], {h, cs[2]}, 11, 1, 0, pattern(100, 1), false, 6s);
+  auto r = write(cs[0], {h, cs[2]}, 11, 1, 0, pattern(100, 1), false, 11s);
   CHECK(r.code == p::STATUS_UNAVAILABLE);
   CHECK(r.failed == 5555);
   held->clear();

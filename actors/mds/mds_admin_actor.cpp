@@ -1,0 +1,180 @@
+// mds_admin_actor.cpp — administration requests of the MDS (issue 4):
+// `pstorage set-config` / `get-config` (values journaled with
+// cmd_set_param, applied live), `get-event` (the persistent event log),
+// `rm-cs [--wait] | --cancel | -f` (guide: "Removing Chunk Servers"), and
+// the stat extras: cluster status, chunk-state counts (the guide's `Chunks:`
+// line), replication progress, per-CS replicas and releasing mark.
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/mds/md_validate.hpp"
+#include "actors/mds/mds_repair_state.hpp"
+#include "protocol/common.capnp.h"
+
+namespace pstorage::mds_impl {
+namespace p = proto;
+
+namespace {
+
+persistence::md_store& md(self_ptr self) { return *self->state.deps.md; }
+
+void put_param(p::ConfigParam::Builder b, const mds::param_spec& s, int64_t value) {
+  b.setName(s.name);
+  b.setValue(value);
+  b.setDefaultValue(s.default_value);
+  b.setUnit(s.unit);
+  b.setDescription(s.description);
+}
+
+}  // namespace
+
+msg::mds_to_client_config handle_config(self_ptr self, const msg::client_to_mds_config& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  return wire::make<p::MdsToClientConfig>([&](auto b) {
+    if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+    if (!credentials_ok(st, req->getCredentials())) return set_status(b.initStatus(), p::STATUS_AUTH_FAILED, auth_error(st));
+    if (!st.repair) return set_status(b.initStatus(), p::STATUS_UNAVAILABLE, "the MDS is starting");
+    auto& rs = *st.repair;
+    // All assignments are checked before any is journaled.
+    std::vector<mds::param_assignment> sets;
+    for (auto t : req->getSet()) {
+      std::string err;
+      auto a = mds::parse_param_assignment(t.cStr(), &err);
+      if (!a) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, err);
+      sets.push_back(*a);
+    }
+    std::vector<const mds::param_spec*> wanted;
+    for (auto n : req->getGet()) {
+      auto* s = mds::find_param(n.cStr());
+      if (!s) {
+        std::string err;
+        mds::parse_param_assignment(std::string(n.cStr()) + "=0", &err);  // the unknown-name text
+        return set_status(b.initStatus(), p::STATUS_NOT_FOUND, err.empty() ? "unknown parameter" : err);
+      }
+      wanted.push_back(s);
+    }
+    for (auto& a : sets) {
+      auto& store = md(self);
+      try {
+        auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, mds::cmd_set_param{a.name, a.value}));
+        if (!r.ok()) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, r.rejected->message);
+      } catch (const std::exception& e) {
+        return set_status(b.initStatus(), p::STATUS_IO_ERROR, std::string("metadata store failure: ") + e.what());
+      }
+      rs.params.set(a);
+      spdlog::info("set-config {}={}", a.name, a.value);
+    }
+    if (!sets.empty()) apply_params(self);
+    if (wanted.empty() && sets.empty())
+      for (auto& s : mds::param_specs()) wanted.push_back(&s);
+    if (wanted.empty())
+      for (auto& a : sets) wanted.push_back(mds::find_param(a.name));
+    auto list = b.initParams(static_cast<unsigned>(wanted.size()));
+    for (unsigned i = 0; i < wanted.size(); ++i) put_param(list[i], *wanted[i], rs.params.get(wanted[i]->name));
+    set_status(b.initStatus(), p::STATUS_OK, "");
+  });
+}
+
+msg::mds_to_client_events handle_events(self_ptr self, const msg::client_to_mds_events& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  return wire::make<p::MdsToClientEvents>([&](auto b) {
+    if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+    if (!credentials_ok(st, req->getCredentials())) return set_status(b.initStatus(), p::STATUS_AUTH_FAILED, auth_error(st));
+    if (!st.repair || !st.repair->events) return set_status(b.initStatus(), p::STATUS_UNAVAILABLE, "no event log");
+    size_t limit = req->getLimit() ? req->getLimit() : 1000;
+    std::vector<persistence::event_record> evs;
+    try {
+      evs = st.repair->events->list(req->getAfterId(), limit);
+    } catch (const std::exception& e) {
+      return set_status(b.initStatus(), p::STATUS_IO_ERROR, e.what());
+    }
+    auto list = b.initEvents(static_cast<unsigned>(evs.size()));
+    for (unsigned i = 0; i < evs.size(); ++i) {
+      list[i].setId(evs[i].id);
+      list[i].setTimeNs(evs[i].time_ns);
+      list[i].setSeverity(evs[i].severity);
+      list[i].setSource(evs[i].source);
+      list[i].setText(evs[i].text);
+    }
+    set_status(b.initStatus(), p::STATUS_OK, "");
+  });
+}
+
+msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm_cs& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  return wire::make<p::MdsToClientRmCs>([&](auto b) {
+    if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+    if (!credentials_ok(st, req->getCredentials())) return set_status(b.initStatus(), p::STATUS_AUTH_FAILED, auth_error(st));
+    if (!st.repair) return set_status(b.initStatus(), p::STATUS_UNAVAILABLE, "the MDS is starting");
+    auto& rs = *st.repair;
+    const uint32_t cs = req->getCsId();
+    auto* e = st.registry.find(cs);
+    if (!e) return set_status(b.initStatus(), p::STATUS_NOT_FOUND, "CS#" + std::to_string(cs) + " is not registered");
+    uint64_t remaining = md(self).chunks_on(cs).size();
+    switch (req->getMode()) {
+      case p::ClientToMdsRmCs::Mode::RELEASE:
+        if (e->status == mds::cs_status::dropped) break;
+        if (!rs.wip.releasing.count(cs)) {
+          spdlog::info("rm-cs: releasing CS#{} ({} replicas to move)", cs, remaining);
+          rs.wip.releasing.insert(cs);
+        }
+        if (remaining == 0) {
+          rs.wip.releasing.erase(cs);
+          drop_cs(self, cs);
+        }
+        break;
+      case p::ClientToMdsRmCs::Mode::CANCEL:
+        if (e->status == mds::cs_status::dropped)
+          return set_status(b.initStatus(), p::STATUS_NOT_FOUND, "CS#" + std::to_string(cs) + " is already dropped");
+        if (!rs.wip.releasing.erase(cs))
+          return set_status(b.initStatus(), p::STATUS_BAD_REQUEST,
+                            "CS#" + std::to_string(cs) + " is not being removed");
+        spdlog::info("rm-cs: release of CS#{} cancelled", cs);
+        break;
+      case p::ClientToMdsRmCs::Mode::FORCE: {
+        rs.wip.releasing.erase(cs);
+        if (e->status != mds::cs_status::dropped) drop_cs(self, cs);
+        // Its replicas are lost: forget them (version bump for the survivors).
+        for (auto chunk : md(self).chunks_on(cs)) remove_replica(self, chunk, cs, [] {});
+        remaining = md(self).chunks_on(cs).size();
+        break;
+      }
+    }
+    e = st.registry.find(cs);
+    b.setRemainingChunks(remaining);
+    b.setCsStatus(rs.wip.releasing.count(cs) ? "releasing" : mds::to_string(e->status));
+    set_status(b.initStatus(), p::STATUS_OK, "");
+  });
+}
+
+void fill_stat_repair(self_ptr self, p::MdsToClientStat::Builder b) {
+  auto& st = self->state;
+  if (!st.repair) return;
+  auto& rs = *st.repair;
+  b.setClusterStatus(mds::to_string(rs.health.status));
+  auto chunks = md(self).all_chunks();
+  auto views = repair::build_chunk_views(chunks, st.registry.entries(), rs.wip);
+  auto counts = mds::count_states(views, rs.live.planner.policy);
+  auto list = b.initChunks(static_cast<unsigned>(mds::chunk_state_count + 1));
+  list[0].setState("total");
+  list[0].setCount(counts.total);
+  for (size_t i = 0; i < mds::chunk_state_count; ++i) {
+    list[i + 1].setState(mds::to_string(static_cast<mds::chunk_state>(i)));
+    list[i + 1].setCount(counts.by_state[i]);
+  }
+  auto r = b.initReplication();
+  r.setQueued(rs.queued);
+  r.setRunning(rs.wip.copying.size());
+  r.setBytesCopied(rs.bytes_copied);
+  auto per_cs = repair::replicas_per_cs(chunks);
+  for (auto c : b.getCss()) {
+    auto it = per_cs.find(c.getId());
+    c.setReplicas(it == per_cs.end() ? 0 : it->second);
+    c.setReleasing(rs.wip.releasing.count(c.getId()) > 0);
+  }
+}
+
+}  // namespace pstorage::mds_impl

@@ -1,0 +1,457 @@
+// mds_repair_actor.cpp — the master's self-healing (issue 4): cluster status
+// with the guide's events, the repair planner on a tick, one repair-job
+// actor per chunk being copied, overcommitted replicas removed, rm-cs
+// evacuation. Guide: "Monitoring General Cluster Parameters", "Exploring
+// Chunk States", "Exploring Basic Events", "Removing Chunk Servers",
+// "Monitoring the Status of Replication Parameters".
+//
+// Flow of a copy: plan_repairs (pure) -> placement picks targets among
+// active CSs (not holding the chunk, failure domains of the live holders
+// taken, the file's tier) -> a repair-job actor sends MdsToCsReplicate
+// {chunk, version, source} to each target (retrying with the next source,
+// bounded) and answers the MDS with the targets that succeeded -> the MDS
+// commits cmd_add_replica at the copied version (rejected by the store if
+// the chunk moved on meanwhile: then the copy is deleted on the target).
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+#include "actors/mds/md_validate.hpp"
+#include "actors/mds/mds_repair_state.hpp"
+#include "protocol/common.capnp.h"
+
+namespace pstorage::mds_impl {
+namespace p = proto;
+
+namespace {
+
+constexpr auto copy_timeout = std::chrono::seconds(120);
+constexpr unsigned copy_attempts = 3;
+
+persistence::md_store& md(self_ptr self) { return *self->state.deps.md; }
+
+mds::time_ns wall_now(mds_state& st) {
+  if (st.deps.wall_clock_ns) return st.deps.wall_clock_ns();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool commit(self_ptr self, const mds::md_command& cmd, std::string* why = nullptr) {
+  try {
+    auto& store = md(self);
+    auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, cmd));
+    if (!r.ok()) {
+      if (why) *why = r.rejected->message;
+      return false;
+    }
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("metadata store failure on {}: {}", mds::describe(cmd), e.what());
+    if (why) *why = e.what();
+    return false;
+  }
+}
+
+mds::domain_level level_of(mds::failure_domain d) {
+  switch (d) {
+    case mds::failure_domain::disk: return mds::domain_level::disk;
+    case mds::failure_domain::host: return mds::domain_level::host;
+    case mds::failure_domain::rack: return mds::domain_level::rack;
+    case mds::failure_domain::row: return mds::domain_level::row;
+    case mds::failure_domain::room: return mds::domain_level::room;
+  }
+  return mds::domain_level::host;
+}
+
+// Registered CSs for placement; releasing ones and those without a
+// connection are not eligible.
+std::vector<mds::placement_cs> repair_candidates(self_ptr self, const std::map<uint32_t, uint64_t>& load) {
+  auto& st = self->state;
+  std::vector<mds::placement_cs> out;
+  for (auto& [id, e] : st.registry.entries()) {
+    if (e.status == mds::cs_status::dropped) continue;
+    mds::placement_cs c;
+    c.cs_id = id;
+    c.active = e.status == mds::cs_status::active && st.cs_handles.count(id) && !st.repair->wip.releasing.count(id);
+    c.tier = e.rec.tier;
+    c.total_bytes = e.total_bytes;
+    c.free_bytes = e.free_bytes;
+    c.location = e.rec.location;
+    c.host_id = e.rec.host_id;
+    if (auto it = load.find(id); it != load.end()) c.load = it->second;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// Best effort request to a CS; `done(ok)` always runs exactly once.
+template <class Resp, class Req>
+void ask_cs(self_ptr self, uint32_t cs, Req req, std::function<void(bool)> done) {
+  auto& st = self->state;
+  auto it = st.cs_handles.find(cs);
+  if (it == st.cs_handles.end()) return done(false);
+  self->request(it->second, st.deps.cs_request_timeout, std::move(req))
+      .then(
+          [done, cs](Resp& r) {
+            auto d = wire::decode(r);
+            bool ok = d && d->getStatus().getCode() == p::STATUS_OK;
+            if (!ok) spdlog::warn("CS#{} refused: {}", cs, d ? d->getStatus().getMessage().cStr() : d.error);
+            done(ok);
+          },
+          [done](caf::error&) { done(false); });
+}
+
+msg::mds_to_cs_delete_chunk delete_msg(uint64_t chunk) {
+  return wire::make<p::MdsToCsDeleteChunk>([&](auto b) { b.setChunkId(chunk); });
+}
+
+// ---- repair-job actor ------------------------------------------------------------
+
+struct copy_task {
+  uint32_t target = 0;
+  cs_api target_handle;
+  std::vector<std::pair<uint32_t, std::string>> sources;  // (cs id, address), first = preferred
+};
+
+struct job_state {
+  uint64_t chunk = 0;
+  uint64_t version = 0;
+  std::vector<copy_task> tasks;
+  std::vector<uint32_t> succeeded;
+  size_t left = 0;
+  caf::response_promise rp;
+};
+
+void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, size_t i, unsigned attempt) {
+  auto& t = js->tasks[i];
+  auto& src = t.sources[attempt % t.sources.size()];
+  auto req = wire::make<p::MdsToCsReplicate>([&](auto b) {
+    b.setChunkId(js->chunk);
+    b.setVersion(js->version);
+    auto s = b.initSource();
+    s.setCsId(src.first);
+    s.setAddress(src.second);
+  });
+  auto finish = [js](bool ok, uint32_t target) {
+    if (ok) js->succeeded.push_back(target);
+    if (--js->left == 0) {
+      std::ostringstream o;
+      for (auto c : js->succeeded) o << c << ' ';
+      js->rp.deliver(o.str());
+    }
+  };
+  auto retry = [self, js, i, attempt, finish](const std::string& why) {
+    auto& t = js->tasks[i];
+    spdlog::warn("repair of chunk {} to CS#{} failed (attempt {}): {}", js->chunk, t.target, attempt + 1, why);
+    if (attempt + 1 < copy_attempts) return job_attempt(self, js, i, attempt + 1);
+    finish(false, t.target);
+  };
+  self->request(t.target_handle, copy_timeout, std::move(req))
+      .then(
+          [js, i, retry, finish](msg::cs_to_mds_replicate& r) {
+            auto d = wire::decode(r);
+            if (d && d->getStatus().getCode() == p::STATUS_OK) return finish(true, js->tasks[i].target);
+            retry(d ? std::string(d->getStatus().getMessage().cStr()) : d.error);
+          },
+          [self, retry](caf::error& e) { retry(self->system().render(e)); });
+}
+
+// One actor per chunk being repaired: copies to every target in parallel and
+// answers "id id ..." (the targets that now hold the chunk).
+caf::behavior repair_job(caf::event_based_actor* self, std::shared_ptr<job_state> js) {
+  return {
+      [self, js](repair_run_atom) -> caf::result<std::string> {
+        js->rp = self->make_response_promise();
+        js->left = js->tasks.size();
+        if (js->left == 0) return std::string();
+        for (size_t i = 0; i < js->tasks.size(); ++i) job_attempt(self, js, i, 0);
+        return js->rp;
+      },
+  };
+}
+
+std::vector<uint32_t> parse_ids(const std::string& s) {
+  std::vector<uint32_t> out;
+  std::istringstream in(s);
+  uint32_t v;
+  while (in >> v) out.push_back(v);
+  return out;
+}
+
+void start_copy(self_ptr self, const repair::repair_job& job, const persistence::chunk_with_attrs& c,
+                const std::map<uint32_t, uint64_t>& load) {
+  auto& st = self->state;
+  auto& rs = *st.repair;
+  mds::placement_request req;
+  req.chunk_size = md(self).chunk_size();
+  req.tier = c.attrs.tier;
+  req.failure_domain = level_of(c.attrs.domain);
+  req.exclude = job.avoid_cs;
+  req.path = "chunk " + std::to_string(job.chunk_id);
+  auto placed = mds::place_additional_replicas(repair_candidates(self, load), job.holders,
+                                               static_cast<uint32_t>(job.holders.size() + job.copies), req,
+                                               rs.live.placement, st.rnd);
+  if (!placed.ok || placed.chain.empty()) {
+    spdlog::debug("repair of chunk {}: {}", job.chunk_id, placed.message);
+    if (!placed.ok) emit_once(self, placed.message);
+    return;
+  }
+  auto js = std::make_shared<job_state>();
+  js->chunk = job.chunk_id;
+  js->version = job.version;
+  for (size_t i = 0; i < placed.chain.size(); ++i) {
+    copy_task t;
+    t.target = placed.chain[i];
+    t.target_handle = st.cs_handles[t.target];
+    for (size_t k = 0; k < job.sources.size(); ++k) {
+      uint32_t s = job.sources[(i + k) % job.sources.size()];
+      auto* e = st.registry.find(s);
+      t.sources.emplace_back(s, e ? e->rec.address : "");
+    }
+    if (t.sources.empty()) continue;
+    js->tasks.push_back(std::move(t));
+  }
+  if (js->tasks.empty()) return;
+  std::vector<uint32_t> targets;
+  for (auto& t : js->tasks) targets.push_back(t.target);
+  rs.wip.copying[job.chunk_id] = targets;
+  spdlog::info("repair: chunk {} v{} ({}, {}) -> CS {}", job.chunk_id, job.version, mds::to_string(job.state),
+               job.reason, fmt::join(targets, ","));
+  auto worker = self->spawn(repair_job, js);
+  const uint64_t chunk = job.chunk_id, version = job.version;
+  auto done = [self, chunk, version](std::vector<uint32_t> ok) {
+    auto& rs = *self->state.repair;
+    auto targets = rs.wip.copying[chunk];
+    rs.wip.copying.erase(chunk);
+    for (auto t : targets) {
+      bool copied = std::find(ok.begin(), ok.end(), t) != ok.end();
+      std::string why;
+      if (copied && commit(self, mds::cmd_add_replica{chunk, t, static_cast<uint32_t>(version)}, &why)) {
+        rs.bytes_copied += md(self).chunk_size();
+        ++rs.copies_done;
+        continue;
+      }
+      if (copied) spdlog::info("copy of chunk {} on CS#{} not recorded: {}", chunk, t, why);
+      ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
+    }
+    // A slot is free: plan the next jobs now rather than at the next tick —
+    // only after progress, so a copy that keeps failing waits for the tick.
+    if (!ok.empty()) repair_tick(self);
+  };
+  self->request(worker, caf::infinite, repair_run_atom::value)
+      .then([done](std::string& res) { done(parse_ids(res)); }, [done](caf::error&) { done({}); });
+}
+
+void start_delete(self_ptr self, const repair::repair_job& job) {
+  auto& rs = *self->state.repair;
+  if (job.delete_from.empty()) return;
+  rs.wip.deleting[job.chunk_id] = job.delete_from;
+  auto left = std::make_shared<size_t>(job.delete_from.size());
+  const uint64_t chunk = job.chunk_id;
+  spdlog::info("repair: chunk {} overcommitted, removing the replicas on CS {}", chunk, fmt::join(job.delete_from, ","));
+  for (auto cs : job.delete_from)
+    remove_replica(self, chunk, cs, [self, chunk, left] {
+      if (--*left == 0) self->state.repair->wip.deleting.erase(chunk);
+    });
+}
+
+// rm-cs: replicas of releasing CSs are dropped once the chunk has its normal
+// count elsewhere; a CS left with nothing is dropped.
+void evacuate(self_ptr self, const std::vector<persistence::chunk_with_attrs>& chunks,
+              const std::vector<mds::chunk_view>& views) {
+  auto& rs = *self->state.repair;
+  if (rs.wip.releasing.empty()) return;
+  std::map<uint32_t, uint64_t> remaining;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    auto& c = chunks[i];
+    for (auto& r : c.chunk.replicas) {
+      if (!rs.wip.releasing.count(r.cs)) continue;
+      ++remaining[r.cs];
+      if (rs.wip.copying.count(c.chunk.id) || rs.wip.deleting.count(c.chunk.id)) continue;
+      auto t = mds::tally(views[i]);
+      if (t.live < mds::effective_norm(views[i])) continue;
+      uint64_t chunk = c.chunk.id;
+      rs.wip.deleting[chunk] = {r.cs};
+      remove_replica(self, chunk, r.cs, [self, chunk] { self->state.repair->wip.deleting.erase(chunk); });
+      break;  // one replica per chunk per round
+    }
+  }
+  std::vector<uint32_t> done;
+  for (auto cs : rs.wip.releasing)
+    if (!remaining.count(cs)) done.push_back(cs);
+  for (auto cs : done) {
+    rs.wip.releasing.erase(cs);
+    drop_cs(self, cs);
+  }
+}
+
+}  // namespace
+
+void remove_replica(self_ptr self, uint64_t chunk, uint32_t cs, std::function<void()> done) {
+  auto c = md(self).chunk_by_id(chunk);
+  if (!c) return done();
+  const uint64_t old_v = c->version;
+  mds::decision_context ctx;
+  ctx.now = wall_now(self->state);
+  auto out = mds::validate_drop_replica(md(self), ctx, chunk, cs);
+  std::string why;
+  if (!out || !commit(self, out.value(), &why)) {
+    spdlog::debug("cannot drop replica of chunk {} on CS#{}: {}", chunk, cs, out ? why : out.error().message);
+    return done();
+  }
+  auto now = md(self).chunk_by_id(chunk);
+  struct gather {
+    size_t left = 0;
+    std::function<void()> done;
+  };
+  auto g = std::make_shared<gather>();
+  g->done = std::move(done);
+  g->left = 1 + (now ? now->replicas.size() : 0);
+  auto one = [g](bool) {
+    if (--g->left == 0) g->done();
+  };
+  if (now)
+    for (auto& r : now->replicas)
+      ask_cs<msg::cs_to_mds_set_version>(self, r.cs, wire::make<p::MdsToCsSetVersion>([&](auto b) {
+                                           b.setChunkId(chunk);
+                                           b.setOldVersion(old_v);
+                                           b.setNewVersion(now->version);
+                                         }),
+                                         one);
+  ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), one);
+}
+
+void drop_cs(self_ptr self, uint32_t cs) {
+  auto& st = self->state;
+  auto ev = st.registry.mark_dropped(cs, self->clock().now());
+  if (auto* e = st.registry.find(cs)) {
+    auto rec = e->rec;
+    rec.dropped = true;
+    try {
+      st.deps.store->update_cs(rec);
+    } catch (const std::exception& ex) {
+      spdlog::error("cannot persist the drop of CS#{}: {}", cs, ex.what());
+    }
+  }
+  if (ev) emit(self, ev->text);
+}
+
+void apply_params(self_ptr self) {
+  auto& st = self->state;
+  auto& rs = *st.repair;
+  rs.live = repair::make_live_config(rs.params);
+  // Values never set keep what the daemon was started with (mds_deps).
+  auto& set = rs.params.overrides();
+  if (!set.count("mds.wd.inactive_tout")) rs.live.liveness.inactive_after = rs.base_liveness.inactive_after;
+  if (!set.count("mds.wd.offline_tout")) rs.live.liveness.offline_after = rs.base_liveness.offline_after;
+  if (!set.count("mds.alloc.fill_margin")) rs.live.placement.fill_margin_percent = rs.base_placement.fill_margin_percent;
+  if (!set.count("mds.alloc.free_space_margin"))
+    rs.live.placement.free_space_margin = rs.base_placement.free_space_margin;
+  if (!set.count("mds.alloc.strict_failure_domain"))
+    rs.live.placement.strict_failure_domain = rs.base_placement.strict_failure_domain;
+  st.registry.set_config(rs.live.liveness);
+  st.deps.placement = rs.live.placement;
+}
+
+void evaluate_health(self_ptr self) {
+  auto& st = self->state;
+  if (!st.repair || st.repair->evaluating) return;
+  auto& rs = *st.repair;
+  // "unknown" right after start: CSs have not had the time to register yet
+  // (three heartbeat periods, at most the inactivity timeout).
+  auto grace = std::min<caf::timespan>(rs.live.liveness.inactive_after, 3 * st.deps.heartbeat_interval);
+  bool just_elected = self->clock().now() - rs.started < grace;
+  rs.health = mds::evaluate_cluster(repair::cs_briefs(st.registry.entries()), rs.live.planner.health, just_elected);
+  if (rs.health.text.empty() || rs.health.text == rs.last_health_text) return;
+  rs.last_health_text = rs.health.text;
+  rs.evaluating = true;
+  emit(self, rs.health.text);
+  rs.evaluating = false;
+}
+
+void after_event(self_ptr self, const std::string& text) {
+  auto& st = self->state;
+  if (!st.repair) return;
+  auto& rs = *st.repair;
+  if (rs.events) {
+    try {
+      rs.events->append(wall_now(st), repair::event_severity(text), "MDS", text);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot store event '{}': {}", text, e.what());
+    }
+  }
+  if (text.rfind("CS#", 0) == 0) evaluate_health(self);
+}
+
+uint32_t verify_chunks_per_minute(self_ptr self) {
+  return self->state.repair ? self->state.repair->live.verify_chunks : 2;
+}
+
+void init_repair(self_ptr self) {
+  auto& st = self->state;
+  st.repair = std::make_shared<repair_state>();
+  auto& rs = *st.repair;
+  rs.started = self->clock().now();
+  rs.base_liveness = st.deps.liveness;
+  rs.base_placement = st.deps.placement;
+  try {
+    rs.events = std::make_unique<persistence::event_log>(st.deps.store->db());
+  } catch (const std::exception& e) {
+    spdlog::error("event log unavailable: {}", e.what());
+  }
+  for (auto& [name, value] : md(self).params())
+    if (mds::find_param(name)) rs.params.set({name, value});
+  apply_params(self);
+}
+
+void repair_tick(self_ptr self) {
+  auto& st = self->state;
+  if (!st.repair) return;
+  auto& rs = *st.repair;
+  evaluate_health(self);
+  uint64_t total = 0, free = 0;
+  for (auto& [id, e] : st.registry.entries())
+    if (e.status == mds::cs_status::active) total += e.total_bytes, free += e.free_bytes;
+  if (auto ev = rs.fill.update(total, free)) emit(self, *ev);
+
+  auto chunks = md(self).all_chunks();
+  auto views = repair::build_chunk_views(chunks, st.registry.entries(), rs.wip);
+  repair::cluster_view view;
+  view.chunks = views;
+  view.css = repair::cs_briefs(st.registry.entries());
+  view.just_elected = rs.health.status == mds::cluster_status::unknown;
+  for (auto& [chunk, targets] : rs.wip.copying)
+    view.running.push_back({chunk, repair::job_kind::replicate, static_cast<uint32_t>(targets.size()), targets});
+  for (auto& [chunk, victims] : rs.wip.deleting)
+    view.running.push_back({chunk, repair::job_kind::delete_overcommitted, 0, victims});
+  auto plan = repair::plan_repairs(view, rs.live.planner);
+  std::map<uint64_t, size_t> index;
+  for (size_t i = 0; i < chunks.size(); ++i) index[chunks[i].chunk.id] = i;
+  // Queued: chunks below NORM with a source, none of whose missing replicas
+  // merely sits on an inactive CS, and no copy running.
+  rs.queued = 0;
+  for (auto& v : views) {
+    auto t = mds::tally(v);
+    if (t.live > 0 && t.live < mds::effective_norm(v) && t.standby == 0 && !rs.wip.copying.count(v.id)) ++rs.queued;
+  }
+  if (!plan.halted) {
+    std::map<uint32_t, uint64_t> load(plan.cs_load.begin(), plan.cs_load.end());
+    for (auto& job : plan.jobs) {
+      auto it = index.find(job.chunk_id);
+      if (it == index.end()) continue;
+      if (job.kind == repair::job_kind::replicate) {
+        // Replicas on an inactive CS are not lost yet: they count as lost
+        // only once the CS is offline (mds.wd.offline_tout).
+        if (mds::tally(views[it->second]).standby > 0) continue;
+        if (!rs.wip.copying.count(job.chunk_id)) start_copy(self, job, chunks[it->second], load);
+      } else if (job.kind == repair::job_kind::delete_overcommitted) {
+        if (!rs.wip.deleting.count(job.chunk_id)) start_delete(self, job);
+      }
+    }
+    evacuate(self, chunks, views);
+    if (auto ev = rs.replication.update(rs.queued, rs.wip.copying.size())) emit(self, *ev);
+  }
+}
+
+}  // namespace pstorage::mds_impl

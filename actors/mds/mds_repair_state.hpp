@@ -1,0 +1,60 @@
+// mds_repair_state.hpp — state of the MDS's repair and administration part
+// (issue 4), shared by mds_repair_actor.cpp (cluster status, planner tick,
+// repair-job actors, rm-cs evacuation) and mds_admin_actor.cpp (set-config /
+// get-config, get-event, rm-cs requests, stat extras). Internal to the MDS.
+//
+// Guide: "Monitoring General Cluster Parameters", "Exploring Chunk States",
+// "Exploring Basic Events", "Removing Chunk Servers", "Cluster Parameters
+// Overview".
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "actors/mds/chunk_state.hpp"
+#include "actors/mds/cluster_params.hpp"
+#include "actors/mds/mds_state.hpp"
+#include "actors/repair/repair_support.hpp"
+#include "persistence/event_log.hpp"
+
+namespace pstorage::mds_impl {
+
+// Sent by the MDS to a repair-job actor: "run; answer when done".
+using repair_run_atom = caf::atom_constant<caf::atom("rprun")>;
+
+struct repair_state {
+  mds::cluster_params params;             // defaults overlaid with md_params
+  repair::live_config live;               // params applied
+  mds::cs_liveness_config base_liveness;  // mds_deps values: used for params never set
+  mds::placement_tunables base_placement;
+  std::unique_ptr<persistence::event_log> events;
+  repair::work_in_progress wip;           // copies / deletions running, rm-cs releasing
+  repair::replication_tracker replication;
+  repair::fill_tracker fill;
+  mds::cluster_health health;             // last evaluated
+  std::string last_health_text;           // last cluster status event emitted
+  bool evaluating = false;                // guards emit -> evaluate recursion
+  caf::actor_clock::time_point started{};
+  caf::actor_clock::time_point last_plan{};
+  uint64_t queued = 0;                    // chunks waiting for copies (last plan)
+  uint64_t bytes_copied = 0;              // by finished copy jobs
+  uint64_t copies_done = 0;
+  std::set<uint32_t> force_dropped;       // rm-cs -f: replicas still to forget
+};
+
+// mds_repair_actor.cpp
+void evaluate_health(self_ptr self);  // emits the cluster status event on change
+// Sets every live tunable from rs.params (registry, placement, planner).
+void apply_params(self_ptr self);
+// Commits cmd_drop_replica for `cs` (version bump), SetVersion to the
+// survivors and DeleteChunk to `cs`; calls done() when the CSs answered.
+void remove_replica(self_ptr self, uint64_t chunk, uint32_t cs, std::function<void()> done);
+// Marks the CS dropped (registry + mds_store), emits its event.
+void drop_cs(self_ptr self, uint32_t cs);
+
+}  // namespace pstorage::mds_impl

@@ -1,0 +1,95 @@
+// repair_support.hpp — pure glue between the MDS's stores and the repair
+// planner / chunk classifier / stat: building chunk views, mapping set-config
+// values onto the live tunables, event severities, and the replication
+// start/complete events. No CAF, no SQLite access, no clock reads.
+//
+// Spec (administrator's guide, "Exploring Basic Events"):
+//   "The cluster is healthy with N active CS"            info
+//   "The cluster is degraded with N active, M inactive, K offline CS"  warn
+//   "The cluster failed with ..."                         err
+//   "The cluster is filled up to N%"                      info, warn at >= 80%
+//   "Replication started, N chunks are queued"            info
+//   "Replication completed"                               info
+//   "CS#N has reported hard error on 'path'"              warn
+//   "CS#N has not registered during ... inactive/offline" warn
+//   "Failed to allocate N replicas ..."                   (placement) warn
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "actors/mds/chunk_state.hpp"
+#include "actors/mds/cluster_params.hpp"
+#include "actors/mds/cs_registry.hpp"
+#include "actors/mds/placement.hpp"
+#include "actors/repair/repair_planner.hpp"
+#include "persistence/md_store.hpp"
+
+namespace pstorage::repair {
+
+// Severity of an event text: "info" | "warn" | "err" (table above; anything
+// unknown is info). Fill level: warn at >= 80%.
+std::string event_severity(const std::string& text);
+
+// Values of set-config applied to the running MDS.
+struct live_config {
+  mds::cs_liveness_config liveness;  // mds.wd.inactive_tout, mds.wd.offline_tout
+  mds::placement_tunables placement; // mds.alloc.*
+  planner_config planner;            // mds.repl.max_jobs(_per_cs), mds.wd.max_offline_cs(_hosts)
+  uint32_t verify_chunks = 2;        // mds.wd.verify_chunks (per minute, per CS)
+  uint64_t bandwidth = 0;            // mds.repl.bandwidth, bytes/s, 0 = unlimited
+};
+live_config make_live_config(const mds::cluster_params& p);
+
+// What the MDS knows about chunks being worked on (not in the journal).
+struct work_in_progress {
+  std::map<uint64_t, std::vector<uint32_t>> copying;   // chunk -> target CSs of running copies
+  std::map<uint64_t, std::vector<uint32_t>> deleting;  // chunk -> CSs whose replica is being removed
+  std::set<uint32_t> releasing;                        // rm-cs in progress: replicas to evacuate
+};
+
+// One chunk view per stored chunk. Replica CS statuses come from the registry
+// (unknown CS => offline). Replicas on releasing CSs are marked being_deleted
+// (they no longer count, but stay until evacuated); running copies appear as
+// being_replicated replicas of the target; replicas being removed as
+// being_deleted. Orphan chunks count as having a file (they still hold data).
+std::vector<mds::chunk_view> build_chunk_views(const std::vector<persistence::chunk_with_attrs>& chunks,
+                                               const std::map<uint32_t, mds::cs_entry>& css,
+                                               const work_in_progress& wip);
+
+// CS list for evaluate_cluster / the planner.
+std::vector<mds::cs_brief> cs_briefs(const std::map<uint32_t, mds::cs_entry>& css);
+
+// Replicas per CS (any version), for the REPLICAS column of stat.
+std::map<uint32_t, uint64_t> replicas_per_cs(const std::vector<persistence::chunk_with_attrs>& chunks);
+
+// "Replication started, N chunks are queued" once work appears, "Replication
+// completed" once nothing is queued nor running any more (each exactly once
+// per episode, in that order).
+class replication_tracker {
+ public:
+  // queued: chunks needing new copies that have a source (plan.queued);
+  // running: copy jobs in flight. Returns the event to emit, if any.
+  std::optional<std::string> update(uint64_t queued, uint64_t running);
+  bool active() const { return active_; }
+
+ private:
+  bool active_ = false;
+};
+
+// "The cluster is filled up to N%": emitted when the used percentage (of all
+// active CSs' space, floor) changes its decade at or above 50%, so a filling
+// cluster reports 50, 60, 70, 80 (warn), 90 (warn) — not every percent.
+class fill_tracker {
+ public:
+  std::optional<std::string> update(uint64_t total_bytes, uint64_t free_bytes);
+
+ private:
+  int last_decade_ = -1;
+};
+
+}  // namespace pstorage::repair

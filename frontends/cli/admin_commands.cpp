@@ -1,0 +1,139 @@
+#include "frontends/cli/admin_commands.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "frontends/common/daemon_util.hpp"
+#include "frontends/common/mds_client.hpp"
+
+namespace pstorage::cli {
+
+namespace {
+
+struct admin_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <class F>
+int run(const global_options& g, F&& f) {
+  try {
+    if (g.cluster.empty()) throw admin_error("the cluster name is required: pstorage -c NAME ...");
+    if (auto e = persistence::validate_cluster_name(g.cluster)) throw admin_error(*e);
+    auto host = g.host();
+    auto digest = frontend::load_auth_digest(host, g.cluster);
+    frontend::mds_client client(g.cluster, host.bs_list(g.cluster));
+    return f(client, digest);
+  } catch (const std::exception& e) {
+    std::cerr << "pstorage: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+std::string format_time(int64_t ns) {
+  std::time_t t = static_cast<std::time_t>(ns / 1000000000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%d-%m-%y %H:%M:%S", &tm);
+  return buf;
+}
+
+int print_params(const nlohmann::json& params, bool json) {
+  if (json) {
+    std::cout << params.dump(2) << "\n";
+    return 0;
+  }
+  for (auto& p : params)
+    std::cout << p["name"].get<std::string>() << " = " << p["value"].get<int64_t>() << "\t(" << p["unit"].get<std::string>()
+              << ", default " << p["default"].get<int64_t>() << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+std::optional<int> admin_commands::dispatch(const global_options& g) const {
+  if (*set_config)
+    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+      auto params = c.config(d, assignments, {});
+      for (auto& p : params)
+        std::cout << "Set " << p["name"].get<std::string>() << "=" << p["value"].get<int64_t>() << "\n";
+      return 0;
+    });
+  if (*get_config)
+    return run(g, [&](frontend::mds_client& c, const std::string& d) { return print_params(c.config(d, {}, names), json); });
+  if (*get_event)
+    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+      auto evs = c.events(d, 0, 10000);
+      if (json) {
+        std::cout << evs.dump(2) << "\n";
+        return 0;
+      }
+      for (auto& e : evs) {
+        char sev[8];
+        std::snprintf(sev, sizeof sev, "%-4s", e["severity"].get<std::string>().c_str());
+        std::cout << format_time(e["time_ns"].get<int64_t>()) << " " << e["source"].get<std::string>() << " " << sev
+                  << " " << e["text"].get<std::string>() << "\n";
+      }
+      return 0;
+    });
+  if (*rm_cs)
+    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+      if (cancel + force > 1) throw admin_error("--cancel and -f exclude each other");
+      int mode = cancel ? 1 : force ? 2 : 0;
+      auto r = c.rm_cs(d, cs_id, mode);
+      std::string id = "CS#" + std::to_string(cs_id);
+      if (cancel) {
+        std::cout << "Removal of " << id << " cancelled\n";
+        return 0;
+      }
+      if (force) {
+        std::cout << id << " dropped; its replicas are re-replicated from the remaining copies\n";
+        return 0;
+      }
+      if (!wait) {
+        std::cout << id << " is being removed: " << r["remaining_chunks"].get<uint64_t>()
+                  << " chunks to move (see pstorage stat)\n";
+        return 0;
+      }
+      auto start = std::chrono::steady_clock::now();
+      uint64_t last = UINT64_MAX;
+      while (r["cs_status"].get<std::string>() != "dropped") {
+        uint64_t left = r["remaining_chunks"].get<uint64_t>();
+        if (r["cs_status"].get<std::string>() != "releasing")
+          throw admin_error("removal of " + id + " stopped (status " + r["cs_status"].get<std::string>() + ")");
+        if (left != last) std::cout << id << ": " << left << " chunks left to move\n" << std::flush;
+        last = left;
+        if (wait_timeout_s && std::chrono::steady_clock::now() - start > std::chrono::seconds(wait_timeout_s))
+          throw admin_error("timed out waiting for the removal of " + id);
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        r = c.rm_cs(d, cs_id, 0);
+      }
+      std::cout << id << " removed from the cluster\n";
+      return 0;
+    });
+  return std::nullopt;
+}
+
+std::unique_ptr<admin_commands> add_admin_commands(CLI::App& app) {
+  auto c = std::make_unique<admin_commands>();
+  c->set_config = app.add_subcommand("set-config", "set cluster parameters: NAME=VALUE...");
+  c->set_config->add_option("ASSIGNMENTS", c->assignments, "NAME=VALUE, e.g. mds.wd.verify_chunks=3")->required();
+  c->get_config = app.add_subcommand("get-config", "show cluster parameters (all, or the NAMEs given)");
+  c->get_config->add_option("NAMES", c->names, "parameter names");
+  c->get_config->add_flag("--json", c->json, "print JSON");
+  c->get_event = app.add_subcommand("get-event", "show the cluster event log");
+  c->get_event->add_flag("--json", c->json, "print JSON");
+  c->rm_cs = app.add_subcommand("rm-cs", "remove a chunk server (its data is moved to the others first)");
+  c->rm_cs->add_flag("--wait", c->wait, "wait until the removal is complete");
+  c->rm_cs->add_flag("--cancel", c->cancel, "cancel a removal in progress");
+  c->rm_cs->add_flag("-f,--force", c->force, "drop at once: only for an irreversibly lost chunk server");
+  c->rm_cs->add_option("--timeout", c->wait_timeout_s, "with --wait: give up after this many seconds");
+  c->rm_cs->add_option("CSID", c->cs_id, "chunk server id")->required();
+  return c;
+}
+
+}  // namespace pstorage::cli

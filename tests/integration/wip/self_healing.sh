@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Self-healing with real processes (issue 4; guide "Monitoring General Cluster
+# Parameters", "Exploring Chunk States", "Exploring Basic Events", "Removing
+# Chunk Servers"): 1 MDS + 4 CS on four "hosts", replicas=3, 1 MiB chunks,
+# ~16 MiB written through pstorage-mount; kill -9 of one CS; with
+# mds.wd.offline_tout=3000 every chunk is back to 3 live replicas on the
+# survivors, the data verifies from a fresh mount and get-event shows the
+# guide's events in order. Then set-attr -R replicas=2 / =3 end healthy with
+# the right replica counts, and rm-cs --wait returns once the CS holds
+# nothing. Prints the re-replication rate. Needs root and /dev/fuse.
+source "$(dirname "$0")/../lib.sh"
+
+if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+  echo "self_healing: skipped (needs root, /dev/fuse and fusermount3)"; exit 0
+fi
+DATA_MB=${DATA_MB:-16}
+
+MOUNTS=()
+unmount_all() {
+  local rc=$?
+  set +e
+  for m in "${MOUNTS[@]}"; do
+    grep -q " $m fuse.pstorage " /proc/self/mounts && timeout 10 fusermount3 -u -z "$m" 2>/dev/null
+  done
+  (exit $rc)
+  cleanup
+}
+trap unmount_all EXIT
+is_mounted() { grep -q " $1 fuse.pstorage " /proc/self/mounts; }
+
+C=heal
+PORT=$(free_port)
+MDS="127.0.0.1:$PORT"
+echo "secret-pw" > "$T/pw"
+ps() { local h=$1; shift; timeout 60 "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
+stat_json() { ps 1 stat --json; }
+
+ps 1 make-mds -I -a "$MDS" -r "$T/mds" --password-file "$T/pw" --chunk-size 1M >/dev/null || fail "make-mds"
+start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
+wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" || fail "MDS HTTP status not up"
+for h in 2 3 4; do
+  mkdir -p "$T/host$h/clusters/$C"; echo "$MDS" > "$T/host$h/clusters/$C/bs.list"
+  ps $h auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host$h"
+done
+for h in 1 2 3 4; do
+  ps $h make-cs -r "$T/cs$h" >/dev/null || fail "make-cs host$h"
+  start cs$h "$BIN/pstorage-csd" --config-dir "$T/host$h" -r "$T/cs$h"
+done
+active() { [ "$(stat_json | jq '[.cs[] | select(.status=="active")] | length')" = "$1" ]; }
+wait_until 20 active 4 || fail "4 CS did not become active"
+pass "cluster up: 1 MDS, 4 CS on 4 hosts"
+
+# --- set-config / get-config -----------------------------------------------------------
+out=$(ps 1 set-config mds.wd.offline_tout=5 2>&1) && fail "out-of-range value accepted"
+grep -q "1000\.\." <<<"$out" || fail "refusal does not give the range: $out"
+out=$(ps 1 set-config mds.wd.nonsense=1 2>&1) && fail "unknown name accepted"
+[ "$(ps 1 get-config mds.wd.offline_tout --json | jq '.[0].value')" = 300000 ] || fail "default offline_tout"
+pass "set-config refuses unknown names and out-of-range values with the range"
+
+# --- data --------------------------------------------------------------------------------
+mkdir -p "$T/m1" "$T/m2" "$T/m3"
+MOUNTS+=("$T/m1")
+start mount1 "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$T/m1" -f
+wait_until 15 is_mounted "$T/m1" || fail "m1 not mounted"
+ps 1 set-attr -R "$T/m1" replicas=3 >/dev/null || fail "set-attr replicas=3"
+head -c $((DATA_MB << 20)) /dev/urandom > "$T/data"
+timeout 120 cp "$T/data" "$T/m1/data" || fail "write through the mount"
+timeout 60 sync "$T/m1/data" || true
+SUM=$(md5sum < "$T/data")
+timeout 60 fusermount3 -u "$T/m1" || fail "unmount m1"
+total=$(stat_json | jq '.chunks.total')
+[ "$total" -ge "$DATA_MB" ] || fail "expected >= $DATA_MB chunks, stat says $total"
+wait_until 10 bash -c "[ \"\$($BIN/pstorage --config-dir $T/host1 -c $C stat --json | jq '.chunks.healthy')\" = $total ]" \
+  || fail "chunks not healthy after the write: $(stat_json | jq -c .chunks)"
+pass "$DATA_MB MiB written, $total chunks healthy at replicas=3"
+
+# --- kill -9 one CS --------------------------------------------------------------------------
+DEAD_PID=$PID_cs4
+DEAD=$(stat_json | jq ".cs[] | select(.host_id==\"$(cat "$T/host4/host_id")\") | .id")
+[ -n "$DEAD" ] || fail "cannot find the CS of host4"
+held=$(stat_json | jq ".cs[] | select(.id==$DEAD) | .replicas")
+kill -9 "$DEAD_PID"
+ps 1 set-config mds.wd.offline_tout=3000 >/dev/null || fail "set-config offline_tout"
+[ "$(ps 1 get-config mds.wd.offline_tout --json | jq '.[0].value')" = 3000 ] || fail "get-config after set"
+wait_until 15 bash -c "$BIN/pstorage --config-dir $T/host1 -c $C stat --json | jq -e '.cs[] | select(.id==$DEAD and .status==\"offline\")'" \
+  || fail "CS#$DEAD not offline: $(stat_json | jq -c '.cs[] | {id,status}')"
+t0=$(date +%s.%N)
+healed() {
+  local j; j=$(stat_json)
+  [ "$(jq '.chunks.healthy' <<<"$j")" = "$total" ] &&
+  [ "$(jq "[.cs[] | select(.status==\"active\") | .replicas] | add" <<<"$j")" = $((3 * total)) ]
+}
+for _ in $(seq 600); do healed && break; sleep 0.05; done
+healed || fail "not healed: $(stat_json | jq -c '{status, chunks, replication}')"
+t1=$(date +%s.%N)
+copied=$(stat_json | jq '.replication.bytes_copied')
+rate=$(awk -v b="$copied" -v a="$t0" -v z="$t1" 'BEGIN { d = z - a; if (d < 0.001) d = 0.001; printf "%.1f", b / 1048576 / d }')
+pass "CS#$DEAD ($held replicas) lost: every chunk back to 3 live replicas on the survivors"
+echo "RE-REPLICATION: $((copied >> 20)) MiB copied in $(awk -v a="$t0" -v z="$t1" 'BEGIN{printf "%.2f", z-a}') s after offline = $rate MB/s (1 MiB chunks, loopback)"
+
+MOUNTS+=("$T/m2")
+start mount2 "$BIN/pstorage-mount" --config-dir "$T/host2" -c $C "$T/m2" -f
+wait_until 15 is_mounted "$T/m2" || fail "m2 not mounted"
+[ "$(timeout 60 md5sum < "$T/m2/data")" = "$SUM" ] || fail "data differs after healing"
+pass "data verifies from a fresh mount"
+
+ev=$(ps 1 get-event --json | jq -r '.[].text')
+order() {
+  local prev=0 n
+  for pat in "$@"; do
+    n=$(grep -n -m1 -F "$pat" <<<"$(tail -n +$((prev + 1)) <<<"$ev")" | cut -d: -f1) || return 1
+    [ -n "$n" ] || return 1
+    prev=$((prev + n))
+  done
+}
+order "The cluster is healthy with 4 active CS" "CS#$DEAD has not registered" "The cluster is degraded with 3 active, 1 inactive, 0 offline CS" \
+  "is marked as offline" "The cluster is degraded with 3 active, 0 inactive, 1 offline CS" "Replication started, " \
+  "Replication completed" || fail "events not in order: $ev"
+pass "get-event: healthy, inactive, degraded, offline, degraded, replication started, completed — in order"
+
+out=$(ps 1 rm-cs -f "$DEAD") || fail "rm-cs -f: $out"
+wait_until 10 bash -c "$BIN/pstorage --config-dir $T/host1 -c $C get-event | grep -q 'The cluster is healthy with 3 active CS'" \
+  || fail "no healthy event after rm-cs -f"
+pass "rm-cs -f of the lost CS: dropped, the cluster is healthy with 3 active CS"
+
+# --- replicas lowered and raised ------------------------------------------------------------------
+watch_states() {  # watch_states WANT_REPLICAS: polls until healthy with WANT*total replicas; prints states seen
+  local want=$1 seen="" j
+  for _ in $(seq 400); do
+    j=$(stat_json)
+    for s in overcommitted deleting replicating degraded blocked urgent; do
+      [ "$(jq ".chunks.$s // 0" <<<"$j")" -gt 0 ] && ! grep -qw $s <<<"$seen" && seen="$seen $s"
+    done
+    if [ "$(jq '.chunks.healthy' <<<"$j")" = "$total" ] &&
+       [ "$(jq '[.cs[] | select(.status=="active") | .replicas] | add' <<<"$j")" = $((want * total)) ]; then
+      echo "$seen"; return 0
+    fi
+    sleep 0.05
+  done
+  echo "timeout:$seen $(jq -c .chunks <<<"$j")"; return 1
+}
+ps 1 set-attr -R "$T/m2" replicas=2 >/dev/null || fail "set-attr replicas=2"
+seen=$(watch_states 2) || fail "replicas=2 did not settle: $seen"
+pass "replicas=2: healthy with 2 replicas per chunk (states seen:${seen:- none, too fast to poll})"
+ps 1 set-attr -R "$T/m2" replicas=3 >/dev/null || fail "set-attr replicas=3"
+seen=$(watch_states 3) || fail "replicas=3 did not settle: $seen"
+pass "replicas=3: healthy with 3 replicas per chunk (states seen:${seen:- none, too fast to poll})"
+
+# --- rm-cs --wait ------------------------------------------------------------------------------------
+ps 1 set-attr -R "$T/m2" replicas=2 >/dev/null || fail "set-attr replicas=2 (again)"
+watch_states 2 >/dev/null || fail "replicas=2 (again) did not settle"
+VICTIM=$(stat_json | jq '[.cs[] | select(.status=="active" and .replicas > 0)] | max_by(.replicas) | .id')
+out=$(ps 1 rm-cs --wait --timeout 60 "$VICTIM" 2>&1) || fail "rm-cs --wait: $out"
+j=$(stat_json)
+[ "$(jq ".cs[] | select(.id==$VICTIM) | .replicas" <<<"$j")" = 0 ] || fail "CS#$VICTIM still holds replicas"
+[ "$(jq -r ".cs[] | select(.id==$VICTIM) | .status" <<<"$j")" = dropped ] || fail "CS#$VICTIM not dropped"
+[ "$(jq '.chunks.healthy' <<<"$j")" = "$total" ] || fail "not healthy after rm-cs: $(jq -c .chunks <<<"$j")"
+[ "$(timeout 60 md5sum < "$T/m2/data")" = "$SUM" ] || fail "data differs after rm-cs"
+pass "rm-cs --wait CS#$VICTIM returned after its chunks moved; it is dropped, data verifies"

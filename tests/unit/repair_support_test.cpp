@@ -1,0 +1,125 @@
+// actors/repair/repair_support.hpp: chunk views from the store + registry,
+// live config from set-config values, event severities, replication and
+// fill events.
+#include <doctest/doctest.h>
+
+#include "actors/repair/repair_support.hpp"
+
+using namespace pstorage;
+using namespace pstorage::repair;
+
+namespace {
+std::map<uint32_t, mds::cs_entry> registry(std::vector<std::pair<uint32_t, mds::cs_status>> v) {
+  std::map<uint32_t, mds::cs_entry> out;
+  for (auto [id, s] : v) {
+    mds::cs_entry e;
+    e.rec.id = id;
+    e.rec.host_id = "h" + std::to_string(id);
+    e.status = s;
+    out[id] = e;
+  }
+  return out;
+}
+persistence::chunk_with_attrs chunk(uint64_t id, uint32_t norm, uint32_t min, std::vector<uint32_t> cs,
+                                    uint32_t version = 1) {
+  persistence::chunk_with_attrs c;
+  c.chunk.id = id;
+  c.chunk.version = version;
+  for (auto x : cs) c.chunk.replicas.push_back({x, version});
+  c.attrs.replicas_norm = norm;
+  c.attrs.replicas_min = min;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("severities follow the guide's event table") {
+  CHECK(event_severity("The cluster is healthy with 3 active CS") == "info");
+  CHECK(event_severity("The cluster is degraded with 2 active, 1 inactive, 0 offline CS") == "warn");
+  CHECK(event_severity("The cluster failed with 1 active, 0 inactive, 3 offline CS (mds.wd.max_offline_cs=2)") == "err");
+  CHECK(event_severity("The cluster is filled up to 79%") == "info");
+  CHECK(event_severity("The cluster is filled up to 80%") == "warn");
+  CHECK(event_severity("Replication started, 5 chunks are queued") == "info");
+  CHECK(event_severity("CS#1025 has reported hard error on '/f'") == "warn");
+  CHECK(event_severity("CS#1025 has not registered during the last 3 sec and is marked as offline") == "warn");
+}
+
+TEST_CASE("set-config values map onto the live tunables") {
+  mds::cluster_params p;
+  auto d = make_live_config(p);
+  CHECK(d.liveness.offline_after == std::chrono::milliseconds(300000));
+  CHECK(d.verify_chunks == 2);
+  CHECK(d.planner.health.max_offline_cs == 2);
+  p.set({"mds.wd.offline_tout", 3000});
+  p.set({"mds.alloc.fill_margin", 10});
+  p.set({"mds.repl.max_jobs_per_cs", 7});
+  p.set({"mds.wd.max_offline_cs", 0});
+  p.set({"mds.wd.verify_chunks", 60});
+  p.set({"mds.alloc.strict_failure_domain", 0});
+  auto c = make_live_config(p);
+  CHECK(c.liveness.offline_after == std::chrono::milliseconds(3000));
+  CHECK(c.placement.fill_margin_percent == 10);
+  CHECK_FALSE(c.placement.strict_failure_domain);
+  CHECK(c.planner.max_jobs_per_cs == 7);
+  CHECK(c.planner.health.max_offline_cs == 0);
+  CHECK(c.verify_chunks == 60);
+}
+
+TEST_CASE("chunk views: offline replicas are lost, copies in flight replicate, releasing replicas evacuate") {
+  auto css = registry({{1, mds::cs_status::active},
+                       {2, mds::cs_status::active},
+                       {3, mds::cs_status::offline},
+                       {4, mds::cs_status::active}});
+  std::vector<persistence::chunk_with_attrs> chunks{chunk(10, 4, 1, {1, 2, 3, 4}), chunk(11, 3, 2, {1, 2, 4}),
+                                                    chunk(12, 2, 1, {1, 2, 4})};
+  work_in_progress wip;
+  auto v = build_chunk_views(chunks, css, wip);
+  REQUIRE(v.size() == 3);
+  CHECK(mds::classify(v[0]) == mds::chunk_state::degraded);
+  CHECK(mds::classify(v[1]) == mds::chunk_state::healthy);
+  CHECK(mds::classify(v[2]) == mds::chunk_state::overcommitted);
+
+  wip.copying[10] = {5};
+  wip.deleting[12] = {4};
+  v = build_chunk_views(chunks, css, wip);
+  CHECK(mds::classify(v[0]) == mds::chunk_state::replicating);
+  CHECK(mds::classify(v[2]) == mds::chunk_state::deleting);
+
+  work_in_progress rel;
+  rel.releasing = {4};
+  v = build_chunk_views(chunks, css, rel);
+  CHECK(mds::classify(v[1]) == mds::chunk_state::blocked);  // 2 of 3 left, MIN 2: "equal or below the minimum"
+  CHECK(mds::tally(v[1]).live == 2);
+
+  auto counts = replicas_per_cs(chunks);
+  CHECK(counts[1] == 3);
+  CHECK(counts[3] == 1);
+  CHECK(counts[4] == 3);
+}
+
+TEST_CASE("replication events: started once, completed once, in order") {
+  replication_tracker t;
+  CHECK_FALSE(t.update(0, 0));
+  auto a = t.update(5, 0);
+  REQUIRE(a);
+  CHECK(*a == "Replication started, 5 chunks are queued");
+  CHECK_FALSE(t.update(3, 2));
+  CHECK_FALSE(t.update(0, 1));
+  auto b = t.update(0, 0);
+  REQUIRE(b);
+  CHECK(*b == "Replication completed");
+  CHECK_FALSE(t.update(0, 0));
+}
+
+TEST_CASE("fill events per decade from 50%, warn at 80%") {
+  fill_tracker f;
+  CHECK_FALSE(f.update(100, 90));
+  auto a = f.update(100, 45);
+  REQUIRE(a);
+  CHECK(*a == "The cluster is filled up to 55%");
+  CHECK_FALSE(f.update(100, 42));
+  auto b = f.update(100, 19);
+  REQUIRE(b);
+  CHECK(*b == "The cluster is filled up to 81%");
+  CHECK(event_severity(*b) == "warn");
+  CHECK_FALSE(f.update(100, 50));  // falling: silent
+}
