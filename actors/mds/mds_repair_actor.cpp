@@ -361,7 +361,11 @@ void evaluate_health(self_ptr self) {
   // "unknown" right after start: CSs have not had the time to register yet
   // (three heartbeat periods, at most the inactivity timeout).
   auto grace = std::min<caf::timespan>(rs.live.liveness.inactive_after, 3 * st.deps.heartbeat_interval);
-  bool just_elected = self->clock().now() - rs.started < grace;
+  // The status is known early once every CS the MDS knows of is back.
+  bool all_back = !st.registry.entries().empty();
+  for (auto& [id, e] : st.registry.entries())
+    all_back = all_back && (e.status == mds::cs_status::active || e.status == mds::cs_status::dropped);
+  bool just_elected = self->clock().now() - rs.started < grace && !all_back;
   rs.health = mds::evaluate_cluster(repair::cs_briefs(st.registry.entries()), rs.live.planner.health, just_elected);
   if (rs.health.text.empty() || rs.health.text == rs.last_health_text) return;
   rs.last_health_text = rs.health.text;

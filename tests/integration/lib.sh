@@ -17,7 +17,7 @@ cleanup() {
     echo "---- logs (test failed, rc=$rc) ----"
     for f in "$T"/*.out; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done
   fi
-  rm -rf "$T"
+  [ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
   exit $rc
 }
 trap cleanup EXIT

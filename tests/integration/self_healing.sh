@@ -8,7 +8,7 @@
 # guide's events in order. Then set-attr -R replicas=2 / =3 end healthy with
 # the right replica counts, and rm-cs --wait returns once the CS holds
 # nothing. Prints the re-replication rate. Needs root and /dev/fuse.
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
   echo "self_healing: skipped (needs root, /dev/fuse and fusermount3)"; exit 0
