@@ -82,7 +82,7 @@ wait_until 2 status_of "$ID1" inactive || fail "killed CS not inactive within 2 
 pass "kill -9 of a CS noticed (inactive) within 2 s"
 start cs1b "$BIN/pstorage-csd" --config-dir "$T/host1" -r "$T/cs1"
 wait_until 10 status_of "$ID1" active || fail "restarted CS did not come back as CS#$ID1"
-grep -q "registered with the MDS as CS#$ID1" "$T/cs1b.out" || fail "restarted CS got another id"
+wait_until 5 grep -q "registered with the MDS as CS#$ID1" "$T/cs1b.out" || fail "restarted CS got another id"
 kill "$PID_mds"; wait "$PID_mds" 2>/dev/null || true
 start mds2 "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
 wait_until 15 active 3 || fail "CS did not re-register after MDS restart"
