@@ -418,24 +418,31 @@ struct session::impl {
                             b.setSync(false);
                           },
                           std::vector<char>(data, data + pc.length));
-                      bool ok = false;
-                      caf::scoped_actor self{sys};
-                      self->request(h, chain_timeout(l.replicas.size()), std::move(req))
-                          .receive(
-                              [&](msg::cs_to_client_write& a) {
-                                auto d = wire::decode(a);
-                                if (!d) {
-                                  err = d.error;
-                                  return;
-                                }
-                                ok = true;
-                                code = d->getStatus().getCode();
-                                failed = d->getFailedCsId();
-                                if (code) err = d->getStatus().getMessage().cStr();
-                              },
-                              [&](caf::error& e) { err = sys.render(e); });
-                      return ok;
+                      return send_chain<msg::cs_to_client_write>(h, l, std::move(req), code, failed, err);
                     });
+  }
+
+  // Sends a chain request (write or sync) to the chain's head and decodes the
+  // answer: false when no answer came; else code/failed/err are filled.
+  template <class Answer, class Request>
+  bool send_chain(cs_api h, const chunk_loc& l, Request req, uint32_t& code, uint32_t& failed, std::string& err) {
+    bool ok = false;
+    caf::scoped_actor self{sys};
+    self->request(h, chain_timeout(l.replicas.size()), std::move(req))
+        .receive(
+            [&](Answer& a) {
+              auto d = wire::decode(a);
+              if (!d) {
+                err = d.error;
+                return;
+              }
+              ok = true;
+              code = d->getStatus().getCode();
+              failed = d->getFailedCsId();
+              if (code) err = d->getStatus().getMessage().cStr();
+            },
+            [&](caf::error& e) { err = sys.render(e); });
+    return ok;
   }
 
   int sync_chunk(uint64_t ino, uint64_t index) {
@@ -446,23 +453,7 @@ struct session::impl {
                         b.setVersion(l.version);
                         fill_chain(b.initChain(l.replicas.size() - 1), l);
                       });
-                      bool ok = false;
-                      caf::scoped_actor self{sys};
-                      self->request(h, chain_timeout(l.replicas.size()), std::move(req))
-                          .receive(
-                              [&](msg::cs_to_client_sync& a) {
-                                auto d = wire::decode(a);
-                                if (!d) {
-                                  err = d.error;
-                                  return;
-                                }
-                                ok = true;
-                                code = d->getStatus().getCode();
-                                failed = d->getFailedCsId();
-                                if (code) err = d->getStatus().getMessage().cStr();
-                              },
-                              [&](caf::error& e) { err = sys.render(e); });
-                      return ok;
+                      return send_chain<msg::cs_to_client_sync>(h, l, std::move(req), code, failed, err);
                     });
   }
 
