@@ -123,6 +123,8 @@ class chunk_storage {
   virtual storage_status remove(uint64_t chunk_id) = 0;
   // Every replica held, sorted by chunk id.
   virtual storage_result<std::vector<chunk_info>> list() = 0;
+  // One replica's version and length (not_found if not held).
+  virtual storage_result<chunk_info> stat(uint64_t chunk_id) = 0;
   // Scrub one replica: the indexes of its bad pages (empty: clean).
   virtual storage_result<std::vector<uint64_t>> verify(uint64_t chunk_id) = 0;
   virtual storage_result<storage_space> space() = 0;

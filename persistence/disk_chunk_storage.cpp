@@ -414,6 +414,14 @@ storage_result<std::vector<chunk_info>> disk_chunk_storage::list() {
   });
 }
 
+storage_result<chunk_info> disk_chunk_storage::stat(uint64_t chunk_id) {
+  return guarded(chunk_id, [&]() -> storage_result<chunk_info> {
+    auto st = find(chunk_id, 0, false);
+    if (!st) return st.status;
+    return chunk_info{chunk_id, st.value->version, st.value->length};
+  });
+}
+
 storage_result<std::vector<uint64_t>> disk_chunk_storage::verify(uint64_t chunk_id) {
   return guarded(chunk_id, [&]() -> storage_result<std::vector<uint64_t>> {
     auto st = find(chunk_id, 0, false);

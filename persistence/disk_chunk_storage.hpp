@@ -74,6 +74,7 @@ class disk_chunk_storage final : public chunk_storage {
   storage_status set_version(uint64_t chunk_id, uint64_t new_version) override;
   storage_status remove(uint64_t chunk_id) override;
   storage_result<std::vector<chunk_info>> list() override;
+  storage_result<chunk_info> stat(uint64_t chunk_id) override;
   storage_result<std::vector<uint64_t>> verify(uint64_t chunk_id) override;
   storage_result<storage_space> space() override;
 

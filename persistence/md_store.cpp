@@ -10,7 +10,7 @@ using namespace pstorage::mds;
 
 namespace {
 
-constexpr const char* format_tag = "md-1";
+constexpr const char* format_tag = "md-2";  // md-2: md_chunks.cut_len, confirmed replica versions
 
 // A command's preconditions do not hold on this state: deterministic reject.
 struct rejection {
@@ -116,7 +116,8 @@ class applier {
             int64_t id = st.col_int(0);
             if (static_cast<int64_t>(*c.cut_version) <= st.col_int(1))
               reject(EINVAL, "setattr: cut version " + std::to_string(*c.cut_version) + " does not exceed the chunk's");
-            set_chunk_version(id, *c.cut_version);
+            statement(db_, "UPDATE md_chunks SET version = ?, cut_len = ? WHERE id = ?")
+                .bind(1, *c.cut_version).bind(2, i64(size % chunk_size_)).bind(3, id).run();
           }
         }
       }
@@ -195,19 +196,31 @@ class applier {
     set_chunk_version(i64(c.chunk), c.new_version);
   }
 
-  void operator()(const cmd_add_replica& c) {
+  void operator()(const cmd_fence_chunk& c) {
     auto v = chunk_version(c.chunk);
-    if (!v) reject(ENOENT, "add replica: no chunk " + std::to_string(c.chunk));
-    if (c.version != *v) reject(EINVAL, "add replica: version " + std::to_string(c.version) + " is not the current one");
-    if (c.cs == 0) reject(EINVAL, "add replica: CS id 0");
-    statement st(db_, "SELECT count(*), coalesce(max(pos), -1), sum(cs = ?) FROM md_replicas WHERE chunk = ?");
-    st.bind(1, c.cs).bind(2, i64(c.chunk));
-    st.step();
-    if (st.col_int(2) > 0) reject(EEXIST, "add replica: CS#" + std::to_string(c.cs) + " already holds it");
-    if (st.col_int(0) >= static_cast<int64_t>(max_replicas_limit)) reject(EINVAL, "add replica: 15 replicas already");
-    int64_t pos = st.col_int(1) + 1;
-    statement(db_, "INSERT INTO md_replicas(chunk, pos, cs, version) VALUES(?, ?, ?, ?)")
-        .bind(1, i64(c.chunk)).bind(2, pos).bind(3, c.cs).bind(4, c.version).run();
+    if (!v) reject(ENOENT, "fence: no chunk " + std::to_string(c.chunk));
+    if (c.new_version <= *v) reject(EINVAL, "fence: new version does not exceed the current one");
+    set_chunk_version(i64(c.chunk), c.new_version);
+  }
+
+  void operator()(const cmd_confirm_replicas& c) {
+    auto v = chunk_version(c.chunk);
+    if (!v) reject(ENOENT, "confirm: no chunk " + std::to_string(c.chunk));
+    if (c.version != *v) reject(ESTALE, "confirm: version " + std::to_string(c.version) + " is not the current one");
+    for (auto cs : c.cs) {
+      if (cs == 0) reject(EINVAL, "confirm: CS id 0");
+      statement up(db_, "UPDATE md_replicas SET version = ? WHERE chunk = ? AND cs = ?");
+      up.bind(1, c.version).bind(2, i64(c.chunk)).bind(3, cs).run();
+      if (sqlite3_changes(db_.handle()) > 0) continue;
+      statement st(db_, "SELECT count(*), coalesce(max(pos), -1) FROM md_replicas WHERE chunk = ?");
+      st.bind(1, i64(c.chunk));
+      st.step();
+      if (st.col_int(0) >= static_cast<int64_t>(max_replicas_limit)) reject(EINVAL, "confirm: 15 replicas already");
+      const int64_t pos = st.col_int(1) + 1;
+      statement(db_, "INSERT INTO md_replicas(chunk, pos, cs, version) VALUES(?, ?, ?, ?)")
+          .bind(1, i64(c.chunk)).bind(2, pos).bind(3, cs).bind(4, c.version).run();
+    }
+    statement(db_, "UPDATE md_chunks SET cut_len = NULL WHERE id = ?").bind(1, i64(c.chunk)).run();
   }
 
   void operator()(const cmd_set_size& c) {
@@ -281,9 +294,9 @@ class applier {
     if (!st.step()) return std::nullopt;
     return static_cast<uint32_t>(st.col_int(0));
   }
+  // Fences the chunk: the replicas keep their recorded (confirmed) versions.
   void set_chunk_version(int64_t id, uint32_t v) {
     statement(db_, "UPDATE md_chunks SET version = ? WHERE id = ?").bind(1, v).bind(2, id).run();
-    statement(db_, "UPDATE md_replicas SET version = ? WHERE chunk = ?").bind(1, v).bind(2, id).run();
   }
   void require_dir(inode_id dir, const char* what) {
     auto r = inode_row(dir);
@@ -359,7 +372,7 @@ void md_store::create_schema(const md_store_options& opts) {
         " type INTEGER NOT NULL, PRIMARY KEY (parent, name)) WITHOUT ROWID;"
         "CREATE TABLE IF NOT EXISTS md_chunks (id INTEGER PRIMARY KEY,"
         " ino INTEGER NOT NULL REFERENCES md_inodes(ino) ON DELETE CASCADE, idx INTEGER NOT NULL,"
-        " version INTEGER NOT NULL, UNIQUE (ino, idx));"
+        " version INTEGER NOT NULL, cut_len INTEGER, UNIQUE (ino, idx));"
         "CREATE TABLE IF NOT EXISTS md_replicas (chunk INTEGER NOT NULL REFERENCES md_chunks(id) ON DELETE CASCADE,"
         " pos INTEGER NOT NULL, cs INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (chunk, cs)) WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS md_replicas_cs ON md_replicas(cs);"
@@ -611,13 +624,31 @@ std::vector<replica_info> md_store::replicas_of(chunk_id id) const {
   return out;
 }
 
+namespace {
+// Columns from `first`: id, ino, idx, version, cut_len.
+chunk_info chunk_row(const statement& st, int first) {
+  chunk_info c{static_cast<chunk_id>(st.col_int(first)), static_cast<inode_id>(st.col_int(first + 1)),
+               static_cast<uint64_t>(st.col_int(first + 2)), static_cast<uint32_t>(st.col_int(first + 3)), {}};
+  if (!st.col_null(first + 4)) c.cut_len = static_cast<uint64_t>(st.col_int(first + 4));
+  return c;
+}
+}  // namespace
+
+std::vector<chunk_id> md_store::unconfirmed_chunks() const {
+  std::vector<chunk_id> out;
+  statement st(db_,
+               "SELECT c.id FROM md_chunks c WHERE c.version >"
+               " (SELECT coalesce(max(r.version), c.version) FROM md_replicas r WHERE r.chunk = c.id) ORDER BY c.id");
+  while (st.step()) out.push_back(static_cast<chunk_id>(st.col_int(0)));
+  return out;
+}
+
 std::optional<chunk_info> md_store::chunk_where(const char* where, int64_t a, int64_t b) const {
-  statement st(db_, std::string("SELECT id, ino, idx, version FROM md_chunks WHERE ") + where);
+  statement st(db_, std::string("SELECT id, ino, idx, version, cut_len FROM md_chunks WHERE ") + where);
   st.bind(1, a);
   if (b >= 0) st.bind(2, b);
   if (!st.step()) return std::nullopt;
-  chunk_info c{static_cast<chunk_id>(st.col_int(0)), static_cast<inode_id>(st.col_int(1)),
-               static_cast<uint64_t>(st.col_int(2)), static_cast<uint32_t>(st.col_int(3)), {}};
+  chunk_info c = chunk_row(st, 0);
   c.replicas = replicas_of(c.id);
   return c;
 }
@@ -643,11 +674,9 @@ std::vector<dir_entry> md_store::readdir(inode_id dir, std::string_view after, s
 
 std::vector<chunk_info> md_store::chunks(inode_id file) const {
   std::vector<chunk_info> out;
-  statement st(db_, "SELECT id, ino, idx, version FROM md_chunks WHERE ino = ? ORDER BY idx");
+  statement st(db_, "SELECT id, ino, idx, version, cut_len FROM md_chunks WHERE ino = ? ORDER BY idx");
   st.bind(1, i64(file));
-  while (st.step())
-    out.push_back({static_cast<chunk_id>(st.col_int(0)), static_cast<inode_id>(st.col_int(1)),
-                   static_cast<uint64_t>(st.col_int(2)), static_cast<uint32_t>(st.col_int(3)), {}});
+  while (st.step()) out.push_back(chunk_row(st, 0));
   for (auto& c : out) c.replicas = replicas_of(c.id);
   return out;
 }
@@ -679,17 +708,17 @@ std::vector<chunk_with_attrs> md_store::all_chunks() const {
   std::map<chunk_id, size_t> pos;
   {
     statement st(db_,
-                 "SELECT c.id, c.ino, c.idx, c.version, a.replicas_norm, a.replicas_min, a.tier, a.domain, i.orphan"
-                 " FROM md_chunks c JOIN md_inodes i ON i.ino = c.ino JOIN md_attrs a ON a.ino = c.ino ORDER BY c.id");
+                 "SELECT c.id, c.ino, c.idx, c.version, c.cut_len, a.replicas_norm, a.replicas_min, a.tier, a.domain,"
+                 " i.orphan FROM md_chunks c JOIN md_inodes i ON i.ino = c.ino JOIN md_attrs a ON a.ino = c.ino"
+                 " ORDER BY c.id");
     while (st.step()) {
       chunk_with_attrs c;
-      c.chunk = {static_cast<chunk_id>(st.col_int(0)), static_cast<inode_id>(st.col_int(1)),
-                 static_cast<uint64_t>(st.col_int(2)), static_cast<uint32_t>(st.col_int(3)), {}};
-      c.attrs.replicas_norm = static_cast<uint32_t>(st.col_int(4));
-      c.attrs.replicas_min = static_cast<uint32_t>(st.col_int(5));
-      c.attrs.tier = static_cast<uint32_t>(st.col_int(6));
-      c.attrs.domain = parse_failure_domain(st.col_text(7)).value_or(failure_domain::host);
-      c.orphan = st.col_int(8) != 0;
+      c.chunk = chunk_row(st, 0);
+      c.attrs.replicas_norm = static_cast<uint32_t>(st.col_int(5));
+      c.attrs.replicas_min = static_cast<uint32_t>(st.col_int(6));
+      c.attrs.tier = static_cast<uint32_t>(st.col_int(7));
+      c.attrs.domain = parse_failure_domain(st.col_text(8)).value_or(failure_domain::host);
+      c.orphan = st.col_int(9) != 0;
       pos[c.chunk.id] = out.size();
       out.push_back(std::move(c));
     }
@@ -727,8 +756,10 @@ std::string md_store::canonical_dump() const {
     while (st.step()) o << "dentry " << st.col_int(0) << " '" << st.col_text(1) << "' " << st.col_int(2) << ' ' << st.col_int(3) << "\n";
   }
   {
-    statement st(db_, "SELECT id, ino, idx, version FROM md_chunks ORDER BY id");
-    while (st.step()) o << "chunk " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << "\n";
+    statement st(db_, "SELECT id, ino, idx, version, coalesce(cut_len, -1) FROM md_chunks ORDER BY id");
+    while (st.step())
+      o << "chunk " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << ' '
+        << st.col_int(4) << "\n";
   }
   {
     statement st(db_, "SELECT chunk, pos, cs, version FROM md_replicas ORDER BY chunk, pos");

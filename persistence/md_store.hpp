@@ -112,6 +112,9 @@ class md_store final : public mds::md_view {
                                       size_t limit = SIZE_MAX) const;
   std::vector<mds::chunk_info> chunks(mds::inode_id file) const;  // by index
   std::vector<mds::chunk_id> chunks_on(mds::cs_id cs) const;      // by id
+  // Chunks fenced at a version no replica has confirmed yet (by id): a
+  // version round is pending (md_command.hpp, "fence, then confirm").
+  std::vector<mds::chunk_id> unconfirmed_chunks() const;
   std::vector<mds::inode_id> orphans() const;
   // Every chunk (by id) with its replicas (chain order) and its file's attrs.
   std::vector<chunk_with_attrs> all_chunks() const;

@@ -164,6 +164,13 @@ storage_result<std::vector<chunk_info>> memory_chunk_storage::list() {
   return out;
 }
 
+storage_result<chunk_info> memory_chunk_storage::stat(uint64_t chunk_id) {
+  if (auto s = injected(chunk_id); !s) return s;
+  auto found = find(chunk_id, 0, false);
+  if (!found) return found.status;
+  return chunk_info{chunk_id, found.value->version, found.value->length};
+}
+
 storage_result<std::vector<uint64_t>> memory_chunk_storage::verify(uint64_t chunk_id) {
   if (auto s = injected(chunk_id); !s) return s;
   auto found = find(chunk_id, 0, false);

@@ -385,6 +385,12 @@ storage_status cut_replica(cs_state& st, uint64_t chunk, uint64_t version, uint6
   return storage.sync(chunk);
 }
 
+// SetVersion(old, new): the master's version round (md_command.hpp, "fence,
+// then confirm"). Accepted when the replica is at a version in [old, new]:
+// versions above `old` were fenced without any write confirmed at them, so
+// such a replica holds the same data as one at `old`. Below `old` the
+// replica missed writes: stale_version. The cut of a truncate is applied
+// every time it is asked for (idempotent).
 msg::cs_to_mds_set_version handle_set_version(self_ptr self, const msg::mds_to_cs_set_version& m) {
   using R = p::CsToMdsSetVersion;
   auto& st = self->state;
@@ -392,10 +398,15 @@ msg::cs_to_mds_set_version handle_set_version(self_ptr self, const msg::mds_to_c
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   const auto chunk = req->getChunkId(), old_v = req->getOldVersion(), new_v = req->getNewVersion();
-  if (check_version(st, chunk, new_v)) return plain_answer<R>(p::STATUS_OK, "");  // done before
-  auto s = check_version(st, chunk, old_v);
-  if (s && req->getTruncate()) s = cut_replica(st, chunk, old_v, req->getTruncateTo());
-  if (s) s = st.deps.storage->set_version(chunk, new_v);
+  auto cur = st.deps.storage->stat(chunk);
+  persistence::storage_status s = cur.status;
+  if (s && (cur.value.version < old_v || cur.value.version > new_v))
+    s = {persistence::storage_errc::stale_version,
+         persistence::chunk_name(chunk) + " is at version " + std::to_string(cur.value.version) + ", not in [" +
+             std::to_string(old_v) + ", " + std::to_string(new_v) + "]",
+         chunk};
+  if (s && req->getTruncate()) s = cut_replica(st, chunk, cur.value.version, req->getTruncateTo());
+  if (s && cur.value.version != new_v) s = st.deps.storage->set_version(chunk, new_v);
   if (!s) return plain_answer<R>(note_failure(self, s, chunk, old_v), "CS#" + std::to_string(st.cs_id) + ": " + s.message);
   return plain_answer<R>(p::STATUS_OK, "");
 }

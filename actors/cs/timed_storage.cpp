@@ -41,6 +41,10 @@ storage_status timed_storage::set_version(uint64_t chunk_id, uint64_t new_versio
 storage_status timed_storage::remove(uint64_t chunk_id) {
   return timed("remove", [&] { return inner_->remove(chunk_id); });
 }
+persistence::storage_result<persistence::chunk_info> timed_storage::stat(uint64_t chunk_id) {
+  return timed("stat", [&] { return inner_->stat(chunk_id); });
+}
+
 persistence::storage_result<std::vector<persistence::chunk_info>> timed_storage::list() {
   return timed("list", [&] { return inner_->list(); });
 }

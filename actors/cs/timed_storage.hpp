@@ -46,6 +46,7 @@ class timed_storage final : public persistence::chunk_storage {
   persistence::storage_status set_version(uint64_t chunk_id, uint64_t new_version) override;
   persistence::storage_status remove(uint64_t chunk_id) override;
   persistence::storage_result<std::vector<persistence::chunk_info>> list() override;
+  persistence::storage_result<persistence::chunk_info> stat(uint64_t chunk_id) override;
   persistence::storage_result<std::vector<uint64_t>> verify(uint64_t chunk_id) override;
   persistence::storage_result<persistence::storage_space> space() override;
 

@@ -169,10 +169,22 @@ json enc(const cmd_alloc_chunk& c) {
   return {{"ino", c.ino}, {"index", c.index}, {"chunk", c.chunk}, {"version", c.version}, {"replicas", c.replicas}};
 }
 json enc(const cmd_drop_replica& c) { return {{"chunk", c.chunk}, {"cs", c.cs}, {"new_version", c.new_version}}; }
-json enc(const cmd_add_replica& c) { return {{"chunk", c.chunk}, {"cs", c.cs}, {"version", c.version}}; }
+json enc(const cmd_fence_chunk& c) { return {{"chunk", c.chunk}, {"new_version", c.new_version}}; }
+json enc(const cmd_confirm_replicas& c) { return {{"chunk", c.chunk}, {"version", c.version}, {"cs", c.cs}}; }
 json enc(const cmd_set_size& c) { return {{"ino", c.ino}, {"size", c.size}, {"time", c.time}}; }
 json enc(const cmd_purge_orphan& c) { return {{"ino", c.ino}}; }
 json enc(const cmd_set_param& c) { return {{"name", c.name}, {"value", c.value}}; }
+
+std::vector<cs_id> get_cs_ids(const json& j, const char* key) {
+  const json& r = field(j, key);
+  if (!r.is_array()) bad(std::string("field '") + key + "' is not an array");
+  std::vector<cs_id> out;
+  for (const auto& x : r) {
+    if (!x.is_number_unsigned() || x.get<uint64_t>() > UINT32_MAX) bad(std::string("bad CS id in '") + key + "'");
+    out.push_back(x.get<cs_id>());
+  }
+  return out;
+}
 
 // ---- per-command decoders ----
 md_command dec(const std::string& op, const json& j) {
@@ -199,19 +211,13 @@ md_command dec(const std::string& op, const json& j) {
   if (op == "set_repl")
     return cmd_set_repl{get_u64(j, "ino"),         get_bool(j, "recursive"),     get_opt(j, "norm", get_u32),
                         get_opt(j, "min", get_u32), get_opt(j, "tier", get_u32), get_opt(j, "domain", get_domain)};
-  if (op == "alloc_chunk") {
-    const json& r = field(j, "replicas");
-    if (!r.is_array()) bad("field 'replicas' is not an array");
-    std::vector<cs_id> reps;
-    for (const auto& x : r) {
-      if (!x.is_number_unsigned() || x.get<uint64_t>() > UINT32_MAX) bad("bad CS id in 'replicas'");
-      reps.push_back(x.get<cs_id>());
-    }
+  if (op == "alloc_chunk")
     return cmd_alloc_chunk{get_u64(j, "ino"), get_u64(j, "index"), get_u64(j, "chunk"), get_u32(j, "version"),
-                           std::move(reps)};
-  }
+                           get_cs_ids(j, "replicas")};
   if (op == "drop_replica") return cmd_drop_replica{get_u64(j, "chunk"), get_u32(j, "cs"), get_u32(j, "new_version")};
-  if (op == "add_replica") return cmd_add_replica{get_u64(j, "chunk"), get_u32(j, "cs"), get_u32(j, "version")};
+  if (op == "fence_chunk") return cmd_fence_chunk{get_u64(j, "chunk"), get_u32(j, "new_version")};
+  if (op == "confirm_replicas")
+    return cmd_confirm_replicas{get_u64(j, "chunk"), get_u32(j, "version"), get_cs_ids(j, "cs")};
   if (op == "set_size") return cmd_set_size{get_u64(j, "ino"), get_u64(j, "size"), get_i64(j, "time")};
   if (op == "purge_orphan") return cmd_purge_orphan{get_u64(j, "ino")};
   if (op == "set_param") return cmd_set_param{get_str(j, "name"), get_i64(j, "value")};
@@ -228,7 +234,8 @@ struct name_of {
   const char* operator()(const cmd_set_repl&) const { return "set_repl"; }
   const char* operator()(const cmd_alloc_chunk&) const { return "alloc_chunk"; }
   const char* operator()(const cmd_drop_replica&) const { return "drop_replica"; }
-  const char* operator()(const cmd_add_replica&) const { return "add_replica"; }
+  const char* operator()(const cmd_fence_chunk&) const { return "fence_chunk"; }
+  const char* operator()(const cmd_confirm_replicas&) const { return "confirm_replicas"; }
   const char* operator()(const cmd_set_size&) const { return "set_size"; }
   const char* operator()(const cmd_purge_orphan&) const { return "purge_orphan"; }
   const char* operator()(const cmd_set_param&) const { return "set_param"; }

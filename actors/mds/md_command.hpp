@@ -127,6 +127,9 @@ struct chunk_info {
   uint64_t index = 0;
   uint32_t version = 0;
   std::vector<replica_info> replicas;
+  // A truncate cut this chunk to `cut_len` bytes and no replica has
+  // confirmed the cut yet: every SetVersion of a round carries it.
+  std::optional<uint64_t> cut_len;
   bool operator==(const chunk_info&) const = default;
 };
 
@@ -192,9 +195,9 @@ struct cmd_rename {
 };
 
 // setattr: mode / times / size. A size below the current one drops every
-// chunk wholly beyond it; the chunk cut by the new end (if any) gets version
-// `cut_version` on its record and replicas, so replicas that have not yet
-// truncated their data are stale (the actor tells the CSs).
+// chunk wholly beyond it; the chunk cut by the new end (if any) is fenced at
+// `cut_version` with a pending cut (a version round, see below): replicas
+// that have not truncated their data never become current.
 struct cmd_setattr {
   inode_id ino = 0;
   std::optional<uint32_t> mode;
@@ -232,7 +235,24 @@ struct cmd_alloc_chunk {
   bool operator==(const cmd_alloc_chunk&) const = default;
 };
 
-// A replica failed: remove it; the survivors and the chunk move to
+// ---- chunk versions: fence, then confirm ------------------------------------
+// A replica's recorded `version` is the version the master KNOWS its CS holds
+// (confirmed by the CS); the chunk's `version` is the one clients must use.
+// Clients are only given replicas whose recorded version equals the chunk's.
+// A version round moves the chunk forward in two journaled steps:
+//   1. fence: the chunk's version grows (drop_replica / fence_chunk / the cut
+//      of a truncate); the replicas keep their recorded versions, so nobody
+//      reads or writes the chunk until step 2;
+//   2. the master sends SetVersion(old = highest recorded version, new =
+//      chunk version) to the replicas recorded at the highest version and
+//      records the ones that answered with confirm_replicas.
+// Writes only happen at a confirmed version and reach every replica
+// confirmed at it, so the replicas at the highest recorded version hold
+// every acknowledged write: the master never forgets the last of them
+// (validate_drop_replica refuses), and while none is confirmed at the
+// chunk's version it keeps retrying step 2 ("promotion").
+
+// A replica failed or is removed: forget it and fence the chunk at
 // `new_version` (> current) so the lost copy can never serve reads.
 struct cmd_drop_replica {
   chunk_id chunk = 0;
@@ -241,13 +261,22 @@ struct cmd_drop_replica {
   bool operator==(const cmd_drop_replica&) const = default;
 };
 
-// Repair finished: `cs` holds the chunk at `version` (the current one);
-// appended at the end of the chain.
-struct cmd_add_replica {
+// Fence the chunk at `new_version` (> current) without dropping anything:
+// the start of a repair copy (no write may run while the copy is taken).
+struct cmd_fence_chunk {
   chunk_id chunk = 0;
-  cs_id cs = 0;
+  uint32_t new_version = 0;
+  bool operator==(const cmd_fence_chunk&) const = default;
+};
+
+// Step 2 of a round: each CS in `cs` holds the chunk at `version` (the
+// chunk's current one). A CS without a replica in the map is appended at
+// the end of the chain (a repair copy). Clears a pending cut.
+struct cmd_confirm_replicas {
+  chunk_id chunk = 0;
   uint32_t version = 0;
-  bool operator==(const cmd_add_replica&) const = default;
+  std::vector<cs_id> cs;
+  bool operator==(const cmd_confirm_replicas&) const = default;
 };
 
 // Write extension / fsync: the size becomes max(current, size) when applied
@@ -276,7 +305,7 @@ struct cmd_set_param {
 
 using md_command =
     std::variant<cmd_mkdir, cmd_create, cmd_unlink, cmd_rmdir, cmd_rename, cmd_setattr, cmd_set_repl,
-                 cmd_alloc_chunk, cmd_drop_replica, cmd_add_replica, cmd_set_size, cmd_purge_orphan, cmd_set_param>;
+                 cmd_alloc_chunk, cmd_drop_replica, cmd_fence_chunk, cmd_confirm_replicas, cmd_set_size, cmd_purge_orphan, cmd_set_param>;
 
 // ---- journal ----------------------------------------------------------------
 

@@ -311,25 +311,55 @@ md_outcome validate_alloc_chunk(const md_view& v, const decision_context& ctx, i
   return done(cmd_alloc_chunk{ino, index, ctx.new_chunk(), 1, replicas});
 }
 
-md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs) {
+std::optional<uint32_t> newest_replica_version(const chunk_info& c) {
+  std::optional<uint32_t> v;
+  for (const auto& r : c.replicas) v = std::max(v.value_or(0), r.version);
+  return v;
+}
+
+md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs,
+                                 drop_mode mode) {
   const std::string what = "cannot drop the replica of chunk " + std::to_string(chunk) + " on CS#" + std::to_string(cs);
   auto c = v.chunk_by_id(chunk);
   if (!c) return err(ENOENT, what + ": no such chunk");
-  bool held = std::any_of(c->replicas.begin(), c->replicas.end(), [&](const replica_info& r) { return r.cs == cs; });
-  if (!held) return err(ENOENT, what + ": that CS holds no replica of it");
+  auto it = std::find_if(c->replicas.begin(), c->replicas.end(), [&](const replica_info& r) { return r.cs == cs; });
+  if (it == c->replicas.end()) return err(ENOENT, what + ": that CS holds no replica of it");
   if (c->version == UINT32_MAX) return err(EINVAL, what + ": the chunk version cannot grow any more");
+  const uint32_t newest = *newest_replica_version(*c);
+  const auto at_newest = std::count_if(c->replicas.begin(), c->replicas.end(),
+                                       [&](const replica_info& r) { return r.version == newest; });
+  if (mode == drop_mode::keep_last_newest && it->version == newest && at_newest == 1)
+    return err(EBUSY, what + ": it is the only up-to-date copy (version " + std::to_string(newest) +
+                          "); it is kept and the chunk waits for that CS to return (rm-cs -f declares it lost)");
   return done(cmd_drop_replica{chunk, cs, c->version + 1});
 }
 
-md_outcome validate_add_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs) {
-  const std::string what = "cannot add a replica of chunk " + std::to_string(chunk) + " on CS#" + std::to_string(cs);
-  if (cs == 0) return err(EINVAL, what + ": CS id 0 is not valid");
+md_outcome validate_fence_chunk(const md_view& v, const decision_context& ctx, chunk_id chunk) {
+  const std::string what = "cannot fence chunk " + std::to_string(chunk);
   auto c = v.chunk_by_id(chunk);
   if (!c) return err(ENOENT, what + ": no such chunk");
-  for (const auto& r : c->replicas)
-    if (r.cs == cs) return err(EEXIST, what + ": that CS already holds a replica");
-  if (c->replicas.size() >= max_replicas_limit) return err(EINVAL, what + ": the chunk already has 15 replicas");
-  return done(cmd_add_replica{chunk, cs, c->version});
+  if (c->version == UINT32_MAX) return err(EINVAL, what + ": the chunk version cannot grow any more");
+  return done(cmd_fence_chunk{chunk, c->version + 1});
+}
+
+md_outcome validate_confirm_replicas(const md_view& v, const decision_context& ctx, chunk_id chunk,
+                                     uint32_t version, const std::vector<cs_id>& cs) {
+  const std::string what = "cannot confirm replicas of chunk " + std::to_string(chunk) + " at version " +
+                           std::to_string(version);
+  auto c = v.chunk_by_id(chunk);
+  if (!c) return err(ENOENT, what + ": no such chunk");
+  if (c->version != version)
+    return err(ESTALE, what + ": the chunk moved on to version " + std::to_string(c->version));
+  if (cs.empty()) return err(EINVAL, what + ": no chunk server named");
+  std::vector<cs_id> ids = cs;
+  std::sort(ids.begin(), ids.end());
+  if (std::adjacent_find(ids.begin(), ids.end()) != ids.end()) return err(EINVAL, what + ": a CS is named twice");
+  if (ids.front() == 0) return err(EINVAL, what + ": CS id 0 is not valid");
+  size_t added = 0;
+  for (auto id : ids)
+    added += std::none_of(c->replicas.begin(), c->replicas.end(), [&](const replica_info& r) { return r.cs == id; });
+  if (c->replicas.size() + added > max_replicas_limit) return err(EINVAL, what + ": more than 15 replicas");
+  return done(cmd_confirm_replicas{chunk, version, cs});
 }
 
 md_outcome validate_set_size(const md_view& v, const decision_context& ctx, inode_id ino, uint64_t size) {

@@ -142,8 +142,19 @@ md_outcome validate_set_repl(const md_view& v, const decision_context& ctx, inod
 // `replicas`: the chain chosen by the master's placement, in write order.
 md_outcome validate_alloc_chunk(const md_view& v, const decision_context& ctx, inode_id ino, uint64_t index,
                                 const std::vector<cs_id>& replicas);
-md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs);
-md_outcome validate_add_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs);
+// Chunk versions (see "chunk versions: fence, then confirm" in md_command.hpp).
+// The highest version recorded for any replica of a chunk: its holders have
+// every acknowledged write. nullopt for a chunk without replicas.
+std::optional<uint32_t> newest_replica_version(const chunk_info& c);
+// Refuses to forget the last replica at the newest recorded version unless
+// `forced` (rm-cs -f: the operator declared the disk lost).
+enum class drop_mode { keep_last_newest, forced };
+md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs,
+                                 drop_mode mode = drop_mode::keep_last_newest);
+md_outcome validate_fence_chunk(const md_view& v, const decision_context& ctx, chunk_id chunk);
+// `cs` answered SetVersion(new = `version`) or holds a fresh copy at it.
+md_outcome validate_confirm_replicas(const md_view& v, const decision_context& ctx, chunk_id chunk,
+                                     uint32_t version, const std::vector<cs_id>& cs);
 md_outcome validate_set_size(const md_view& v, const decision_context& ctx, inode_id ino, uint64_t size);
 md_outcome validate_purge_orphan(const md_view& v, const decision_context& ctx, inode_id ino);
 

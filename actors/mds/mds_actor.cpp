@@ -135,6 +135,7 @@ msg::mds_to_cs_register handle_register(self_ptr self, const msg::cs_to_mds_regi
     st.cs_handles[id] = caf::actor_cast<cs_api>(sender);
     self->monitor(sender);
   }
+  promote_unconfirmed(self);  // a returning holder may be the one a chunk waits for
   return reply(p::STATUS_OK, "", id);
 }
 
@@ -271,6 +272,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         [self](tick_atom) {
           for (auto& ev : self->state.registry.tick(self->clock().now())) emit(self, ev.text);
           data_path_tick(self);
+          promote_unconfirmed(self);
           repair_tick(self);
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
         },

@@ -137,8 +137,9 @@ msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm
       case p::ClientToMdsRmCs::Mode::FORCE: {
         rs.wip.releasing.erase(cs);
         if (e->status != mds::cs_status::dropped) drop_cs(self, cs);
-        // Its replicas are lost: forget them (version bump for the survivors).
-        for (auto chunk : md(self).chunks_on(cs)) remove_replica(self, chunk, cs, [] {});
+        // Its replicas are lost: forget them (a version round for the
+        // survivors), even the last up-to-date copy: the operator said so.
+        for (auto chunk : md(self).chunks_on(cs)) remove_replica(self, chunk, cs, [] {}, mds::drop_mode::forced);
         remaining = md(self).chunks_on(cs).size();
         break;
       }

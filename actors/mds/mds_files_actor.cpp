@@ -12,6 +12,7 @@
 
 #include "actors/mds/md_validate.hpp"
 #include "actors/common/sim_bugs.hpp"
+#include "actors/mds/cs_fan_out.hpp"
 #include "actors/mds/mds_state.hpp"
 #include "protocol/common.capnp.h"
 
@@ -138,50 +139,7 @@ std::string path_of(self_ptr self, mds::inode_id ino) {
   return out.empty() ? "/" : out;
 }
 
-// ---- CS fan-out ----------------------------------------------------------------
-
-// Sends one request per (cs, message) in parallel; `done` gets the CSs that
-// did not answer OK (no handle, timeout, error status). Never blocks.
-template <class Resp, class Req>
-void fan_out(self_ptr self, std::vector<std::pair<uint32_t, Req>> reqs,
-             std::function<void(std::vector<uint32_t>)> done) {
-  struct gather {
-    size_t left = 0;
-    std::vector<uint32_t> failed;
-    std::function<void(std::vector<uint32_t>)> done;
-  };
-  auto g = std::make_shared<gather>();
-  g->left = reqs.size();
-  g->done = std::move(done);
-  if (reqs.empty()) return g->done({});
-  auto finish_one = [g](uint32_t cs, bool ok) {
-    if (!ok) g->failed.push_back(cs);
-    if (--g->left == 0) {
-      std::sort(g->failed.begin(), g->failed.end());
-      g->done(g->failed);
-    }
-  };
-  for (auto& [cs, req] : reqs) {
-    auto it = self->state.cs_handles.find(cs);
-    if (it == self->state.cs_handles.end()) {
-      finish_one(cs, false);
-      continue;
-    }
-    uint32_t id = cs;
-    self->request(it->second, self->state.deps.cs_request_timeout, std::move(req))
-        .then(
-            [finish_one, id](Resp& r) {
-              auto d = wire::decode(r);
-              bool ok = d && d->getStatus().getCode() == p::STATUS_OK;
-              if (!ok) spdlog::warn("CS#{} refused: {}", id, d ? d->getStatus().getMessage().cStr() : d.error);
-              finish_one(id, ok);
-            },
-            [self, finish_one, id](caf::error& e) {
-              spdlog::warn("CS#{} did not answer: {}", id, self->system().render(e));
-              finish_one(id, false);
-            });
-  }
-}
+// ---- CS requests ----------------------------------------------------------------
 
 // Best effort: delete replicas on their CSs, nobody waits.
 void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) {
@@ -190,51 +148,6 @@ void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) 
     for (auto& r : c.replicas)
       reqs.emplace_back(r.cs, wire::make<p::MdsToCsDeleteChunk>([&](auto b) { b.setChunkId(c.id); }));
   fan_out<msg::cs_to_mds_delete_chunk>(self, std::move(reqs), [](std::vector<uint32_t>) {});
-}
-
-msg::mds_to_cs_set_version set_version_msg(mds::chunk_id id, uint64_t old_v, uint64_t new_v,
-                                           std::optional<uint64_t> truncate_to = std::nullopt) {
-  return wire::make<p::MdsToCsSetVersion>([&](auto b) {
-    b.setChunkId(id);
-    b.setOldVersion(old_v);
-    b.setNewVersion(new_v);
-    if (truncate_to) {
-      b.setTruncate(true);
-      b.setTruncateTo(*truncate_to);
-    }
-  });
-}
-
-// Drops the replicas of `chunk` on `drop` (one journaled drop each, every
-// drop bumps the version) and moves the survivors to the new version with
-// SetVersion. Survivors that fail are dropped in another round (bounded).
-void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, unsigned round,
-                   std::function<void()> done) {
-  auto c = md(self).chunk_by_id(chunk);
-  if (!c) return done();
-  const uint64_t old_v = c->version;
-  bool dropped = false;
-  for (auto cs : drop) {
-    auto r = validate_commit(self, [&](auto& ctx) { return mds::validate_drop_replica(md(self), ctx, chunk, cs); });
-    if (auto* e = std::get_if<op_error>(&r)) {
-      spdlog::debug("{}", e->message);
-      continue;
-    }
-    dropped = true;
-    spdlog::info("dropped the replica of chunk {} on CS#{}", chunk, cs);
-  }
-  if (!dropped) return done();
-  auto now = md(self).chunk_by_id(chunk);
-  if (!now) return done();
-  std::vector<std::pair<uint32_t, msg::mds_to_cs_set_version>> reqs;
-  for (auto& r : now->replicas) reqs.emplace_back(r.cs, set_version_msg(chunk, old_v, now->version));
-  if (PSTORAGE_SIM_BUG(skip_version_bump_on_failed_replica))  // sim-only bug: the bump does not fence the failed replica
-    for (auto cs : drop) reqs.emplace_back(cs, set_version_msg(chunk, old_v, now->version));
-  fan_out<msg::cs_to_mds_set_version>(self, std::move(reqs),
-                                      [self, chunk, round, done](std::vector<uint32_t> failed) {
-                                        if (failed.empty() || round >= 3) return done();
-                                        drop_replicas(self, chunk, failed, round + 1, done);
-                                      });
 }
 
 // ---- chunk locations -------------------------------------------------------------
@@ -493,13 +406,12 @@ caf::result<msg::mds_to_client_file_op> do_setattr(self_ptr self, p::ClientToMds
   }
   delete_replicas(self, gone);
   if (!cut) return make_file_reply(attr_answer(self, ino));
+  // The cut chunk was fenced with its cut pending: a round truncates and
+  // confirms the replicas (md_command.hpp, "fence, then confirm").
   auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
-  std::vector<std::pair<uint32_t, msg::mds_to_cs_set_version>> reqs;
-  for (auto& rep : cut->replicas)
-    if (rep.version == cut->version) reqs.emplace_back(rep.cs, set_version_msg(cut->id, cut->version, *cmd.cut_version, size % cs));
-  auto chunk = cut->id;
-  fan_out<msg::cs_to_mds_set_version>(self, std::move(reqs), [self, rp, ino, chunk](std::vector<uint32_t> failed) mutable {
-    drop_replicas(self, chunk, failed, 1, [self, rp, ino]() mutable { rp.deliver(make_file_reply(attr_answer(self, ino))); });
+  const mds::chunk_id chunk = cut->id;
+  with_chunk(self, chunk, [self, rp, ino, chunk](std::function<void()> release) mutable {
+    finish_round(self, chunk, release, [self, rp, ino]() mutable { rp.deliver(make_file_reply(attr_answer(self, ino))); });
   });
   return rp;
 }
@@ -718,6 +630,7 @@ void init_data_path(self_ptr self) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(st.deps.lease_duration).count());
   st.next_inode = st.deps.md->max_inode_id() + 1;
   st.next_chunk = st.deps.md->max_chunk_id() + 1;
+  for (auto chunk : st.deps.md->unconfirmed_chunks()) st.unconfirmed.insert(chunk);
 }
 
 void data_path_tick(self_ptr self) { self->state.leases.expire(steady_ns(self)); }
@@ -808,7 +721,8 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   if (req->getVersion() != c->version || failed.empty()) return answer(op_error{}, id);
   spdlog::info("client {} reports failed replicas of chunk {} v{}", req->getClientId().cStr(), id, c->version);
   auto rp = self->make_response_promise<msg::mds_to_client_replica_failed>();
-  drop_replicas(self, id, failed, 1, [rp, answer, id]() mutable { rp.deliver(answer(op_error{}, id)); });
+  drop_replicas(self, id, failed, mds::drop_mode::keep_last_newest, c->version,
+                [rp, answer, id](std::vector<uint32_t>) mutable { rp.deliver(answer(op_error{}, id)); });
   return rp;
 }
 
@@ -839,7 +753,8 @@ msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_md
     emit(self, "CS#" + std::to_string(cs) + " has reported hard error on '" + path + "'");
     if (std::string detail = req->getMessage(); !detail.empty()) spdlog::warn("CS#{}: {}", cs, detail);
     bool held = c && std::any_of(c->replicas.begin(), c->replicas.end(), [&](auto& r) { return r.cs == cs; });
-    if (held && req->getVersion() == c->version) drop_replicas(self, id, {cs}, 1, [] {});
+    if (held && req->getVersion() == c->version)
+      drop_replicas(self, id, {cs}, mds::drop_mode::keep_last_newest, c->version, [](std::vector<uint32_t>) {});
   }
   return wire::make<p::MdsToCsBadReplica>([&](auto b) { put_status(b.initStatus(), err); });
 }

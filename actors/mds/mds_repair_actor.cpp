@@ -37,22 +37,6 @@ mds::time_ns wall_now(mds_state& st) {
       .count();
 }
 
-bool commit(self_ptr self, const mds::md_command& cmd, std::string* why = nullptr) {
-  try {
-    auto& store = md(self);
-    auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, cmd));
-    if (!r.ok()) {
-      if (why) *why = r.rejected->message;
-      return false;
-    }
-    return true;
-  } catch (const std::exception& e) {
-    spdlog::error("metadata store failure on {}: {}", mds::describe(cmd), e.what());
-    if (why) *why = e.what();
-    return false;
-  }
-}
-
 mds::domain_level level_of(mds::failure_domain d) {
   switch (d) {
     case mds::failure_domain::disk: return mds::domain_level::disk;
@@ -121,7 +105,27 @@ struct job_state {
   std::vector<uint32_t> succeeded;
   size_t left = 0;
   caf::response_promise rp;
+  // The chunk is fenced while the copy runs (no reads, no writes): the job
+  // answers within this budget with the copies finished so far.
+  caf::timespan budget{};
+  bool answered = false;
 };
+
+using repair_budget_atom = caf::atom_constant<caf::atom("rpbudget")>;
+
+// Fenced time allowed for copying one chunk: 5 s plus the chunk at 8 MiB/s
+// (64 MiB: 13 s). A copy that misses it is discarded and retried later.
+caf::timespan copy_budget(uint64_t chunk_size) {
+  return std::chrono::seconds(5) + std::chrono::milliseconds(chunk_size * 1000 / (8ull << 20));
+}
+
+void answer_job(const std::shared_ptr<job_state>& js) {
+  if (js->answered) return;
+  js->answered = true;
+  std::ostringstream o;
+  for (auto c : js->succeeded) o << c << ' ';
+  js->rp.deliver(o.str());
+}
 
 void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, size_t i, unsigned attempt) {
   auto& t = js->tasks[i];
@@ -134,14 +138,12 @@ void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, si
     s.setAddress(src.second);
   });
   auto finish = [js](bool ok, uint32_t target) {
+    if (js->answered) return;  // past the budget: the MDS discards this copy
     if (ok) js->succeeded.push_back(target);
-    if (--js->left == 0) {
-      std::ostringstream o;
-      for (auto c : js->succeeded) o << c << ' ';
-      js->rp.deliver(o.str());
-    }
+    if (--js->left == 0) answer_job(js);
   };
   auto retry = [self, js, i, attempt, finish](const std::string& why) {
+    if (js->answered) return;
     auto& t = js->tasks[i];
     spdlog::warn("repair of chunk {} to CS#{} failed (attempt {}): {}", js->chunk, t.target, attempt + 1, why);
     if (attempt + 1 < copy_attempts) return job_attempt(self, js, i, attempt + 1);
@@ -158,7 +160,8 @@ void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, si
 }
 
 // One actor per chunk being repaired: copies to every target in parallel and
-// answers "id id ..." (the targets that now hold the chunk).
+// answers "id id ..." (the targets that now hold the chunk), at the latest
+// when its budget runs out.
 caf::behavior repair_job(caf::event_based_actor* self, std::shared_ptr<job_state> js) {
   return {
       [self, js](repair_run_atom) -> caf::result<std::string> {
@@ -166,7 +169,12 @@ caf::behavior repair_job(caf::event_based_actor* self, std::shared_ptr<job_state
         js->left = js->tasks.size();
         if (js->left == 0) return std::string();
         for (size_t i = 0; i < js->tasks.size(); ++i) job_attempt(self, js, i, 0);
+        self->delayed_send(self, js->budget, repair_budget_atom::value);
         return js->rp;
+      },
+      [js](repair_budget_atom) {
+        if (!js->answered) spdlog::warn("repair of chunk {}: copy budget exhausted, copies discarded", js->chunk);
+        answer_job(js);
       },
   };
 }
@@ -197,50 +205,87 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
     if (!placed.ok) emit_once(self, placed.message);
     return;
   }
-  auto js = std::make_shared<job_state>();
-  js->chunk = job.chunk_id;
-  js->version = job.version;
-  for (size_t i = 0; i < placed.chain.size(); ++i) {
-    copy_task t;
-    t.target = placed.chain[i];
-    t.target_handle = st.cs_handles[t.target];
-    for (size_t k = 0; k < job.sources.size(); ++k) {
-      uint32_t s = job.sources[(i + k) % job.sources.size()];
-      auto* e = st.registry.find(s);
-      t.sources.emplace_back(s, e ? e->rec.address : "");
-    }
-    if (t.sources.empty()) continue;
-    js->tasks.push_back(std::move(t));
-  }
-  if (js->tasks.empty()) return;
-  std::vector<uint32_t> targets;
-  for (auto& t : js->tasks) targets.push_back(t.target);
-  rs.wip.copying[job.chunk_id] = targets;
+  auto& placed_chain = placed.chain;
+  rs.wip.copying[job.chunk_id] = placed_chain;
   spdlog::info("repair: chunk {} v{} ({}, {}) -> CS {}", job.chunk_id, job.version, mds::to_string(job.state),
-               job.reason, fmt::join(targets, ","));
-  auto worker = self->spawn(repair_job, js);
-  const uint64_t chunk = job.chunk_id, version = job.version;
-  auto done = [self, chunk, version](std::vector<uint32_t> ok) {
-    auto& rs = *self->state.repair;
-    auto targets = rs.wip.copying[chunk];
-    rs.wip.copying.erase(chunk);
-    for (auto t : targets) {
-      bool copied = std::find(ok.begin(), ok.end(), t) != ok.end();
-      std::string why;
-      if (copied && commit(self, mds::cmd_add_replica{chunk, t, static_cast<uint32_t>(version)}, &why)) {
-        rs.bytes_copied += md(self).chunk_size();
-        ++rs.copies_done;
-        continue;
+               job.reason, fmt::join(placed_chain, ","));
+  // Fence first, copy, then confirm holders and copies together (md_command.hpp,
+  // "fence, then confirm"): nobody is given the chunk while the copy is taken,
+  // so no write acknowledged meanwhile can be missing on the new replica (the
+  // simulator's `--seed 2 --scenario data-ioerr` found that race).
+  const uint64_t chunk = job.chunk_id;
+  with_chunk(self, chunk, [self, chunk, targets = placed_chain, sources = job.sources](std::function<void()> release) {
+    auto abandon = [self, chunk, release](const std::string& why) {
+      spdlog::info("repair of chunk {} not started: {}", chunk, why);
+      self->state.repair->wip.copying.erase(chunk);
+      release();
+    };
+    mds::decision_context ctx;
+    auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
+    if (!fence) return abandon(fence.error().message);
+    if (auto why = commit_command(self, fence.value())) return abandon(*why);
+    send_round(self, chunk, [self, chunk, targets, sources, release, abandon](std::vector<uint32_t> holders,
+                                                                              uint32_t version) {
+      if (holders.empty()) {
+        self->state.unconfirmed.insert(chunk);
+        return abandon("no holder answered the fence");
       }
-      if (copied) spdlog::info("copy of chunk {} on CS#{} not recorded: {}", chunk, t, why);
-      ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
-    }
-    // A slot is free: plan the next jobs now rather than at the next tick —
-    // only after progress, so a copy that keeps failing waits for the tick.
-    if (!ok.empty()) repair_tick(self);
-  };
-  self->request(worker, caf::infinite, repair_run_atom::value)
-      .then([done](std::string& res) { done(parse_ids(res)); }, [done](caf::error&) { done({}); });
+      // Copy from the holders the planner found sound, else from any holder.
+      std::vector<uint32_t> from;
+      for (auto s : sources)
+        if (std::find(holders.begin(), holders.end(), s) != holders.end()) from.push_back(s);
+      if (from.empty()) from = holders;
+      auto& st = self->state;
+      auto js = std::make_shared<job_state>();
+      js->chunk = chunk;
+      js->version = version;
+      js->budget = copy_budget(md(self).chunk_size());
+      for (size_t i = 0; i < targets.size(); ++i) {
+        copy_task t;
+        t.target = targets[i];
+        t.target_handle = st.cs_handles[t.target];
+        for (size_t k = 0; k < from.size(); ++k) {
+          uint32_t s = from[(i + k) % from.size()];
+          auto* e = st.registry.find(s);
+          t.sources.emplace_back(s, e ? e->rec.address : "");
+        }
+        js->tasks.push_back(std::move(t));
+      }
+      auto done = [self, chunk, version, holders, release](std::vector<uint32_t> ok) {
+        auto& rs = *self->state.repair;
+        auto targets = rs.wip.copying[chunk];
+        rs.wip.copying.erase(chunk);
+        std::vector<uint32_t> confirm = holders;
+        for (auto t : ok)
+          if (std::find(targets.begin(), targets.end(), t) != targets.end()) confirm.push_back(t);
+        mds::decision_context ctx;
+        auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, confirm);
+        auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
+        if (why) {
+          spdlog::info("repair of chunk {}: v{} not confirmed: {}", chunk, version, *why);
+          self->state.unconfirmed.insert(chunk);
+        } else {
+          self->state.unconfirmed.erase(chunk);
+        }
+        for (auto t : targets) {
+          bool copied = std::find(ok.begin(), ok.end(), t) != ok.end();
+          if (copied && !why) {
+            rs.bytes_copied += md(self).chunk_size();
+            ++rs.copies_done;
+            continue;
+          }
+          ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
+        }
+        release();
+        // A slot is free: plan the next jobs now rather than at the next tick —
+        // only after progress, so a copy that keeps failing waits for the tick.
+        if (!ok.empty()) repair_tick(self);
+      };
+      auto worker = self->spawn(repair_job, js);
+      self->request(worker, caf::infinite, repair_run_atom::value)
+          .then([done](std::string& res) { done(parse_ids(res)); }, [done](caf::error&) { done({}); });
+    });
+  });
 }
 
 void start_delete(self_ptr self, const repair::repair_job& job) {
@@ -288,38 +333,11 @@ void evacuate(self_ptr self, const std::vector<persistence::chunk_with_attrs>& c
 
 }  // namespace
 
-void remove_replica(self_ptr self, uint64_t chunk, uint32_t cs, std::function<void()> done) {
-  auto c = md(self).chunk_by_id(chunk);
-  if (!c) return done();
-  const uint64_t old_v = c->version;
-  mds::decision_context ctx;
-  ctx.now = wall_now(self->state);
-  auto out = mds::validate_drop_replica(md(self), ctx, chunk, cs);
-  std::string why;
-  if (!out || !commit(self, out.value(), &why)) {
-    spdlog::debug("cannot drop replica of chunk {} on CS#{}: {}", chunk, cs, out ? why : out.error().message);
-    return done();
-  }
-  auto now = md(self).chunk_by_id(chunk);
-  struct gather {
-    size_t left = 0;
-    std::function<void()> done;
-  };
-  auto g = std::make_shared<gather>();
-  g->done = std::move(done);
-  g->left = 1 + (now ? now->replicas.size() : 0);
-  auto one = [g](bool) {
-    if (--g->left == 0) g->done();
-  };
-  if (now)
-    for (auto& r : now->replicas)
-      ask_cs<msg::cs_to_mds_set_version>(self, r.cs, wire::make<p::MdsToCsSetVersion>([&](auto b) {
-                                           b.setChunkId(chunk);
-                                           b.setOldVersion(old_v);
-                                           b.setNewVersion(now->version);
-                                         }),
-                                         one);
-  ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), one);
+void remove_replica(self_ptr self, uint64_t chunk, uint32_t cs, std::function<void()> done, mds::drop_mode mode) {
+  drop_replicas(self, chunk, {cs}, mode, std::nullopt, [self, chunk, cs, done](std::vector<uint32_t> dropped) {
+    if (dropped.empty()) return done();
+    ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), [done](bool) { done(); });
+  });
 }
 
 void drop_cs(self_ptr self, uint32_t cs) {

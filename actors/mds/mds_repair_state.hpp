@@ -51,9 +51,11 @@ struct repair_state {
 void evaluate_health(self_ptr self);  // emits the cluster status event on change
 // Sets every live tunable from rs.params (registry, placement, planner).
 void apply_params(self_ptr self);
-// Commits cmd_drop_replica for `cs` (version bump), SetVersion to the
-// survivors and DeleteChunk to `cs`; calls done() when the CSs answered.
-void remove_replica(self_ptr self, uint64_t chunk, uint32_t cs, std::function<void()> done);
+// drop_replicas({cs}) (fence + round for the rest), then DeleteChunk to
+// `cs` if it was dropped; calls done() when the CSs answered. Refused (no
+// delete) for the last up-to-date copy unless `mode` is forced.
+void remove_replica(self_ptr self, uint64_t chunk, uint32_t cs, std::function<void()> done,
+                    mds::drop_mode mode = mds::drop_mode::keep_last_newest);
 // Marks the CS dropped (registry + mds_store), emits its event.
 void drop_cs(self_ptr self, uint32_t cs);
 

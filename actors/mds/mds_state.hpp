@@ -6,13 +6,18 @@
 
 #include <caf/all.hpp>
 
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "actors/cs/cs_api.hpp"
 #include "actors/mds/lease_table.hpp"
+#include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_actor.hpp"
 #include "persistence/md_store.hpp"
 
@@ -42,6 +47,11 @@ struct mds_state {
   mds::chunk_id next_chunk = 0;
   // Repair, cluster status, parameters, events (issue 4).
   std::shared_ptr<repair_state> repair;
+  // Chunk version rounds (mds_version_rounds.cpp): chunks with a round or a
+  // repair copy under way, each with the work queued behind it; and chunks
+  // fenced at a version no replica has confirmed yet (promotion retries).
+  std::map<mds::chunk_id, std::deque<std::function<void()>>> chunk_busy;
+  std::set<mds::chunk_id> unconfirmed;
   static inline const char* name = "pstorage-mds";
 };
 
@@ -65,6 +75,32 @@ msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::clie
 msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_mds_bad_replica& m);
 // Periodic housekeeping (lease expiry).
 void data_path_tick(self_ptr self);
+
+// Chunk version rounds (mds_version_rounds.cpp; md_command.hpp, "chunk
+// versions: fence, then confirm"). Journals `cmd`; the store's rejection or
+// a storage failure comes back as the error text.
+std::optional<std::string> commit_command(self_ptr self, const mds::md_command& cmd);
+// Runs `body` when no other round / copy of `chunk` is under way; `body`
+// must call its `release` exactly once when it is done with the chunk.
+void with_chunk(self_ptr self, mds::chunk_id chunk, std::function<void(std::function<void()> release)> body);
+// Inside with_chunk: SetVersion(old = newest recorded version, new = the
+// chunk's version, the pending cut if any) to the replicas recorded at the
+// newest version; `done(ackers, version)`. Nothing is journaled.
+void send_round(self_ptr self, mds::chunk_id chunk,
+                std::function<void(std::vector<uint32_t> ackers, uint32_t version)> done);
+// Inside with_chunk: send_round, then confirm_replicas(ackers) journaled
+// (none answered: the chunk waits in `unconfirmed`); then release, done.
+void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> release, std::function<void()> done);
+// Forgets the replicas of `chunk` on `drop` (journaled, each fences the
+// chunk) and runs a round for the rest. `only_at`: skip the drops when the
+// chunk is no longer at that version (an outdated failure report).
+// validate_drop_replica's rule keeps the last up-to-date copy unless
+// `mode` is forced. done(the CSs actually dropped).
+void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, mds::drop_mode mode,
+                   std::optional<uint32_t> only_at, std::function<void(std::vector<uint32_t> dropped)> done);
+// A round for every chunk in `unconfirmed` that is not busy (repair tick,
+// CS registration). init_data_path loads `unconfirmed` from the store.
+void promote_unconfirmed(self_ptr self);
 
 // Repair and administration (issue 4: mds_repair_actor.cpp, mds_admin_actor.cpp).
 void init_repair(self_ptr self);  // loads parameters, opens the event log

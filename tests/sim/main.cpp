@@ -57,7 +57,10 @@ void print_window(const run_result& r, size_t window) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_level(spdlog::level::off);  // the actors' own logs; the trace says what happened
+  // The actors' own logs are off (the trace says what happened) unless
+  // PSTORAGE_SIM_LOG=debug|info|warn asks for them while replaying a seed.
+  spdlog::set_level(spdlog::level::off);
+  if (const char* lv = std::getenv("PSTORAGE_SIM_LOG")) spdlog::set_level(spdlog::level::from_str(lv));
   uint64_t first = 1, last = 1;
   std::string scenario_name;
   std::vector<std::string> bug_names;

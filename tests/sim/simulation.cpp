@@ -446,6 +446,7 @@ class harness {
         if (c.replicas.size() > cw.attrs.replicas_norm) continue;  // surplus after repair, pending trim
         std::map<std::string, uint32_t> dom;
         for (auto& r : c.replicas) {
+          if (r.version != c.version) continue;  // stale (not confirmed at the chunk's version): garbage to delete
           auto d = domain_of(r.cs);
           if (d.empty()) continue;
           auto [it, fresh] = dom.emplace(d, r.cs);

@@ -259,19 +259,38 @@ TEST_CASE("chunk map: allocate, drop a failed replica (version bump), add after 
   CHECK(st.chunks_on(1026) == std::vector<chunk_id>{c0});
   CHECK(m.fails(validate_alloc_chunk(st, m.ctx(), f, 0, {1025})).code == EEXIST);
 
+  CHECK(st.unconfirmed_chunks().empty());
   m.run(validate_drop_replica(st, m.ctx(), c0, 1025));
   ch = st.chunk_by_id(c0);
-  CHECK(ch->version == 2u);
+  CHECK(ch->version == 2u);  // fenced
   CHECK(css_of(*ch) == std::vector<cs_id>{1026, 1027});
-  for (auto& r : ch->replicas) CHECK(r.version == 2u);  // survivors bumped
+  for (auto& r : ch->replicas) CHECK(r.version == 1u);  // survivors not confirmed yet
   CHECK(st.chunks_on(1025) == std::vector<chunk_id>{c1});
+  CHECK(st.unconfirmed_chunks() == std::vector<chunk_id>{c0});
 
-  m.run(validate_add_replica(st, m.ctx(), c0, 1028));
+  // Step 2: 1026 answered SetVersion; a repair copy on 1028 is confirmed with it.
+  m.run(validate_confirm_replicas(st, m.ctx(), c0, 2, {1026, 1028}));
   ch = st.chunk_by_id(c0);
   CHECK(ch->version == 2u);
   CHECK(css_of(*ch) == std::vector<cs_id>{1026, 1027, 1028});
-  CHECK(ch->replicas.back().version == 2u);
-  CHECK(m.fails(validate_add_replica(st, m.ctx(), c0, 1026)).code == EEXIST);
+  CHECK(ch->replicas[0].version == 2u);
+  CHECK(ch->replicas[1].version == 1u);  // 1027 did not answer: stale from now on
+  CHECK(ch->replicas[2].version == 2u);
+  CHECK(st.unconfirmed_chunks().empty());
+  CHECK(m.fails(validate_confirm_replicas(st, m.ctx(), c0, 1, {1027})).code == ESTALE);
+
+  // Never forget the last up-to-date copy (unless forced: rm-cs -f).
+  m.run(validate_drop_replica(st, m.ctx(), c0, 1026));
+  CHECK(m.fails(validate_drop_replica(st, m.ctx(), c0, 1028)).code == EBUSY);
+  m.run(validate_drop_replica(st, m.ctx(), c0, 1028, drop_mode::forced));
+  CHECK(css_of(*st.chunk_by_id(c0)) == std::vector<cs_id>{1027});
+
+  // A fence without a drop (repair copy), then promotion of the newest holder.
+  m.run(validate_fence_chunk(st, m.ctx(), c1));
+  CHECK(st.chunk_by_id(c1)->version == 2u);
+  CHECK(st.chunk_by_id(c1)->replicas[0].version == 1u);
+  m.run(validate_confirm_replicas(st, m.ctx(), c1, 2, {1025}));
+  CHECK(st.chunk_by_id(c1)->replicas[0].version == 2u);
 
   m.set_size(f, 1500);
   CHECK(st.getattr(f)->size == 1500u);
@@ -303,7 +322,10 @@ TEST_CASE("truncate drops chunks beyond the new size and cuts the last one") {
   CHECK(cs[0].version == 1u);
   CHECK(cs[1].id == ids[1]);
   CHECK(cs[1].version == 2u);
-  for (auto& r : cs[1].replicas) CHECK(r.version == 2u);
+  CHECK(cs[1].cut_len == 1500 - small_chunk);  // pending until a round confirms it
+  for (auto& r : cs[1].replicas) CHECK(r.version == 1u);
+  m.run(validate_confirm_replicas(st, m.ctx(), ids[1], 2, {1025}));
+  CHECK_FALSE(st.chunk_by_id(ids[1])->cut_len);
   CHECK_FALSE(st.chunk_by_id(ids[2]));
   CHECK_FALSE(st.chunk_by_id(ids[3]));
   CHECK(st.chunks_on(1025) == std::vector<chunk_id>{ids[0], ids[1]});

@@ -378,7 +378,7 @@ TEST_CASE("chunk allocation: file only, new index, a sane replica chain") {
   CHECK(g.next_chunk == 501);  // only the successful allocation took an id
 }
 
-TEST_CASE("replica updates: drop bumps the version, add takes the current one") {
+TEST_CASE("replica updates: drop and fence bump the version, confirm takes the current one") {
   fake_view v;
   gen g;
   v.add(root_inode, "f", inode_type::file, 10);
@@ -388,11 +388,27 @@ TEST_CASE("replica updates: drop bumps the version, add takes the current one") 
   CHECK(d.new_version == 4u);
   expect_error(validate_drop_replica(v, g.ctx(), 401, 1026), ENOENT, "no such chunk");
   expect_error(validate_drop_replica(v, g.ctx(), 400, 1099), ENOENT, "holds no replica");
+  CHECK(as<cmd_fence_chunk>(validate_fence_chunk(v, g.ctx(), 400)).new_version == 4u);
+  expect_error(validate_fence_chunk(v, g.ctx(), 401), ENOENT);
 
-  auto a = as<cmd_add_replica>(validate_add_replica(v, g.ctx(), 400, 1027));
-  CHECK(a.version == 3u);
-  expect_error(validate_add_replica(v, g.ctx(), 400, 1025), EEXIST);
-  expect_error(validate_add_replica(v, g.ctx(), 401, 1027), ENOENT);
+  auto a = as<cmd_confirm_replicas>(validate_confirm_replicas(v, g.ctx(), 400, 3, {1025, 1027}));
+  CHECK(a.cs == std::vector<cs_id>{1025, 1027});
+  expect_error(validate_confirm_replicas(v, g.ctx(), 400, 2, {1025}), ESTALE, "moved on");
+  expect_error(validate_confirm_replicas(v, g.ctx(), 400, 3, {}), EINVAL);
+  expect_error(validate_confirm_replicas(v, g.ctx(), 400, 3, {1027, 1027}), EINVAL, "twice");
+  expect_error(validate_confirm_replicas(v, g.ctx(), 401, 3, {1027}), ENOENT);
+}
+
+TEST_CASE("the last replica at the newest version is never dropped unless forced") {
+  fake_view v;
+  gen g;
+  v.add(root_inode, "f", inode_type::file, 10);
+  v.add_chunk(10, 0, 400, 5, {1025, 1026});
+  REQUIRE(newest_replica_version(*v.chunk_by_id(400)) == 5u);
+  as<cmd_drop_replica>(validate_drop_replica(v, g.ctx(), 400, 1026));  // 1025 still has it
+  v.add_chunk(10, 1, 401, 5, {1025});
+  expect_error(validate_drop_replica(v, g.ctx(), 401, 1025), EBUSY, "only up-to-date copy");
+  CHECK(as<cmd_drop_replica>(validate_drop_replica(v, g.ctx(), 401, 1025, drop_mode::forced)).new_version == 6u);
 }
 
 TEST_CASE("set size never shrinks; purge only orphans") {
@@ -441,7 +457,8 @@ TEST_CASE("every command round-trips through its encoding, deterministically") {
       cmd_set_repl{1, false, std::nullopt, std::nullopt, 1u, std::nullopt},
       cmd_alloc_chunk{3, 18446744073709ull, 99, 1, {1025, 1030, 1026}},
       cmd_drop_replica{99, 1030, 2},
-      cmd_add_replica{99, 1031, 2},
+      cmd_fence_chunk{99, 3},
+      cmd_confirm_replicas{99, 3, {1031, 1025}},
       cmd_set_size{3, 123456789012ull, 14},
       cmd_purge_orphan{3},
       // Names are bytes: not UTF-8 (and overlong / surrogate forms) must survive too.
@@ -458,9 +475,9 @@ TEST_CASE("every command round-trips through its encoding, deterministically") {
     CHECK(encode_command(back) == bytes);
     names.insert(command_name(c));
   }
-  CHECK(names.size() == 12);  // every alternative covered
-  CHECK(describe(all[14]).find("\"hex\"") != std::string::npos);
-  CHECK(describe(all[16]).find("\"hex\"") == std::string::npos);  // valid UTF-8 stays readable
+  CHECK(names.size() == 13);  // every alternative covered
+  CHECK(describe(all[15]).find("\"hex\"") != std::string::npos);
+  CHECK(describe(all[17]).find("\"hex\"") == std::string::npos);  // valid UTF-8 stays readable
   // The text is readable JSON with the op name.
   CHECK(describe(all[0]).find("\"op\":\"mkdir\"") != std::string::npos);
   auto e = make_entry(7, 2, all[3]);

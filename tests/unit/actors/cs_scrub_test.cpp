@@ -103,6 +103,7 @@ class hooked_storage final : public persistence::chunk_storage {
   persistence::storage_status set_version(uint64_t c, uint64_t v) override { return in_->set_version(c, v); }
   persistence::storage_status remove(uint64_t c) override { return in_->remove(c); }
   persistence::storage_result<std::vector<persistence::chunk_info>> list() override { return in_->list(); }
+  persistence::storage_result<persistence::chunk_info> stat(uint64_t c) override { return in_->stat(c); }
   persistence::storage_result<std::vector<uint64_t>> verify(uint64_t c) override {
     if (on_verify) on_verify();
     return in_->verify(c);

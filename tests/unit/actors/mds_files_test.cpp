@@ -454,16 +454,47 @@ TEST_CASE_FIXTURE(fixture, "a failed replica is dropped, the version bumped and 
   CHECK(late->getChunk().getReplicas().size() == 2);
 }
 
-TEST_CASE_FIXTURE(fixture, "a survivor failing set-version is dropped too") {
+TEST_CASE_FIXTURE(fixture, "a survivor failing set-version is not confirmed: stale, never given out") {
   add_css(3);
   auto c = file_with_chunk("/f", "3:1");
-  uint32_t bad = c.replicas[0].cs, flaky = c.replicas[2].cs;
+  uint32_t bad = c.replicas[0].cs, good = c.replicas[1].cs, flaky = c.replicas[2].cs;
   log_of(flaky).fail_set_version = true;
   auto d = wire::decode(replica_failed(c.id, 1, {bad}));
-  CHECK(d->getChunk().getReplicas().size() == 1);
-  CHECK(d->getChunk().getReplicas()[0].getCsId() == c.replicas[1].cs);
-  CHECK(d->getChunk().getVersion() == 3);
-  CHECK(log_of(c.replicas[1].cs).count("setv " + std::to_string(c.id) + " 2->3") == 1);
+  CHECK(d->getChunk().getVersion() == 2);
+  REQUIRE(d->getChunk().getReplicas().size() == 1);
+  CHECK(d->getChunk().getReplicas()[0].getCsId() == good);
+  CHECK(log_of(flaky).count("setv " + std::to_string(c.id) + " 1->2") == 1);
+  // The flaky replica is kept in the map, at the version it last confirmed.
+  auto now = md->chunk_by_id(c.id);
+  REQUIRE(now->replicas.size() == 2);
+  CHECK(now->replicas[1].cs == flaky);
+  CHECK(now->replicas[1].version == 1u);
+}
+
+TEST_CASE_FIXTURE(fixture, "no holder answers the fence: the chunk waits, and comes back when one answers") {
+  add_css(3);
+  auto c = file_with_chunk("/f", "3:1");
+  uint32_t bad = c.replicas[0].cs;
+  for (int i : {1, 2}) log_of(c.replicas[i].cs).fail_set_version = true;
+  auto d = wire::decode(replica_failed(c.id, 1, {bad}));
+  CHECK(d->getStatus().getCode() == p::STATUS_UNAVAILABLE);
+  CHECK(d->getChunk().getReplicas().size() == 0);
+  auto kept = md->chunk_by_id(c.id);
+  REQUIRE(kept->replicas.size() == 2);  // before the fix both were forgotten: acknowledged data lost
+  CHECK(md->unconfirmed_chunks() == std::vector<uint64_t>{c.id});
+  // A second report of the same failure changes nothing (outdated version).
+  wire::decode(replica_failed(c.id, 1, {c.replicas[1].cs}));
+  CHECK(md->chunk_by_id(c.id)->replicas.size() == 2);
+  // One holder answers again: the next tick promotes it.
+  log_of(c.replicas[2].cs).fail_set_version = false;
+  sched.trigger_timeouts();
+  sched.run();
+  CHECK(md->unconfirmed_chunks().empty());
+  auto r = wire::decode(chunk_map(ino_of("/f"), 0, 1, false));
+  REQUIRE(r->getChunks().size() == 1);
+  REQUIRE(r->getChunks()[0].getReplicas().size() == 1);
+  CHECK(r->getChunks()[0].getReplicas()[0].getCsId() == c.replicas[2].cs);
+  CHECK(r->getChunks()[0].getVersion() == 2);
 }
 
 TEST_CASE_FIXTURE(fixture, "below MIN the chunk is unavailable: writes wait") {
