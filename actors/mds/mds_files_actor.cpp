@@ -13,6 +13,7 @@
 #include "actors/mds/md_validate.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/mds/cs_fan_out.hpp"
+#include "actors/mds/mds_repair_state.hpp"
 #include "actors/mds/mds_state.hpp"
 #include "protocol/common.capnp.h"
 
@@ -150,6 +151,13 @@ void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) 
   fan_out<msg::cs_to_mds_delete_chunk>(self, std::move(reqs), [](std::vector<uint32_t>) {});
 }
 
+// A replica with a checksum error (mds_repair_state.hpp, bad_replicas).
+void mark_bad_replica(self_ptr self, mds::chunk_id chunk, uint32_t cs) {
+  if (!self->state.repair) return;
+  if (self->state.repair->wip.bad_replicas.insert({chunk, cs}).second)
+    spdlog::warn("replica of chunk {} on CS#{} has bad pages: kept for its good pages, replaced by repair", chunk, cs);
+}
+
 // ---- chunk locations -------------------------------------------------------------
 
 bool cs_active(mds_state& st, uint32_t id) {
@@ -171,6 +179,9 @@ void fill_location(mds_state& st, p::ChunkLocation::Builder b, const mds::chunk_
   std::vector<mds::replica_info> cur;
   for (auto& r : c.replicas)
     if (r.version == c.version) cur.push_back(r);
+  // Active CSs first; replicas with bad pages last (tried only when the others fail).
+  auto bad = [&](const mds::replica_info& r) { return st.repair && st.repair->wip.bad_replicas.count({c.id, r.cs}); };
+  std::stable_partition(cur.begin(), cur.end(), [&](const mds::replica_info& r) { return !bad(r); });
   std::stable_partition(cur.begin(), cur.end(), [&](const mds::replica_info& r) { return cs_active(st, r.cs); });
   auto list = b.initReplicas(static_cast<unsigned>(cur.size()));
   for (unsigned i = 0; i < cur.size(); ++i) {
@@ -719,6 +730,12 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
     if (held) failed.push_back(cs);
   }
   if (req->getVersion() != c->version || failed.empty()) return answer(op_error{}, id);
+  if (req->getChecksumError()) {
+    // Bad pages, not a lost replica: keep it (its other pages may be the only
+    // good copy of them), stop counting it; repair copies a good one.
+    for (auto cs : failed) mark_bad_replica(self, id, cs);
+    return answer(op_error{}, id);
+  }
   spdlog::info("client {} reports failed replicas of chunk {} v{}", req->getClientId().cStr(), id, c->version);
   auto rp = self->make_response_promise<msg::mds_to_client_replica_failed>();
   drop_replicas(self, id, failed, mds::drop_mode::keep_last_newest, c->version,
@@ -753,7 +770,8 @@ msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_md
     emit(self, "CS#" + std::to_string(cs) + " has reported hard error on '" + path + "'");
     if (std::string detail = req->getMessage(); !detail.empty()) spdlog::warn("CS#{}: {}", cs, detail);
     bool held = c && std::any_of(c->replicas.begin(), c->replicas.end(), [&](auto& r) { return r.cs == cs; });
-    if (held && req->getVersion() == c->version)
+    if (held && req->getVersion() == c->version && req->getChecksum()) mark_bad_replica(self, id, cs);
+    else if (held && req->getVersion() == c->version)
       drop_replicas(self, id, {cs}, mds::drop_mode::keep_last_newest, c->version, [](std::vector<uint32_t>) {});
   }
   return wire::make<p::MdsToCsBadReplica>([&](auto b) { put_status(b.initStatus(), err); });

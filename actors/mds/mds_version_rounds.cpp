@@ -16,6 +16,7 @@
 #include "actors/common/sim_bugs.hpp"
 #include "actors/mds/cs_fan_out.hpp"
 #include "actors/mds/md_validate.hpp"
+#include "actors/mds/mds_repair_state.hpp"
 #include "actors/mds/mds_state.hpp"
 
 namespace pstorage::mds_impl {
@@ -149,6 +150,7 @@ void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> dro
         continue;
       }
       dropped.push_back(cs);
+      if (self->state.repair) self->state.repair->wip.bad_replicas.erase({chunk, cs});
       spdlog::info("dropped the replica of chunk {} on CS#{}", chunk, cs);
     }
     finish_round(self, chunk, release, [done, dropped] { done(dropped); });

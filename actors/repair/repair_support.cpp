@@ -61,6 +61,7 @@ std::vector<mds::chunk_view> build_chunk_views(const std::vector<persistence::ch
       rv.cs_id = r.cs;
       rv.version = r.version;
       rv.cs = status_of(r.cs);
+      rv.checksum_bad = wip.bad_replicas.count({v.id, r.cs}) > 0;
       rv.being_deleted = wip.releasing.count(r.cs) > 0 ||
                          (del && std::find(del->begin(), del->end(), r.cs) != del->end());
       v.replicas.push_back(rv);

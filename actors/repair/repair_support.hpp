@@ -50,6 +50,9 @@ struct work_in_progress {
   std::map<uint64_t, std::vector<uint32_t>> copying;   // chunk -> target CSs of running copies
   std::map<uint64_t, std::vector<uint32_t>> deleting;  // chunk -> CSs whose replica is being removed
   std::set<uint32_t> releasing;                        // rm-cs in progress: replicas to evacuate
+  // (chunk, CS) replicas that failed a checksum: kept (their other pages may
+  // be the only good copy) but not live; deleted once the chunk is healthy.
+  std::set<std::pair<uint64_t, uint32_t>> bad_replicas;
 };
 
 // One chunk view per stored chunk. Replica CS statuses come from the registry
