@@ -48,8 +48,8 @@
   X(ack_before_last_replica, "actors/cs/cs_actor.cpp (handle_write)",                                   \
     "the head of a write chain acknowledges without forwarding: downstream replicas miss the write",     \
     "read-latest")                                                                             \
-  X(skip_version_bump_on_failed_replica, "actors/mds/mds_version_rounds.cpp (drop_replicas)",           \
-    "the version bump does not fence a failed replica: it is moved to the new version with the survivors", \
+  X(confirm_stale_replica, "actors/mds/mds_version_rounds.cpp (send_round)",                           \
+    "a version round also moves replicas that missed writes (recorded below the newest version) forward", \
     "read-latest")                                                                                     \
   X(read_from_stale_replica, "actors/cs/cs_actor.cpp (handle_read)",                                    \
     "a CS serves a read from its replica although its version differs from the one asked", "read-latest") \

@@ -318,7 +318,7 @@ std::optional<uint32_t> newest_replica_version(const chunk_info& c) {
 }
 
 md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs,
-                                 drop_mode mode) {
+                                 drop_mode mode, const std::vector<cs_id>& bad) {
   const std::string what = "cannot drop the replica of chunk " + std::to_string(chunk) + " on CS#" + std::to_string(cs);
   auto c = v.chunk_by_id(chunk);
   if (!c) return err(ENOENT, what + ": no such chunk");
@@ -326,11 +326,12 @@ md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, 
   if (it == c->replicas.end()) return err(ENOENT, what + ": that CS holds no replica of it");
   if (c->version == UINT32_MAX) return err(EINVAL, what + ": the chunk version cannot grow any more");
   const uint32_t newest = *newest_replica_version(*c);
-  const auto at_newest = std::count_if(c->replicas.begin(), c->replicas.end(),
-                                       [&](const replica_info& r) { return r.version == newest; });
-  if (mode == drop_mode::keep_last_newest && it->version == newest && at_newest == 1)
-    return err(EBUSY, what + ": it is the only up-to-date copy (version " + std::to_string(newest) +
-                          "); it is kept and the chunk waits for that CS to return (rm-cs -f declares it lost)");
+  const auto sound_others = std::count_if(c->replicas.begin(), c->replicas.end(), [&](const replica_info& r) {
+    return r.cs != cs && r.version == newest && std::find(bad.begin(), bad.end(), r.cs) == bad.end();
+  });
+  if (mode == drop_mode::keep_last_newest && it->version == newest && sound_others == 0)
+    return err(EBUSY, what + ": no other sound up-to-date copy (version " + std::to_string(newest) +
+                          ") would remain; it is kept and the chunk waits for that CS (rm-cs -f declares it lost)");
   return done(cmd_drop_replica{chunk, cs, c->version + 1});
 }
 

@@ -146,11 +146,13 @@ md_outcome validate_alloc_chunk(const md_view& v, const decision_context& ctx, i
 // The highest version recorded for any replica of a chunk: its holders have
 // every acknowledged write. nullopt for a chunk without replicas.
 std::optional<uint32_t> newest_replica_version(const chunk_info& c);
-// Refuses to forget the last replica at the newest recorded version unless
-// `forced` (rm-cs -f: the operator declared the disk lost).
+// Refuses to forget a replica when no other sound replica at the newest
+// recorded version would remain (`bad`: CSs whose replica of this chunk has
+// bad pages — they do not count), unless `forced` (rm-cs -f: the operator
+// declared the disk lost).
 enum class drop_mode { keep_last_newest, forced };
 md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs,
-                                 drop_mode mode = drop_mode::keep_last_newest);
+                                 drop_mode mode = drop_mode::keep_last_newest, const std::vector<cs_id>& bad = {});
 md_outcome validate_fence_chunk(const md_view& v, const decision_context& ctx, chunk_id chunk);
 // `cs` answered SetVersion(new = `version`) or holds a fresh copy at it.
 md_outcome validate_confirm_replicas(const md_view& v, const decision_context& ctx, chunk_id chunk,

@@ -179,6 +179,27 @@ caf::behavior repair_job(caf::event_based_actor* self, std::shared_ptr<job_state
   };
 }
 
+// Once a chunk has its normal count of good replicas again, the replicas
+// with bad pages kept for their good pages go at once (in the same turn as
+// the confirmation, so no chunk map shows the new copy next to a bad one in
+// its failure domain).
+void retire_bad_replicas(self_ptr self, uint64_t chunk) {
+  auto& bad = self->state.repair->wip.bad_replicas;
+  auto c = md(self).chunk_by_id(chunk);
+  if (!c) return;
+  auto a = md(self).getattr(c->ino);
+  if (!a) return;
+  std::vector<uint32_t> victims;
+  uint32_t good = 0;
+  for (auto& r : c->replicas) {
+    if (r.version != c->version) continue;
+    if (bad.count({chunk, r.cs})) victims.push_back(r.cs);
+    else ++good;
+  }
+  if (victims.empty() || good < std::max<uint32_t>(1, a->repl.replicas_norm)) return;
+  for (auto cs : victims) remove_replica(self, chunk, cs, [] {});
+}
+
 std::vector<uint32_t> parse_ids(const std::string& s) {
   std::vector<uint32_t> out;
   std::istringstream in(s);
@@ -277,6 +298,7 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
           ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
         }
         release();
+        if (!why) retire_bad_replicas(self, chunk);
         // A slot is free: plan the next jobs now rather than at the next tick —
         // only after progress, so a copy that keeps failing waits for the tick.
         if (!ok.empty()) repair_tick(self);

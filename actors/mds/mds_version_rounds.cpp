@@ -90,11 +90,18 @@ void send_round(self_ptr self, mds::chunk_id chunk, std::function<void(std::vect
   auto newest = mds::newest_replica_version(*c);
   if (!newest) return done({}, c->version);
   std::vector<uint32_t> holders;
-  for (auto& r : c->replicas)
-    if (r.version == *newest) holders.push_back(r.cs);
-  if (*newest == c->version && !c->cut_len) return done(holders, c->version);  // all confirmed already
   std::vector<std::pair<uint32_t, msg::mds_to_cs_set_version>> reqs;
-  for (auto cs : holders) reqs.emplace_back(cs, set_version_msg(chunk, *newest, c->version, c->cut_len));
+  for (auto& r : c->replicas) {
+    if (r.version == *newest) {
+      holders.push_back(r.cs);
+      reqs.emplace_back(r.cs, set_version_msg(chunk, *newest, c->version, c->cut_len));
+    } else if (PSTORAGE_SIM_BUG(confirm_stale_replica) && r.version < c->version) {
+      holders.push_back(r.cs);  // sim-only bug: a replica that missed writes is moved forward too
+      reqs.emplace_back(r.cs, set_version_msg(chunk, r.version, c->version, c->cut_len));
+    }
+  }
+  if (*newest == c->version && !c->cut_len && !PSTORAGE_SIM_BUG(confirm_stale_replica))
+    return done(holders, c->version);  // all confirmed already
   const uint32_t version = c->version;
   fan_out<msg::cs_to_mds_set_version>(self, std::move(reqs),
                                       [holders, version, done = std::move(done)](std::vector<uint32_t> failed) {
@@ -139,11 +146,13 @@ void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> dro
     std::vector<uint32_t> dropped;
     auto c = md(self).chunk_by_id(chunk);
     const bool current = c && (!only_at || c->version == *only_at);
+    std::vector<uint32_t> bad;
+    if (self->state.repair)
+      for (auto& [ch, cs] : self->state.repair->wip.bad_replicas)
+        if (ch == chunk) bad.push_back(cs);
     for (auto cs : current ? drop : std::vector<uint32_t>{}) {
       mds::decision_context ctx;
-      auto out = mds::validate_drop_replica(md(self), ctx, chunk, cs, mode);
-      if (out && PSTORAGE_SIM_BUG(skip_version_bump_on_failed_replica))
-        out = mds::validate_fence_chunk(md(self), ctx, chunk);  // sim-only bug: fenced but kept, so confirmed again
+      auto out = mds::validate_drop_replica(md(self), ctx, chunk, cs, mode, bad);
       auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
       if (why) {
         spdlog::info("{}", *why);

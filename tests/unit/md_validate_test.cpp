@@ -407,7 +407,10 @@ TEST_CASE("the last replica at the newest version is never dropped unless forced
   REQUIRE(newest_replica_version(*v.chunk_by_id(400)) == 5u);
   as<cmd_drop_replica>(validate_drop_replica(v, g.ctx(), 400, 1026));  // 1025 still has it
   v.add_chunk(10, 1, 401, 5, {1025});
-  expect_error(validate_drop_replica(v, g.ctx(), 401, 1025), EBUSY, "only up-to-date copy");
+  expect_error(validate_drop_replica(v, g.ctx(), 401, 1025), EBUSY, "no other sound up-to-date copy");
+  // A replica with bad pages does not count as a keeper.
+  expect_error(validate_drop_replica(v, g.ctx(), 400, 1026, drop_mode::keep_last_newest, {1025}), EBUSY);
+  as<cmd_drop_replica>(validate_drop_replica(v, g.ctx(), 400, 1025, drop_mode::keep_last_newest, {1025}));
   CHECK(as<cmd_drop_replica>(validate_drop_replica(v, g.ctx(), 401, 1025, drop_mode::forced)).new_version == 6u);
 }
 
