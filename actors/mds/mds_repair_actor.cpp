@@ -224,6 +224,10 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
   if (!placed.ok || placed.chain.empty()) {
     spdlog::debug("repair of chunk {}: {}", job.chunk_id, placed.message);
     if (!placed.ok) emit_once(self, placed.message);
+    // No spare CS for a good copy: a replica with bad pages goes now (only
+    // while a sound up-to-date one remains), freeing its CS for a fresh copy.
+    for (auto& [ch, cs] : std::set(rs.wip.bad_replicas))
+      if (ch == job.chunk_id) remove_replica(self, ch, cs, [] {});
     return;
   }
   auto& placed_chain = placed.chain;
