@@ -179,25 +179,35 @@ caf::behavior repair_job(caf::event_based_actor* self, std::shared_ptr<job_state
   };
 }
 
-// Once a chunk has its normal count of good replicas again, the replicas
-// with bad pages kept for their good pages go at once (in the same turn as
-// the confirmation, so no chunk map shows the new copy next to a bad one in
-// its failure domain).
-void retire_bad_replicas(self_ptr self, uint64_t chunk) {
+// The replicas with bad pages kept for their good pages that can go now:
+// all of them once the chunk has its normal count of good replicas, and any
+// whose failure domain now holds a good one (its replacement). Called inside
+// the copy's hold on the chunk, so no chunk map shows a new copy next to a
+// bad one in its failure domain.
+std::vector<uint32_t> bad_to_retire(self_ptr self, uint64_t chunk) {
   auto& bad = self->state.repair->wip.bad_replicas;
   auto c = md(self).chunk_by_id(chunk);
-  if (!c) return;
+  if (!c) return {};
   auto a = md(self).getattr(c->ino);
-  if (!a) return;
-  std::vector<uint32_t> victims;
-  uint32_t good = 0;
+  if (!a) return {};
+  const auto cands = repair_candidates(self, {});
+  auto domain = [&](uint32_t cs) {
+    for (auto& p : cands)
+      if (p.cs_id == cs) return mds::domain_key(p, level_of(a->repl.domain));
+    return std::string();
+  };
+  std::vector<uint32_t> bad_here;
+  std::set<std::string> good_domains;
   for (auto& r : c->replicas) {
     if (r.version != c->version) continue;
-    if (bad.count({chunk, r.cs})) victims.push_back(r.cs);
-    else ++good;
+    if (bad.count({chunk, r.cs})) bad_here.push_back(r.cs);
+    else good_domains.insert(domain(r.cs));
   }
-  if (victims.empty() || good < std::max<uint32_t>(1, a->repl.replicas_norm)) return;
-  for (auto cs : victims) remove_replica(self, chunk, cs, [] {});
+  const bool healthy = good_domains.size() >= std::max<uint32_t>(1, a->repl.replicas_norm);
+  std::vector<uint32_t> victims;
+  for (auto cs : bad_here)
+    if (healthy || good_domains.count(domain(cs))) victims.push_back(cs);
+  return victims;
 }
 
 std::vector<uint32_t> parse_ids(const std::string& s) {
@@ -301,8 +311,14 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
           }
           ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
         }
-        release();
-        if (!why) retire_bad_replicas(self, chunk);
+        if (auto victims = why ? std::vector<uint32_t>{} : bad_to_retire(self, chunk); !victims.empty()) {
+          drop_in_round(self, chunk, victims, mds::drop_mode::keep_last_newest, std::nullopt, release,
+                        [self, chunk](std::vector<uint32_t> gone) {
+                          for (auto cs : gone) ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), [](bool) {});
+                        });
+        } else {
+          release();
+        }
         // A slot is free: plan the next jobs now rather than at the next tick —
         // only after progress, so a copy that keeps failing waits for the tick.
         if (!ok.empty()) repair_tick(self);

@@ -98,6 +98,10 @@ void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> rele
 // `mode` is forced. done(the CSs actually dropped).
 void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, mds::drop_mode mode,
                    std::optional<uint32_t> only_at, std::function<void(std::vector<uint32_t> dropped)> done);
+// drop_replicas' body, for a caller already inside with_chunk.
+void drop_in_round(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, mds::drop_mode mode,
+                   std::optional<uint32_t> only_at, std::function<void()> release,
+                   std::function<void(std::vector<uint32_t> dropped)> done);
 // A round for every chunk in `unconfirmed` that is not busy (repair tick,
 // CS registration). init_data_path loads `unconfirmed` from the store.
 void promote_unconfirmed(self_ptr self);

@@ -140,29 +140,36 @@ void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> rele
   });
 }
 
+void drop_in_round(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, mds::drop_mode mode,
+                   std::optional<uint32_t> only_at, std::function<void()> release,
+                   std::function<void(std::vector<uint32_t>)> done) {
+  std::vector<uint32_t> dropped;
+  auto c = md(self).chunk_by_id(chunk);
+  const bool current = c && (!only_at || c->version == *only_at);
+  std::vector<uint32_t> bad;
+  if (self->state.repair)
+    for (auto it = self->state.repair->wip.bad_replicas.lower_bound({chunk, 0});
+         it != self->state.repair->wip.bad_replicas.end() && it->first == chunk; ++it)
+      bad.push_back(it->second);
+  for (auto cs : current ? drop : std::vector<uint32_t>{}) {
+    mds::decision_context ctx;
+    auto out = mds::validate_drop_replica(md(self), ctx, chunk, cs, mode, bad);
+    auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
+    if (why) {
+      spdlog::info("{}", *why);
+      continue;
+    }
+    dropped.push_back(cs);
+    if (self->state.repair) self->state.repair->wip.bad_replicas.erase({chunk, cs});
+    spdlog::info("dropped the replica of chunk {} on CS#{}", chunk, cs);
+  }
+  finish_round(self, chunk, release, [done, dropped] { done(dropped); });
+}
+
 void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, mds::drop_mode mode,
                    std::optional<uint32_t> only_at, std::function<void(std::vector<uint32_t>)> done) {
   with_chunk(self, chunk, [=](std::function<void()> release) {
-    std::vector<uint32_t> dropped;
-    auto c = md(self).chunk_by_id(chunk);
-    const bool current = c && (!only_at || c->version == *only_at);
-    std::vector<uint32_t> bad;
-    if (self->state.repair)
-      for (auto& [ch, cs] : self->state.repair->wip.bad_replicas)
-        if (ch == chunk) bad.push_back(cs);
-    for (auto cs : current ? drop : std::vector<uint32_t>{}) {
-      mds::decision_context ctx;
-      auto out = mds::validate_drop_replica(md(self), ctx, chunk, cs, mode, bad);
-      auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
-      if (why) {
-        spdlog::info("{}", *why);
-        continue;
-      }
-      dropped.push_back(cs);
-      if (self->state.repair) self->state.repair->wip.bad_replicas.erase({chunk, cs});
-      spdlog::info("dropped the replica of chunk {} on CS#{}", chunk, cs);
-    }
-    finish_round(self, chunk, release, [done, dropped] { done(dropped); });
+    drop_in_round(self, chunk, drop, mode, only_at, release, done);
   });
 }
 
