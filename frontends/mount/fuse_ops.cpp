@@ -25,10 +25,12 @@ struct handle {
   std::atomic<uint64_t> size_hint{0};  // file size last seen; reads below it need no MDS round trip
 };
 
-// An open directory: its entries, read at opendir (and again on rewind).
+// An open directory: its entries, read from the MDS by the first readdir
+// (and again on rewind). Opening a directory costs nothing (SQLite opens one
+// per transaction only to fsync it).
 struct dir_handle {
   std::vector<client::dir_item> items;
-  bool fresh = true;  // read by opendir, not yet listed
+  bool read = false;
 };
 
 filesystem& F(fuse_req_t req) { return *static_cast<filesystem*>(fuse_req_userdata(req)); }
@@ -319,12 +321,8 @@ int read_dir(fuse_req_t req, fuse_ino_t ino, dir_handle& d) {
   return S(req).readdir(*path, d.items);
 }
 
-void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+void op_opendir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   auto* d = new dir_handle;
-  if (int e = read_dir(req, ino, *d)) {
-    delete d;
-    return (void)fuse_reply_err(req, e);
-  }
   fi->fh = reinterpret_cast<uint64_t>(d);
   if (fuse_reply_open(req, fi) != 0) delete d;
 }
@@ -332,9 +330,10 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 // Offsets: 1 = after ".", 2 = after "..", 2 + i + 1 = after items[i].
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   auto* d = reinterpret_cast<dir_handle*>(fi->fh);
-  if (off == 0 && !d->fresh)  // rewinddir: read again
+  if (off == 0 || !d->read) {  // first readdir, or rewinddir: (re)read
     if (int e = read_dir(req, ino, *d)) return (void)fuse_reply_err(req, e);
-  d->fresh = false;
+    d->read = true;
+  }
   std::vector<char> buf(size);
   size_t used = 0;
   auto add = [&](const char* name, uint64_t entry_ino, bool is_dir, off_t next) {
