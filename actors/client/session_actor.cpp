@@ -58,6 +58,7 @@ constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts b
 // Write-behind: a file's buffered writes are sent once they reach this size
 // (and on fsync/flush/close, before reads, and every second).
 constexpr size_t write_behind_limit = size_t{1} << 20;
+constexpr auto attr_cache_ttl = std::chrono::seconds(1);  // == the mount's attr_timeout
 
 chunk_loc to_loc(p::ChunkLocation::Reader r) {
   chunk_loc l;
@@ -105,6 +106,13 @@ struct ino_state {
   size_tracker size;  // bytes that reached the chunk servers
   write_buffer buf;   // accepted, not yet sent (write_buffer.hpp)
   std::map<uint64_t, bool> dirty;  // chunk index -> sent without a sync since the last sync
+  // The MDS's attributes of a file open on this mount, reused by getattr for
+  // attr_cache_ttl (as the kernel's attribute cache would be, but not
+  // dropped by every write: fstat between a transaction's writes costs no
+  // MDS round trip). Refreshed by open/setattr; dropped by namespace
+  // changes, size reports and release.
+  std::optional<file_attr> attr;
+  clock_type::time_point attr_at;
   int opens = 0;
   int write_opens = 0;
 };
@@ -574,6 +582,22 @@ struct session::impl {
     }
   }
 
+  // ---- attribute cache (ino_state::attr) ----
+  void remember_attr(const file_attr& a) {
+    if (auto st = state(a.ino, false)) {
+      std::lock_guard<std::mutex> g(st->m);
+      st->attr = a;
+      st->attr_at = clock_type::now();
+    }
+  }
+  void forget_attrs() {
+    std::lock_guard<std::mutex> g(ino_m);
+    for (auto& [ino, st] : inos) {
+      std::lock_guard<std::mutex> g2(st->m);
+      st->attr.reset();
+    }
+  }
+
   // ---- per-inode state ----
   std::shared_ptr<ino_state> state(uint64_t ino, bool create = true) {
     std::lock_guard<std::mutex> g(ino_m);
@@ -600,6 +624,7 @@ struct session::impl {
     if (e) return e;
     std::lock_guard<std::mutex> g(st.m);
     st.size.reported(*sz);
+    st.attr.reset();  // size and mtime changed at the MDS
     return 0;
   }
 
@@ -803,9 +828,17 @@ int session::lookup(const std::string& path, file_attr& out) {
 }
 
 int session::getattr(uint64_t ino, file_attr& out) {
+  if (auto st = impl_->state(ino, false)) {
+    std::lock_guard<std::mutex> g(st->m);
+    if (st->attr && clock_type::now() - st->attr_at < attr_cache_ttl) {
+      out = *st->attr;
+      return 0;
+    }
+  }
   fop_answer a;
   if (int e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setGetattr(ino); }, &a)) return e;
   out = to_attr(a->getAttr());
+  impl_->remember_attr(out);
   return 0;
 }
 
@@ -826,6 +859,7 @@ int session::mkdir(const std::string& path, uint32_t mode) {
 }
 
 int session::unlink(const std::string& path) {
+  impl_->forget_attrs();  // nlink and ctime of the file change
   return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setUnlink(path); });
 }
 
@@ -834,6 +868,7 @@ int session::rmdir(const std::string& path) {
 }
 
 int session::rename(const std::string& from, const std::string& to) {
+  impl_->forget_attrs();
   return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) {
     auto r = b.getOp().initRename();
     r.setFrom(from);
@@ -873,6 +908,7 @@ int session::setattr(const set_attr_request& r, file_attr& out) {
       &a);
   if (e) return e;
   out = to_attr(a->getAttr());
+  impl_->remember_attr(out);
   if (r.set_size) {
     impl_->uncache_file(ino);
     if (auto st = impl_->state(ino, false)) {
@@ -945,6 +981,8 @@ int session::open(const std::string& path, uint64_t ino, bool write, file_attr& 
     st->opens++;
     if (write) st->write_opens++;
     st->size.seen(out.size);
+    st->attr = out;
+    st->attr_at = clock_type::now();
     out.size = std::max(st->size.visible(out.size), st->buf.end());
   }
   if (first) impl_->uncache_file(out.ino);  // close-to-open: maps may have changed elsewhere
