@@ -5,10 +5,19 @@
 //
 // Thread-safe and blocking: FUSE worker threads call it concurrently; each
 // call waits for its answers (CAF scoped actors inside). Handles of the MDS
-// and of every CS are cached and dropped when a request to them fails.
+// and of every CS are cached and dropped when a request to them fails. A
+// request ends as soon as the connection to its peer is lost (kill -9, crash):
+// the peer is then treated as failed at once, not after the request timeout.
 //
 //  * Credentials: the digest from this host's auth_digest.key; the MDS from
 //    bs.list (tried in order).
+//  * write() is write-behind: it buffers (coalescing adjacent writes,
+//    write_buffer.hpp) and returns; the buffer goes out when it reaches
+//    1 MiB, before a read of the file, every second (background), and on
+//    flush/fsync/close — where the last write to each chunk also asks every
+//    replica to fsync (one round trip instead of write + sync). A failure to
+//    send buffered data is returned by that flush/fsync/close (or, when the
+//    buffer was full, by the write); the data stays buffered and is retried.
 //  * Writes go down the replica chain (first replica, which forwards); a
 //    failing replica is reported (ClientToMdsReplicaFailed) and the write is
 //    retried on the new chain; statusStale refreshes the chunk map; below MIN
@@ -17,8 +26,9 @@
 //    fail_on_nospace.
 //  * Reads try each replica in chain order; a checksum error is reported with
 //    checksumError; when all fail the map is refreshed (bounded, then EIO).
-//  * flush()/release() return after every chunk written since the last sync
-//    is synced on every replica (ClientToCsSync), then report the size.
+//  * flush()/release() return after every buffered write was sent and every
+//    chunk written since the last sync is synced on every replica (sync flag
+//    of the last ClientToCsWrite, else ClientToCsSync), then report the size.
 //  * Write leases (open for write) are renewed every leaseMs/3 by a
 //    background thread, which also reports growing sizes once a second.
 //
@@ -121,7 +131,7 @@ class session {
   // fsync semantics: every replica of every chunk written since the last
   // sync is on disk, and the MDS knows the size.
   int flush(uint64_t ino);
-  // Size as this mount sees it: max(local writes, MDS).
+  // Size as this mount sees it: max(local writes incl. buffered ones, MDS).
   uint64_t visible_size(uint64_t ino, uint64_t mds_size);
 
   static const std::string& last_error();

@@ -20,6 +20,7 @@
 #include "actors/client/chunk_range.hpp"
 #include "actors/client/retry_policy.hpp"
 #include "actors/client/size_tracker.hpp"
+#include "actors/client/write_buffer.hpp"
 #include "actors/common/node_config.hpp"
 #include "actors/cs/cs_api.hpp"
 #include "actors/mds/mds_api.hpp"
@@ -53,6 +54,10 @@ inline std::chrono::seconds chain_timeout(size_t replicas) {
   return std::max(cs_timeout, std::chrono::seconds(5 * (replicas + 1)));
 }
 constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts before EIO
+// Write-behind: a file's buffered writes are sent once they reach this size
+// (and on fsync/flush/close, before reads, and every second).
+constexpr size_t write_behind_limit = size_t{1} << 20;
+constexpr auto attr_cache_ttl = std::chrono::seconds(1);  // == the mount's attr_timeout
 
 chunk_loc to_loc(p::ChunkLocation::Reader r) {
   chunk_loc l;
@@ -92,11 +97,21 @@ file_attr to_attr(p::FileAttr::Reader a) {
 using fop_answer = wire::decode_result<p::MdsToClientFileOp>;
 }  // namespace
 
-// Per-inode state of this mount: sizes and chunks written since the last sync.
+// Per-inode state of this mount: sizes, buffered writes and chunks written
+// since the last sync. Lock order: io_m, then m.
 struct ino_state {
+  std::mutex io_m;  // held while buffered writes are sent (sends stay in write order)
   std::mutex m;
-  size_tracker size;
-  std::map<uint64_t, bool> dirty;  // chunk index -> written since the last sync
+  size_tracker size;  // bytes that reached the chunk servers
+  write_buffer buf;   // accepted, not yet sent (write_buffer.hpp)
+  std::map<uint64_t, bool> dirty;  // chunk index -> sent without a sync since the last sync
+  // The MDS's attributes of a file open on this mount, reused by getattr for
+  // attr_cache_ttl (as the kernel's attribute cache would be, but not
+  // dropped by every write: fstat between a transaction's writes costs no
+  // MDS round trip). Refreshed by open/setattr; dropped by namespace
+  // changes, size reports and release.
+  std::optional<file_attr> attr;
+  clock_type::time_point attr_at;
   int opens = 0;
   int write_opens = 0;
 };
@@ -123,6 +138,7 @@ struct session::impl {
   bool stopping = false;
   uint32_t lease_ms = 10000;
   std::thread bg;
+  std::thread pusher;
 
   explicit impl(session_options opts) : o(std::move(opts)) {}
 
@@ -163,6 +179,34 @@ struct session::impl {
     mds = mds_api{};
   }
 
+  // One request to a remote actor `h`; waits for its answer, for `timeout`, or
+  // until `h` is known to be gone — whichever comes first. A blocking
+  // request().receive() of CAF 0.17 ignores down messages, so a peer killed
+  // with -9 would cost the whole timeout; here the request is a plain send
+  // (the answer comes back as an ordinary message) and a monitor's down
+  // message (sent when the connection to the peer is lost) ends the wait.
+  // Returns false when no answer came (err says why).
+  template <class Answer, class Handle, class Req, class OnAnswer>
+  bool ask(const Handle& h, caf::timespan timeout, Req req, OnAnswer&& on_answer, std::string& err) {
+    caf::scoped_actor self{sys};
+    self->monitor(h);
+    self->send(h, std::move(req));
+    bool ok = false;
+    self->receive(
+        [&](Answer& a) {
+          ok = true;
+          on_answer(a);
+        },
+        [&](caf::down_msg& dm) { err = "connection lost (" + sys.render(dm.reason) + ")"; },
+        [&](caf::error& e) { err = sys.render(e); },
+        caf::after(timeout) >> [&] {
+          err = "no answer within " +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) + " ms";
+        });
+    self->demonitor(h.address());
+    return ok;
+  }
+
   // One request to the MDS; reconnects (with backoff) for up to mds_patience
   // when `patient`.
   template <class Answer, class Req>
@@ -170,11 +214,8 @@ struct session::impl {
     auto deadline = clock_type::now() + mds_patience;
     for (unsigned attempt = 0;; ++attempt) {
       if (auto h = mds_handle(err)) {
-        caf::scoped_actor self{sys};
         std::optional<Answer> out;
-        self->request(*h, mds_timeout, req)
-            .receive([&](Answer& a) { out = std::move(a); }, [&](caf::error& e) { err = sys.render(e); });
-        if (out) return out;
+        if (ask<Answer>(*h, mds_timeout, req, [&](Answer& a) { out = std::move(a); }, err)) return out;
         drop_mds();
       }
       if (!patient || clock_type::now() + backoff_delay(attempt) > deadline) return std::nullopt;
@@ -406,7 +447,9 @@ struct session::impl {
     }
   }
 
-  int write_piece(uint64_t ino, const chunk_piece& pc, const char* data) {
+  // sync: every replica also fsyncs the chunk before answering (one round
+  // trip for the last write before an fsync).
+  int write_piece(uint64_t ino, const chunk_piece& pc, const char* data, bool sync) {
     return chain_op(ino, pc.index, true,
                     [&](cs_api h, const chunk_loc& l, uint32_t& code, uint32_t& failed, std::string& err) {
                       auto req = wire::make<p::ClientToCsWrite>(
@@ -415,7 +458,7 @@ struct session::impl {
                             b.setVersion(l.version);
                             b.setOffset(pc.offset);
                             fill_chain(b.initChain(l.replicas.size() - 1), l);
-                            b.setSync(false);
+                            b.setSync(sync);
                           },
                           std::vector<char>(data, data + pc.length));
                       return send_chain<msg::cs_to_client_write>(h, l, std::move(req), code, failed, err);
@@ -427,21 +470,20 @@ struct session::impl {
   template <class Answer, class Request>
   bool send_chain(cs_api h, const chunk_loc& l, Request req, uint32_t& code, uint32_t& failed, std::string& err) {
     bool ok = false;
-    caf::scoped_actor self{sys};
-    self->request(h, chain_timeout(l.replicas.size()), std::move(req))
-        .receive(
-            [&](Answer& a) {
-              auto d = wire::decode(a);
-              if (!d) {
-                err = d.error;
-                return;
-              }
-              ok = true;
-              code = d->getStatus().getCode();
-              failed = d->getFailedCsId();
-              if (code) err = d->getStatus().getMessage().cStr();
-            },
-            [&](caf::error& e) { err = sys.render(e); });
+    ask<Answer>(
+        h, chain_timeout(l.replicas.size()), std::move(req),
+        [&](Answer& a) {
+          auto d = wire::decode(a);
+          if (!d) {
+            err = d.error;
+            return;
+          }
+          ok = true;
+          code = d->getStatus().getCode();
+          failed = d->getFailedCsId();
+          if (code) err = d->getStatus().getMessage().cStr();
+        },
+        err);
     return ok;
   }
 
@@ -482,9 +524,8 @@ struct session::impl {
             b.setOffset(pc.offset);
             b.setLength(static_cast<uint32_t>(pc.length));
           });
-          caf::scoped_actor self{sys};
-          self->request(*h, cs_timeout, std::move(req))
-              .receive(
+          ask<msg::cs_to_client_read>(
+              *h, cs_timeout, std::move(req),
                   [&](msg::cs_to_client_read& a) {
                     auto d = wire::decode(a);
                     if (!d) {
@@ -507,7 +548,7 @@ struct session::impl {
                     std::memcpy(dst, a.payload.data(), pc.length);
                     transport = false;
                   },
-                  [&](caf::error& e) { err = sys.render(e); });
+              err);
         }
         if (transport) drop_cs(r.address);
         auto dec = on_read_answer(transport, code);
@@ -540,6 +581,22 @@ struct session::impl {
     }
   }
 
+  // ---- attribute cache (ino_state::attr) ----
+  void remember_attr(const file_attr& a) {
+    if (auto st = state(a.ino, false)) {
+      std::lock_guard<std::mutex> g(st->m);
+      st->attr = a;
+      st->attr_at = clock_type::now();
+    }
+  }
+  void forget_attrs() {
+    std::lock_guard<std::mutex> g(ino_m);
+    for (auto& [ino, st] : inos) {
+      std::lock_guard<std::mutex> g2(st->m);
+      st->attr.reset();
+    }
+  }
+
   // ---- per-inode state ----
   std::shared_ptr<ino_state> state(uint64_t ino, bool create = true) {
     std::lock_guard<std::mutex> g(ino_m);
@@ -566,12 +623,72 @@ struct session::impl {
     if (e) return e;
     std::lock_guard<std::mutex> g(st.m);
     st.size.reported(*sz);
+    st.attr.reset();  // size and mtime changed at the MDS
     return 0;
+  }
+
+  // Sends the buffered writes of `ino` down their chains, in write order.
+  // sync: the last piece sent to each chunk asks every replica to fsync it,
+  // and that chunk leaves `dirty`. The caller holds st.io_m. On failure the
+  // extents not known to be sent go back to the buffer (resending is
+  // harmless), so a later flush or the background retries them.
+  int push_locked(uint64_t ino, ino_state& st, bool sync) {
+    std::vector<write_extent> ex;
+    {
+      std::lock_guard<std::mutex> g(st.m);
+      ex = st.buf.take();
+    }
+    if (ex.empty()) return 0;
+    auto give_back = [&](size_t from) {
+      std::vector<write_extent> rest(std::make_move_iterator(ex.begin() + static_cast<std::ptrdiff_t>(from)),
+                                     std::make_move_iterator(ex.end()));
+      std::lock_guard<std::mutex> g(st.m);
+      st.buf.restore(std::move(rest));
+    };
+    if (int e = ensure_chunk_size(ino)) {
+      give_back(0);
+      return e;
+    }
+    struct job {
+      size_t extent;
+      chunk_piece pc;
+      bool sync = false;
+    };
+    std::vector<job> jobs;
+    for (size_t i = 0; i < ex.size(); ++i)
+      for (const auto& pc : split_range(ex[i].offset, ex[i].data.size(), get_chunk_size())) jobs.push_back({i, pc});
+    if (sync) {
+      std::map<uint64_t, size_t> last;
+      for (size_t j = 0; j < jobs.size(); ++j) last[jobs[j].pc.index] = j;
+      for (auto& [index, j] : last) jobs[j].sync = true;
+    }
+    for (const auto& jb : jobs) {
+      if (int e = write_piece(ino, jb.pc, ex[jb.extent].data.data() + jb.pc.buf_offset, jb.sync)) {
+        give_back(jb.extent);
+        return e;
+      }
+      std::lock_guard<std::mutex> g(st.m);
+      if (jb.sync)
+        st.dirty.erase(jb.pc.index);
+      else
+        st.dirty[jb.pc.index] = true;
+      st.size.wrote(ex[jb.extent].offset + jb.pc.buf_offset + jb.pc.length);
+    }
+    return 0;
+  }
+
+  // Sends the buffered writes of `ino` without syncing (before a read, when
+  // the buffer is full, from the background).
+  int push(uint64_t ino, ino_state& st) {
+    std::lock_guard<std::mutex> io(st.io_m);
+    return push_locked(ino, st, false);
   }
 
   int flush(uint64_t ino) {
     auto st = state(ino, false);
     if (!st) return 0;
+    std::lock_guard<std::mutex> io(st->io_m);
+    if (int e = push_locked(ino, *st, true)) return e;
     std::map<uint64_t, bool> dirty;
     {
       std::lock_guard<std::mutex> g(st->m);
@@ -585,6 +702,36 @@ struct session::impl {
       }
     }
     return report_size(ino, *st);
+  }
+
+  // Inodes with buffered writes.
+  std::vector<std::pair<uint64_t, std::shared_ptr<ino_state>>> buffered() {
+    std::vector<std::pair<uint64_t, std::shared_ptr<ino_state>>> out;
+    std::lock_guard<std::mutex> g(ino_m);
+    for (auto& [ino, st] : inos) {
+      std::lock_guard<std::mutex> g2(st->m);
+      if (!st->buf.empty()) out.emplace_back(ino, st);
+    }
+    return out;
+  }
+
+  // ---- background: buffered writes out every second ----
+  // Its own thread: a push may block for long (below MIN writes wait), which
+  // must not stall lease renewal. A file busy with a flush is skipped.
+  void write_behind() {
+    std::unique_lock<std::mutex> lk(bg_m);
+    while (!stopping) {
+      bg_cv.wait_for(lk, std::chrono::seconds(1));
+      if (stopping) break;
+      lk.unlock();
+      for (auto& [ino, st] : buffered()) {
+        std::unique_lock<std::mutex> io(st->io_m, std::try_to_lock);
+        if (!io.owns_lock()) continue;
+        if (push_locked(ino, *st, false))
+          log_line("sending buffered writes of inode " + std::to_string(ino) + ": " + tl_error);
+      }
+      lk.lock();
+    }
   }
 
   // ---- background: lease renewal and periodic size reports ----
@@ -629,7 +776,10 @@ struct session::impl {
 };
 
 session::session(session_options o) : impl_(std::make_unique<impl>(std::move(o))) {
-  if (impl_->o.background) impl_->bg = std::thread([this] { impl_->background(); });
+  if (impl_->o.background) {
+    impl_->bg = std::thread([this] { impl_->background(); });
+    impl_->pusher = std::thread([this] { impl_->write_behind(); });
+  }
 }
 
 session::~session() {
@@ -639,6 +789,11 @@ session::~session() {
   }
   impl_->bg_cv.notify_all();
   if (impl_->bg.joinable()) impl_->bg.join();
+  if (impl_->pusher.joinable()) impl_->pusher.join();
+  // Nothing accepted is dropped silently: what is still buffered goes out.
+  for (auto& [ino, st] : impl_->buffered())
+    if (impl_->push(ino, *st))
+      log_line("unmount: buffered writes of inode " + std::to_string(ino) + " not sent: " + tl_error);
 }
 
 const std::string& session::last_error() { return tl_error; }
@@ -672,9 +827,17 @@ int session::lookup(const std::string& path, file_attr& out) {
 }
 
 int session::getattr(uint64_t ino, file_attr& out) {
+  if (auto st = impl_->state(ino, false)) {
+    std::lock_guard<std::mutex> g(st->m);
+    if (st->attr && clock_type::now() - st->attr_at < attr_cache_ttl) {
+      out = *st->attr;
+      return 0;
+    }
+  }
   fop_answer a;
   if (int e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setGetattr(ino); }, &a)) return e;
   out = to_attr(a->getAttr());
+  impl_->remember_attr(out);
   return 0;
 }
 
@@ -695,6 +858,7 @@ int session::mkdir(const std::string& path, uint32_t mode) {
 }
 
 int session::unlink(const std::string& path) {
+  impl_->forget_attrs();  // nlink and ctime of the file change
   return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setUnlink(path); });
 }
 
@@ -703,6 +867,7 @@ int session::rmdir(const std::string& path) {
 }
 
 int session::rename(const std::string& from, const std::string& to) {
+  impl_->forget_attrs();
   return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) {
     auto r = b.getOp().initRename();
     r.setFrom(from);
@@ -742,6 +907,7 @@ int session::setattr(const set_attr_request& r, file_attr& out) {
       &a);
   if (e) return e;
   out = to_attr(a->getAttr());
+  impl_->remember_attr(out);
   if (r.set_size) {
     impl_->uncache_file(ino);
     if (auto st = impl_->state(ino, false)) {
@@ -751,7 +917,7 @@ int session::setattr(const set_attr_request& r, file_attr& out) {
   }
   if (auto st = impl_->state(out.ino, false)) {
     std::lock_guard<std::mutex> g(st->m);
-    out.size = st->size.visible(out.size);
+    out.size = std::max(st->size.visible(out.size), st->buf.end());
   }
   return 0;
 }
@@ -814,7 +980,9 @@ int session::open(const std::string& path, uint64_t ino, bool write, file_attr& 
     st->opens++;
     if (write) st->write_opens++;
     st->size.seen(out.size);
-    out.size = st->size.visible(out.size);
+    st->attr = out;
+    st->attr_at = clock_type::now();
+    out.size = std::max(st->size.visible(out.size), st->buf.end());
   }
   if (first) impl_->uncache_file(out.ino);  // close-to-open: maps may have changed elsewhere
   return 0;
@@ -837,7 +1005,7 @@ int session::release(uint64_t ino, bool write) {
     auto it = impl_->inos.find(ino);
     if (it != impl_->inos.end() && it->second == st) {
       std::lock_guard<std::mutex> g2(st->m);
-      if (st->opens <= 0 && st->dirty.empty()) impl_->inos.erase(it);
+      if (st->opens <= 0 && st->dirty.empty() && st->buf.empty()) impl_->inos.erase(it);
     }
   }
   int r = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setRelease(ino); });
@@ -846,6 +1014,8 @@ int session::release(uint64_t ino, bool write) {
 
 int session::read(uint64_t ino, uint64_t offset, size_t length, char* buf, size_t& got) {
   got = 0;
+  if (auto st = impl_->state(ino, false))  // read-your-writes: buffered writes go first
+    if (int e = impl_->push(ino, *st)) return e;
   if (int e = impl_->ensure_chunk_size(ino)) return e;
   for (const auto& pc : split_range(offset, length, impl_->get_chunk_size())) {
     if (int e = impl_->read_piece(ino, pc, buf + pc.buf_offset)) return e;
@@ -857,13 +1027,13 @@ int session::read(uint64_t ino, uint64_t offset, size_t length, char* buf, size_
 int session::write(uint64_t ino, uint64_t offset, const char* buf, size_t length) {
   if (int e = impl_->ensure_chunk_size(ino)) return e;
   auto st = impl_->state(ino);
-  for (const auto& pc : split_range(offset, length, impl_->get_chunk_size())) {
-    if (int e = impl_->write_piece(ino, pc, buf + pc.buf_offset)) return e;
+  bool full;
+  {
     std::lock_guard<std::mutex> g(st->m);
-    st->dirty[pc.index] = true;
-    st->size.wrote(offset + pc.buf_offset + pc.length);
+    st->buf.add(offset, buf, length);
+    full = st->buf.bytes() >= write_behind_limit;
   }
-  return 0;
+  return full ? impl_->push(ino, *st) : 0;
 }
 
 int session::flush(uint64_t ino) { return impl_->flush(ino); }
@@ -872,7 +1042,7 @@ uint64_t session::visible_size(uint64_t ino, uint64_t mds_size) {
   auto st = impl_->state(ino, false);
   if (!st) return mds_size;
   std::lock_guard<std::mutex> g(st->m);
-  return st->size.visible(mds_size);
+  return std::max(st->size.visible(mds_size), st->buf.end());
 }
 
 }  // namespace pstorage::client

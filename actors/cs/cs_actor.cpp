@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <span>
 
 #include "protocol/common.capnp.h"
@@ -224,6 +225,18 @@ std::string peer_name(uint32_t id, const std::string& address) {
   return "CS#" + std::to_string(id) + " at " + address;
 }
 
+// An answer to a chain request that is delivered at most once.
+template <class Resp>
+struct chain_reply {
+  caf::typed_response_promise<wire::msg<Resp>> rp;
+  std::shared_ptr<bool> answered = std::make_shared<bool>(false);
+  void deliver(wire::msg<Resp> m) {
+    if (*answered) return;
+    *answered = true;
+    rp.deliver(std::move(m));
+  }
+};
+
 // Sends `fwd` to the CS at `address` (id `next_id`) and delivers its answer
 // (or a failure naming next_id) through `rp`. Never blocks the actor.
 // `hops` = CSs from next_id to the end of the chain: each waits one step
@@ -231,19 +244,23 @@ std::string peer_name(uint32_t id, const std::string& address) {
 // dies the CS just before it reports it, not an upstream CS whose equal
 // timer fired first (which would drop a healthy replica and could leave the
 // chunk below MIN).
+// `after_send` (optional) runs right after the request went to next_id —
+// the local fsync, so that the replicas sync in parallel; `rp.answered` is
+// shared with it: once it answered (its fsync failed), nothing more is
+// delivered. If next_id cannot be reached, the failure naming it is the
+// answer and after_send does not run (the client retries on a new chain).
 template <class Resp, class Req>
-void forward_down(self_ptr self, uint32_t next_id, std::string address, Req fwd,
-                  caf::typed_response_promise<wire::msg<Resp>> rp, size_t hops) {
+void forward_down(self_ptr self, uint32_t next_id, std::string address, Req fwd, chain_reply<Resp> rp,
+                  size_t hops, std::function<void()> after_send = {}) {
   auto& st = self->state;
-  auto fail = [self, next_id, address](caf::typed_response_promise<wire::msg<Resp>>& rp,
-                                       const std::string& what, const caf::error& err) {
+  auto fail = [self, next_id, address](chain_reply<Resp>& rp, const std::string& what, const caf::error& err) {
     auto text = peer_name(next_id, address) + " " + what + ": " + self->system().render(err);
     spdlog::warn("chain: {}", text);
     rp.deliver(chain_answer<Resp>(p::STATUS_UNAVAILABLE, text, next_id));
   };
   self->request(st.deps.directory, cs_downstream_timeout, connect_atom::value, address)
       .then(
-          [self, next_id, address, fwd = std::move(fwd), rp, fail, hops](cs_api& next) mutable {
+          [self, next_id, address, fwd = std::move(fwd), rp, fail, hops, after_send](cs_api& next) mutable {
             self->request(next, cs_downstream_timeout * static_cast<int>(std::max<size_t>(hops, 1)), std::move(fwd))
                 .then(
                     [next_id, address, rp](wire::msg<Resp>& a) mutable {
@@ -259,8 +276,29 @@ void forward_down(self_ptr self, uint32_t next_id, std::string address, Req fwd,
                       rp.deliver(chain_answer<Resp>(code, d->getStatus().getMessage().cStr(), next_id));
                     },
                     [rp, fail](caf::error& err) mutable { fail(rp, "did not answer", err); });
+            if (after_send) after_send();
           },
           [rp, fail](caf::error& err) mutable { fail(rp, "is unreachable", err); });
+}
+
+// The answer to a chain request when this CS's own storage failed.
+template <class R>
+wire::msg<R> local_failure(self_ptr self, const storage_status& s, uint64_t chunk, uint64_t version) {
+  auto& st = self->state;
+  auto code = note_failure(self, s, chunk, version);
+  return chain_answer<R>(code, "CS#" + std::to_string(st.cs_id) + ": " + s.message, failed_id_of(st, code));
+}
+
+// forward_down's after_send for a syncing request: this replica fsyncs
+// while the request travels on; a failure answers at once. The answer
+// otherwise waits for the downstream one, which this actor handles only
+// after this fsync returned.
+template <class R>
+std::function<void()> sync_after_send(self_ptr self, chain_reply<R> reply, uint64_t chunk, uint64_t version) {
+  return [self, reply, chunk, version]() mutable {
+    auto s = self->state.deps.storage->sync(chunk);
+    if (!s) reply.deliver(local_failure<R>(self, s, chunk, version));
+  };
 }
 
 caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_cs_write& m) {
@@ -270,16 +308,16 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
   if (!req) return chain_answer<R>(p::STATUS_BAD_REQUEST, req.error, 0);
   if (!st.deps.storage) return chain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage", st.cs_id);
   const auto chunk = req->getChunkId(), version = req->getVersion();
+  const bool sync = req->getSync();
   auto s = st.deps.storage->write(chunk, version, req->getOffset(),
                                   std::span<const char>(m.payload.data(), m.payload.size()));
-  if (s && req->getSync()) s = st.deps.storage->sync(chunk);
-  if (!s) {
-    auto code = note_failure(self, s, chunk, version);
-    return chain_answer<R>(code, "CS#" + std::to_string(st.cs_id) + ": " + s.message, failed_id_of(st, code));
-  }
+  if (!s) return local_failure<R>(self, s, chunk, version);
   auto chain = req->getChain();
-  if (chain.size() == 0) return chain_answer<R>(p::STATUS_OK, "", 0);
-  if (PSTORAGE_SIM_BUG(ack_before_last_replica)) return chain_answer<R>(p::STATUS_OK, "", 0);  // sim-only bug
+  if (chain.size() == 0 || PSTORAGE_SIM_BUG(ack_before_last_replica)) {  // (sim-only bug: ack without forwarding)
+    if (sync) s = st.deps.storage->sync(chunk);
+    if (!s) return local_failure<R>(self, s, chunk, version);
+    return chain_answer<R>(p::STATUS_OK, "", 0);
+  }
   auto next = chain[0];
   auto fwd = wire::make<p::ClientToCsWrite>(
       [&](auto b) {
@@ -294,9 +332,11 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
         }
       },
       std::move(m.payload));
-  auto rp = self->make_response_promise<msg::cs_to_client_write>();
-  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), rp, chain.size());
-  return rp;
+  // With sync: the request goes down first, then this CS fsyncs (in parallel).
+  chain_reply<R> reply{self->make_response_promise<msg::cs_to_client_write>()};
+  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), reply, chain.size(),
+                  sync ? sync_after_send<R>(self, reply, chunk, version) : std::function<void()>{});
+  return reply.rp;
 }
 
 caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client_to_cs_sync& m) {
@@ -307,13 +347,13 @@ caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client
   if (!st.deps.storage) return chain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage", st.cs_id);
   const auto chunk = req->getChunkId(), version = req->getVersion();
   auto s = check_version(st, chunk, version);
-  if (s) s = st.deps.storage->sync(chunk);
-  if (!s) {
-    auto code = note_failure(self, s, chunk, version);
-    return chain_answer<R>(code, "CS#" + std::to_string(st.cs_id) + ": " + s.message, failed_id_of(st, code));
-  }
+  if (!s) return local_failure<R>(self, s, chunk, version);
   auto chain = req->getChain();
-  if (chain.size() == 0) return chain_answer<R>(p::STATUS_OK, "", 0);
+  if (chain.size() == 0) {
+    s = st.deps.storage->sync(chunk);
+    if (!s) return local_failure<R>(self, s, chunk, version);
+    return chain_answer<R>(p::STATUS_OK, "", 0);
+  }
   auto next = chain[0];
   auto fwd = wire::make<p::ClientToCsSync>([&](auto b) {
     b.setChunkId(chunk);
@@ -324,9 +364,11 @@ caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client
       c[i - 1].setAddress(chain[i].getAddress());
     }
   });
-  auto rp = self->make_response_promise<msg::cs_to_client_sync>();
-  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), rp, chain.size());
-  return rp;
+  // As in handle_write: down first, then the local fsync (in parallel).
+  chain_reply<R> reply{self->make_response_promise<msg::cs_to_client_sync>()};
+  forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), reply, chain.size(),
+                  sync_after_send<R>(self, reply, chunk, version));
+  return reply.rp;
 }
 
 msg::cs_to_client_read handle_read(self_ptr self, const msg::client_to_cs_read& m) {

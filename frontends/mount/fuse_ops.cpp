@@ -5,9 +5,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,15 +16,38 @@ namespace pstorage::mount {
 namespace {
 using client::file_attr;
 
+constexpr double attr_timeout = 1.0;
+constexpr double entry_timeout = 1.0;
+
 struct handle {
   uint64_t ino = 0;
   bool write = false;
   std::atomic<uint64_t> size_hint{0};  // file size last seen; reads below it need no MDS round trip
 };
 
-client::session& S() { return *static_cast<client::session*>(fuse_get_context()->private_data); }
+// An open directory: its entries, read from the MDS by the first readdir
+// (and again on rewind). Opening a directory costs nothing (SQLite opens one
+// per transaction only to fsync it).
+struct dir_handle {
+  std::vector<client::dir_item> items;
+  bool read = false;
+};
+
+filesystem& F(fuse_req_t req) { return *static_cast<filesystem*>(fuse_req_userdata(req)); }
+client::session& S(fuse_req_t req) { return F(req).sess; }
 handle* H(fuse_file_info* fi) { return reinterpret_cast<handle*>(fi->fh); }
-std::string P(const char* path) { return path ? path : ""; }
+
+std::optional<std::string> path_of(fuse_req_t req, fuse_ino_t ino) {
+  auto& f = F(req);
+  std::lock_guard<std::mutex> g(f.m);
+  return f.nodes.path(ino);
+}
+
+std::optional<std::string> child_of(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  auto& f = F(req);
+  std::lock_guard<std::mutex> g(f.m);
+  return f.nodes.child_path(parent, name);
+}
 
 timespec ts_of(int64_t ns) {
   timespec t;
@@ -36,7 +60,7 @@ timespec ts_of(int64_t ns) {
   return t;
 }
 
-void fill_stat(struct stat* st, const file_attr& a) {
+void fill_stat(client::session& s, struct stat* st, const file_attr& a) {
   std::memset(st, 0, sizeof *st);
   st->st_ino = a.ino;
   uint32_t perm = a.mode & 07777;
@@ -45,7 +69,7 @@ void fill_stat(struct stat* st, const file_attr& a) {
   st->st_nlink = a.nlink ? a.nlink : 1;
   st->st_uid = getuid();
   st->st_gid = getgid();
-  st->st_size = static_cast<off_t>(a.is_dir ? 4096 : S().visible_size(a.ino, a.size));
+  st->st_size = static_cast<off_t>(a.is_dir ? 4096 : s.visible_size(a.ino, a.size));
   st->st_blksize = 4096;
   st->st_blocks = (st->st_size + 511) / 512;
   st->st_atim = ts_of(a.atime_ns);
@@ -53,120 +77,153 @@ void fill_stat(struct stat* st, const file_attr& a) {
   st->st_ctim = ts_of(a.ctime_ns);
 }
 
-void* op_init(fuse_conn_info* conn, fuse_config* cfg) {
-  cfg->use_ino = 1;
-  cfg->nullpath_ok = 1;
-  cfg->hard_remove = 1;  // unlink of an open file: the MDS orphans it, I/O goes on by inode
-  cfg->kernel_cache = 0;  // close-to-open consistency
-  cfg->attr_timeout = 1.0;
-  cfg->entry_timeout = 1.0;
-  cfg->negative_timeout = 0;
+// Replies with the entry `name` in `parent` and records it in the node table.
+fuse_entry_param entry_of(fuse_req_t req, fuse_ino_t parent, const char* name, const file_attr& a) {
+  fuse_entry_param e;
+  std::memset(&e, 0, sizeof e);
+  e.ino = a.ino;
+  e.generation = 1;
+  e.attr_timeout = attr_timeout;
+  e.entry_timeout = entry_timeout;
+  fill_stat(S(req), &e.attr, a);
+  auto& f = F(req);
+  std::lock_guard<std::mutex> g(f.m);
+  f.nodes.learned(parent, name, a.ino);
+  return e;
+}
+
+void reply_attr(fuse_req_t req, const file_attr& a) {
+  struct stat st;
+  fill_stat(S(req), &st, a);
+  fuse_reply_attr(req, &st, attr_timeout);
+}
+
+void op_init(void*, fuse_conn_info* conn) {
   conn->max_write = 1u << 20;
-  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
-  return fuse_get_context()->private_data;
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;  // sizes and data stay the MDS's and the CSs'
 }
 
-int op_getattr(const char* path, struct stat* st, fuse_file_info* fi) {
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  auto path = child_of(req, parent, name);
+  if (!path) return (void)fuse_reply_err(req, ESTALE);
   file_attr a;
-  int e = fi ? S().getattr(H(fi)->ino, a) : S().lookup(P(path), a);
-  if (e) return -e;
-  fill_stat(st, a);
-  return 0;
+  if (int e = S(req).lookup(*path, a)) return (void)fuse_reply_err(req, e);
+  auto ent = entry_of(req, parent, name, a);
+  fuse_reply_entry(req, &ent);
 }
 
-// With nullpath_ok FUSE may pass no path to readdir: opendir keeps it.
-int op_opendir(const char* path, fuse_file_info* fi) {
-  file_attr a;
-  if (int e = S().lookup(P(path), a)) return -e;
-  if (!a.is_dir) return -ENOTDIR;
-  fi->fh = reinterpret_cast<uint64_t>(new std::string(P(path)));
-  return 0;
-}
-
-int op_releasedir(const char*, fuse_file_info* fi) {
-  delete reinterpret_cast<std::string*>(fi->fh);
-  return 0;
-}
-
-int op_readdir(const char* path, void* buf, fuse_fill_dir_t filler, off_t, fuse_file_info* fi,
-               fuse_readdir_flags) {
-  std::string dir = fi && fi->fh ? *reinterpret_cast<std::string*>(fi->fh) : P(path);
-  std::vector<client::dir_item> items;
-  if (int e = S().readdir(dir, items)) return -e;
-  filler(buf, ".", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
-  filler(buf, "..", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
-  for (auto& it : items) {
-    struct stat st;
-    std::memset(&st, 0, sizeof st);
-    st.st_ino = it.ino;
-    st.st_mode = it.is_dir ? S_IFDIR : S_IFREG;
-    if (filler(buf, it.name.c_str(), &st, 0, static_cast<fuse_fill_dir_flags>(0))) break;
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+  {
+    auto& f = F(req);
+    std::lock_guard<std::mutex> g(f.m);
+    f.nodes.forget(ino, nlookup);
   }
-  return 0;
+  fuse_reply_none(req);
 }
 
-int op_mkdir(const char* path, mode_t mode) { return -S().mkdir(P(path), mode & 07777); }
-int op_unlink(const char* path) { return -S().unlink(P(path)); }
-int op_rmdir(const char* path) { return -S().rmdir(P(path)); }
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  {
+    auto& f = F(req);
+    std::lock_guard<std::mutex> g(f.m);
+    for (size_t i = 0; i < count; ++i) f.nodes.forget(forgets[i].ino, forgets[i].nlookup);
+  }
+  fuse_reply_none(req);
+}
 
-int op_rename(const char* from, const char* to, unsigned int flags) {
-  if (flags & RENAME_EXCHANGE) return -EINVAL;
+// By inode: works for an unlinked open file too (fstat).
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  file_attr a;
+  if (int e = S(req).getattr(ino, a)) return (void)fuse_reply_err(req, e);
+  reply_attr(req, a);
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info*) {
+  client::set_attr_request r;
+  r.ino = ino;
+  if (to_set & FUSE_SET_ATTR_MODE) {
+    r.set_mode = true;
+    r.mode = attr->st_mode & 07777;
+  }
+  if (to_set & FUSE_SET_ATTR_SIZE) {
+    if (attr->st_size < 0) return (void)fuse_reply_err(req, EINVAL);
+    r.set_size = true;
+    r.size = static_cast<uint64_t>(attr->st_size);
+  }
+  if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+    r.set_atime = r.atime_now = true;
+  } else if (to_set & FUSE_SET_ATTR_ATIME) {
+    r.set_atime = true;
+    r.atime_ns = static_cast<int64_t>(attr->st_atim.tv_sec) * 1000000000 + attr->st_atim.tv_nsec;
+  }
+  if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+    r.set_mtime = r.mtime_now = true;
+  } else if (to_set & FUSE_SET_ATTR_MTIME) {
+    r.set_mtime = true;
+    r.mtime_ns = static_cast<int64_t>(attr->st_mtim.tv_sec) * 1000000000 + attr->st_mtim.tv_nsec;
+  }
+  file_attr a;
+  // uid/gid/ctime alone: no owners (guide, Notes) — accepted, nothing changes.
+  int e = (r.set_mode || r.set_size || r.set_atime || r.set_mtime) ? S(req).setattr(r, a) : S(req).getattr(ino, a);
+  if (e) return (void)fuse_reply_err(req, e);
+  reply_attr(req, a);
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  auto path = child_of(req, parent, name);
+  if (!path) return (void)fuse_reply_err(req, ESTALE);
+  if (int e = S(req).mkdir(*path, mode & 07777)) return (void)fuse_reply_err(req, e);
+  file_attr a;
+  if (int e = S(req).lookup(*path, a)) return (void)fuse_reply_err(req, e);
+  auto ent = entry_of(req, parent, name, a);
+  fuse_reply_entry(req, &ent);
+}
+
+template <class Op>
+void remove_name(fuse_req_t req, fuse_ino_t parent, const char* name, Op&& op) {
+  auto path = child_of(req, parent, name);
+  if (!path) return (void)fuse_reply_err(req, ESTALE);
+  if (int e = op(*path)) return (void)fuse_reply_err(req, e);
+  {
+    auto& f = F(req);
+    std::lock_guard<std::mutex> g(f.m);
+    f.nodes.removed(parent, name);
+  }
+  fuse_reply_err(req, 0);
+}
+
+// Unlink of an open file: the MDS keeps it as an orphan until its last
+// release; I/O and getattr go on by inode.
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  remove_name(req, parent, name, [&](const std::string& p) { return S(req).unlink(p); });
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  remove_name(req, parent, name, [&](const std::string& p) { return S(req).rmdir(p); });
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+               unsigned int flags) {
+  if (flags & RENAME_EXCHANGE) return (void)fuse_reply_err(req, EINVAL);
+  auto from = child_of(req, parent, name), to = child_of(req, newparent, newname);
+  if (!from || !to) return (void)fuse_reply_err(req, ESTALE);
   if (flags & RENAME_NOREPLACE) {
     file_attr a;
-    int e = S().lookup(P(to), a);
-    if (e == 0) return -EEXIST;
-    if (e != ENOENT) return -e;
+    int e = S(req).lookup(*to, a);
+    if (e == 0) return (void)fuse_reply_err(req, EEXIST);
+    if (e != ENOENT) return (void)fuse_reply_err(req, e);
   }
-  return -S().rename(P(from), P(to));
+  if (int e = S(req).rename(*from, *to)) return (void)fuse_reply_err(req, e);
+  {
+    auto& f = F(req);
+    std::lock_guard<std::mutex> g(f.m);
+    f.nodes.renamed(parent, name, newparent, newname);
+  }
+  fuse_reply_err(req, 0);
 }
 
-int op_chmod(const char* path, mode_t mode, fuse_file_info* fi) {
-  client::set_attr_request r;
-  r.path = P(path);
-  if (fi) r.ino = H(fi)->ino;
-  r.set_mode = true;
-  r.mode = mode & 07777;
-  file_attr a;
-  return -S().setattr(r, a);
-}
-
-int op_chown(const char*, uid_t, gid_t, fuse_file_info*) { return 0; }  // no owners (guide, Notes)
-
-int op_truncate(const char* path, off_t size, fuse_file_info* fi) {
-  if (size < 0) return -EINVAL;
-  client::set_attr_request r;
-  r.path = P(path);
-  if (fi) r.ino = H(fi)->ino;
-  r.set_size = true;
-  r.size = static_cast<uint64_t>(size);
-  file_attr a;
-  return -S().setattr(r, a);
-}
-
-int op_utimens(const char* path, const timespec tv[2], fuse_file_info* fi) {
-  client::set_attr_request r;
-  r.path = P(path);
-  if (fi) r.ino = H(fi)->ino;
-  auto apply = [](const timespec* t, bool& set, bool& now, int64_t& ns) {
-    if (!t) {
-      set = now = true;
-      return;
-    }
-    if (t->tv_nsec == UTIME_OMIT) return;
-    set = true;
-    if (t->tv_nsec == UTIME_NOW)
-      now = true;
-    else
-      ns = static_cast<int64_t>(t->tv_sec) * 1000000000 + t->tv_nsec;
-  };
-  apply(tv ? &tv[0] : nullptr, r.set_atime, r.atime_now, r.atime_ns);
-  apply(tv ? &tv[1] : nullptr, r.set_mtime, r.mtime_now, r.mtime_ns);
-  if (!r.set_atime && !r.set_mtime) return 0;
-  file_attr a;
-  return -S().setattr(r, a);
-}
-
-int finish_open(fuse_file_info* fi, const file_attr& a, bool write) {
+// Fills fi for an opened file (handle, O_TRUNC). 0 or an errno; on an error
+// the open is undone.
+int finish_open(client::session& s, fuse_file_info* fi, const file_attr& a, bool write) {
   auto* h = new handle;
   h->ino = a.ino;
   h->write = write;
@@ -180,96 +237,163 @@ int finish_open(fuse_file_info* fi, const file_attr& a, bool write) {
     r.set_size = true;
     r.size = 0;
     file_attr t;
-    if (int e = S().setattr(r, t)) {
-      S().release(a.ino, write);
+    if (int e = s.setattr(r, t)) {
+      s.release(a.ino, write);
       delete h;
-      return -e;
+      return e;
     }
   }
   return 0;
 }
 
-int op_open(const char* path, fuse_file_info* fi) {
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   bool write = (fi->flags & O_ACCMODE) != O_RDONLY;
   file_attr a;
-  if (int e = S().open(P(path), 0, write, a)) return -e;
+  if (int e = S(req).open("", ino, write, a)) return (void)fuse_reply_err(req, e);
   if (a.is_dir) {
-    S().release(a.ino, write);
-    return -EISDIR;
+    S(req).release(a.ino, write);
+    return (void)fuse_reply_err(req, EISDIR);
   }
-  return finish_open(fi, a, write);
+  if (int e = finish_open(S(req), fi, a, write)) return (void)fuse_reply_err(req, e);
+  if (fuse_reply_open(req, fi) != 0) {  // interrupted: the kernel will not release it
+    S(req).release(a.ino, write);
+    delete H(fi);
+  }
 }
 
-int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+  auto path = child_of(req, parent, name);
+  if (!path) return (void)fuse_reply_err(req, ESTALE);
   file_attr a;
-  int e = S().create(P(path), mode & 07777, a);
-  if (e == EEXIST && !(fi->flags & O_EXCL)) e = S().open(P(path), 0, true, a);
-  if (e) return -e;
-  return finish_open(fi, a, true);
+  int e = S(req).create(*path, mode & 07777, a);
+  if (e == EEXIST && !(fi->flags & O_EXCL)) e = S(req).open(*path, 0, true, a);
+  if (e) return (void)fuse_reply_err(req, e);
+  if (int e2 = finish_open(S(req), fi, a, true)) return (void)fuse_reply_err(req, e2);
+  auto ent = entry_of(req, parent, name, a);
+  if (fuse_reply_create(req, &ent, fi) != 0) {
+    S(req).release(a.ino, true);
+    delete H(fi);
+  }
 }
 
-int op_read(const char*, char* buf, size_t size, off_t off, fuse_file_info* fi) {
+void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
   auto* h = H(fi);
+  auto& s = S(req);
   // Never read past the end of the file; ask the MDS only when the read
   // reaches beyond the size last seen (the file may have grown elsewhere).
-  uint64_t fsize = S().visible_size(h->ino, h->size_hint);
+  uint64_t fsize = s.visible_size(h->ino, h->size_hint);
   if (static_cast<uint64_t>(off) + size > fsize) {
     file_attr a;
-    if (int e = S().getattr(h->ino, a)) return -e;
+    if (int e = s.getattr(h->ino, a)) return (void)fuse_reply_err(req, e);
     h->size_hint = a.size;
-    fsize = S().visible_size(h->ino, a.size);
+    fsize = s.visible_size(h->ino, a.size);
   }
-  if (static_cast<uint64_t>(off) >= fsize) return 0;
+  if (static_cast<uint64_t>(off) >= fsize) return (void)fuse_reply_buf(req, nullptr, 0);
   if (static_cast<uint64_t>(off) + size > fsize) size = fsize - static_cast<uint64_t>(off);
+  std::vector<char> buf(size);
   size_t got = 0;
-  if (int e = S().read(h->ino, static_cast<uint64_t>(off), size, buf, got)) return -e;
-  return static_cast<int>(got);
+  if (int e = s.read(h->ino, static_cast<uint64_t>(off), size, buf.data(), got)) return (void)fuse_reply_err(req, e);
+  fuse_reply_buf(req, buf.data(), got);
 }
 
-int op_write(const char*, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
-  if (int e = S().write(H(fi)->ino, static_cast<uint64_t>(off), buf, size)) return -e;
-  return static_cast<int>(size);
+void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+  if (int e = S(req).write(H(fi)->ino, static_cast<uint64_t>(off), buf, size)) return (void)fuse_reply_err(req, e);
+  fuse_reply_write(req, size);
 }
 
-int op_flush(const char*, fuse_file_info* fi) { return H(fi)->write ? -S().flush(H(fi)->ino) : 0; }
-int op_fsync(const char*, int, fuse_file_info* fi) { return -S().flush(H(fi)->ino); }
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  fuse_reply_err(req, H(fi)->write ? S(req).flush(H(fi)->ino) : 0);
+}
 
-int op_release(const char*, fuse_file_info* fi) {
+void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { fuse_reply_err(req, S(req).flush(H(fi)->ino)); }
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   auto* h = H(fi);
-  int e = S().release(h->ino, h->write);
+  int e = S(req).release(h->ino, h->write);
   delete h;
-  return -e;
+  fuse_reply_err(req, e);
 }
 
-int op_statfs(const char*, struct statvfs* st) {
+int read_dir(fuse_req_t req, fuse_ino_t ino, dir_handle& d) {
+  auto path = path_of(req, ino);
+  if (!path) return ESTALE;
+  d.items.clear();
+  return S(req).readdir(*path, d.items);
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  auto* d = new dir_handle;
+  fi->fh = reinterpret_cast<uint64_t>(d);
+  if (fuse_reply_open(req, fi) != 0) delete d;
+}
+
+// Offsets: 1 = after ".", 2 = after "..", 2 + i + 1 = after items[i].
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  auto* d = reinterpret_cast<dir_handle*>(fi->fh);
+  if (off == 0 || !d->read) {  // first readdir, or rewinddir: (re)read
+    if (int e = read_dir(req, ino, *d)) return (void)fuse_reply_err(req, e);
+    d->read = true;
+  }
+  std::vector<char> buf(size);
+  size_t used = 0;
+  auto add = [&](const char* name, uint64_t entry_ino, bool is_dir, off_t next) {
+    struct stat st;
+    std::memset(&st, 0, sizeof st);
+    st.st_ino = entry_ino;
+    st.st_mode = is_dir ? S_IFDIR : S_IFREG;
+    size_t n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st, next);
+    if (n > size - used) return false;
+    used += n;
+    return true;
+  };
+  const off_t total = 2 + static_cast<off_t>(d->items.size());
+  for (off_t i = off; i < total; ++i) {
+    bool fits;
+    if (i == 0)
+      fits = add(".", ino, true, 1);
+    else if (i == 1)
+      fits = add("..", ino, true, 2);
+    else {
+      const auto& it = d->items[static_cast<size_t>(i - 2)];
+      fits = add(it.name.c_str(), it.ino, it.is_dir, i + 1);
+    }
+    if (!fits) break;
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  delete reinterpret_cast<dir_handle*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t) {
   client::fs_stats s;
-  if (int e = S().statfs(s)) return -e;
-  std::memset(st, 0, sizeof *st);
-  st->f_bsize = st->f_frsize = 4096;
-  st->f_blocks = s.total / 4096;
-  st->f_bfree = st->f_bavail = s.free / 4096;
-  st->f_files = s.files + 1000000;
-  st->f_ffree = st->f_favail = 1000000;
-  st->f_namemax = 255;
-  return 0;
+  if (int e = S(req).statfs(s)) return (void)fuse_reply_err(req, e);
+  struct statvfs st;
+  std::memset(&st, 0, sizeof st);
+  st.f_bsize = st.f_frsize = 4096;
+  st.f_blocks = s.total / 4096;
+  st.f_bfree = st.f_bavail = s.free / 4096;
+  st.f_files = s.files + 1000000;
+  st.f_ffree = st.f_favail = 1000000;
+  st.f_namemax = 255;
+  fuse_reply_statfs(req, &st);
 }
 
-fuse_operations make_ops() {
-  fuse_operations o;
+fuse_lowlevel_ops make_ops() {
+  fuse_lowlevel_ops o;
   std::memset(&o, 0, sizeof o);
   o.init = op_init;
+  o.lookup = op_lookup;
+  o.forget = op_forget;
+  o.forget_multi = op_forget_multi;
   o.getattr = op_getattr;
-  o.opendir = op_opendir;
-  o.readdir = op_readdir;
-  o.releasedir = op_releasedir;
+  o.setattr = op_setattr;
   o.mkdir = op_mkdir;
   o.unlink = op_unlink;
   o.rmdir = op_rmdir;
   o.rename = op_rename;
-  o.chmod = op_chmod;
-  o.chown = op_chown;
-  o.truncate = op_truncate;
-  o.utimens = op_utimens;
   o.open = op_open;
   o.create = op_create;
   o.read = op_read;
@@ -277,13 +401,16 @@ fuse_operations make_ops() {
   o.flush = op_flush;
   o.fsync = op_fsync;
   o.release = op_release;
+  o.opendir = op_opendir;
+  o.readdir = op_readdir;
+  o.releasedir = op_releasedir;
   o.statfs = op_statfs;
   return o;
 }
 }  // namespace
 
-const fuse_operations& operations() {
-  static const fuse_operations ops = make_ops();
+const fuse_lowlevel_ops& operations() {
+  static const fuse_lowlevel_ops ops = make_ops();
   return ops;
 }
 

@@ -81,14 +81,14 @@ int run(const client::mount_request& r, const std::string& digest, const std::ve
   std::vector<char*> argv;
   for (auto& a : fargs) argv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  mount::filesystem fs(sess);
   const auto& ops = mount::operations();
-  fuse* f = fuse_new(&args, &ops, sizeof ops, &sess);
-  if (!f) return die("FUSE refused the options '" + opts + "'");
-  if (fuse_mount(f, r.mount_point.c_str()) != 0) {
-    fuse_destroy(f);
+  fuse_session* se = fuse_session_new(&args, &ops, sizeof ops, &fs);
+  if (!se) return die("FUSE refused the options '" + opts + "'");
+  if (fuse_session_mount(se, r.mount_point.c_str()) != 0) {
+    fuse_session_destroy(se);
     return die("cannot mount on '" + r.mount_point + "' (is /dev/fuse available and are you root?)");
   }
-  fuse_session* se = fuse_get_session(f);
   fuse_set_signal_handlers(se);
   std::cerr << "pstorage-mount: cluster '" << r.cluster << "' mounted on " << r.mount_point << "\n";
   if (!r.foreground) {
@@ -105,10 +105,10 @@ int run(const client::mount_request& r, const std::string& digest, const std::ve
   std::memset(&cfg, 0, sizeof cfg);
   cfg.clone_fd = 0;
   cfg.max_idle_threads = 16;
-  int rc = fuse_loop_mt(f, &cfg);
+  int rc = fuse_session_loop_mt(se, &cfg);
   fuse_remove_signal_handlers(se);
-  fuse_unmount(f);
-  fuse_destroy(f);
+  fuse_session_unmount(se);
+  fuse_session_destroy(se);
   return rc == 0 ? 0 : 1;
 }
 }  // namespace

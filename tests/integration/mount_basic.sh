@@ -133,8 +133,9 @@ pass "a fresh daemonized mount (pstorage://$C form) reads the same data; writes 
 exec 3<"$T/m1/big"
 rm "$T/m1/big" || fail "unlink open file"
 [ -e "$T/m1/big" ] && fail "unlinked file still listed"
-# read through the handle (os.read: no fstat, which the high-level FUSE API
-# answers ESTALE for an unlinked file, see docs in frontends/mount/fuse_ops.hpp)
+# read through the handle; fstat works too (Linux semantics: the file lives
+# until its last close)
+[ "$(stat -L -c %s /proc/self/fd/3)" = "$(stat -c %s "$T/data")" ] || fail "fstat of an unlinked open file"
 T10 python3 -c '
 import os, sys
 out = bytearray()
@@ -145,6 +146,22 @@ while True:
 sys.stdout.buffer.write(out)' <&3 >"$T/unlinked.copy" || fail "read of an unlinked open file"
 cmp "$T/unlinked.copy" "$T/data" || fail "open handle of an unlinked file lost its data"
 exec 3<&-
+# an unlinked open file stays fully usable: fstat, write, ftruncate, read, fsync
+T10 python3 - "$T/m1/gone" <<'EOF' || fail "I/O on an unlinked open file"
+import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0o644)
+os.write(fd, b"a" * 100000)
+os.unlink(sys.argv[1])
+assert not os.path.exists(sys.argv[1]), "still listed"
+assert os.fstat(fd).st_size == 100000, os.fstat(fd)
+os.pwrite(fd, b"b" * 10, 200000)
+assert os.fstat(fd).st_size == 200010, os.fstat(fd)
+os.ftruncate(fd, 5000)
+os.fsync(fd)
+assert os.fstat(fd).st_size == 5000, os.fstat(fd)
+assert os.pread(fd, 6000, 0) == b"a" * 5000
+os.close(fd)
+EOF
 T10 truncate -s 1500000 "$T/m1/from2" || fail "truncate"
 [ "$(stat -c %s "$T/m2/from2")" = 1500000 ] || fail "truncated size on the other mount"
 T10 cmp -n 1500000 "$T/m1/from2" "$T/data2" || fail "data after truncate"
@@ -159,7 +176,7 @@ if command -v fio >/dev/null; then
   T10 fio --name=v --filename="$T/m1/fio.dat" --size=4M --bs=64k --rw=randwrite --verify=crc32c \
     --do_verify=1 --end_fsync=1 >"$T/fio.out" 2>&1 || fail "fio verify: $(tail -5 "$T/fio.out")"
 fi
-pass "unlink of an open file, truncate, rename, fsync, (fio verify)"
+pass "unlink of an open file (read, fstat, write, ftruncate through the handle), truncate, rename, fsync, (fio verify)"
 
 # --- a CS dies during a synchronous write (replicas=3:2) ---------------------------
 ps 1 set-attr -R "$T/m1" replicas=3:2 || fail "set-attr replicas=3:2"
