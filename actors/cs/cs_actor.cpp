@@ -70,8 +70,16 @@ void fatal(self_ptr self, const std::string& why) {
   self->quit(caf::sec::runtime_error);
 }
 
+// A period measured by this host's clock, in true time (cs_deps::clock_rate).
+template <class Duration>
+std::chrono::nanoseconds local_period(const cs_state& st, Duration d) {
+  const double rate = st.deps.clock_rate > 0 ? st.deps.clock_rate : 1.0;
+  return std::chrono::nanoseconds(
+      static_cast<int64_t>(static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()) / rate));
+}
+
 void schedule_connect(self_ptr self) {
-  self->delayed_send(self, self->state.deps.retry_interval, connect_atom::value);
+  self->delayed_send(self, local_period(self->state, self->state.deps.retry_interval), connect_atom::value);
 }
 
 void do_register(self_ptr self) {
@@ -121,7 +129,7 @@ void do_register(self_ptr self) {
             spdlog::info("registered with the MDS as CS#{}", st.cs_id);
             if (st.deps.on_registered) st.deps.on_registered(st.cs_id);
             flush_reports(self);
-            self->delayed_send(self, st.heartbeat, heartbeat_atom::value);
+            self->delayed_send(self, local_period(st, st.heartbeat), heartbeat_atom::value);
           },
           [self](caf::error& err) {
             spdlog::warn("registration failed: {}; retrying", self->system().render(err));
@@ -600,7 +608,7 @@ cs::storage_observer storage_observer_of(self_ptr self) {
 void scrub_arm(self_ptr self, std::optional<std::chrono::nanoseconds> delay) {
   auto& st = self->state;
   ++st.scrub_generation;
-  if (delay) self->delayed_send(self, *delay, scrub_atom::value, st.scrub_generation);
+  if (delay) self->delayed_send(self, local_period(st, *delay), scrub_atom::value, st.scrub_generation);
 }
 
 // Verifies the next replica (guide: "Configuring Data Scrubbing"). Replicas
@@ -740,14 +748,14 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                       spdlog::info("scrubbing: {} chunks per minute", st.scrub.rate());
                       if (st.scrub_started) scrub_arm(self, st.scrub.start(self->clock().now()));
                     }
-                    self->delayed_send(self, st.heartbeat, heartbeat_atom::value);
+                    self->delayed_send(self, local_period(st, st.heartbeat), heartbeat_atom::value);
                   },
                   [self, session](caf::error& err) {
                     auto& st = self->state;
                     if (session != st.session) return;
                     spdlog::warn("heartbeat failed: {}", self->system().render(err));
                     if (PSTORAGE_SIM_BUG(cs_stop_heartbeat_on_error)) return;  // simulator-only bug
-                    self->delayed_send(self, st.heartbeat, heartbeat_atom::value);
+                    self->delayed_send(self, local_period(st, st.heartbeat), heartbeat_atom::value);
                   });
         },
     };

@@ -78,6 +78,11 @@ struct cs_deps {
   std::chrono::milliseconds retry_interval{1000};
   bool repository_missing = false;            // flag R: chunk storage missing/unreadable at start
   std::chrono::nanoseconds io_timeout{std::chrono::seconds(10)};  // flag T
+  // How fast this host's clock runs against true time (1.0 in production).
+  // Every period the CS measures itself (heartbeats, registration retries,
+  // scrubbing) lasts period / clock_rate of true time: the simulator's
+  // clock-skew seam (docs/simulator.md).
+  double clock_rate = 1.0;
   std::function<void(uint32_t cs_id)> on_registered;   // optional
   std::function<void(const std::string&)> on_fatal;    // optional
 };

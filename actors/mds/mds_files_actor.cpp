@@ -715,11 +715,6 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
     auto& st = self->state;
     auto c = id ? md(self).chunk_by_id(id) : std::nullopt;
     op_error err = e;
-    // The writer goes on with the location in this answer: a write handout.
-    if (c && err.status == p::STATUS_OK && from_write) {
-      if (auto why = mark_written(self, c->ino, c->index, 1)) err = *why;
-      c = md(self).chunk_by_id(id);
-    }
     if (c && err.status == p::STATUS_OK) {
       auto a = md(self).getattr(c->ino);
       uint32_t need = a ? std::max<uint32_t>(1, a->repl.replicas_min) : 1;
@@ -729,6 +724,12 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
                        "chunk " + std::to_string(c->index) + " of '" + path_of(self, c->ino) + "' has " +
                            std::to_string(live) + " live replica(s), below the minimum of " + std::to_string(need) +
                            "; writes wait until chunk servers return or replication completes"};
+    }
+    // An OK answer is a write handout: the writer goes on with its location.
+    // Writes that wait (below MIN) get none, so the floor stays where it is.
+    if (c && err.status == p::STATUS_OK && from_write) {
+      if (auto why = mark_written(self, c->ino, c->index, 1)) err = *why;
+      c = md(self).chunk_by_id(id);
     }
     return wire::make<p::MdsToClientReplicaFailed>([&](auto b) {
       put_status(b.initStatus(), err);

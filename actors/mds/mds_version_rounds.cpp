@@ -144,14 +144,18 @@ void round_step(self_ptr self, mds::chunk_id chunk, std::optional<std::vector<ui
     }
   }
   if (asked.empty() || all_current) return done(asked, c->version);
-  // A lagging replica never joins a version that was handed out for writing:
-  // a writer may be writing at it with a chain that lacks the replica
-  // (`--seed 404 --scenario data-partition`). Fence first; the round then
-  // runs at a version nobody writes at until it is confirmed.
+  // A lagging replica never joins a version that is (or may become, while
+  // the round runs) handed out for writing: a writer's chain lacks it
+  // (`--seed 404 --scenario data-partition`; `--seed 49 --scenario
+  // data-clock-skew`: the write map came while the round waited for a hung
+  // CS). So when some replica is confirmed at the chunk's version, fence
+  // first: the round then runs at a version nobody is given until confirmed.
   const bool lagging = std::any_of(c->replicas.begin(), c->replicas.end(), [&](const mds::replica_info& r) {
     return r.version < c->version && std::find(asked.begin(), asked.end(), r.cs) != asked.end();
   });
-  if (lagging && c->written_version >= c->version) {
+  const bool given_out = std::any_of(c->replicas.begin(), c->replicas.end(),
+                                     [&](const mds::replica_info& r) { return r.version == c->version; });
+  if (lagging && given_out) {
     mds::decision_context ctx;
     auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
     if (!fence || commit_command(self, fence.value())) return done({}, c->version);

@@ -67,7 +67,10 @@ std::optional<violation> check_step(model& m, bool instant_done) {
   if (!instant_done) return std::nullopt;
   bool mds_judgeable = m.mds_alive && !m.mds_hung && m.now_ms - m.mds_live_since_ms > m.tick_ms;
   if (!mds_judgeable) return std::nullopt;
-  const int64_t bound = m.inactive_after_ms + m.tick_ms;
+  // The MDS measures the silence by its own clock (clock skew: a slow MDS
+  // clock waits longer in true time).
+  const int64_t bound =
+      static_cast<int64_t>(static_cast<double>(m.inactive_after_ms + m.tick_ms) / (m.mds_clock_rate > 0 ? m.mds_clock_rate : 1.0)) + 1;
   for (auto& [id, status] : m.mds_view) {
     if (status != "active") continue;
     auto heard = m.answered_at.count(id) ? m.answered_at[id] : never;
@@ -77,7 +80,7 @@ std::optional<violation> check_step(model& m, bool instant_done) {
       return violation{"cs-status-liveness",
                        who + " is active in the MDS, but the MDS last answered it " +
                            (heard == never ? std::string("never") : ms(m.now_ms - heard) + " ago") +
-                           " (bound inactive_after + tick = " + ms(bound) + ")"};
+                           " (bound (inactive_after + tick) / MDS clock rate = " + ms(bound) + ")"};
     if (!c) continue;
     if (!c->alive && !c->fatal && c->died_at_ms != never) {
       int64_t deadline = std::max(c->died_at_ms, m.mds_live_since_ms) + crash_notice_ms;

@@ -139,8 +139,10 @@ int main(int argc, char** argv) {
     fixed = find_scenario(scenario_name);
     if (!fixed) return usage(("unknown scenario " + scenario_name + " (see --list-scenarios)").c_str());
   }
-  auto& all = scenarios();
-  auto scenario_for = [&](uint64_t seed) { return fixed ? fixed : &all[seed % all.size()]; };
+  std::vector<const scenario*> all;
+  for (auto& s : scenarios())
+    if (s.in_rotation) all.push_back(&s);
+  auto scenario_for = [&](uint64_t seed) { return fixed ? fixed : all[seed % all.size()]; };
 
   std::map<std::string, uint64_t> cov_total;
   std::set<std::string> notes;

@@ -44,6 +44,7 @@ struct model {
   int64_t tick_ms = 0;
   int64_t heartbeat_ms = 0;
   int64_t max_delay_ms = 0;  // network: longest delay a message may get
+  double mds_clock_rate = 1.0;  // the MDS incarnation's clock rate (clock skew): its periods last 1/rate
 
   // -- time
   int64_t now_ms = 0;

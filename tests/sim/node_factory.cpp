@@ -57,14 +57,24 @@ mds_disk make_mds_disk(const identity& id) {
   return d;
 }
 
+namespace {
+// A period measured by a clock running at `rate`, in true time.
+template <class D>
+D on_clock(D d, double rate) {
+  return D(static_cast<typename D::rep>(static_cast<double>(d.count()) / (rate > 0 ? rate : 1.0)));
+}
+}  // namespace
+
 mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std::function<int64_t()> now_ns,
-                       std::function<void(const std::string&)> on_event) {
+                       std::function<void(const std::string&)> on_event, double clock_rate) {
   mds_deps d;
   d.store = disk.store;
-  d.liveness.inactive_after = t.inactive_after;
-  d.liveness.offline_after = t.offline_after;
-  d.heartbeat_interval = t.heartbeat;
-  d.tick_interval = t.tick;
+  d.liveness.inactive_after = on_clock(t.inactive_after, clock_rate);
+  d.liveness.offline_after = on_clock(t.offline_after, clock_rate);
+  d.heartbeat_interval = t.heartbeat;  // what CSs are told: measured by THEIR clocks
+  d.tick_interval = on_clock(t.tick, clock_rate);
+  if constexpr (requires { d.lease_duration; }) d.lease_duration = on_clock(d.lease_duration, clock_rate);
+  if constexpr (requires { d.cs_request_timeout; }) d.cs_request_timeout = on_clock(d.cs_request_timeout, clock_rate);
   d.seed = seed;
   d.on_event = std::move(on_event);
   set_mds_seams(d, disk, std::move(now_ns));
@@ -87,8 +97,9 @@ cs_disk make_cs_disk(const identity& id, const std::string& uuid) {
 
 cs_deps make_cs_deps(const cs_disk& disk, const identity& id, const cs_identity& who, const timing& t,
                      mds_locator_api locator, cs_directory_api directory, std::function<void(uint32_t)> on_registered,
-                     std::function<void(const std::string&)> on_fatal) {
+                     std::function<void(const std::string&)> on_fatal, double clock_rate) {
   cs_deps d;
+  if constexpr (requires { d.clock_rate; }) d.clock_rate = clock_rate;
   d.repo = disk.repo;
   auto storage = disk.storage;
   d.space = [storage] {

@@ -47,8 +47,12 @@ struct mds_disk {
 };
 mds_disk make_mds_disk(const identity& id);
 
+// `clock_rate`: how fast the node's clock runs against true (virtual) time;
+// every period the node measures itself lasts period / clock_rate. For the
+// MDS that is its tick, liveness timeouts, lease lifetime and request
+// timeout; `virtual_now_ns` is its wall clock (skewed by the caller).
 mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std::function<int64_t()> virtual_now_ns,
-                       std::function<void(const std::string&)> on_event);
+                       std::function<void(const std::string&)> on_event, double clock_rate = 1.0);
 
 struct cs_disk {
   std::shared_ptr<persistence::cs_repo> repo;
@@ -62,7 +66,7 @@ struct cs_identity {
 
 cs_deps make_cs_deps(const cs_disk& disk, const identity& id, const cs_identity& who, const timing& t,
                      mds_locator_api locator, cs_directory_api directory, std::function<void(uint32_t)> on_registered,
-                     std::function<void(const std::string&)> on_fatal);
+                     std::function<void(const std::string&)> on_fatal, double clock_rate = 1.0);
 
 // Whether the actors in this build have the seams (for honest reports).
 bool cs_has_storage_seam();

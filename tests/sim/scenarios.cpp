@@ -103,6 +103,26 @@ const std::vector<scenario>& scenarios() {
          {{"disk-io-error", 2}, {"slow-disk", 2}}, {10, 0, 0, 0});
     data("data-disk", "the data workload on failing disks: bit rot, I/O errors, disk full, crashes",
          {{"bit-rot", 3}, {"disk-io-error", 3}, {"disk-full", 1}, {"cs-crash", 1}}, {10, 0, 0, 0});
+    // By name only (in_rotation = false): see scenario::in_rotation.
+    data("data-clock-skew",
+         "the data workload with every node's clock running up to 40% fast or slow and the MDS's wall clock "
+         "stepped at each start, while CSs crash and hang",
+         {{"cs-crash", 3}, {"cs-hang", 2}, {"slow-disk", 1}}, {10, 2, 0, 10});
+    v.back().clock_skew_max = 1.4;
+    v.back().in_rotation = false;
+    {
+      scenario s;
+      s.name = "clock-skew";
+      s.description = "registration and liveness with every node's clock up to 40% fast or slow; crashes, hangs, "
+                      "MDS restarts";
+      s.css_initial = 3;
+      s.css_max = 5;
+      s.fault_weights = {{"cs-crash", 3}, {"cs-hang", 2}, {"mds-restart", 1}, {"mds-hang", 1}, {"cs-add", 1}};
+      s.net = {10, 2, 2, 10};
+      s.clock_skew_max = 1.4;
+      s.in_rotation = false;
+      v.push_back(s);
+    }
     return v;
   }();
   return list;

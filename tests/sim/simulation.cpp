@@ -3,6 +3,7 @@
 // model (model.hpp) up to date and checks the invariants after every step.
 #include "tests/sim/simulation.hpp"
 
+#include <cmath>
 #include <caf/all.hpp>
 
 #include <algorithm>
@@ -51,6 +52,7 @@ class harness {
   explicit harness(const run_options& o)
       : opts_(o), sc_(*o.sc), rng_(o.seed), net_(rng_, o.sc->net), sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())) {
     tr_.echo = o.echo_trace;
+    skew_rng_ = rng(o.seed ^ 0xC10C5CE3D00D5EEDull);
     t0_ = sched_.clock().now();
     lctx_.net = &net_;
     lctx_.tr = &tr_;
@@ -126,11 +128,34 @@ class harness {
   }
 
   // ---- MDS ----
+  // Clock skew (scenario::clock_skew_max): a rate for a node's new start,
+  // log-uniform in [1/max, max], noted in the trace; 1.0 without skew.
+  double clock_rate_for(const std::string& node) {
+    if (sc_.clock_skew_max <= 1.0) return 1.0;
+    const double lo = std::log(1.0 / sc_.clock_skew_max), hi = std::log(sc_.clock_skew_max);
+    const double u = static_cast<double>(skew_rng_.below(1000001)) / 1000000.0;
+    const double rate = std::exp(lo + (hi - lo) * u);
+    count("clock.skewed-start");
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s's clock runs at %.3fx true time", node.c_str(), rate);
+    note(buf);
+    return rate;
+  }
   void start_mds() {
     ++mds_inc_;
+    const double rate = clock_rate_for("mds1");
+    m_.mds_clock_rate = rate;
+    int64_t wall_offset_ns = 0;
+    if (sc_.clock_skew_max > 1.0) {
+      wall_offset_ns = (static_cast<int64_t>(skew_rng_.below(120001)) - 60000) * 1000000;
+      note("mds1's wall clock is off by " + std::to_string(wall_offset_ns / 1000000) + " ms");
+    }
     auto deps = make_mds_deps(
-        mdisk_, t_, rng_.next(), [this] { return int64_t{1700000000} * 1000000000 + now_ms() * 1000000; },
-        [this](const std::string& e) { on_mds_event(e); });
+        mdisk_, t_, rng_.next(),
+        [this, rate, wall_offset_ns] {
+          return int64_t{1700000000} * 1000000000 + wall_offset_ns + static_cast<int64_t>(now_ms() * rate) * 1000000;
+        },
+        [this](const std::string& e) { on_mds_event(e); }, rate);
     mds_ = spawn_mds(sys_, deps);
     m_.mds_alive = true;
     m_.mds_hung = false;
@@ -237,7 +262,7 @@ class harness {
     auto deps = make_cs_deps(
         n.disk, ident_, who, t_, n.locator, n.directory,
         [this, i, inc](uint32_t id) { on_registered(i, inc, id); },
-        [this, i, inc](const std::string& why) { on_fatal(i, inc, why); });
+        [this, i, inc](const std::string& why) { on_fatal(i, inc, why); }, clock_rate_for(c.name));
     n.actor = spawn_cs(sys_, deps);
     caf::anon_send(n.actor, start_atom::value, c.address);
     note(c.name + " started (incarnation " + std::to_string(inc) + ")");
@@ -828,6 +853,7 @@ class harness {
   run_options opts_;
   const scenario& sc_;
   rng rng_;
+  rng skew_rng_{0};  // clock rates and wall-clock steps only (scenario::clock_skew_max)
   trace tr_;
   model m_;
   std::map<std::string, uint64_t> cov_;
