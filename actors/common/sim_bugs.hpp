@@ -48,14 +48,17 @@
   X(ack_before_last_replica, "actors/cs/cs_actor.cpp (handle_write)",                                   \
     "the head of a write chain acknowledges without forwarding: downstream replicas miss the write",     \
     "read-latest")                                                                             \
-  X(confirm_stale_replica, "actors/mds/mds_version_rounds.cpp (send_round)",                           \
-    "a version round also moves replicas that missed writes (recorded below the newest version) forward", \
-    "read-latest")                                                                                     \
+  X(confirm_stale_replica, "actors/mds/mds_version_rounds.cpp (round_step)",                           \
+    "a version round also moves replicas that missed writes (recorded below the write floor) forward",   \
+    "acked-write-durable")                                                                             \
   X(read_from_stale_replica, "actors/cs/cs_actor.cpp (handle_read)",                                    \
     "a CS serves a read from its replica although its version differs from the one asked", "read-latest") \
   X(place_same_failure_domain, "actors/mds/placement.cpp (draw)",                                       \
     "placement ignores failure-domain occupancy: two replicas of a chunk may share a host",             \
-    "replica-domains-distinct")
+    "replica-domains-distinct")                                                                        \
+  X(write_below_min, "actors/mds/mds_files_actor.cpp (availability)",                                   \
+    "write maps are handed out for chunks with fewer live replicas than MIN (blocked chunks)",          \
+    "no-write-on-blocked-chunk")
 
 namespace pstorage::sim_bugs {
 

@@ -610,6 +610,7 @@ std::optional<op_error> availability(self_ptr self, const mds::inode_attr& a, ui
     if (!c) continue;
     uint32_t live = live_count(st, *c);
     uint32_t need = for_write ? std::max<uint32_t>(1, a.repl.replicas_min) : 1;
+    if (for_write && live > 0 && PSTORAGE_SIM_BUG(write_below_min)) need = 1;  // sim-only bug
     if (live < need)
       return op_error{p::STATUS_UNAVAILABLE, EAGAIN,
                       "chunk " + std::to_string(i) + " of '" + path_of(self, a.ino) + "' has " + std::to_string(live) +

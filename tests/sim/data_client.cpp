@@ -19,6 +19,7 @@ constexpr ms mds_timeout{5000};
 constexpr ms write_timeout{12000};  // a chain of 3: each hop may wait 5 s for the next
 constexpr ms read_timeout{5000};
 constexpr uint64_t blocks_per_chunk_max = 16;
+constexpr size_t data_min_replicas = 2;  // the files' replicas=3:2
 
 using renew_atom = caf::atom_constant<caf::atom("simrenew")>;
 
@@ -134,7 +135,7 @@ struct writer {
     self->request(m, mds_timeout, file_op([&](auto b) {
             auto s = b.getOp().initSetRepl();
             s.setPath(path);
-            s.initAssignments(1).set(0, "replicas=3:2");
+            s.initAssignments(1).set(0, "replicas=3:" + std::to_string(data_min_replicas));
           }))
         .then(
             [this](msg::mds_to_client_file_op& r) {
@@ -301,6 +302,13 @@ struct writer {
   }
   void acked() {
     auto& fh = file();
+    // no-write-on-blocked-chunk: the chain that acknowledged the write had at
+    // least MIN replicas (files are replicas=3:2; below MIN writes must wait).
+    if (loc.replicas.size() < data_min_replicas)
+      raise(env, "no-write-on-blocked-chunk",
+            who + " write " + std::to_string(id) + " to " + fh.path + " chunk " + std::to_string(loc.chunk) + " v" +
+                std::to_string(loc.version) + " was acknowledged by a chain of " + std::to_string(loc.replicas.size()) +
+                " replica(s), below the minimum of " + std::to_string(data_min_replicas));
     for (uint64_t b = 0; b < nblocks; ++b) fh.acked[first_block + b] = id;
     ++fh.acked_writes;
     env->count("data.write.acked");

@@ -46,7 +46,7 @@ const std::vector<invariant_info>& invariants() {
        "chunk versions never decrease, in the MDS's chunk map and on every CS disk (copies at v0 ignored)"},
       {"replica-domains-distinct", "step", "checked (data-* scenarios: every map a client gets + MDS audit)",
        "never two replicas of one chunk on one CS or in one failure domain"},
-      {"no-write-on-blocked-chunk", "step", "pending: the simulator does not yet model blocked chunks",
+      {"no-write-on-blocked-chunk", "step", "checked (data-* scenarios: the chain of every acknowledged write)",
        "writes are never accepted on a blocked chunk"},
       {"replicas-restored", "final", "pending: repair jobs (issue 4) not in the actors yet",
        "after faults stop every chunk is back to its normal replica count"},
