@@ -62,9 +62,16 @@ std::vector<uint32_t> live_css(const mds::chunk_view& c) {
   return out;
 }
 
+// CSs that must not receive a new copy: every one holding a replica at the
+// chunk's version (sound, bad or leaving) or a copy in progress. A CS whose
+// replica is stale (an older version) may: the copy replaces it (the CS
+// removes leftovers first) — else a stale replica could block the only CS
+// left in a free failure domain (the simulator's replicas-restored,
+// `--seed 7 --scenario data-write-read`).
 std::vector<uint32_t> all_css(const mds::chunk_view& c) {
   std::vector<uint32_t> out;
-  for (const auto& r : c.replicas) out.push_back(r.cs_id);
+  for (const auto& r : c.replicas)
+    if (r.version == c.version || r.being_replicated) out.push_back(r.cs_id);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -222,7 +229,7 @@ repair_plan plan_repairs(const cluster_view& view, const planner_config& cfg) {
     job.priority = k.priority;
     job.state = k.state;
     job.holders = live_css(c);
-    job.avoid_cs = all_css(c);
+    job.avoid_cs = all_css(c);  // current holders; stale ones may be overwritten
 
     if (k.kind == job_kind::replicate) {
       std::map<uint32_t, uint32_t> used;  // picks per source within this job

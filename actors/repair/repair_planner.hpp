@@ -107,7 +107,7 @@ struct repair_job {
   std::vector<uint32_t> sources;     // replicate: copy i reads from sources[i]
   std::vector<uint32_t> delete_from; // delete kinds: CSs whose replica goes
   std::vector<uint32_t> holders;     // CSs with a live replica (failure domains in use)
-  std::vector<uint32_t> avoid_cs;    // every CS with any replica of the chunk: never a target
+  std::vector<uint32_t> avoid_cs;    // every CS with a replica at the chunk's version (or a copy under way): never a target
   std::string reason;
 };
 

@@ -48,7 +48,7 @@ const std::vector<invariant_info>& invariants() {
        "never two replicas of one chunk on one CS or in one failure domain"},
       {"no-write-on-blocked-chunk", "step", "checked (data-* scenarios: the chain of every acknowledged write)",
        "writes are never accepted on a blocked chunk"},
-      {"replicas-restored", "final", "pending: repair jobs (issue 4) not in the actors yet",
+      {"replicas-restored", "final", "checked (data-* scenarios but data-disk: the MDS's map after settling)",
        "after faults stop every chunk is back to its normal replica count"},
       {"one-master-per-epoch", "step", "pending: MDS HA not implemented (one MDS)", "at most one master per epoch"},
       {"journal-prefix-agree", "step", "pending: MDS HA not implemented (one MDS)",

@@ -48,6 +48,9 @@ struct scenario {
   // CI seed ranges were fixed are reached by name only, so adding one never
   // moves the seeds of the others.
   bool in_rotation = true;
+  // replicas-restored is checked at the end (data scenarios). Off where it
+  // does not hold yet: docs/simulator.md, "Known issues".
+  bool check_replicas_restored = true;
 };
 
 const std::vector<scenario>& scenarios();

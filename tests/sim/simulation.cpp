@@ -501,7 +501,33 @@ class harness {
   }
   // acked-write-durable: every current replica of every chunk is read whole,
   // straight from the CS actors (no network), and compared with the history.
+  // replicas-restored: once faults stopped and the cluster settled, every
+  // chunk of every file has its normal count of replicas confirmed at the
+  // chunk's version on live CSs (the MDS's own map, read straight from its
+  // store: no network).
+  void data_final_replica_count() {
+    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    if (!md || !sc_.check_replicas_restored) return;
+    for (auto& cw : md->all_chunks()) {
+      if (cw.orphan) continue;
+      uint32_t live = 0;
+      for (auto& r : cw.chunk.replicas) {
+        auto* c = m_.cs_by_id(r.cs);
+        live += r.version == cw.chunk.version && c && c->alive && !c->hung;
+      }
+      if (live < cw.attrs.replicas_norm) {
+        m_.raised.push_back({"replicas-restored", "chunk " + std::to_string(cw.chunk.id) + " v" +
+                                                      std::to_string(cw.chunk.version) + " has " + std::to_string(live) +
+                                                      " live replica(s) after settling, normal is " +
+                                                      std::to_string(cw.attrs.replicas_norm) + ":" +
+                                                      md_chunks_of(cw.chunk.ino)});
+        return;
+      }
+    }
+    count("data.final.replicas-restored");
+  }
   void data_final_probe() {
+    data_final_replica_count();
     note("final data read: every replica of every chunk");
     for (size_t fi = 0; fi < dm_.files.size(); ++fi) {
       if (!dm_.files[fi].ino) continue;
