@@ -492,6 +492,34 @@ TEST_CASE_FIXTURE(fixture, "set_version with truncate cuts the data past truncat
   CHECK(read(cs[0], 30, 2, 0, static_cast<uint32_t>(data.size())).second == want);
 }
 
+TEST_CASE_FIXTURE(fixture, "replicate keeps to the bandwidth the MDS gives (mds.repl.bandwidth), virtual time") {
+  REQUIRE(create(cs[0], 41, 2) == p::STATUS_OK);
+  REQUIRE(write(cs[0], {}, 41, 2, 0, pattern(test_chunk_size, 5)).code == p::STATUS_OK);
+  auto req = wire::make<p::MdsToCsReplicate>([&](auto b) {
+    b.setChunkId(41);
+    b.setVersion(2);
+    b.initSource().setCsId(cs[0].id);
+    b.getSource().setAddress(cs[0].address);
+    b.setBandwidth(1 << 20);  // 4 MiB at 1 MiB/s: the 4th 1 MiB piece starts at 3 s
+  });
+  auto out = std::make_shared<std::optional<msg::cs_to_mds_replicate>>();
+  auto target = cs[2].actor;
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(target, 60s, std::move(req)).then([=](msg::cs_to_mds_replicate& r) { *out = std::move(r); },
+                                                     [](caf::error&) {});
+  });
+  sched.run();
+  CHECK_FALSE(out->has_value());
+  advance(2500ms);
+  CHECK_FALSE(out->has_value());
+  advance(1000ms);
+  REQUIRE(out->has_value());
+  auto d = wire::decode(**out);
+  REQUIRE(d);
+  CHECK(d->getStatus().getCode() == p::STATUS_OK);
+  CHECK(read(cs[2], 41, 2, 0, 4096).second == read(cs[0], 41, 2, 0, 4096).second);
+}
+
 TEST_CASE_FIXTURE(fixture, "replicate copies a chunk from another CS at its version") {
   REQUIRE(create(cs[0], 40, 3) == p::STATUS_OK);
   std::vector<char> image;
