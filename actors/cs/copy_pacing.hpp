@@ -3,10 +3,11 @@
 // passes it in MdsToCsReplicate). Pure: no clock read, the caller gives the
 // time elapsed since the copy started.
 //
-// Contract: after `done` bytes in `elapsed`, the next piece may start at
-// done / rate seconds after the start; the answer is that instant minus
-// `elapsed`, or zero when it has passed or rate == 0 (unlimited). So the
-// average rate over the copy never exceeds `rate` by more than one piece.
+// Contract: after `done` bytes in `elapsed`, the next piece (or the copy's
+// answer, once every byte is in) may come done / rate seconds after the
+// start; the result is that instant minus `elapsed`, or zero when it has
+// passed or rate == 0 (unlimited). The CS asks before every piece and before
+// answering, so a copy of N bytes takes at least N / rate.
 #pragma once
 
 #include <chrono>

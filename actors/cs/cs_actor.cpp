@@ -504,7 +504,8 @@ void copy_finish(self_ptr self, const std::shared_ptr<copy_job>& job) {
 }
 
 void copy_step(self_ptr self, std::shared_ptr<copy_job> job) {
-  if (job->offset >= job->limit) return copy_finish(self, job);
+  // Paced before each piece and before the answer: a copy never takes less
+  // than its bytes / mds.repl.bandwidth, even a chunk of one piece.
   if (job->rate) {
     auto wait = cs::copy_pace_delay(job->offset, job->rate,
                                     std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now() - job->started));
@@ -516,6 +517,7 @@ void copy_step(self_ptr self, std::shared_ptr<copy_job> job) {
       return;
     }
   }
+  if (job->offset >= job->limit) return copy_finish(self, job);
   const uint64_t n = std::min(cs_replicate_piece, job->limit - job->offset);
   auto req = wire::make<p::ClientToCsRead>([&](auto b) {
     b.setChunkId(job->chunk);
@@ -574,6 +576,7 @@ caf::result<msg::cs_to_mds_replicate> handle_replicate(self_ptr self, const msg:
   job->source_id = req->getSource().getCsId();
   job->source_address = req->getSource().getAddress().cStr();
   job->limit = st.deps.storage->chunk_size();
+  if (req->getLength() > 0) job->limit = std::min<uint64_t>(job->limit, req->getLength());
   job->rate = req->getBandwidth();
   job->started = self->clock().now();
   if (job->version == incomplete_version) return plain_answer<R>(p::STATUS_BAD_REQUEST, "version 0 is not a chunk version");
