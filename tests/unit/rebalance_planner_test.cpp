@@ -241,7 +241,7 @@ TEST_CASE("tier-fallback return: a replica placed on a fallback tier goes back w
   }
 }
 
-TEST_CASE("nothing while recovery work exists; disabled with rebalance_jobs=0") {
+TEST_CASE("nothing while recovery work exists, nothing with rebalance_jobs=0") {
   fixture f;
   f.cs(1, 90);
   f.cs(2, 0);
