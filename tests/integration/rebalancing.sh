@@ -102,6 +102,7 @@ settled() {  # healthy with 2 replicas per chunk, nothing moving
   [ "$(jq '.rebalance.running // 0' <<<"$j")" = 0 ]
 }
 wait_until 20 settled || fail "not healthy at replicas=2 after the write: $(stat_json | jq -c '{chunks, rebalance}')"
+sleep 1.5  # a heartbeat from every CS: the MDS sees their fill after the write
 fills() { stat_json | jq -r '[.cs[] | select(.status=="active") | "CS#\(.id) \(.replicas) replicas \((100 - 100 * .free_bytes / .space_bytes) | floor)%"] | join(", ")'; }
 pass "$DATA_MB MiB written, $total chunks healthy at replicas=2: $(fills)"
 
@@ -111,7 +112,6 @@ CS1=$(stat_json | jq ".cs[] | select(.host_id==\"$(cat "$T/host1/host_id")\") | 
 # Each copy at 1 MiB/s (mds.repl.bandwidth): a 1 MiB move takes >= 1 s.
 BW=$((1 << 20))
 ps 1 set-config mds.repl.bandwidth=$BW >/dev/null || fail "set-config bandwidth"
-sleep 1.5  # heartbeats: the MDS sees the CSs' fill after the write
 E0=$(ps 1 get-event --json | jq '[.[].id] | max // 0')
 ps 1 set-config mds.repl.rebalance_jobs=2 >/dev/null || fail "set-config rebalance_jobs=2"
 disk 4
