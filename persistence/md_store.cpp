@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace pstorage::persistence {
@@ -10,7 +11,7 @@ using namespace pstorage::mds;
 
 namespace {
 
-constexpr const char* format_tag = "md-2";  // md-2: md_chunks.cut_len, confirmed replica versions
+constexpr const char* format_tag = "md-3";  // md-2: md_chunks.cut_len, confirmed replica versions; md-3: md_chunks.written
 
 // A command's preconditions do not hold on this state: deterministic reject.
 struct rejection {
@@ -168,8 +169,8 @@ class applier {
       st.bind(1, i64(c.ino)).bind(2, i64(c.index));
       if (st.step()) reject(EEXIST, "alloc chunk: chunk " + std::to_string(c.index) + " of " + ino_s(c.ino) + " exists");
     }
-    statement(db_, "INSERT INTO md_chunks(id, ino, idx, version) VALUES(?, ?, ?, ?)")
-        .bind(1, i64(c.chunk)).bind(2, i64(c.ino)).bind(3, i64(c.index)).bind(4, c.version).run();
+    statement(db_, "INSERT INTO md_chunks(id, ino, idx, version, written) VALUES(?, ?, ?, ?, ?)")
+        .bind(1, i64(c.chunk)).bind(2, i64(c.ino)).bind(3, i64(c.index)).bind(4, c.version).bind(5, c.version).run();
     statement ins(db_, "INSERT INTO md_replicas(chunk, pos, cs, version) VALUES(?, ?, ?, ?)");
     int64_t pos = 0;
     for (cs_id r : c.replicas) {
@@ -203,6 +204,13 @@ class applier {
     set_chunk_version(i64(c.chunk), c.new_version);
   }
 
+  void operator()(const cmd_mark_written& c) {
+    auto v = chunk_version(c.chunk);
+    if (!v) reject(ENOENT, "mark written: no chunk " + std::to_string(c.chunk));
+    if (c.version != *v) reject(ESTALE, "mark written: version " + std::to_string(c.version) + " is not the current one");
+    statement(db_, "UPDATE md_chunks SET written = max(written, ?) WHERE id = ?").bind(1, c.version).bind(2, i64(c.chunk)).run();
+  }
+
   void operator()(const cmd_confirm_replicas& c) {
     auto v = chunk_version(c.chunk);
     if (!v) reject(ENOENT, "confirm: no chunk " + std::to_string(c.chunk));
@@ -220,6 +228,10 @@ class applier {
       statement(db_, "INSERT INTO md_replicas(chunk, pos, cs, version) VALUES(?, ?, ?, ?)")
           .bind(1, i64(c.chunk)).bind(2, pos).bind(3, cs).bind(4, c.version).run();
     }
+    // A confirmed cut changed the data at this version: replicas below it
+    // (that missed the truncate) must never come back.
+    statement(db_, "UPDATE md_chunks SET written = max(written, version) WHERE id = ? AND cut_len IS NOT NULL")
+        .bind(1, i64(c.chunk)).run();
     statement(db_, "UPDATE md_chunks SET cut_len = NULL WHERE id = ?").bind(1, i64(c.chunk)).run();
   }
 
@@ -372,17 +384,29 @@ void md_store::create_schema(const md_store_options& opts) {
         " type INTEGER NOT NULL, PRIMARY KEY (parent, name)) WITHOUT ROWID;"
         "CREATE TABLE IF NOT EXISTS md_chunks (id INTEGER PRIMARY KEY,"
         " ino INTEGER NOT NULL REFERENCES md_inodes(ino) ON DELETE CASCADE, idx INTEGER NOT NULL,"
-        " version INTEGER NOT NULL, cut_len INTEGER, UNIQUE (ino, idx));"
+        " version INTEGER NOT NULL, cut_len INTEGER, written INTEGER NOT NULL DEFAULT 0, UNIQUE (ino, idx));"
         "CREATE TABLE IF NOT EXISTS md_replicas (chunk INTEGER NOT NULL REFERENCES md_chunks(id) ON DELETE CASCADE,"
         " pos INTEGER NOT NULL, cs INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (chunk, cs)) WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS md_replicas_cs ON md_replicas(cs);"
         "CREATE TABLE IF NOT EXISTS md_params (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS md_journal (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL,"
         " outcome_code INTEGER, outcome TEXT)");
-    statement st(db_, "SELECT value FROM md_meta WHERE key = 'format'");
-    if (st.step()) {
-      if (st.col_text(0) != format_tag)
-        throw store_error("metadata store '" + db_.path() + "' has format '" + st.col_text(0) + "', this build reads '" +
+    std::optional<std::string> format;
+    {
+      statement st(db_, "SELECT value FROM md_meta WHERE key = 'format'");
+      if (st.step()) format = st.col_text(0);
+    }
+    if (format) {
+      if (*format == "md-2") {
+        // md-2 -> md-3: no write floor was kept; every version may have been
+        // written, so the floor starts at the chunk's version (conservative).
+        db_.exec("ALTER TABLE md_chunks ADD COLUMN written INTEGER NOT NULL DEFAULT 0;"
+                 "UPDATE md_chunks SET written = version;");
+        statement(db_, "UPDATE md_meta SET value = ? WHERE key = 'format'").bind(1, std::string(format_tag)).run();
+        format = format_tag;
+      }
+      if (*format != format_tag)
+        throw store_error("metadata store '" + db_.path() + "' has format '" + *format + "', this build reads '" +
                           format_tag + "'");
       chunk_size_ = meta_u64("chunk_size");
       if (opts.chunk_size && *opts.chunk_size != chunk_size_)
@@ -625,11 +649,12 @@ std::vector<replica_info> md_store::replicas_of(chunk_id id) const {
 }
 
 namespace {
-// Columns from `first`: id, ino, idx, version, cut_len.
+// Columns from `first`: id, ino, idx, version, cut_len, written.
 chunk_info chunk_row(const statement& st, int first) {
   chunk_info c{static_cast<chunk_id>(st.col_int(first)), static_cast<inode_id>(st.col_int(first + 1)),
                static_cast<uint64_t>(st.col_int(first + 2)), static_cast<uint32_t>(st.col_int(first + 3)), {}};
   if (!st.col_null(first + 4)) c.cut_len = static_cast<uint64_t>(st.col_int(first + 4));
+  c.written_version = static_cast<uint32_t>(st.col_int(first + 5));
   return c;
 }
 }  // namespace
@@ -643,8 +668,18 @@ std::vector<chunk_id> md_store::unconfirmed_chunks() const {
   return out;
 }
 
+std::vector<chunk_id> md_store::lagging_chunks_on(cs_id cs) const {
+  std::vector<chunk_id> out;
+  statement st(db_,
+               "SELECT r.chunk FROM md_replicas r JOIN md_chunks c ON c.id = r.chunk"
+               " WHERE r.cs = ? AND r.version < c.version AND r.version >= c.written ORDER BY r.chunk");
+  st.bind(1, static_cast<int64_t>(cs));
+  while (st.step()) out.push_back(static_cast<chunk_id>(st.col_int(0)));
+  return out;
+}
+
 std::optional<chunk_info> md_store::chunk_where(const char* where, int64_t a, int64_t b) const {
-  statement st(db_, std::string("SELECT id, ino, idx, version, cut_len FROM md_chunks WHERE ") + where);
+  statement st(db_, std::string("SELECT id, ino, idx, version, cut_len, written FROM md_chunks WHERE ") + where);
   st.bind(1, a);
   if (b >= 0) st.bind(2, b);
   if (!st.step()) return std::nullopt;
@@ -674,7 +709,7 @@ std::vector<dir_entry> md_store::readdir(inode_id dir, std::string_view after, s
 
 std::vector<chunk_info> md_store::chunks(inode_id file) const {
   std::vector<chunk_info> out;
-  statement st(db_, "SELECT id, ino, idx, version, cut_len FROM md_chunks WHERE ino = ? ORDER BY idx");
+  statement st(db_, "SELECT id, ino, idx, version, cut_len, written FROM md_chunks WHERE ino = ? ORDER BY idx");
   st.bind(1, i64(file));
   while (st.step()) out.push_back(chunk_row(st, 0));
   for (auto& c : out) c.replicas = replicas_of(c.id);
@@ -708,17 +743,17 @@ std::vector<chunk_with_attrs> md_store::all_chunks() const {
   std::map<chunk_id, size_t> pos;
   {
     statement st(db_,
-                 "SELECT c.id, c.ino, c.idx, c.version, c.cut_len, a.replicas_norm, a.replicas_min, a.tier, a.domain,"
-                 " i.orphan FROM md_chunks c JOIN md_inodes i ON i.ino = c.ino JOIN md_attrs a ON a.ino = c.ino"
+                 "SELECT c.id, c.ino, c.idx, c.version, c.cut_len, c.written, a.replicas_norm, a.replicas_min, a.tier,"
+                 " a.domain, i.orphan FROM md_chunks c JOIN md_inodes i ON i.ino = c.ino JOIN md_attrs a ON a.ino = c.ino"
                  " ORDER BY c.id");
     while (st.step()) {
       chunk_with_attrs c;
       c.chunk = chunk_row(st, 0);
-      c.attrs.replicas_norm = static_cast<uint32_t>(st.col_int(5));
-      c.attrs.replicas_min = static_cast<uint32_t>(st.col_int(6));
-      c.attrs.tier = static_cast<uint32_t>(st.col_int(7));
-      c.attrs.domain = parse_failure_domain(st.col_text(8)).value_or(failure_domain::host);
-      c.orphan = st.col_int(9) != 0;
+      c.attrs.replicas_norm = static_cast<uint32_t>(st.col_int(6));
+      c.attrs.replicas_min = static_cast<uint32_t>(st.col_int(7));
+      c.attrs.tier = static_cast<uint32_t>(st.col_int(8));
+      c.attrs.domain = parse_failure_domain(st.col_text(9)).value_or(failure_domain::host);
+      c.orphan = st.col_int(10) != 0;
       pos[c.chunk.id] = out.size();
       out.push_back(std::move(c));
     }
@@ -756,10 +791,10 @@ std::string md_store::canonical_dump() const {
     while (st.step()) o << "dentry " << st.col_int(0) << " '" << st.col_text(1) << "' " << st.col_int(2) << ' ' << st.col_int(3) << "\n";
   }
   {
-    statement st(db_, "SELECT id, ino, idx, version, coalesce(cut_len, -1) FROM md_chunks ORDER BY id");
+    statement st(db_, "SELECT id, ino, idx, version, coalesce(cut_len, -1), written FROM md_chunks ORDER BY id");
     while (st.step())
       o << "chunk " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << ' '
-        << st.col_int(4) << "\n";
+        << st.col_int(4) << ' ' << st.col_int(5) << "\n";
   }
   {
     statement st(db_, "SELECT chunk, pos, cs, version FROM md_replicas ORDER BY chunk, pos");

@@ -115,6 +115,10 @@ class md_store final : public mds::md_view {
   // Chunks fenced at a version no replica has confirmed yet (by id): a
   // version round is pending (md_command.hpp, "fence, then confirm").
   std::vector<mds::chunk_id> unconfirmed_chunks() const;
+  // Chunks whose replica on `cs` lags the chunk's version but holds every
+  // acknowledged write (recorded at or above the write floor): a version
+  // round can confirm it again (by id).
+  std::vector<mds::chunk_id> lagging_chunks_on(mds::cs_id cs) const;
   std::vector<mds::inode_id> orphans() const;
   // Every chunk (by id) with its replicas (chain order) and its file's attrs.
   std::vector<chunk_with_attrs> all_chunks() const;

@@ -19,6 +19,11 @@ struct chunk_loc {
   uint64_t index = 0;
   uint64_t version = 0;
   std::vector<replica_loc> replicas;
+  // Handed out for writing (a for_write map or a write's failure report):
+  // the MDS raised the chunk's write floor to `version`. Writes use only such
+  // locations; a read map must not carry writes (md_command.hpp,
+  // cmd_mark_written).
+  bool writable = false;
 };
 
 }  // namespace pstorage::client

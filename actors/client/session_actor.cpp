@@ -319,6 +319,8 @@ struct session::impl {
         out.reset();
         for (auto c : d->getChunks()) {
           auto l = to_loc(c);
+          l.writable = for_write;
+          if (auto prev = cached(ino, l.index); !for_write && prev && prev->version == l.version) l.writable = prev->writable;
           cache(ino, l);
           if (l.index == index) out = l;
         }
@@ -379,6 +381,7 @@ struct session::impl {
       case action::done:
         loc = to_loc(d->getChunk());
         loc->index = old.index;
+        loc->writable = !checksum;
         cache(ino, *loc);
         log_line("chunk " + std::to_string(old.chunk_id) + ": reported" + who + (checksum ? " (checksum)" : "") +
                  ", now version " + std::to_string(loc->version) + " on " + std::to_string(loc->replicas.size()) +
@@ -399,6 +402,7 @@ struct session::impl {
   template <class Send>
   int chain_op(uint64_t ino, uint64_t index, bool for_write, Send&& send) {
     std::optional<chunk_loc> loc = cached(ino, index);
+    if (loc && for_write && !loc->writable) loc.reset();  // read maps never carry writes
     unsigned stale = 0, waits = 0;
     for (;;) {
       if (!loc) {

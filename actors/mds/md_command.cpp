@@ -171,6 +171,7 @@ json enc(const cmd_alloc_chunk& c) {
 json enc(const cmd_drop_replica& c) { return {{"chunk", c.chunk}, {"cs", c.cs}, {"new_version", c.new_version}}; }
 json enc(const cmd_fence_chunk& c) { return {{"chunk", c.chunk}, {"new_version", c.new_version}}; }
 json enc(const cmd_confirm_replicas& c) { return {{"chunk", c.chunk}, {"version", c.version}, {"cs", c.cs}}; }
+json enc(const cmd_mark_written& c) { return {{"chunk", c.chunk}, {"version", c.version}}; }
 json enc(const cmd_set_size& c) { return {{"ino", c.ino}, {"size", c.size}, {"time", c.time}}; }
 json enc(const cmd_purge_orphan& c) { return {{"ino", c.ino}}; }
 json enc(const cmd_set_param& c) { return {{"name", c.name}, {"value", c.value}}; }
@@ -218,6 +219,7 @@ md_command dec(const std::string& op, const json& j) {
   if (op == "fence_chunk") return cmd_fence_chunk{get_u64(j, "chunk"), get_u32(j, "new_version")};
   if (op == "confirm_replicas")
     return cmd_confirm_replicas{get_u64(j, "chunk"), get_u32(j, "version"), get_cs_ids(j, "cs")};
+  if (op == "mark_written") return cmd_mark_written{get_u64(j, "chunk"), get_u32(j, "version")};
   if (op == "set_size") return cmd_set_size{get_u64(j, "ino"), get_u64(j, "size"), get_i64(j, "time")};
   if (op == "purge_orphan") return cmd_purge_orphan{get_u64(j, "ino")};
   if (op == "set_param") return cmd_set_param{get_str(j, "name"), get_i64(j, "value")};
@@ -236,6 +238,7 @@ struct name_of {
   const char* operator()(const cmd_drop_replica&) const { return "drop_replica"; }
   const char* operator()(const cmd_fence_chunk&) const { return "fence_chunk"; }
   const char* operator()(const cmd_confirm_replicas&) const { return "confirm_replicas"; }
+  const char* operator()(const cmd_mark_written&) const { return "mark_written"; }
   const char* operator()(const cmd_set_size&) const { return "set_size"; }
   const char* operator()(const cmd_purge_orphan&) const { return "purge_orphan"; }
   const char* operator()(const cmd_set_param&) const { return "set_param"; }

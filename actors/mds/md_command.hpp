@@ -130,6 +130,11 @@ struct chunk_info {
   // A truncate cut this chunk to `cut_len` bytes and no replica has
   // confirmed the cut yet: every SetVersion of a round carries it.
   std::optional<uint64_t> cut_len;
+  // The write floor: the highest version at which the master has handed the
+  // chunk out for writing (cmd_alloc_chunk, cmd_mark_written). No write ever
+  // ran above it, so a replica recorded at a version >= written_version holds
+  // every acknowledged write even if it missed later version rounds.
+  uint32_t written_version = 0;
   bool operator==(const chunk_info&) const = default;
 };
 
@@ -246,8 +251,9 @@ struct cmd_alloc_chunk {
 //   2. the master sends SetVersion(old = highest recorded version, new =
 //      chunk version) to the replicas recorded at the highest version and
 //      records the ones that answered with confirm_replicas.
-// Writes only happen at a confirmed version and reach every replica
-// confirmed at it, so the replicas at the highest recorded version hold
+// Writes only happen at a confirmed version that was handed out for writing
+// (the write floor, chunk_info::written_version) and reach every replica
+// confirmed at it, so the replicas recorded at or above the floor hold
 // every acknowledged write: the master never forgets the last of them
 // (validate_drop_replica refuses), and while none is confirmed at the
 // chunk's version it keeps retrying step 2 ("promotion").
@@ -279,6 +285,16 @@ struct cmd_confirm_replicas {
   bool operator==(const cmd_confirm_replicas&) const = default;
 };
 
+// The master hands the chunk out for writing at `version` (its current one,
+// confirmed on some replica) for the first time: the write floor rises to it.
+// Journaled BEFORE the map reaches the client, so after any crash the store
+// knows every version a write may have run at.
+struct cmd_mark_written {
+  chunk_id chunk = 0;
+  uint32_t version = 0;
+  bool operator==(const cmd_mark_written&) const = default;
+};
+
 // Write extension / fsync: the size becomes max(current, size) when applied
 // (never shrinks: that is setattr's truncate), mtime = ctime = `time`.
 struct cmd_set_size {
@@ -305,7 +321,8 @@ struct cmd_set_param {
 
 using md_command =
     std::variant<cmd_mkdir, cmd_create, cmd_unlink, cmd_rmdir, cmd_rename, cmd_setattr, cmd_set_repl,
-                 cmd_alloc_chunk, cmd_drop_replica, cmd_fence_chunk, cmd_confirm_replicas, cmd_set_size, cmd_purge_orphan, cmd_set_param>;
+                 cmd_alloc_chunk, cmd_drop_replica, cmd_fence_chunk, cmd_confirm_replicas, cmd_mark_written, cmd_set_size, cmd_purge_orphan,
+                 cmd_set_param>;
 
 // ---- journal ----------------------------------------------------------------
 

@@ -317,6 +317,16 @@ std::optional<uint32_t> newest_replica_version(const chunk_info& c) {
   return v;
 }
 
+uint32_t write_floor(const chunk_info& c) {
+  if (c.written_version) return c.written_version;
+  return newest_replica_version(c).value_or(c.version);
+}
+
+std::optional<cmd_mark_written> mark_written_if_needed(const chunk_info& c) {
+  if (c.written_version >= c.version) return std::nullopt;
+  return cmd_mark_written{c.id, c.version};
+}
+
 md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, chunk_id chunk, cs_id cs,
                                  drop_mode mode, const std::vector<cs_id>& bad) {
   const std::string what = "cannot drop the replica of chunk " + std::to_string(chunk) + " on CS#" + std::to_string(cs);
@@ -325,12 +335,11 @@ md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, 
   auto it = std::find_if(c->replicas.begin(), c->replicas.end(), [&](const replica_info& r) { return r.cs == cs; });
   if (it == c->replicas.end()) return err(ENOENT, what + ": that CS holds no replica of it");
   if (c->version == UINT32_MAX) return err(EINVAL, what + ": the chunk version cannot grow any more");
-  const uint32_t newest = *newest_replica_version(*c);
   const auto sound_others = std::count_if(c->replicas.begin(), c->replicas.end(), [&](const replica_info& r) {
-    return r.cs != cs && r.version == newest && std::find(bad.begin(), bad.end(), r.cs) == bad.end();
+    return r.cs != cs && holds_acked_writes(*c, r) && std::find(bad.begin(), bad.end(), r.cs) == bad.end();
   });
-  if (mode == drop_mode::keep_last_newest && it->version == newest && sound_others == 0)
-    return err(EBUSY, what + ": no other sound up-to-date copy (version " + std::to_string(newest) +
+  if (mode == drop_mode::keep_last_newest && holds_acked_writes(*c, *it) && sound_others == 0)
+    return err(EBUSY, what + ": no other sound up-to-date copy (version >= " + std::to_string(write_floor(*c)) +
                           ") would remain; it is kept and the chunk waits for that CS (rm-cs -f declares it lost)");
   return done(cmd_drop_replica{chunk, cs, c->version + 1});
 }
@@ -352,7 +361,19 @@ md_outcome validate_confirm_replicas(const md_view& v, const decision_context& c
   if (c->version != version)
     return err(ESTALE, what + ": the chunk moved on to version " + std::to_string(c->version));
   if (cs.empty()) return err(EINVAL, what + ": no chunk server named");
-  std::vector<cs_id> ids = cs;
+  // A replica recorded below `version` joins it only while nobody was given
+  // the chunk for writing at it: a writer's chain lacks that replica (the
+  // simulator's `--seed 404 --scenario data-partition`).
+  std::vector<cs_id> ids;
+  for (auto id : cs) {
+    auto r = std::find_if(c->replicas.begin(), c->replicas.end(), [&](const replica_info& x) { return x.cs == id; });
+    const bool recorded_below = r != c->replicas.end() && r->version < version;
+    if (recorded_below && c->written_version >= version) continue;
+    ids.push_back(id);
+  }
+  if (ids.empty())
+    return err(ESTALE, what + ": the chunk was given out for writing at that version meanwhile; a new round is needed");
+  const std::vector<cs_id> kept = ids;
   std::sort(ids.begin(), ids.end());
   if (std::adjacent_find(ids.begin(), ids.end()) != ids.end()) return err(EINVAL, what + ": a CS is named twice");
   if (ids.front() == 0) return err(EINVAL, what + ": CS id 0 is not valid");
@@ -360,7 +381,7 @@ md_outcome validate_confirm_replicas(const md_view& v, const decision_context& c
   for (auto id : ids)
     added += std::none_of(c->replicas.begin(), c->replicas.end(), [&](const replica_info& r) { return r.cs == id; });
   if (c->replicas.size() + added > max_replicas_limit) return err(EINVAL, what + ": more than 15 replicas");
-  return done(cmd_confirm_replicas{chunk, version, cs});
+  return done(cmd_confirm_replicas{chunk, version, kept});
 }
 
 md_outcome validate_set_size(const md_view& v, const decision_context& ctx, inode_id ino, uint64_t size) {

@@ -146,8 +146,16 @@ md_outcome validate_alloc_chunk(const md_view& v, const decision_context& ctx, i
 // The highest version recorded for any replica of a chunk: its holders have
 // every acknowledged write. nullopt for a chunk without replicas.
 std::optional<uint32_t> newest_replica_version(const chunk_info& c);
-// Refuses to forget a replica when no other sound replica at the newest
-// recorded version would remain (`bad`: CSs whose replica of this chunk has
+// The write floor (chunk_info::written_version; the newest recorded version
+// for a chunk that has none): a replica recorded at or above it holds every
+// acknowledged write, whether or not it is confirmed at the chunk's version.
+uint32_t write_floor(const chunk_info& c);
+inline bool holds_acked_writes(const chunk_info& c, const replica_info& r) { return r.version >= write_floor(c); }
+// The chunk is handed out for writing at its current version: the floor
+// rises to it (nullopt: it is there already).
+std::optional<cmd_mark_written> mark_written_if_needed(const chunk_info& c);
+// Refuses to forget a replica when no other sound replica holding every
+// acknowledged write (holds_acked_writes) would remain (`bad`: CSs whose replica of this chunk has
 // bad pages — they do not count), unless `forced` (rm-cs -f: the operator
 // declared the disk lost).
 enum class drop_mode { keep_last_newest, forced };
@@ -155,6 +163,9 @@ md_outcome validate_drop_replica(const md_view& v, const decision_context& ctx, 
                                  drop_mode mode = drop_mode::keep_last_newest, const std::vector<cs_id>& bad = {});
 md_outcome validate_fence_chunk(const md_view& v, const decision_context& ctx, chunk_id chunk);
 // `cs` answered SetVersion(new = `version`) or holds a fresh copy at it.
+// A CS whose replica is recorded below `version` is left out once the chunk
+// was handed out for writing at `version` (it may lack writes made there);
+// ESTALE when nobody is left.
 md_outcome validate_confirm_replicas(const md_view& v, const decision_context& ctx, chunk_id chunk,
                                      uint32_t version, const std::vector<cs_id>& cs);
 md_outcome validate_set_size(const md_view& v, const decision_context& ctx, inode_id ino, uint64_t size);

@@ -135,6 +135,10 @@ msg::mds_to_cs_register handle_register(self_ptr self, const msg::cs_to_mds_regi
     st.cs_handles[id] = caf::actor_cast<cs_api>(sender);
     self->monitor(sender);
   }
+  // A returning CS may hold replicas that missed version rounds but no write
+  // (md_command.hpp, the write floor): a round confirms them again.
+  if (st.deps.md)
+    for (auto chunk : st.deps.md->lagging_chunks_on(id)) st.unconfirmed.insert(chunk);
   promote_unconfirmed(self);  // a returning holder may be the one a chunk waits for
   return reply(p::STATUS_OK, "", id);
 }

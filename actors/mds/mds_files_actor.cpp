@@ -208,17 +208,6 @@ std::vector<mds::placement_cs> candidates(mds_state& st) {
   return out;
 }
 
-mds::domain_level level_of(mds::failure_domain d) {
-  switch (d) {
-    case mds::failure_domain::disk: return mds::domain_level::disk;
-    case mds::failure_domain::host: return mds::domain_level::host;
-    case mds::failure_domain::rack: return mds::domain_level::rack;
-    case mds::failure_domain::row: return mds::domain_level::row;
-    case mds::failure_domain::room: return mds::domain_level::room;
-  }
-  return mds::domain_level::host;
-}
-
 using alloc_done = std::function<void(std::optional<op_error>)>;
 
 // Allocates chunk `index` of `ino`: placement over active CSs, CreateChunk on
@@ -234,7 +223,7 @@ void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::strin
   req.replicas = attr->repl.replicas_norm;
   req.chunk_size = md(self).chunk_size();
   req.tier = attr->repl.tier;
-  req.failure_domain = level_of(attr->repl.domain);
+  req.failure_domain = mds::level_of(attr->repl.domain);
   req.exclude = exclude;
   req.path = path_of(self, ino);
   req.requester = client;
@@ -630,6 +619,24 @@ std::optional<op_error> availability(self_ptr self, const mds::inode_attr& a, ui
   return std::nullopt;
 }
 
+// The chunks in range are about to be handed out for writing: raise each
+// one's write floor to its version first (journaled; md_command.hpp,
+// cmd_mark_written). Chunks no replica is confirmed at are not listed, so
+// they are skipped. nullopt: done.
+std::optional<op_error> mark_written(self_ptr self, mds::inode_id ino, uint64_t first, uint32_t count) {
+  for (uint64_t i = first; i < first + count; ++i) {
+    auto c = md(self).chunk_at(ino, i);
+    if (!c) continue;
+    bool listed = std::any_of(c->replicas.begin(), c->replicas.end(),
+                              [&](const mds::replica_info& r) { return r.version == c->version; });
+    auto cmd = listed ? mds::mark_written_if_needed(*c) : std::nullopt;
+    if (!cmd) continue;
+    if (auto why = commit_command(self, *cmd))
+      return op_error{p::STATUS_UNAVAILABLE, EAGAIN, "chunk " + std::to_string(i) + ": " + *why};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ---- entry points -------------------------------------------------------------------
@@ -687,9 +694,13 @@ caf::result<msg::mds_to_client_chunk_map> handle_chunk_map(self_ptr self, const 
   std::vector<uint64_t> missing;
   for (uint64_t i = first; i < first + count; ++i)
     if (!md(self).chunk_at(ino, i)) missing.push_back(i);
-  if (missing.empty()) return chunk_map_reply(self, op_error{}, ino, first, count);
+  if (missing.empty()) {
+    auto e = mark_written(self, ino, first, count);
+    return chunk_map_reply(self, e ? *e : op_error{}, ino, first, count);
+  }
   auto rp = self->make_response_promise<msg::mds_to_client_chunk_map>();
   allocate_all(self, ino, std::move(missing), 0, client, [self, rp, ino, first, count](std::optional<op_error> e) mutable {
+    if (!e) e = mark_written(self, ino, first, count);
     rp.deliver(chunk_map_reply(self, e ? *e : op_error{}, ino, first, count));
   });
   return rp;
@@ -699,10 +710,16 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
                                                                      const msg::client_to_mds_replica_failed& m) {
   auto& st = self->state;
   auto req = wire::decode(m);
-  auto answer = [self](const op_error& e, mds::chunk_id id) {
+  const bool from_write = req && !req->getChecksumError();
+  auto answer = [self, from_write](const op_error& e, mds::chunk_id id) {
     auto& st = self->state;
     auto c = id ? md(self).chunk_by_id(id) : std::nullopt;
     op_error err = e;
+    // The writer goes on with the location in this answer: a write handout.
+    if (c && err.status == p::STATUS_OK && from_write) {
+      if (auto why = mark_written(self, c->ino, c->index, 1)) err = *why;
+      c = md(self).chunk_by_id(id);
+    }
     if (c && err.status == p::STATUS_OK) {
       auto a = md(self).getattr(c->ino);
       uint32_t need = a ? std::max<uint32_t>(1, a->repl.replicas_min) : 1;

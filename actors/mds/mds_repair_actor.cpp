@@ -44,17 +44,6 @@ mds::time_ns wall_now(mds_state& st) {
       .count();
 }
 
-mds::domain_level level_of(mds::failure_domain d) {
-  switch (d) {
-    case mds::failure_domain::disk: return mds::domain_level::disk;
-    case mds::failure_domain::host: return mds::domain_level::host;
-    case mds::failure_domain::rack: return mds::domain_level::rack;
-    case mds::failure_domain::row: return mds::domain_level::row;
-    case mds::failure_domain::room: return mds::domain_level::room;
-  }
-  return mds::domain_level::host;
-}
-
 // Registered CSs for placement; releasing ones and those without a
 // connection are not eligible.
 std::vector<mds::placement_cs> repair_candidates(self_ptr self, const std::map<uint32_t, uint64_t>& load) {
@@ -206,7 +195,7 @@ std::vector<uint32_t> bad_to_retire(self_ptr self, uint64_t chunk) {
   const auto cands = repair_candidates(self, {});
   auto domain = [&](uint32_t cs) {
     for (auto& p : cands)
-      if (p.cs_id == cs) return mds::domain_key(p, level_of(a->repl.domain));
+      if (p.cs_id == cs) return mds::domain_key(p, mds::level_of(a->repl.domain));
     return std::string();
   };
   std::vector<uint32_t> bad_here;
@@ -262,6 +251,24 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
         self->state.unconfirmed.insert(chunk);
         return abandon("no holder answered the fence");
       }
+      // A holder that came back in the round (it had missed earlier rounds)
+      // may sit in a target's failure domain: that copy is not made.
+      auto targets_now = std::make_shared<std::vector<uint32_t>>();
+      if (auto c = md(self).chunk_by_id(chunk)) {
+        std::set<std::string> held;
+        for (auto h : holders)  // replicas with bad pages give way (bad_to_retire)
+          if (!self->state.repair->wip.bad_replicas.count({chunk, h})) held.insert(cs_domain(self, *c, h));
+        for (auto t : targets)
+          if (!held.count(cs_domain(self, *c, t))) targets_now->push_back(t);
+      }
+      if (targets_now->empty()) {
+        mds::decision_context ctx;
+        auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, holders);
+        if (!out || commit_command(self, out.value())) self->state.unconfirmed.insert(chunk);
+        return abandon("a returning holder fills the failure domain of every target");
+      }
+      self->state.repair->wip.copying[chunk] = *targets_now;
+      const auto& copy_to = *targets_now;
       // Copy from the holders the planner found sound, else from any holder.
       std::vector<uint32_t> from;
       for (auto s : sources)
@@ -274,9 +281,9 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
       js->bandwidth = st.repair->live.bandwidth;
       js->chunk_size = md(self).chunk_size();
       js->budget = copy_budget(md(self).chunk_size(), js->bandwidth);
-      for (size_t i = 0; i < targets.size(); ++i) {
+      for (size_t i = 0; i < copy_to.size(); ++i) {
         copy_task t;
-        t.target = targets[i];
+        t.target = copy_to[i];
         t.target_handle = st.cs_handles[t.target];
         for (size_t k = 0; k < from.size(); ++k) {
           uint32_t s = from[(i + k) % from.size()];
@@ -331,7 +338,7 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
   mds::placement_request req;
   req.chunk_size = md(self).chunk_size();
   req.tier = c.attrs.tier;
-  req.failure_domain = level_of(c.attrs.domain);
+  req.failure_domain = mds::level_of(c.attrs.domain);
   req.exclude = job.avoid_cs;
   req.path = "chunk " + std::to_string(job.chunk_id);
   auto placed = mds::place_additional_replicas(repair_candidates(self, load), job.holders,
@@ -392,7 +399,7 @@ bool source_may_go(self_ptr self, uint64_t chunk, const repair::rebalance_move& 
     ++left;
     has_copy = has_copy || r.cs == mv.to_cs;
     for (auto& p : cands)
-      if (p.cs_id == r.cs) domains.insert(mds::domain_key(p, level_of(a->repl.domain)));
+      if (p.cs_id == r.cs) domains.insert(mds::domain_key(p, mds::level_of(a->repl.domain)));
   }
   const bool distinct = domains.size() == left || !self->state.repair->live.placement.strict_failure_domain;
   return has_copy && left >= std::max<uint32_t>(1, a->repl.replicas_norm) && distinct;
@@ -602,7 +609,7 @@ void rebalance_tick(self_ptr self, const repair::repair_plan& plan,
     view.css = repair_candidates(self, load);
     view.chunks.reserve(chunks.size());
     for (size_t i = 0; i < chunks.size(); ++i)
-      view.chunks.push_back({views[i], chunks[i].attrs.tier, level_of(chunks[i].attrs.domain)});
+      view.chunks.push_back({views[i], chunks[i].attrs.tier, mds::level_of(chunks[i].attrs.domain)});
     moves = repair::plan_rebalance(view, cfg);
   }
   for (auto& mv : moves.moves)
@@ -611,6 +618,39 @@ void rebalance_tick(self_ptr self, const repair::repair_plan& plan,
 }
 
 }  // namespace
+
+// A chunk below NORM whose replica on a connected CS missed version rounds
+// but no write (it is at or above the write floor) gets a version round that
+// confirms it again, before (and instead of) copying the data anew: the
+// simulator's `--seed 1259 --scenario data-disk` lost data when such a
+// replica was left aside while the last confirmed one rotted.
+void promote_lagging(self_ptr self, const std::vector<persistence::chunk_with_attrs>& chunks,
+                     const std::vector<mds::chunk_view>& views) {
+  auto& st = self->state;
+  auto& rs = *st.repair;
+  const auto now = self->clock().now();
+  std::set<uint64_t> seen;
+  std::map<uint64_t, const mds::chunk_view*> view_of;
+  for (auto& v : views) view_of[v.id] = &v;
+  for (auto& cw : chunks) {
+    const auto& c = cw.chunk;
+    auto vit = view_of.find(c.id);
+    if (vit == view_of.end() || mds::tally(*vit->second).live >= mds::effective_norm(*vit->second)) continue;
+    bool lagging = std::any_of(c.replicas.begin(), c.replicas.end(), [&](const mds::replica_info& r) {
+      return r.version < c.version && mds::holds_acked_writes(c, r) && st.cs_handles.count(r.cs) &&
+             !rs.wip.bad_replicas.count({c.id, r.cs});
+    });
+    if (!lagging || st.chunk_busy.count(c.id)) continue;
+    seen.insert(c.id);
+    auto it = rs.promote_after.find(c.id);
+    if (it != rs.promote_after.end() && now < it->second) continue;
+    rs.promote_after[c.id] = now + std::chrono::seconds(10);
+    st.unconfirmed.insert(c.id);
+  }
+  for (auto it = rs.promote_after.begin(); it != rs.promote_after.end();)
+    it = seen.count(it->first) ? std::next(it) : rs.promote_after.erase(it);
+  promote_unconfirmed(self);
+}
 
 void repair_tick(self_ptr self) {
   auto& st = self->state;
@@ -637,6 +677,7 @@ void repair_tick(self_ptr self) {
   for (auto& [chunk, victims] : rs.wip.deleting)
     view.running.push_back({chunk, repair::job_kind::delete_overcommitted, 0, victims});
   auto plan = repair::plan_repairs(view, rs.live.planner);
+  promote_lagging(self, chunks, views);
   std::map<uint64_t, size_t> index;
   for (size_t i = 0; i < chunks.size(); ++i) index[chunks[i].chunk.id] = i;
   // Queued: chunks below NORM with a source, none of whose missing replicas

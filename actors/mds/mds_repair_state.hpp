@@ -42,6 +42,10 @@ struct repair_state {
   caf::actor_clock::time_point started{};
   caf::actor_clock::time_point last_plan{};
   uint64_t queued = 0;                    // chunks waiting for copies (last plan)
+  // Chunks below NORM with a lagging replica that still holds every
+  // acknowledged write (md_validate.hpp, write_floor): the next round that
+  // may confirm it again is not before this time (one try per 10 s).
+  std::map<uint64_t, caf::actor_clock::time_point> promote_after;
   uint64_t bytes_copied = 0;              // by finished copy jobs
   uint64_t copies_done = 0;
   // Rebalancing (actors/repair/rebalance_planner.hpp): moves running, by

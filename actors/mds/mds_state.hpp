@@ -80,6 +80,9 @@ void data_path_tick(self_ptr self);
 // versions: fence, then confirm"). Journals `cmd`; the store's rejection or
 // a storage failure comes back as the error text.
 std::optional<std::string> commit_command(self_ptr self, const mds::md_command& cmd);
+// The failure domain of `cs` at the level of chunk `c`'s file (placement's
+// domain_key; "cs#ID" for a CS the registry does not know).
+std::string cs_domain(self_ptr self, const mds::chunk_info& c, uint32_t cs);
 // Runs `body` when no other round / copy of `chunk` is under way; `body`
 // must call its `release` exactly once when it is done with the chunk.
 void with_chunk(self_ptr self, mds::chunk_id chunk, std::function<void(std::function<void()> release)> body);

@@ -13,11 +13,14 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "actors/common/sim_bugs.hpp"
 #include "actors/mds/cs_fan_out.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_repair_state.hpp"
 #include "actors/mds/mds_state.hpp"
+#include "actors/mds/placement.hpp"
 
 namespace pstorage::mds_impl {
 namespace p = proto;
@@ -54,6 +57,18 @@ msg::mds_to_cs_set_version set_version_msg(mds::chunk_id id, uint64_t old_v, uin
 
 }  // namespace
 
+std::string cs_domain(self_ptr self, const mds::chunk_info& c, uint32_t cs) {
+  auto a = md(self).getattr(c.ino);
+  const auto level = mds::level_of(a ? a->repl.domain : mds::failure_domain::host);
+  auto* e = self->state.registry.find(cs);
+  if (!e) return "cs#" + std::to_string(cs);
+  mds::placement_cs p;
+  p.cs_id = cs;
+  p.location = e->rec.location;
+  p.host_id = e->rec.host_id;
+  return mds::domain_key(p, level);
+}
+
 std::optional<std::string> commit_command(self_ptr self, const mds::md_command& cmd) {
   try {
     auto& store = md(self);
@@ -84,40 +99,99 @@ void with_chunk(self_ptr self, mds::chunk_id chunk, std::function<void(std::func
   run();
 }
 
-void send_round(self_ptr self, mds::chunk_id chunk, std::function<void(std::vector<uint32_t>, uint32_t)> done) {
+namespace {
+
+// One SetVersion exchange. `only`: ask just these CSs (the ackers of the
+// previous step). A replica is asked when it holds every acknowledged write
+// (recorded at or above the write floor) and its CS is connected; each gets
+// SetVersion(old = its recorded version, new = the chunk's version). When
+// some asked CS did not answer it may still have moved to the new version
+// without the writes that follow, so the ackers are confirmed there, the
+// chunk is fenced once more and the round repeats with the ackers only: the
+// version clients get is never one a non-confirmed replica may hold
+// (`--seed 1111 --scenario data-write-read`). Each repeat asks fewer CSs.
+void round_step(self_ptr self, mds::chunk_id chunk, std::optional<std::vector<uint32_t>> only,
+                std::function<void(std::vector<uint32_t>, uint32_t)> done) {
   auto c = md(self).chunk_by_id(chunk);
   if (!c) return done({}, 0);
-  auto newest = mds::newest_replica_version(*c);
-  if (!newest) return done({}, c->version);
-  std::vector<uint32_t> holders;
+  const uint32_t floor = mds::write_floor(*c);
+  // A lagging replica (below the newest recorded version) comes back only
+  // into a failure domain no replica at the newest version occupies and no
+  // repair copy is being made in (`--seed 863 --scenario data-disk`).
+  const uint32_t newest = mds::newest_replica_version(*c).value_or(0);
+  auto domain = [&](uint32_t cs) { return cs_domain(self, *c, cs); };
+  std::set<std::string> taken;
+  for (auto& r : c->replicas)
+    if (r.version == newest) taken.insert(domain(r.cs));
+  if (self->state.repair)  // and none a repair copy is being made in
+    if (auto it = self->state.repair->wip.copying.find(chunk); it != self->state.repair->wip.copying.end())
+      for (auto t : it->second) taken.insert(domain(t));
+  std::vector<uint32_t> asked;
+  bool all_current = !c->cut_len;
   std::vector<std::pair<uint32_t, msg::mds_to_cs_set_version>> reqs;
   for (auto& r : c->replicas) {
-    if (r.version == *newest) {
-      holders.push_back(r.cs);
-      reqs.emplace_back(r.cs, set_version_msg(chunk, *newest, c->version, c->cut_len));
+    if (only && std::find(only->begin(), only->end(), r.cs) == only->end()) continue;
+    if (r.version >= floor) {
+      if (!self->state.cs_handles.count(r.cs)) continue;  // not connected: cannot answer
+      if (r.version < newest && !taken.insert(domain(r.cs)).second) continue;
+      asked.push_back(r.cs);
+      all_current &= r.version == c->version;
+      reqs.emplace_back(r.cs, set_version_msg(chunk, r.version, c->version, c->cut_len));
     } else if (PSTORAGE_SIM_BUG(confirm_stale_replica) && r.version < c->version) {
-      holders.push_back(r.cs);  // sim-only bug: a replica that missed writes is moved forward too
+      asked.push_back(r.cs);  // sim-only bug: a replica that missed writes is moved forward too
+      all_current = false;
       reqs.emplace_back(r.cs, set_version_msg(chunk, r.version, c->version, c->cut_len));
     }
   }
-  if (*newest == c->version && !c->cut_len && !PSTORAGE_SIM_BUG(confirm_stale_replica))
-    return done(holders, c->version);  // all confirmed already
+  if (asked.empty() || all_current) return done(asked, c->version);
+  // A lagging replica never joins a version that was handed out for writing:
+  // a writer may be writing at it with a chain that lacks the replica
+  // (`--seed 404 --scenario data-partition`). Fence first; the round then
+  // runs at a version nobody writes at until it is confirmed.
+  const bool lagging = std::any_of(c->replicas.begin(), c->replicas.end(), [&](const mds::replica_info& r) {
+    return r.version < c->version && std::find(asked.begin(), asked.end(), r.cs) != asked.end();
+  });
+  if (lagging && c->written_version >= c->version) {
+    mds::decision_context ctx;
+    auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
+    if (!fence || commit_command(self, fence.value())) return done({}, c->version);
+    return round_step(self, chunk, std::move(only), std::move(done));
+  }
   const uint32_t version = c->version;
-  fan_out<msg::cs_to_mds_set_version>(self, std::move(reqs),
-                                      [holders, version, done = std::move(done)](std::vector<uint32_t> failed) {
-                                        std::vector<uint32_t> ackers;
-                                        for (auto cs : holders)
-                                          if (!std::binary_search(failed.begin(), failed.end(), cs))
-                                            ackers.push_back(cs);
-                                        done(std::move(ackers), version);
-                                      });
+  fan_out<msg::cs_to_mds_set_version>(
+      self, std::move(reqs), [self, chunk, asked, version, done = std::move(done)](std::vector<uint32_t> failed) {
+        std::vector<uint32_t> ackers;
+        for (auto cs : asked)
+          if (!std::binary_search(failed.begin(), failed.end(), cs)) ackers.push_back(cs);
+        if (ackers.empty() || failed.empty()) return done(std::move(ackers), version);
+        mds::decision_context ctx;
+        auto confirm = mds::validate_confirm_replicas(md(self), ctx, chunk, version, ackers);
+        if (!confirm || commit_command(self, confirm.value())) return done(std::move(ackers), version);
+        auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
+        if (!fence || commit_command(self, fence.value())) return done(std::move(ackers), version);
+        spdlog::info("chunk {}: CS {} missed v{}; fenced again at v{} on CS {}", chunk, fmt::join(failed, ","), version,
+                     version + 1, fmt::join(ackers, ","));
+        round_step(self, chunk, ackers, done);
+      });
+}
+
+}  // namespace
+
+void send_round(self_ptr self, mds::chunk_id chunk, std::function<void(std::vector<uint32_t>, uint32_t)> done) {
+  round_step(self, chunk, std::nullopt, std::move(done));
 }
 
 void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> release, std::function<void()> done) {
   send_round(self, chunk, [self, chunk, release, done](std::vector<uint32_t> ackers, uint32_t version) {
     auto& st = self->state;
     auto c = md(self).chunk_by_id(chunk);
-    const bool confirmed_before = c && mds::newest_replica_version(*c) == c->version && !c->cut_len;
+    const bool confirmed_before =
+        c && !c->cut_len &&
+        std::all_of(ackers.begin(), ackers.end(), [&](uint32_t cs) {
+          return std::any_of(c->replicas.begin(), c->replicas.end(),
+                             [&](const mds::replica_info& r) { return r.cs == cs && r.version == c->version; });
+        }) &&
+        (!ackers.empty() || mds::newest_replica_version(*c) == c->version);
     if (!c || confirmed_before) {
       st.unconfirmed.erase(chunk);
     } else if (ackers.empty()) {
@@ -132,7 +206,15 @@ void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> rele
         st.unconfirmed.insert(chunk);
       } else {
         st.unconfirmed.erase(chunk);
-        spdlog::debug("chunk {} v{} confirmed on CS {}", chunk, version, fmt::join(ackers, ","));
+        const auto& kept = std::get<mds::cmd_confirm_replicas>(out.value()).cs;
+        spdlog::debug("chunk {} v{} confirmed on CS {}", chunk, version, fmt::join(kept, ","));
+        if (kept.size() < ackers.size()) {
+          // Left out: replicas that answered but may lack writes made at this
+          // version meanwhile; they may hold it now, so it is fenced again
+          // and the next round confirms the others at a version they lack.
+          auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
+          if (fence && !commit_command(self, fence.value())) st.unconfirmed.insert(chunk);
+        }
       }
     }
     release();

@@ -48,6 +48,8 @@
 //     M the registered count.
 #pragma once
 
+#include "actors/mds/md_command.hpp"
+
 #include "actors/mds/tiers.hpp"
 #include <cstdint>
 #include <functional>
@@ -61,6 +63,17 @@ namespace pstorage::mds {
 // Failure-domain level, finest to coarsest (guide: "Defining Failure Domains").
 enum class domain_level { disk, host, rack, row, room };
 const char* to_string(domain_level l);
+// The placement level of a file's failure-domain attribute (same names).
+inline domain_level level_of(failure_domain d) {
+  switch (d) {
+    case failure_domain::disk: return domain_level::disk;
+    case failure_domain::host: return domain_level::host;
+    case failure_domain::rack: return domain_level::rack;
+    case failure_domain::row: return domain_level::row;
+    case failure_domain::room: return domain_level::room;
+  }
+  return domain_level::host;
+}
 // "disk" | "host" | "rack" | "row" | "room" (also "cs" for disk); nullopt else.
 std::optional<domain_level> parse_domain_level(std::string_view s);
 

@@ -2,6 +2,7 @@
 // queried, journal replay after a crash, idempotent re-apply, atomicity,
 // determinism, inheritance, truncate, rename edge cases.
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -279,6 +280,18 @@ TEST_CASE("chunk map: allocate, drop a failed replica (version bump), add after 
   CHECK(st.unconfirmed_chunks().empty());
   CHECK(m.fails(validate_confirm_replicas(st, m.ctx(), c0, 1, {1027})).code == ESTALE);
 
+  // 1027 missed the round but no write: it is at the write floor (1, the
+  // allocation) and still holds every acknowledged write.
+  CHECK(st.chunk_by_id(c0)->written_version == 1u);
+  CHECK(st.lagging_chunks_on(1027) == std::vector<chunk_id>{c0});
+  // Handed out for writing at v2: the floor rises, 1027 is stale for good.
+  auto mark = mark_written_if_needed(*st.chunk_by_id(c0));
+  REQUIRE(mark);
+  m.run(md_outcome(md_command(*mark)));
+  CHECK(st.chunk_by_id(c0)->written_version == 2u);
+  CHECK_FALSE(mark_written_if_needed(*st.chunk_by_id(c0)));
+  CHECK(st.lagging_chunks_on(1027).empty());
+
   // Never forget the last up-to-date copy (unless forced: rm-cs -f).
   m.run(validate_drop_replica(st, m.ctx(), c0, 1026));
   CHECK(m.fails(validate_drop_replica(st, m.ctx(), c0, 1028)).code == EBUSY);
@@ -326,6 +339,9 @@ TEST_CASE("truncate drops chunks beyond the new size and cuts the last one") {
   for (auto& r : cs[1].replicas) CHECK(r.version == 1u);
   m.run(validate_confirm_replicas(st, m.ctx(), ids[1], 2, {1025}));
   CHECK_FALSE(st.chunk_by_id(ids[1])->cut_len);
+  // The cut changed the data at v2: 1026 (not truncated) is below the floor.
+  CHECK(st.chunk_by_id(ids[1])->written_version == 2u);
+  CHECK(st.lagging_chunks_on(1026).empty());
   CHECK_FALSE(st.chunk_by_id(ids[2]));
   CHECK_FALSE(st.chunk_by_id(ids[3]));
   CHECK(st.chunks_on(1025) == std::vector<chunk_id>{ids[0], ids[1]});
@@ -679,4 +695,27 @@ TEST_CASE("determinism: the same journal gives the same state") {
   }
   // Re-encoding the decoded commands gives the very same bytes.
   for (auto& e : log) CHECK(encode_command(decode_command(e.data)) == e.data);
+}
+
+TEST_CASE("an md-2 store (no write floor) opens as md-3 with the floor at each chunk's version") {
+  scratch s("md2");
+  {
+    md_store st(s.db(), md_store_options{small_chunk});
+    st.commit_local(make_entry(1, 1, cmd_create{root_inode, "f", 2, 0644, 1, {}}));
+    st.commit_local(make_entry(2, 1, cmd_alloc_chunk{2, 0, 7, 1, {1025, 1026}}));
+    st.commit_local(make_entry(3, 1, cmd_fence_chunk{7, 4}));
+  }
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(s.db().c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "ALTER TABLE md_chunks DROP COLUMN written; UPDATE md_meta SET value = 'md-2' WHERE key = 'format'",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  md_store st(s.db());
+  auto c = st.chunk_by_id(7);
+  REQUIRE(c);
+  CHECK(c->version == 4u);
+  CHECK(c->written_version == 4u);  // conservative: every version may have been written
+  CHECK(st.lagging_chunks_on(1025).empty());
 }

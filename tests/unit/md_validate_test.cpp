@@ -513,3 +513,32 @@ TEST_CASE("errno names") {
   CHECK(std::string(errno_name(ENOTEMPTY)) == "ENOTEMPTY");
   CHECK(std::string(errno_name(EINVAL)) == "EINVAL");
 }
+
+TEST_CASE("the write floor: lagging replicas keep the data until a write is handed out above them") {
+  fake_view v;
+  gen g;
+  v.add(root_inode, "f", inode_type::file, 10);
+  auto& c = v.add_chunk(10, 0, 400, 6, {1025, 1026});
+  c.replicas[0].version = 6;
+  c.replicas[1].version = 4;  // missed the fences of two repair copies
+  c.written_version = 3;      // last handed out for writing at v3
+  CHECK(write_floor(c) == 3u);
+  CHECK(holds_acked_writes(c, c.replicas[1]));
+  // 1026 still holds every acknowledged write: 1025 may go, 1026 may not.
+  as<cmd_drop_replica>(validate_drop_replica(v, g.ctx(), 400, 1025));
+  // Confirming the lagging replica at v6 is fine while nobody writes at v6...
+  CHECK(as<cmd_confirm_replicas>(validate_confirm_replicas(v, g.ctx(), 400, 6, {1025, 1026})).cs ==
+        std::vector<cs_id>{1025, 1026});
+  auto m = mark_written_if_needed(c);
+  REQUIRE(m);
+  CHECK(m->version == 6u);
+  // ...but once v6 was handed out for writing, it is left out (writers'
+  // chains lack it) and the floor makes it stale.
+  c.written_version = 6;
+  CHECK_FALSE(mark_written_if_needed(c));
+  CHECK_FALSE(holds_acked_writes(c, c.replicas[1]));
+  CHECK(as<cmd_confirm_replicas>(validate_confirm_replicas(v, g.ctx(), 400, 6, {1025, 1026})).cs ==
+        std::vector<cs_id>{1025});
+  expect_error(validate_confirm_replicas(v, g.ctx(), 400, 6, {1026}), ESTALE, "given out for writing");
+  expect_error(validate_drop_replica(v, g.ctx(), 400, 1025), EBUSY, "no other sound up-to-date copy");
+}
