@@ -233,9 +233,11 @@ using after_copy = std::function<void(bool confirmed, std::vector<uint32_t> copi
 // `--seed 2 --scenario data-ioerr` found that race). rs.wip.copying[chunk]
 // must hold `targets`; it is erased before `then` runs. Each copy runs at
 // most mds.repl.bandwidth bytes/s (the CS paces it).
+// `leaving`: a holder about to be dropped (a move's source); its failure
+// domain does not keep a target out.
 void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, std::vector<uint32_t> sources,
-                 after_copy then) {
-  with_chunk(self, chunk, [self, chunk, targets, sources, then](std::function<void()> release) {
+                 after_copy then, std::optional<uint32_t> leaving = std::nullopt) {
+  with_chunk(self, chunk, [self, chunk, targets, sources, then, leaving](std::function<void()> release) {
     auto abandon = [self, chunk, release, then](const std::string& why) {
       spdlog::info("copy of chunk {} not started: {}", chunk, why);
       self->state.repair->wip.copying.erase(chunk);
@@ -245,8 +247,8 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
     auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
     if (!fence) return abandon(fence.error().message);
     if (auto why = commit_command(self, fence.value())) return abandon(*why);
-    send_round(self, chunk, [self, chunk, targets, sources, release, abandon, then](std::vector<uint32_t> holders,
-                                                                                    uint32_t version) {
+    send_round(self, chunk, [self, chunk, targets, sources, release, abandon, then, leaving](
+                                std::vector<uint32_t> holders, uint32_t version) {
       if (holders.empty()) {
         self->state.unconfirmed.insert(chunk);
         return abandon("no holder answered the fence");
@@ -256,8 +258,9 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
       auto targets_now = std::make_shared<std::vector<uint32_t>>();
       if (auto c = md(self).chunk_by_id(chunk)) {
         std::set<std::string> held;
-        for (auto h : holders)  // replicas with bad pages give way (bad_to_retire)
-          if (!self->state.repair->wip.bad_replicas.count({chunk, h})) held.insert(cs_domain(self, *c, h));
+        for (auto h : holders)  // replicas with bad pages give way (bad_to_retire), a move's source too
+          if (!self->state.repair->wip.bad_replicas.count({chunk, h}) && h != leaving)
+            held.insert(cs_domain(self, *c, h));
         for (auto t : targets)
           if (!held.count(cs_domain(self, *c, t))) targets_now->push_back(t);
       }
@@ -371,6 +374,9 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
               });
 }
 
+// A chunk whose move failed is left alone this long (each try fences it).
+constexpr auto move_retry_delay = std::chrono::seconds(30);
+
 // MDS's estimate of a CS's free space after a move, until its next heartbeat
 // reports the real figure: keeps the next plans from moving on stale fill.
 void note_moved_space(self_ptr self, const repair::rebalance_move& mv) {
@@ -423,6 +429,7 @@ void start_move(self_ptr self, const repair::rebalance_move& mv) {
                 const bool landed = confirmed && std::find(copied.begin(), copied.end(), mv.to_cs) != copied.end();
                 if (!landed) {
                   spdlog::info("rebalance of chunk {} to CS#{} failed; the chunk stays where it was", chunk, mv.to_cs);
+                  self->state.repair->move_retry_after[chunk] = self->clock().now() + move_retry_delay;
                   finished();
                   return release();
                 }
@@ -443,7 +450,8 @@ void start_move(self_ptr self, const repair::rebalance_move& mv) {
                                 finished();
                                 repair_tick(self);
                               });
-              });
+              },
+              mv.from_cs);
 }
 
 void start_delete(self_ptr self, const repair::repair_job& job) {
@@ -608,8 +616,12 @@ void rebalance_tick(self_ptr self, const repair::repair_plan& plan,
     std::map<uint32_t, uint64_t> load(plan.cs_load.begin(), plan.cs_load.end());
     view.css = repair_candidates(self, load);
     view.chunks.reserve(chunks.size());
+    const auto now = self->clock().now();
+    for (auto it = rs.move_retry_after.begin(); it != rs.move_retry_after.end();)
+      it = now >= it->second ? rs.move_retry_after.erase(it) : std::next(it);
     for (size_t i = 0; i < chunks.size(); ++i)
-      view.chunks.push_back({views[i], chunks[i].attrs.tier, mds::level_of(chunks[i].attrs.domain)});
+      if (!rs.move_retry_after.count(chunks[i].chunk.id))
+        view.chunks.push_back({views[i], chunks[i].attrs.tier, mds::level_of(chunks[i].attrs.domain)});
     moves = repair::plan_rebalance(view, cfg);
   }
   for (auto& mv : moves.moves)

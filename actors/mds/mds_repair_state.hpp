@@ -53,6 +53,8 @@ struct repair_state {
   // the replica on `from_cs`; erased when the drop's round is over.
   std::map<uint64_t, repair::rebalance_move> moving;
   uint64_t chunks_moved = 0;              // moves finished (source dropped)
+  // Chunks whose move failed: not planned again before this time.
+  std::map<uint64_t, caf::actor_clock::time_point> move_retry_after;
   repair::rebalance_tracker rebalance;
   std::set<uint32_t> force_dropped;       // rm-cs -f: replicas still to forget
 
