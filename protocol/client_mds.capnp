@@ -18,7 +18,12 @@ struct MdsToClientStat {
   chunks @5 :List(ChunkStateCount);  # the guide's "Chunks:" line
   replication @6 :Replication;
   struct ChunkStateCount { state @0 :Text; count @1 :UInt64; }
-  struct Replication { queued @0 :UInt64; running @1 :UInt64; bytesCopied @2 :UInt64; }
+  # running: repair copies; movesRunning / chunksMoved: rebalancing moves
+  # (mds.repl.rebalance_jobs); bytesCopied counts both.
+  struct Replication {
+    queued @0 :UInt64; running @1 :UInt64; bytesCopied @2 :UInt64;
+    movesRunning @3 :UInt64; chunksMoved @4 :UInt64;
+  }
 }
 
 # `auth-node`, step 1: ask for the salt the cluster password is digested with.

@@ -77,11 +77,16 @@ struct MdsToCsBadReplica {
 }
 
 # Repair: copy the chunk at `version` from `source` into a new local replica
-# (issue 4). Answers when the copy is complete and synced.
+# (issue 4). Answers when the copy is complete and synced. `bandwidth`: at
+# most this many bytes/s for this copy (mds.repl.bandwidth), 0 = unlimited.
+# `length`: bytes to copy, the cluster's chunk size (0 = this CS's largest
+# chunk size; without it a 1 MiB chunk was read as 64 MiB, mostly zeros).
 struct MdsToCsReplicate {
   chunkId @0 :UInt64;
   version @1 :UInt64;
   source @2 :Common.ReplicaLocation;
+  bandwidth @3 :UInt64;
+  length @4 :UInt64;
 }
 struct CsToMdsReplicate {
   status @0 :Common.Status;

@@ -1,5 +1,6 @@
 #include "actors/cs/cs_actor.hpp"
 #include "actors/common/sim_bugs.hpp"
+#include "actors/cs/copy_pacing.hpp"
 #include "actors/cs/scrub_schedule.hpp"
 #include "actors/cs/timed_storage.hpp"
 
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <span>
 
 #include "protocol/common.capnp.h"
@@ -16,6 +18,8 @@ namespace pstorage {
 namespace p = proto;
 
 namespace {
+
+struct copy_job;  // one replication in progress (MdsToCsReplicate)
 
 struct cs_state {
   cs_deps deps;
@@ -33,6 +37,9 @@ struct cs_state {
   uint64_t session = 0;  // bumps on every (re)connect; stale timers ignore themselves
   bool registered = false;  // with the current `mds`
   bool stopped = false;
+  // Copies waiting for their next piece (mds.repl.bandwidth), by pacing id.
+  std::map<uint64_t, std::shared_ptr<copy_job>> paced_copies;
+  uint64_t next_paced = 0;
   static inline const char* name = "pstorage-cs";
 };
 
@@ -480,6 +487,8 @@ struct copy_job {
   std::string source_address;
   cs_api source;
   uint64_t offset = 0, limit = 0;
+  uint64_t rate = 0;  // bytes/s, 0 = unlimited (mds.repl.bandwidth)
+  caf::actor_clock::time_point started{};
   caf::typed_response_promise<msg::cs_to_mds_replicate> rp;
 };
 constexpr uint64_t incomplete_version = 0;  // a copy in progress is never a real version
@@ -503,6 +512,19 @@ void copy_finish(self_ptr self, const std::shared_ptr<copy_job>& job) {
 }
 
 void copy_step(self_ptr self, std::shared_ptr<copy_job> job) {
+  // Paced before each piece and before the answer: a copy never takes less
+  // than its bytes / mds.repl.bandwidth, even a chunk of one piece.
+  if (job->rate) {
+    auto wait = cs::copy_pace_delay(job->offset, job->rate,
+                                    std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now() - job->started));
+    if (wait.count() > 0) {
+      auto& st = self->state;
+      const uint64_t id = ++st.next_paced;
+      st.paced_copies[id] = std::move(job);
+      self->delayed_send(self, wait, copy_pace_atom::value, id);
+      return;
+    }
+  }
   if (job->offset >= job->limit) return copy_finish(self, job);
   const uint64_t n = std::min(cs_replicate_piece, job->limit - job->offset);
   auto req = wire::make<p::ClientToCsRead>([&](auto b) {
@@ -562,6 +584,9 @@ caf::result<msg::cs_to_mds_replicate> handle_replicate(self_ptr self, const msg:
   job->source_id = req->getSource().getCsId();
   job->source_address = req->getSource().getAddress().cStr();
   job->limit = st.deps.storage->chunk_size();
+  if (req->getLength() > 0) job->limit = std::min<uint64_t>(job->limit, req->getLength());
+  job->rate = req->getBandwidth();
+  job->started = self->clock().now();
   if (job->version == incomplete_version) return plain_answer<R>(p::STATUS_BAD_REQUEST, "version 0 is not a chunk version");
   // A leftover (stale or half-copied) replica of this chunk is replaced.
   if (auto s = st.deps.storage->remove(job->chunk); !s && s.code != storage_errc::not_found)
@@ -673,6 +698,14 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
           if (generation != st.scrub_generation || st.stopped) return;  // re-armed since
           scrub_one(self);
           scrub_arm(self, st.scrub.after_tick(self->clock().now()));
+        },
+        [self](copy_pace_atom, uint64_t id) {
+          auto& st = self->state;
+          auto it = st.paced_copies.find(id);
+          if (it == st.paced_copies.end()) return;
+          auto job = std::move(it->second);
+          st.paced_copies.erase(it);
+          copy_step(self, std::move(job));
         },
         [self](const msg::client_to_cs_ping& m) {
           auto req = wire::decode(m);

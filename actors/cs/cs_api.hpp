@@ -29,6 +29,7 @@ using cs_api = caf::typed_actor<
     caf::reacts_to<start_atom, std::string>,  // begin: serve at ADDR:PORT, register
     caf::reacts_to<connect_atom>,             // (re)connect to the MDS and register
     caf::reacts_to<heartbeat_atom>,           // periodic heartbeat
-    caf::reacts_to<scrub_atom, uint64_t>>;    // scrubbing timer (arg: timer generation)
+    caf::reacts_to<scrub_atom, uint64_t>,     // scrubbing timer (arg: timer generation)
+    caf::reacts_to<copy_pace_atom, uint64_t>>;  // mds.repl.bandwidth: resume copy job N
 
 }  // namespace pstorage

@@ -26,6 +26,11 @@ const std::vector<param_spec>& param_specs() {
       {"mds.repl.max_jobs", "count", 64, 1, 4096, "concurrent replication jobs in the cluster"},
       {"mds.repl.bandwidth", "bytes/s", 0, 0, 1000000000000ll,
        "replication bandwidth limit per job, 0 = unlimited"},
+      {"mds.repl.rebalance_threshold", "percent", 10, 1, 100,
+       "rebalancing moves chunks from a chunk server whose fill exceeds another's of the same tier by more than "
+       "this many percentage points"},
+      {"mds.repl.rebalance_jobs", "count", 2, 0, 64,
+       "concurrent rebalancing moves (run only while no recovery is needed), 0 disables rebalancing"},
   };
   return specs;
 }

@@ -15,7 +15,9 @@
 //   mds.alloc.strict_failure_domain bool    1        0..1         "strict (default) or advisory"
 //   mds.repl.max_jobs_per_cs       count    2        1..64        (ours) concurrent repair jobs per CS
 //   mds.repl.max_jobs              count    64       1..4096      (ours) concurrent repair jobs in all
-//   mds.repl.bandwidth             bytes/s  0        0..1e12      (ours) repair throttle, 0 = unlimited
+//   mds.repl.bandwidth             bytes/s  0        0..1e12      (ours) per copy (repair or move), 0 = unlimited
+//   mds.repl.rebalance_threshold   percent  10       1..100       (ours) fill gap that starts a move
+//   mds.repl.rebalance_jobs        count    2        0..64        (ours) concurrent moves, 0 = rebalancing off
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "actors/mds/cs_registry.hpp"
 
+#include <algorithm>
+
 namespace pstorage::mds {
 
 const char* to_string(cs_status s) {
@@ -118,6 +120,18 @@ std::optional<cs_event> cs_registry::mark_dropped(uint32_t cs_id, time_point now
   if (it == css_.end()) return std::nullopt;
   it->second.rec.dropped = true;
   return set_status(it->second, cs_status::dropped, now);
+}
+
+void cs_registry::adjust_free(uint32_t cs_id, int64_t delta) {
+  auto it = css_.find(cs_id);
+  if (it == css_.end()) return;
+  auto& e = it->second;
+  if (delta < 0) {
+    const uint64_t d = static_cast<uint64_t>(-delta);
+    e.free_bytes = e.free_bytes > d ? e.free_bytes - d : 0;
+  } else {
+    e.free_bytes = std::min(e.total_bytes, e.free_bytes + static_cast<uint64_t>(delta));
+  }
 }
 
 const cs_entry* cs_registry::find(uint32_t id) const {

@@ -87,6 +87,10 @@ class cs_registry {
   // rm-cs: the CS is dropped from the cluster (never active again; its id is
   // refused at registration). nullopt if unknown or already dropped.
   std::optional<cs_event> mark_dropped(uint32_t cs_id, time_point now);
+  // The MDS's own estimate of a space change it caused (a rebalance move
+  // landed or left): free_bytes += delta, kept within 0..total_bytes, until
+  // the CS's next heartbeat or registration reports the real figure.
+  void adjust_free(uint32_t cs_id, int64_t delta);
   // Live change of the timeouts (pstorage set-config mds.wd.*_tout).
   void set_config(const cs_liveness_config& cfg) { cfg_ = cfg; }
   const cs_liveness_config& config() const { return cfg_; }

@@ -168,8 +168,10 @@ void fill_stat_repair(self_ptr self, p::MdsToClientStat::Builder b) {
   }
   auto r = b.initReplication();
   r.setQueued(rs.queued);
-  r.setRunning(rs.wip.copying.size());
+  r.setRunning(rs.repair_copies());
   r.setBytesCopied(rs.bytes_copied);
+  r.setMovesRunning(rs.moving.size());
+  r.setChunksMoved(rs.chunks_moved);
   auto per_cs = repair::replicas_per_cs(chunks);
   for (auto c : b.getCss()) {
     auto it = per_cs.find(c.getId());

@@ -7,11 +7,18 @@
 //
 // Flow of a copy: plan_repairs (pure) -> placement picks targets among
 // active CSs (not holding the chunk, failure domains of the live holders
-// taken, the file's tier) -> a repair-job actor sends MdsToCsReplicate
-// {chunk, version, source} to each target (retrying with the next source,
+// taken, the file's tier) -> the chunk is fenced (version bumped on the
+// holders) -> a repair-job actor sends MdsToCsReplicate {chunk, version,
+// source, bandwidth} to each target (retrying with the next source,
 // bounded) and answers the MDS with the targets that succeeded -> the MDS
-// commits cmd_add_replica at the copied version (rejected by the store if
-// the chunk moved on meanwhile: then the copy is deleted on the target).
+// confirms holders and copies at the fenced version (rejected by the store
+// if the chunk moved on meanwhile: then the copy is deleted on the target).
+//
+// Rebalancing (guide: "Using Storage Tiers", "Automatic Data Balancing"):
+// when the repair plan leaves nothing to recover, plan_rebalance (pure)
+// picks up to mds.repl.rebalance_jobs moves; each is the same fenced copy to
+// the emptier CS, then — in the same hold on the chunk, only once the copy
+// is confirmed — the journaled drop of the replica on the fuller CS.
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -97,15 +104,19 @@ struct job_state {
   // The chunk is fenced while the copy runs (no reads, no writes): the job
   // answers within this budget with the copies finished so far.
   caf::timespan budget{};
+  uint64_t bandwidth = 0;  // mds.repl.bandwidth for each copy, 0 = unlimited
+  uint64_t chunk_size = 0;  // the cluster's: bytes each copy reads
   bool answered = false;
 };
 
 using repair_budget_atom = caf::atom_constant<caf::atom("rpbudget")>;
 
 // Fenced time allowed for copying one chunk: 5 s plus the chunk at 8 MiB/s
-// (64 MiB: 13 s). A copy that misses it is discarded and retried later.
-caf::timespan copy_budget(uint64_t chunk_size) {
-  return std::chrono::seconds(5) + std::chrono::milliseconds(chunk_size * 1000 / (8ull << 20));
+// (64 MiB: 13 s), or at mds.repl.bandwidth when that is lower. A copy that
+// misses it is discarded and retried later.
+caf::timespan copy_budget(uint64_t chunk_size, uint64_t bandwidth) {
+  const uint64_t rate = bandwidth ? std::min<uint64_t>(bandwidth, 8ull << 20) : 8ull << 20;
+  return std::chrono::seconds(5) + std::chrono::milliseconds(chunk_size * 1000 / rate);
 }
 
 void answer_job(const std::shared_ptr<job_state>& js) {
@@ -125,6 +136,8 @@ void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, si
     auto s = b.initSource();
     s.setCsId(src.first);
     s.setAddress(src.second);
+    b.setBandwidth(js->bandwidth);
+    b.setLength(js->chunk_size);
   });
   auto finish = [js](bool ok, uint32_t target) {
     if (js->answered) return;  // past the budget: the MDS discards this copy
@@ -138,7 +151,7 @@ void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, si
     if (attempt + 1 < copy_attempts) return job_attempt(self, js, i, attempt + 1);
     finish(false, t.target);
   };
-  self->request(t.target_handle, copy_timeout, std::move(req))
+  self->request(t.target_handle, std::max<caf::timespan>(copy_timeout, js->budget), std::move(req))
       .then(
           [js, i, retry, finish](msg::cs_to_mds_replicate& r) {
             auto d = wire::decode(r);
@@ -207,6 +220,120 @@ std::vector<uint32_t> parse_ids(const std::string& s) {
   return out;
 }
 
+// After a fenced copy: `confirmed` = the holders (and the copies in
+// `copied`) were confirmed at the copy's version; `copied` = targets that
+// now hold the chunk. Still inside the hold on the chunk: must call
+// `release` exactly once.
+using after_copy = std::function<void(bool confirmed, std::vector<uint32_t> copied, std::function<void()> release)>;
+
+// The copy machinery shared by repair and rebalancing. Fence first, copy,
+// then confirm holders and copies together (md_command.hpp, "fence, then
+// confirm"): nobody is given the chunk while the copy is taken, so no write
+// acknowledged meanwhile can be missing on the new replica (the simulator's
+// `--seed 2 --scenario data-ioerr` found that race). rs.wip.copying[chunk]
+// must hold `targets`; it is erased before `then` runs. Each copy runs at
+// most mds.repl.bandwidth bytes/s (the CS paces it).
+// `leaving`: a holder about to be dropped (a move's source); its failure
+// domain does not keep a target out.
+void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, std::vector<uint32_t> sources,
+                 after_copy then, std::optional<uint32_t> leaving = std::nullopt) {
+  with_chunk(self, chunk, [self, chunk, targets, sources, then, leaving](std::function<void()> release) {
+    auto abandon = [self, chunk, release, then](const std::string& why) {
+      spdlog::info("copy of chunk {} not started: {}", chunk, why);
+      self->state.repair->wip.copying.erase(chunk);
+      then(false, {}, release);
+    };
+    mds::decision_context ctx;
+    auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
+    if (!fence) return abandon(fence.error().message);
+    if (auto why = commit_command(self, fence.value())) return abandon(*why);
+    send_round(self, chunk, [self, chunk, targets, sources, release, abandon, then, leaving](
+                                std::vector<uint32_t> holders, uint32_t version) {
+      if (holders.empty()) {
+        self->state.unconfirmed.insert(chunk);
+        return abandon("no holder answered the fence");
+      }
+      // A holder that came back in the round (it had missed earlier rounds)
+      // may sit in a target's failure domain: that copy is not made.
+      auto targets_now = std::make_shared<std::vector<uint32_t>>();
+      if (auto c = md(self).chunk_by_id(chunk)) {
+        std::set<std::string> held;
+        for (auto h : holders)  // replicas with bad pages give way (bad_to_retire), a move's source too
+          if (!self->state.repair->wip.bad_replicas.count({chunk, h}) && h != leaving)
+            held.insert(cs_domain(self, *c, h));
+        for (auto t : targets)
+          if (!held.count(cs_domain(self, *c, t))) targets_now->push_back(t);
+      }
+      if (targets_now->empty()) {
+        mds::decision_context ctx;
+        auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, holders);
+        if (!out || commit_command(self, out.value())) self->state.unconfirmed.insert(chunk);
+        return abandon("a returning holder fills the failure domain of every target");
+      }
+      self->state.repair->wip.copying[chunk] = *targets_now;
+      const auto& copy_to = *targets_now;
+      // Copy from the holders the planner found sound, else from any holder.
+      std::vector<uint32_t> from;
+      for (auto s : sources)
+        if (std::find(holders.begin(), holders.end(), s) != holders.end()) from.push_back(s);
+      if (from.empty()) from = holders;
+      auto& st = self->state;
+      auto js = std::make_shared<job_state>();
+      js->chunk = chunk;
+      js->version = version;
+      js->bandwidth = st.repair->live.bandwidth;
+      js->chunk_size = md(self).chunk_size();
+      js->budget = copy_budget(md(self).chunk_size(), js->bandwidth);
+      for (size_t i = 0; i < copy_to.size(); ++i) {
+        copy_task t;
+        t.target = copy_to[i];
+        t.target_handle = st.cs_handles[t.target];
+        for (size_t k = 0; k < from.size(); ++k) {
+          uint32_t s = from[(i + k) % from.size()];
+          auto* e = st.registry.find(s);
+          t.sources.emplace_back(s, e ? e->rec.address : "");
+        }
+        js->tasks.push_back(std::move(t));
+      }
+      auto done = [self, chunk, version, holders, release, then](std::vector<uint32_t> ok) {
+        auto& rs = *self->state.repair;
+        auto targets = rs.wip.copying[chunk];
+        rs.wip.copying.erase(chunk);
+        std::vector<uint32_t> confirm = holders;
+        for (auto t : ok)
+          if (std::find(targets.begin(), targets.end(), t) != targets.end()) confirm.push_back(t);
+        mds::decision_context ctx;
+        auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, confirm);
+        auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
+        if (why) {
+          spdlog::info("copy of chunk {}: v{} not confirmed: {}", chunk, version, *why);
+          self->state.unconfirmed.insert(chunk);
+        } else {
+          self->state.unconfirmed.erase(chunk);
+        }
+        std::vector<uint32_t> copied;
+        for (auto t : targets) {
+          bool done_ok = std::find(ok.begin(), ok.end(), t) != ok.end();
+          if (done_ok && !why) {
+            rs.bytes_copied += md(self).chunk_size();
+            ++rs.copies_done;
+            copied.push_back(t);
+            continue;
+          }
+          ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
+        }
+        then(!why, copied, release);
+        // A slot is free: plan the next jobs now rather than at the next tick —
+        // only after progress, so a copy that keeps failing waits for the tick.
+        if (!ok.empty()) repair_tick(self);
+      };
+      auto worker = self->spawn(repair_job, js);
+      self->request(worker, caf::infinite, repair_run_atom::value)
+          .then([done](std::string& res) { done(parse_ids(res)); }, [done](caf::error&) { done({}); });
+    });
+  });
+}
+
 void start_copy(self_ptr self, const repair::repair_job& job, const persistence::chunk_with_attrs& c,
                 const std::map<uint32_t, uint64_t>& load) {
   auto& st = self->state;
@@ -229,112 +356,102 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
       if (ch == job.chunk_id) remove_replica(self, ch, cs, [] {});
     return;
   }
-  auto& placed_chain = placed.chain;
-  rs.wip.copying[job.chunk_id] = placed_chain;
+  rs.wip.copying[job.chunk_id] = placed.chain;
   spdlog::info("repair: chunk {} v{} ({}, {}) -> CS {}", job.chunk_id, job.version, mds::to_string(job.state),
-               job.reason, fmt::join(placed_chain, ","));
-  // Fence first, copy, then confirm holders and copies together (md_command.hpp,
-  // "fence, then confirm"): nobody is given the chunk while the copy is taken,
-  // so no write acknowledged meanwhile can be missing on the new replica (the
-  // simulator's `--seed 2 --scenario data-ioerr` found that race).
+               job.reason, fmt::join(placed.chain, ","));
   const uint64_t chunk = job.chunk_id;
-  with_chunk(self, chunk, [self, chunk, targets = placed_chain, sources = job.sources](std::function<void()> release) {
-    auto abandon = [self, chunk, release](const std::string& why) {
-      spdlog::info("repair of chunk {} not started: {}", chunk, why);
-      self->state.repair->wip.copying.erase(chunk);
-      release();
-    };
-    mds::decision_context ctx;
-    auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
-    if (!fence) return abandon(fence.error().message);
-    if (auto why = commit_command(self, fence.value())) return abandon(*why);
-    send_round(self, chunk, [self, chunk, targets, sources, release, abandon](std::vector<uint32_t> holders,
-                                                                              uint32_t version) {
-      if (holders.empty()) {
-        self->state.unconfirmed.insert(chunk);
-        return abandon("no holder answered the fence");
-      }
-      // A holder that came back in the round (it had missed earlier rounds)
-      // may sit in a target's failure domain: that copy is not made.
-      auto targets_now = std::make_shared<std::vector<uint32_t>>();
-      if (auto c = md(self).chunk_by_id(chunk)) {
-        std::set<std::string> held;
-        for (auto h : holders)  // replicas with bad pages give way (bad_to_retire)
-          if (!self->state.repair->wip.bad_replicas.count({chunk, h})) held.insert(cs_domain(self, *c, h));
-        for (auto t : targets)
-          if (!held.count(cs_domain(self, *c, t))) targets_now->push_back(t);
-      }
-      if (targets_now->empty()) {
-        mds::decision_context ctx;
-        auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, holders);
-        if (!out || commit_command(self, out.value())) self->state.unconfirmed.insert(chunk);
-        return abandon("a returning holder fills the failure domain of every target");
-      }
-      self->state.repair->wip.copying[chunk] = *targets_now;
-      const auto& copy_to = *targets_now;
-      // Copy from the holders the planner found sound, else from any holder.
-      std::vector<uint32_t> from;
-      for (auto s : sources)
-        if (std::find(holders.begin(), holders.end(), s) != holders.end()) from.push_back(s);
-      if (from.empty()) from = holders;
-      auto& st = self->state;
-      auto js = std::make_shared<job_state>();
-      js->chunk = chunk;
-      js->version = version;
-      js->budget = copy_budget(md(self).chunk_size());
-      for (size_t i = 0; i < copy_to.size(); ++i) {
-        copy_task t;
-        t.target = copy_to[i];
-        t.target_handle = st.cs_handles[t.target];
-        for (size_t k = 0; k < from.size(); ++k) {
-          uint32_t s = from[(i + k) % from.size()];
-          auto* e = st.registry.find(s);
-          t.sources.emplace_back(s, e ? e->rec.address : "");
-        }
-        js->tasks.push_back(std::move(t));
-      }
-      auto done = [self, chunk, version, holders, release](std::vector<uint32_t> ok) {
-        auto& rs = *self->state.repair;
-        auto targets = rs.wip.copying[chunk];
-        rs.wip.copying.erase(chunk);
-        std::vector<uint32_t> confirm = holders;
-        for (auto t : ok)
-          if (std::find(targets.begin(), targets.end(), t) != targets.end()) confirm.push_back(t);
-        mds::decision_context ctx;
-        auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, confirm);
-        auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
-        if (why) {
-          spdlog::info("repair of chunk {}: v{} not confirmed: {}", chunk, version, *why);
-          self->state.unconfirmed.insert(chunk);
-        } else {
-          self->state.unconfirmed.erase(chunk);
-        }
-        for (auto t : targets) {
-          bool copied = std::find(ok.begin(), ok.end(), t) != ok.end();
-          if (copied && !why) {
-            rs.bytes_copied += md(self).chunk_size();
-            ++rs.copies_done;
-            continue;
-          }
-          ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
-        }
-        if (auto victims = why ? std::vector<uint32_t>{} : bad_to_retire(self, chunk); !victims.empty()) {
-          drop_in_round(self, chunk, victims, mds::drop_mode::keep_last_newest, std::nullopt, release,
-                        [self, chunk](std::vector<uint32_t> gone) {
-                          for (auto cs : gone) ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), [](bool) {});
-                        });
-        } else {
-          release();
-        }
-        // A slot is free: plan the next jobs now rather than at the next tick —
-        // only after progress, so a copy that keeps failing waits for the tick.
-        if (!ok.empty()) repair_tick(self);
-      };
-      auto worker = self->spawn(repair_job, js);
-      self->request(worker, caf::infinite, repair_run_atom::value)
-          .then([done](std::string& res) { done(parse_ids(res)); }, [done](caf::error&) { done({}); });
-    });
-  });
+  fenced_copy(self, chunk, placed.chain, job.sources,
+              [self, chunk](bool confirmed, std::vector<uint32_t>, std::function<void()> release) {
+                // Replicas with bad pages whose replacement has landed go in
+                // the same hold (bad_to_retire).
+                auto victims = confirmed ? bad_to_retire(self, chunk) : std::vector<uint32_t>{};
+                if (victims.empty()) return release();
+                drop_in_round(self, chunk, victims, mds::drop_mode::keep_last_newest, std::nullopt, release,
+                              [self, chunk](std::vector<uint32_t> gone) {
+                                for (auto cs : gone)
+                                  ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), [](bool) {});
+                              });
+              });
+}
+
+// A chunk whose move failed is left alone this long (each try fences it).
+constexpr auto move_retry_delay = std::chrono::seconds(30);
+
+// MDS's estimate of a CS's free space after a move, until its next heartbeat
+// reports the real figure: keeps the next plans from moving on stale fill.
+void note_moved_space(self_ptr self, const repair::rebalance_move& mv) {
+  const int64_t size = static_cast<int64_t>(md(self).chunk_size());
+  self->state.registry.adjust_free(mv.to_cs, -size);
+  self->state.registry.adjust_free(mv.from_cs, size);
+}
+
+// Checked again when the copy has landed, in the hold on the chunk: the
+// chunk may have changed since it was planned (a replica lost to a failed
+// write, ...). The source goes only if the replicas left at the chunk's
+// version still number NORM, include the new copy and sit in distinct
+// failure domains (when the policy is strict). Else the chunk keeps NORM + 1
+// and the overcommitted-replica cleanup decides.
+bool source_may_go(self_ptr self, uint64_t chunk, const repair::rebalance_move& mv) {
+  auto c = md(self).chunk_by_id(chunk);
+  if (!c) return false;
+  auto a = md(self).getattr(c->ino);
+  if (!a) return false;
+  const auto cands = repair_candidates(self, {});
+  std::set<std::string> domains;
+  uint32_t left = 0;
+  bool has_copy = false;
+  for (auto& r : c->replicas) {
+    if (r.version != c->version || r.cs == mv.from_cs) continue;
+    ++left;
+    has_copy = has_copy || r.cs == mv.to_cs;
+    for (auto& p : cands)
+      if (p.cs_id == r.cs) domains.insert(mds::domain_key(p, mds::level_of(a->repl.domain)));
+  }
+  const bool distinct = domains.size() == left || !self->state.repair->live.placement.strict_failure_domain;
+  return has_copy && left >= std::max<uint32_t>(1, a->repl.replicas_norm) && distinct;
+}
+
+// A rebalance move: fenced copy to mv.to_cs; once it is confirmed, still in
+// the same hold, the replica on mv.from_cs is dropped (journaled, version
+// round for the rest) and deleted on its CS. The chunk thus never has fewer
+// live replicas than before the move. A failed copy leaves the chunk as it
+// was; the planner may try again.
+void start_move(self_ptr self, const repair::rebalance_move& mv) {
+  auto& rs = *self->state.repair;
+  const uint64_t chunk = mv.chunk_id;
+  rs.moving[chunk] = mv;
+  rs.wip.copying[chunk] = {mv.to_cs};
+  spdlog::info("rebalance: chunk {} v{} CS#{} -> CS#{} ({}: {})", chunk, mv.version, mv.from_cs, mv.to_cs,
+               repair::to_string(mv.reason), mv.why);
+  auto finished = [self, chunk] { self->state.repair->moving.erase(chunk); };
+  fenced_copy(self, chunk, {mv.to_cs}, {mv.from_cs},
+              [self, chunk, mv, finished](bool confirmed, std::vector<uint32_t> copied, std::function<void()> release) {
+                const bool landed = confirmed && std::find(copied.begin(), copied.end(), mv.to_cs) != copied.end();
+                if (!landed) {
+                  spdlog::info("rebalance of chunk {} to CS#{} failed; the chunk stays where it was", chunk, mv.to_cs);
+                  self->state.repair->move_retry_after[chunk] = self->clock().now() + move_retry_delay;
+                  finished();
+                  return release();
+                }
+                if (!source_may_go(self, chunk, mv)) {
+                  spdlog::info("rebalance of chunk {}: the chunk changed meanwhile; its replica on CS#{} stays",
+                               chunk, mv.from_cs);
+                  finished();
+                  return release();
+                }
+                drop_in_round(self, chunk, {mv.from_cs}, mds::drop_mode::keep_last_newest, std::nullopt, release,
+                              [self, chunk, mv, finished](std::vector<uint32_t> gone) {
+                                for (auto cs : gone)
+                                  ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), [](bool) {});
+                                if (!gone.empty()) {
+                                  ++self->state.repair->chunks_moved;
+                                  note_moved_space(self, mv);
+                                }
+                                finished();
+                                repair_tick(self);
+                              });
+              },
+              mv.from_cs);
 }
 
 void start_delete(self_ptr self, const repair::repair_job& job) {
@@ -476,6 +593,44 @@ void init_repair(self_ptr self) {
   apply_params(self);
 }
 
+namespace {
+
+// Rebalancing (actors/repair/rebalance_planner.hpp) after the repair plan:
+// only when repair has nothing to do, at most mds.repl.rebalance_jobs moves
+// running; emits "Rebalancing started" / "... completed, N chunks moved".
+void rebalance_tick(self_ptr self, const repair::repair_plan& plan,
+                    const std::vector<persistence::chunk_with_attrs>& chunks,
+                    const std::vector<mds::chunk_view>& views) {
+  auto& rs = *self->state.repair;
+  auto cfg = rs.live.rebalance;
+  cfg.placement = rs.live.placement;
+  cfg.chunk_size = md(self).chunk_size();
+  repair::rebalance_view view;
+  // Recovery work: chunks waiting for copies (or for job slots), repair
+  // copies running, evacuations. Rebalancing waits for all of it.
+  view.recovery_work = plan.queued + plan.deferred + rs.queued + rs.wip.releasing.size() + rs.repair_copies();
+  view.running_moves = static_cast<uint32_t>(rs.moving.size());
+  repair::rebalance_plan moves;
+  // Rule 1 of the planner, checked here too so an idle tick costs no view.
+  if (cfg.max_moves > 0 && view.recovery_work == 0 && view.running_moves < cfg.max_moves) {
+    std::map<uint32_t, uint64_t> load(plan.cs_load.begin(), plan.cs_load.end());
+    view.css = repair_candidates(self, load);
+    view.chunks.reserve(chunks.size());
+    const auto now = self->clock().now();
+    for (auto it = rs.move_retry_after.begin(); it != rs.move_retry_after.end();)
+      it = now >= it->second ? rs.move_retry_after.erase(it) : std::next(it);
+    for (size_t i = 0; i < chunks.size(); ++i)
+      if (!rs.move_retry_after.count(chunks[i].chunk.id))
+        view.chunks.push_back({views[i], chunks[i].attrs.tier, mds::level_of(chunks[i].attrs.domain)});
+    moves = repair::plan_rebalance(view, cfg);
+  }
+  for (auto& mv : moves.moves)
+    if (!rs.moving.count(mv.chunk_id) && !rs.wip.copying.count(mv.chunk_id)) start_move(self, mv);
+  if (auto ev = rs.rebalance.update(moves.moves.size(), rs.moving.size(), rs.chunks_moved)) emit(self, *ev);
+}
+
+}  // namespace
+
 // A chunk below NORM whose replica on a connected CS missed version rounds
 // but no write (it is at or above the write floor) gets a version round that
 // confirms it again, before (and instead of) copying the data anew: the
@@ -525,8 +680,12 @@ void repair_tick(self_ptr self) {
   view.chunks = views;
   view.css = repair::cs_briefs(st.registry.entries());
   view.just_elected = rs.health.status == mds::cluster_status::unknown;
-  for (auto& [chunk, targets] : rs.wip.copying)
-    view.running.push_back({chunk, repair::job_kind::replicate, static_cast<uint32_t>(targets.size()), targets});
+  for (auto& [chunk, targets] : rs.wip.copying) {
+    // A move keeps its source busy too (it is read, then dropped).
+    auto busy = targets;
+    if (auto m = rs.moving.find(chunk); m != rs.moving.end()) busy.push_back(m->second.from_cs);
+    view.running.push_back({chunk, repair::job_kind::replicate, static_cast<uint32_t>(targets.size()), busy});
+  }
   for (auto& [chunk, victims] : rs.wip.deleting)
     view.running.push_back({chunk, repair::job_kind::delete_overcommitted, 0, victims});
   auto plan = repair::plan_repairs(view, rs.live.planner);
@@ -555,7 +714,8 @@ void repair_tick(self_ptr self) {
       }
     }
     evacuate(self, chunks, views);
-    if (auto ev = rs.replication.update(rs.queued, rs.wip.copying.size())) emit(self, *ev);
+    if (auto ev = rs.replication.update(rs.queued, rs.repair_copies())) emit(self, *ev);
+    rebalance_tick(self, plan, chunks, views);
   }
 }
 

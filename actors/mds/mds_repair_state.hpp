@@ -48,7 +48,22 @@ struct repair_state {
   std::map<uint64_t, caf::actor_clock::time_point> promote_after;
   uint64_t bytes_copied = 0;              // by finished copy jobs
   uint64_t copies_done = 0;
+  // Rebalancing (actors/repair/rebalance_planner.hpp): moves running, by
+  // chunk — a fenced copy to `to_cs` (also in wip.copying), then the drop of
+  // the replica on `from_cs`; erased when the drop's round is over.
+  std::map<uint64_t, repair::rebalance_move> moving;
+  uint64_t chunks_moved = 0;              // moves finished (source dropped)
+  // Chunks whose move failed: not planned again before this time.
+  std::map<uint64_t, caf::actor_clock::time_point> move_retry_after;
+  repair::rebalance_tracker rebalance;
   std::set<uint32_t> force_dropped;       // rm-cs -f: replicas still to forget
+
+  // Repair copies running: wip.copying without the moves' copies.
+  uint64_t repair_copies() const {
+    uint64_t n = 0;
+    for (auto& [chunk, targets] : wip.copying) n += !moving.count(chunk);
+    return n;
+  }
 };
 
 // mds_repair_actor.cpp

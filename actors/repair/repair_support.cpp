@@ -35,6 +35,10 @@ live_config make_live_config(const mds::cluster_params& p) {
   c.planner.health.max_offline_cs_hosts = static_cast<uint32_t>(p.get("mds.wd.max_offline_cs_hosts"));
   c.verify_chunks = static_cast<uint32_t>(p.get("mds.wd.verify_chunks"));
   c.bandwidth = static_cast<uint64_t>(p.get("mds.repl.bandwidth"));
+  c.rebalance.threshold_percent = static_cast<uint32_t>(p.get("mds.repl.rebalance_threshold"));
+  c.rebalance.max_moves = static_cast<uint32_t>(p.get("mds.repl.rebalance_jobs"));
+  c.rebalance.max_jobs_per_cs = c.planner.max_jobs_per_cs;
+  c.rebalance.placement = c.placement;
   return c;
 }
 
@@ -101,6 +105,19 @@ std::optional<std::string> replication_tracker::update(uint64_t queued, uint64_t
   if (active_ && queued == 0 && running == 0) {
     active_ = false;
     return std::string("Replication completed");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> rebalance_tracker::update(uint64_t planned, uint64_t running, uint64_t moved) {
+  if (!active_ && planned + running > 0) {
+    active_ = true;
+    moved_at_start_ = moved;
+    return std::string("Rebalancing started");
+  }
+  if (active_ && planned == 0 && running == 0) {
+    active_ = false;
+    return "Rebalancing completed, " + std::to_string(moved - moved_at_start_) + " chunks moved";
   }
   return std::nullopt;
 }

@@ -26,6 +26,7 @@
 #include "actors/mds/cluster_params.hpp"
 #include "actors/mds/cs_registry.hpp"
 #include "actors/mds/placement.hpp"
+#include "actors/repair/rebalance_planner.hpp"
 #include "actors/repair/repair_planner.hpp"
 #include "persistence/md_store.hpp"
 
@@ -41,7 +42,10 @@ struct live_config {
   mds::placement_tunables placement; // mds.alloc.*
   planner_config planner;            // mds.repl.max_jobs(_per_cs), mds.wd.max_offline_cs(_hosts)
   uint32_t verify_chunks = 2;        // mds.wd.verify_chunks (per minute, per CS)
-  uint64_t bandwidth = 0;            // mds.repl.bandwidth, bytes/s, 0 = unlimited
+  uint64_t bandwidth = 0;            // mds.repl.bandwidth, bytes/s per copy, 0 = unlimited
+  // mds.repl.rebalance_threshold / rebalance_jobs, max_jobs_per_cs; the
+  // caller fills chunk_size and placement (the tunables in force).
+  rebalance_config rebalance;
 };
 live_config make_live_config(const mds::cluster_params& p);
 
@@ -82,6 +86,21 @@ class replication_tracker {
 
  private:
   bool active_ = false;
+};
+
+// "Rebalancing started" once moves appear, "Rebalancing completed, N chunks
+// moved" once none is planned nor running any more (ours, in the style of
+// the replication events; each exactly once per episode, in that order).
+class rebalance_tracker {
+ public:
+  // planned: moves planned this tick; running: moves in flight (including
+  // those just started); moved: chunks moved since the MDS started.
+  std::optional<std::string> update(uint64_t planned, uint64_t running, uint64_t moved);
+  bool active() const { return active_; }
+
+ private:
+  bool active_ = false;
+  uint64_t moved_at_start_ = 0;
 };
 
 // "The cluster is filled up to N%": emitted when the used percentage (of all

@@ -90,6 +90,7 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
   if (s.hasReplication()) {
     auto r = s.getReplication();
     j["replication"] = {{"queued", r.getQueued()}, {"running", r.getRunning()}, {"bytes_copied", r.getBytesCopied()}};
+    j["rebalance"] = {{"running", r.getMovesRunning()}, {"moved", r.getChunksMoved()}};
   }
   j["space"] = {{"total_bytes", total}, {"free_bytes", free}};
   j["mds_nodes"] = {{"avail", mds_avail}, {"total", mdses.size()}};
@@ -125,6 +126,9 @@ std::string stat_to_text(const nlohmann::json& j) {
     o << "Replication: " << j["replication"]["running"].get<uint64_t>() << " running, "
       << j["replication"]["queued"].get<uint64_t>() << " queued, " << human_bytes(j["replication"]["bytes_copied"].get<uint64_t>())
       << " copied\n";
+  if (j.contains("rebalance") && j["rebalance"]["running"].get<uint64_t>() > 0)
+    o << "Rebalancing: " << j["rebalance"]["running"].get<uint64_t>() << " running, "
+      << j["rebalance"]["moved"].get<uint64_t>() << " chunks moved\n";
   o << "\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-7s %-9s %-24s %s\n", "MDSID", "STATUS", "ADDRESS", "HTTP");

@@ -41,3 +41,15 @@ TEST_CASE("unknown names and out-of-range values are refused with the valid rang
   CHECK_FALSE(parse_param_assignment("mds.wd.offline_tout=10", &err));
   CHECK(err.find("1000..") != std::string::npos);
 }
+
+TEST_CASE("rebalancing parameters: threshold 1..100 (10), jobs 0..64 (2, 0 disables)") {
+  cluster_params p;
+  CHECK(p.get("mds.repl.rebalance_threshold") == 10);
+  CHECK(p.get("mds.repl.rebalance_jobs") == 2);
+  std::string err;
+  CHECK(parse_param_assignment("mds.repl.rebalance_jobs=0", &err));
+  CHECK_FALSE(parse_param_assignment("mds.repl.rebalance_jobs=65", &err));
+  CHECK(err.find("out of range 0..64 (count)") != std::string::npos);
+  CHECK_FALSE(parse_param_assignment("mds.repl.rebalance_threshold=0", &err));
+  CHECK(err.find("out of range 1..100 (percent)") != std::string::npos);
+}

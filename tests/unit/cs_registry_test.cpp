@@ -99,3 +99,17 @@ TEST_CASE("a repeated registration without id maps to the same CS (found by the 
   CHECK(existing == 1025);
   CHECK(reg.classify_register(0, "repo-b", &existing) == cs_registry::match::new_cs);
 }
+
+TEST_CASE("adjust_free: the MDS's estimate of a move, within 0..total, until the next heartbeat") {
+  cs_registry reg({5s, 60s});
+  reg.on_register(rec(1025), 100, 50, "", t0);
+  reg.adjust_free(1025, -20);
+  CHECK(reg.find(1025)->free_bytes == 30);
+  reg.adjust_free(1025, -40);
+  CHECK(reg.find(1025)->free_bytes == 0);
+  reg.adjust_free(1025, 500);
+  CHECK(reg.find(1025)->free_bytes == 100);
+  reg.adjust_free(9999, 1);  // unknown: ignored
+  reg.on_heartbeat(1025, 100, 42, "", t0 + 1s, nullptr);
+  CHECK(reg.find(1025)->free_bytes == 42);
+}

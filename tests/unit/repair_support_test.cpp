@@ -55,7 +55,16 @@ TEST_CASE("set-config values map onto the live tunables") {
   p.set({"mds.wd.max_offline_cs", 0});
   p.set({"mds.wd.verify_chunks", 60});
   p.set({"mds.alloc.strict_failure_domain", 0});
+  p.set({"mds.repl.rebalance_threshold", 25});
+  p.set({"mds.repl.rebalance_jobs", 0});
+  p.set({"mds.repl.bandwidth", 1 << 20});
   auto c = make_live_config(p);
+  CHECK(d.rebalance.threshold_percent == 10);
+  CHECK(d.rebalance.max_moves == 2);
+  CHECK(c.rebalance.threshold_percent == 25);
+  CHECK(c.rebalance.max_moves == 0);
+  CHECK(c.rebalance.max_jobs_per_cs == 7);
+  CHECK(c.bandwidth == 1u << 20);
   CHECK(c.liveness.offline_after == std::chrono::milliseconds(3000));
   CHECK(c.placement.fill_margin_percent == 10);
   CHECK_FALSE(c.placement.strict_failure_domain);
@@ -108,6 +117,22 @@ TEST_CASE("replication events: started once, completed once, in order") {
   REQUIRE(b);
   CHECK(*b == "Replication completed");
   CHECK_FALSE(t.update(0, 0));
+}
+
+TEST_CASE("rebalancing events: started once, completed once with the chunks moved in the episode") {
+  rebalance_tracker t;
+  CHECK_FALSE(t.update(0, 0, 4));
+  auto a = t.update(2, 0, 4);
+  REQUIRE(a);
+  CHECK(*a == "Rebalancing started");
+  CHECK(t.active());
+  CHECK_FALSE(t.update(0, 2, 5));
+  CHECK_FALSE(t.update(1, 1, 6));
+  auto b = t.update(0, 0, 9);
+  REQUIRE(b);
+  CHECK(*b == "Rebalancing completed, 5 chunks moved");
+  CHECK_FALSE(t.update(0, 0, 9));
+  CHECK(event_severity(*b) == "info");
 }
 
 TEST_CASE("fill events per decade from 50%, warn at 80%") {

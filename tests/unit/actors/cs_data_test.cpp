@@ -492,6 +492,59 @@ TEST_CASE_FIXTURE(fixture, "set_version with truncate cuts the data past truncat
   CHECK(read(cs[0], 30, 2, 0, static_cast<uint32_t>(data.size())).second == want);
 }
 
+TEST_CASE_FIXTURE(fixture, "replicate keeps to the bandwidth the MDS gives (mds.repl.bandwidth), virtual time") {
+  REQUIRE(create(cs[0], 41, 2) == p::STATUS_OK);
+  REQUIRE(write(cs[0], {}, 41, 2, 0, pattern(test_chunk_size, 5)).code == p::STATUS_OK);
+  auto req = wire::make<p::MdsToCsReplicate>([&](auto b) {
+    b.setChunkId(41);
+    b.setVersion(2);
+    b.initSource().setCsId(cs[0].id);
+    b.getSource().setAddress(cs[0].address);
+    b.setBandwidth(1 << 20);  // 4 MiB at 1 MiB/s: pieces at 0, 1, 2, 3 s, the answer at 4 s
+  });
+  auto out = std::make_shared<std::optional<msg::cs_to_mds_replicate>>();
+  auto target = cs[2].actor;
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(target, 60s, std::move(req)).then([=](msg::cs_to_mds_replicate& r) { *out = std::move(r); },
+                                                     [](caf::error&) {});
+  });
+  sched.run();
+  CHECK_FALSE(out->has_value());
+  advance(3500ms);
+  CHECK_FALSE(out->has_value());
+  advance(1000ms);
+  REQUIRE(out->has_value());
+  auto d = wire::decode(**out);
+  REQUIRE(d);
+  CHECK(d->getStatus().getCode() == p::STATUS_OK);
+  CHECK(read(cs[2], 41, 2, 0, 4096).second == read(cs[0], 41, 2, 0, 4096).second);
+
+  // `length` (the cluster's chunk size) bounds what is read: 1 MiB at 1 MiB/s
+  // answers after 1 s, not after the CS's 4 MiB maximum.
+  REQUIRE(create(cs[0], 42, 2) == p::STATUS_OK);
+  REQUIRE(write(cs[0], {}, 42, 2, 0, pattern(100000, 6)).code == p::STATUS_OK);
+  auto req2 = wire::make<p::MdsToCsReplicate>([&](auto b) {
+    b.setChunkId(42);
+    b.setVersion(2);
+    b.initSource().setCsId(cs[0].id);
+    b.getSource().setAddress(cs[0].address);
+    b.setBandwidth(1 << 20);
+    b.setLength(1 << 20);
+  });
+  auto out2 = std::make_shared<std::optional<msg::cs_to_mds_replicate>>();
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(target, 60s, std::move(req2)).then([=](msg::cs_to_mds_replicate& r) { *out2 = std::move(r); },
+                                                      [](caf::error&) {});
+  });
+  sched.run();
+  advance(500ms);
+  CHECK_FALSE(out2->has_value());
+  advance(1000ms);
+  REQUIRE(out2->has_value());
+  CHECK(wire::decode(**out2)->getStatus().getCode() == p::STATUS_OK);
+  CHECK(read(cs[2], 42, 2, 0, 100000).second == pattern(100000, 6));
+}
+
 TEST_CASE_FIXTURE(fixture, "replicate copies a chunk from another CS at its version") {
   REQUIRE(create(cs[0], 40, 3) == p::STATUS_OK);
   std::vector<char> image;

@@ -93,6 +93,7 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
         [](connect_atom) {},
         [](heartbeat_atom) {},
         [](scrub_atom, uint64_t) {},
+        [](copy_pace_atom, uint64_t) {},
     };
   });
 }

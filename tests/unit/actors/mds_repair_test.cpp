@@ -33,6 +33,7 @@ struct cs_log {
   bool fail_create = false;
   bool fail_set_version = false;
   bool fail_replicate = false;
+  uint64_t free_bytes = 50ull << 30;  // reported at registration (of 100 GiB)
   size_t count(const std::string& prefix) const {
     return std::count_if(calls.begin(), calls.end(), [&](auto& c) { return c.rfind(prefix, 0) == 0; });
   }
@@ -75,7 +76,8 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
         [=](const msg::mds_to_cs_replicate& m) {
           auto d = wire::decode(m);
           log->calls.push_back("replicate " + std::to_string(d->getChunkId()) + " v" + std::to_string(d->getVersion()) +
-                               " from " + std::to_string(d->getSource().getCsId()));
+                               " from " + std::to_string(d->getSource().getCsId()) + " bw " +
+                               std::to_string(d->getBandwidth()) + " len " + std::to_string(d->getLength()));
           return ok_status_msg<p::CsToMdsReplicate>(!log->fail_replicate);
         },
         [=](start_atom, const std::string&) {
@@ -89,7 +91,7 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
             info.setHost("h-" + host_id);
             info.setHostId(host_id);
             info.setTotalBytes(100ull << 30);
-            info.setFreeBytes(50ull << 30);
+            info.setFreeBytes(log->free_bytes);
             info.setChecksums(true);
             info.setFlags("C");
           });
@@ -101,6 +103,7 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
         [](connect_atom) {},
         [](heartbeat_atom) {},
         [](scrub_atom, uint64_t) {},
+        [](copy_pace_atom, uint64_t) {},
     };
   });
 }
@@ -147,9 +150,10 @@ struct fixture {
   }
 
   // Adds n stand-in CSs on distinct hosts; returns their logs.
-  void add_css(int n) {
+  void add_css(int n, uint64_t free_bytes = 50ull << 30) {
     for (int i = 0; i < n; ++i) {
       auto log = std::make_shared<cs_log>();
+      log->free_bytes = free_bytes;
       auto k = std::to_string(logs.size());
       auto cs = spawn_fake_cs(sys, mds, log, auth.digest, "host" + k, "127.0.0.1:50" + k);
       caf::anon_send(cs, start_atom::value, std::string());
@@ -468,4 +472,42 @@ TEST_CASE_FIXTURE(fixture, "rm-cs: release evacuates then drops; cancel stops it
   bool persisted = false;
   for (auto& rec : store->css()) persisted |= rec.id == victim && rec.dropped;
   CHECK(persisted);
+}
+
+TEST_CASE_FIXTURE(fixture, "rebalancing: an empty CS gets one replica of each chunk, the copy confirmed before the source goes") {
+  add_css(3);  // 50% full each
+  auto ino = file_with_chunks("/f", "2", 6);
+  REQUIRE(code(release(ino)) == p::STATUS_OK);
+  REQUIRE(wire::decode(config({"mds.repl.rebalance_jobs=0", "mds.repl.bandwidth=4194304"}))->getStatus().getCode() ==
+          p::STATUS_OK);
+  add_css(1, 100ull << 30);  // empty
+  auto& fresh = *logs.back();
+  advance(5s);
+  CHECK(fresh.count("replicate") == 0);  // disabled
+  CHECK(find_event("Rebalancing") < 0);
+
+  REQUIRE(wire::decode(config({"mds.repl.rebalance_jobs=2"}))->getStatus().getCode() == p::STATUS_OK);
+  advance(20s);
+  // The gap (50% vs ~0% of 100 GiB) stays above 10%: every chunk moves one
+  // replica to the new CS; none can move both (one replica per CS).
+  CHECK(fresh.count("replicate") == 6);
+  CHECK(fresh.count("replicate 1 ") == 1);
+  CHECK(fresh.calls[0].find(" bw 4194304 len 1048576") != std::string::npos);
+  size_t deletes = 0;
+  for (size_t i = 0; i + 1 < logs.size(); ++i) deletes += logs[i]->count("delete");
+  CHECK(deletes == 6);
+  for (auto& c : md->chunks(ino)) {
+    std::set<uint32_t> at;
+    for (auto& r : c.replicas) {
+      CHECK(r.version == c.version);
+      at.insert(r.cs);
+    }
+    CHECK(at.size() == 2);
+    CHECK(at.count(fresh.id) == 1);
+  }
+  int started = find_event("Rebalancing started");
+  CHECK(started >= 0);
+  CHECK(find_event("Rebalancing completed, 6 chunks moved", started) > started);
+  CHECK(find_event("Replication started") < 0);  // moves are not recovery
+  CHECK(chunk_counts()["healthy"] == 6);
 }
