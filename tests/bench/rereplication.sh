@@ -18,7 +18,7 @@
 # MooseFS: copies counted with mfscheckfile / mfsfileinfo.
 # pstorage: `pstorage stat --json` chunk counts (.chunks.healthy / .total and
 # the guide's chunk states); `pstorage set-config mds.wd.offline_tout=...`
-# (PST_OFFLINE_TOUT, default 5s) shortens the wait for offline if that
+# (PST_OFFLINE_TOUT in ms as the guide gives it, default 5000) shortens the wait for offline if that
 # command exists. Reports "not available yet" while the mount, the chunk
 # counts or set-config are missing. MB = 10^6 bytes.
 set -euo pipefail
@@ -27,7 +27,7 @@ source "$HERE/lib/common.sh"
 
 REREP_SIZE=${REREP_SIZE:-2G}
 REREP_TIMEOUT=${REREP_TIMEOUT:-600}
-PST_OFFLINE_TOUT=${PST_OFFLINE_TOUT:-5s}
+PST_OFFLINE_TOUT=${PST_OFFLINE_TOUT:-5000}
 NCS=4
 
 now() { date +%s.%N; }
