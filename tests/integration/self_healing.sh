@@ -157,3 +157,56 @@ j=$(stat_json)
 [ "$(jq '.chunks.healthy' <<<"$j")" = "$total" ] || fail "not healthy after rm-cs: $(jq -c .chunks <<<"$j")"
 [ "$(timeout 60 md5sum < "$T/m2/data")" = "$SUM" ] || fail "data differs after rm-cs"
 pass "rm-cs --wait CS#$VICTIM returned after its chunks moved; it is dropped, data verifies"
+
+# --- rm-cs --cancel ------------------------------------------------------------------------------------
+# Copies slowed to 256 KiB/s per job (a 1 MiB chunk takes ~4 s), so the
+# removal is still under way when it is cancelled.
+ps 1 set-config mds.repl.bandwidth=262144 >/dev/null || fail "set-config mds.repl.bandwidth"
+KEEP=$(stat_json | jq --argjson v "$VICTIM" '[.cs[] | select(.status=="active" and .replicas > 0 and .id != $v)] | max_by(.replicas) | .id')
+HELD=$(stat_json | jq ".cs[] | select(.id==$KEEP) | .replicas")
+out=$(ps 1 rm-cs "$KEEP" 2>&1) || fail "rm-cs CS#$KEEP: $out"
+releasing() { [ "$(stat_json | jq -r ".cs[] | select(.id==$KEEP) | .releasing")" = true ]; }
+wait_until 10 releasing || fail "CS#$KEEP not shown releasing: $(stat_json | jq -c ".cs[] | select(.id==$KEEP)")"
+out=$(ps 1 rm-cs --cancel "$KEEP" 2>&1) || fail "rm-cs --cancel CS#$KEEP: $out"
+grep -q "cancelled" <<<"$out" || fail "rm-cs --cancel said: $out"
+back() { [ "$(stat_json | jq -r ".cs[] | select(.id==$KEEP) | [.status, .releasing] | join(\" \")")" = "active false" ]; }
+wait_until 10 back || fail "CS#$KEEP not active after --cancel: $(stat_json | jq -c ".cs[] | select(.id==$KEEP)")"
+ps 1 set-config mds.repl.bandwidth=0 >/dev/null || fail "set-config mds.repl.bandwidth=0"
+watch_states 2 >/dev/null || fail "not healthy after rm-cs --cancel"
+NOW=$(stat_json | jq ".cs[] | select(.id==$KEEP) | .replicas")
+[ "$NOW" -gt 0 ] || fail "CS#$KEEP lost all its replicas although the removal was cancelled"
+pass "rm-cs --cancel CS#$KEEP: releasing, then active again with $NOW of its $HELD replicas; healthy"
+
+# --- scrubbing finds a flipped byte -----------------------------------------------------------------
+mdq() { sqlite3 -readonly -cmd '.timeout 5000' "$T/mds/md.db" "$@"; }
+STAT=$(stat_json)
+BADH="" BADCS=""
+for h in 1 2 3 4; do
+  id=$(jq -r --arg hid "$(cat "$T/host$h/host_id")" '.cs[] | select(.host_id == $hid and .status == "active") | .id' <<<"$STAT")
+  [ -n "$id" ] && [ "$(jq ".cs[] | select(.id==$id) | .replicas" <<<"$STAT")" -gt 0 ] && { BADH=$h; BADCS=$id; break; }
+done
+[ -n "$BADCS" ] || fail "no active CS with replicas to corrupt: $STAT"
+CID=$(mdq "SELECT r.chunk FROM md_replicas r JOIN md_chunks c ON c.id = r.chunk
+           WHERE r.cs = $BADCS AND r.version = c.version ORDER BY r.chunk LIMIT 1")
+OLDV=$(mdq "SELECT version FROM md_chunks WHERE id = $CID")
+DAT=$(find "$T/cs$BADH/chunks" -name "$(printf '%016x' "$CID").dat")
+[ -n "$DAT" ] || fail "no data file for chunk $CID on cs$BADH"
+off=4321
+orig=$(od -An -tu1 -j $off -N1 "$DAT" | tr -d ' ')
+printf "$(printf '\\%03o' $(( (orig + 1) % 256 )))" | dd of="$DAT" bs=1 seek=$off conv=notrunc status=none
+[ "$(od -An -tu1 -j $off -N1 "$DAT" | tr -d ' ')" != "$orig" ] || fail "byte not flipped"
+# Guide "Configuring Data Scrubbing": chunks verified per minute per CS. 600
+# = 10/s: every chunk of a CS here is verified within a few seconds.
+ps 1 set-config mds.wd.verify_chunks=600 >/dev/null || fail "set-config mds.wd.verify_chunks"
+t0=$(date +%s%N)
+reported() { ps 1 get-event 2>/dev/null | grep -q "CS#$BADCS has reported hard error"; }
+wait_until 60 reported || fail "scrubbing did not report the flipped byte in chunk $CID on CS#$BADCS"
+found_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+rebuilt() {
+  [ "$(mdq "SELECT version FROM md_chunks WHERE id = $CID")" -gt "$OLDV" ] &&
+    [ "$(stat_json | jq '.chunks.healthy')" = "$total" ]
+}
+wait_until 60 rebuilt || fail "chunk $CID not rebuilt after the scrub report: $(stat_json | jq -c .chunks)"
+ps 1 set-config mds.wd.verify_chunks=2 >/dev/null || fail "set-config mds.wd.verify_chunks=2"
+[ "$(timeout 60 md5sum < "$T/m2/data")" = "$SUM" ] || fail "data differs after the scrub repair"
+pass "scrubbing (verify_chunks=600) found the flipped byte in chunk $CID on CS#$BADCS in $found_ms ms; rebuilt (version $OLDV -> $(mdq "SELECT version FROM md_chunks WHERE id = $CID")), healthy, data verifies"
