@@ -142,9 +142,17 @@ watch_states() {  # watch_states WANT_REPLICAS: polls until healthy with WANT*to
 ps 1 set-attr -R "$T/m2" replicas=2 >/dev/null || fail "set-attr replicas=2"
 seen=$(watch_states 2) || fail "replicas=2 did not settle: $seen"
 pass "replicas=2: healthy with 2 replicas per chunk (states seen:${seen:- none, too fast to poll})"
+# Copies paced to 1 MiB/s (a 1 MiB chunk takes ~1 s), so the states of a
+# replication under way are there to be seen.
+ps 1 set-config mds.repl.bandwidth=1048576 >/dev/null || fail "set-config mds.repl.bandwidth"
 ps 1 set-attr -R "$T/m2" replicas=3 >/dev/null || fail "set-attr replicas=3"
 seen=$(watch_states 3) || fail "replicas=3 did not settle: $seen"
-pass "replicas=3: healthy with 3 replicas per chunk (states seen:${seen:- none, too fast to poll})"
+# Guide, "Monitoring the Status of Replication Parameters": while replicas
+# are raised, look for chunks in the blocked or urgent state (replicating
+# when the danger states do not apply).
+grep -qwE "replicating|blocked|urgent" <<<"$seen" || fail "replicas=3 settled without replicating/blocked/urgent being seen (seen:$seen)"
+ps 1 set-config mds.repl.bandwidth=0 >/dev/null || fail "set-config mds.repl.bandwidth=0"
+pass "replicas=3: healthy with 3 replicas per chunk (states seen:$seen)"
 
 # --- rm-cs --wait ------------------------------------------------------------------------------------
 ps 1 set-attr -R "$T/m2" replicas=2 >/dev/null || fail "set-attr replicas=2 (again)"
