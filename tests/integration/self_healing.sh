@@ -218,3 +218,25 @@ wait_until 60 rebuilt || fail "chunk $CID not rebuilt after the scrub report: $(
 ps 1 set-config mds.wd.verify_chunks=2 >/dev/null || fail "set-config mds.wd.verify_chunks=2"
 [ "$(timeout 60 md5sum < "$T/m2/data")" = "$SUM" ] || fail "data differs after the scrub repair"
 pass "scrubbing (verify_chunks=600) found the flipped byte in chunk $CID on CS#$BADCS in $found_ms ms; rebuilt (version $OLDV -> $(mdq "SELECT version FROM md_chunks WHERE id = $CID")), healthy, data verifies"
+
+# --- two hosts left, replicas=3: the guide's allocation failure -------------------------------------
+# Guide: "Failed to allocate N replicas for 'path' ... since only K chunk
+# servers are registered". Without --fail-on-nospace the write waits (as on a
+# full cluster); lowering replicas lets it through.
+ACTIVE=$(stat_json | jq '[.cs[] | select(.status=="active")] | length')
+HOSTS=$(stat_json | jq '[.cs[] | select(.status=="active") | .host_id] | unique | length')
+[ "$ACTIVE" = 2 ] && [ "$HOSTS" = 2 ] || fail "expected 2 active CSs on 2 hosts here, have $ACTIVE on $HOSTS"
+timeout 20 mkdir -p "$T/m2/three" || fail "mkdir three"
+ps 1 set-attr "$T/m2/three" replicas=3 >/dev/null || fail "set-attr three replicas=3"
+head -c 1048576 /dev/urandom > "$T/one"
+start writer dd if="$T/one" of="$T/m2/three/f" bs=1M count=1 conv=fsync status=none
+WPID=${PIDS[-1]}
+refused() { ps 1 get-event --json | jq -r '.[].text' | grep -q "Failed to allocate 3 replicas for '/three/f'"; }
+wait_until 20 refused || fail "no 'Failed to allocate 3 replicas' event: $(ps 1 get-event --json | jq -r '.[-5:][].text')"
+kill -0 "$WPID" 2>/dev/null || fail "the write did not wait for the allocation"
+ps 1 set-attr -R "$T/m2/three" replicas=2 >/dev/null || fail "set-attr -R three replicas=2"
+written() { ! kill -0 "$WPID" 2>/dev/null; }
+wait_until 30 written || fail "the write still waits after replicas=2"
+wait "$WPID" || fail "the write failed after replicas=2: $(cat "$T/writer.out")"
+cmp -s "$T/one" "$T/m2/three/f" || fail "/three/f differs after the write went through"
+pass "2 hosts, replicas=3: 'Failed to allocate 3 replicas for /three/f' reported, the write waited; replicas=2 let it through"
