@@ -53,7 +53,6 @@ MDS="127.0.0.1:$PORT"
 echo "secret-pw" > "$T/pw"
 ps() { local h=$1; shift; "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
 # The MDS's metadata store, read-only (SQLite WAL: safe beside the writer).
-mdq() { sqlite3 -readonly -cmd '.timeout 5000' "$T/mds/md.db" "$@"; }
 # The chunk store of CS on host $1, read-only.
 csq() { local h=$1; shift; sqlite3 -readonly -cmd '.timeout 5000' "$T/cs$h/chunks.db" "$@"; }
 ino_of() { mdq "SELECT ino FROM md_dentries WHERE parent = 1 AND name = '$1'"; }

@@ -51,3 +51,22 @@ start() {
 }
 
 json_get() { jq -r "$1"; }
+
+# The cluster helpers below use the calling script's ps() (the pstorage CLI
+# for host N), $C (cluster name), $MDS (ADDR:PORT) and $PORT, and the
+# password in $T/pw.
+# start_mds CHUNK_SIZE: make-mds on host1, start pstorage-mdsd, wait for its
+# HTTP status.
+start_mds() {
+  ps 1 make-mds -I -a "$MDS" -r "$T/mds" --password-file "$T/pw" --chunk-size "$1" >/dev/null \
+    || fail "make-mds --chunk-size $1"
+  start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
+  wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" || fail "MDS HTTP status not up"
+}
+# join_host N: host N learns the MDS address and authenticates.
+join_host() {
+  mkdir -p "$T/host$1/clusters/$C"; echo "$MDS" > "$T/host$1/clusters/$C/bs.list"
+  ps "$1" auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host$1"
+}
+# mdq SQL: a read-only query on the MDS's metadata store.
+mdq() { sqlite3 -readonly -cmd '.timeout 5000' "$T/mds/md.db" "$@"; }

@@ -51,13 +51,8 @@ echo "secret-pw" > "$T/pw"
 ps() { local h=$1; shift; timeout 60 "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
 stat_json() { ps 1 stat --json; }
 
-ps 1 make-mds -I -a "$MDS" -r "$T/mds" --password-file "$T/pw" --chunk-size 1M >/dev/null || fail "make-mds"
-start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
-wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" || fail "MDS HTTP status not up"
-for h in 2 3; do
-  mkdir -p "$T/host$h/clusters/$C"; echo "$MDS" > "$T/host$h/clusters/$C/bs.list"
-  ps $h auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host$h"
-done
+start_mds 1M
+for h in 2 3; do join_host $h; done
 # 48 MiB disks: no 256 MiB absolute reserve (the 5% fill margin stays).
 ps 1 set-config mds.alloc.free_space_margin=0 >/dev/null || fail "set-config free_space_margin"
 [ "$(ps 1 get-config mds.repl.rebalance_jobs --json | jq '.[0].value')" = 2 ] || fail "default rebalance_jobs"

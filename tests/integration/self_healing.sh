@@ -35,13 +35,8 @@ echo "secret-pw" > "$T/pw"
 ps() { local h=$1; shift; timeout 60 "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
 stat_json() { ps 1 stat --json; }
 
-ps 1 make-mds -I -a "$MDS" -r "$T/mds" --password-file "$T/pw" --chunk-size 1M >/dev/null || fail "make-mds"
-start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
-wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" || fail "MDS HTTP status not up"
-for h in 2 3 4; do
-  mkdir -p "$T/host$h/clusters/$C"; echo "$MDS" > "$T/host$h/clusters/$C/bs.list"
-  ps $h auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host$h"
-done
+start_mds 1M
+for h in 2 3 4; do join_host $h; done
 for h in 1 2 3 4; do
   ps $h make-cs -r "$T/cs$h" >/dev/null || fail "make-cs host$h"
   start cs$h "$BIN/pstorage-csd" --config-dir "$T/host$h" -r "$T/cs$h"
@@ -186,7 +181,6 @@ NOW=$(stat_json | jq ".cs[] | select(.id==$KEEP) | .replicas")
 pass "rm-cs --cancel CS#$KEEP: releasing, then active again with $NOW of its $HELD replicas; healthy"
 
 # --- scrubbing finds a flipped byte -----------------------------------------------------------------
-mdq() { sqlite3 -readonly -cmd '.timeout 5000' "$T/mds/md.db" "$@"; }
 STAT=$(stat_json)
 BADH="" BADCS=""
 for h in 1 2 3 4; do
