@@ -113,10 +113,20 @@ storage_result<std::vector<char>> memory_chunk_storage::read(uint64_t chunk_id, 
   if (auto s = injected(chunk_id); !s) return s;
   auto found = find(chunk_id, version, true);
   if (!found) return found.status;
+  return read_pages(chunk_id, *found.value, offset, length);
+}
+
+storage_result<std::vector<char>> memory_chunk_storage::peek(uint64_t chunk_id, uint64_t offset, uint64_t length) {
+  auto found = find(chunk_id, 0, false);
+  if (!found) return found.status;
+  return read_pages(chunk_id, *found.value, offset, length);
+}
+
+storage_result<std::vector<char>> memory_chunk_storage::read_pages(uint64_t chunk_id, const replica& r,
+                                                                   uint64_t offset, uint64_t length) const {
   if (auto s = check_range(chunk_id, offset, length, chunk_size_); !s) return s;
   std::vector<char> out(length);
   if (length == 0) return out;
-  const replica& r = *found.value;
   const uint64_t end = offset + length;
   for (uint64_t p = offset / ps; p <= (end - 1) / ps; ++p) {
     const page* pg = live_page(r, p);

@@ -66,6 +66,9 @@ class memory_chunk_storage final : public chunk_storage {
   bool flip_bit(uint64_t chunk_id, uint64_t offset, unsigned bit);
   // Power loss: every replica loses what was written since its last sync().
   void crash();
+  // read() at whatever version the replica has, untouched by fail_next (the
+  // simulator looks at a disk without spending its injected faults).
+  storage_result<std::vector<char>> peek(uint64_t chunk_id, uint64_t offset, uint64_t length);
 
   uint64_t used_bytes() const { return used_pages_ * chunk_page_size; }
 
@@ -86,6 +89,8 @@ class memory_chunk_storage final : public chunk_storage {
   // The page a read sees, or nullptr for a hole (zeros).
   static const page* live_page(const replica& r, uint64_t p);
   storage_status check_page(uint64_t chunk_id, const page* pg, uint64_t p) const;
+  storage_result<std::vector<char>> read_pages(uint64_t chunk_id, const replica& r, uint64_t offset,
+                                               uint64_t length) const;
 
   bool checksums_;
   uint64_t chunk_size_;

@@ -87,6 +87,9 @@ struct ChunkLocation {
   index @1 :UInt64;
   version @2 :UInt64;
   replicas @3 :List(ReplicaLocation);
+  # How long the client may read with this location, from when it sent the
+  # request (actors/mds/map_leases.hpp); then it asks again. 0: 3000.
+  validMs @4 :UInt32;
 }
 
 # Replication attributes of a file or directory (guide: "Cluster Parameters

@@ -3,6 +3,7 @@
 // holding that version. Plain data, no Cap'n Proto.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ struct chunk_loc {
   // locations; a read map must not carry writes (md_command.hpp,
   // cmd_mark_written).
   bool writable = false;
+  // Reads use this location only until then (actors/mds/map_leases.hpp): the
+  // MDS's validity counted from before the request was sent.
+  std::chrono::steady_clock::time_point read_until{};
 };
+
+// A location's validity when the MDS does not say (ChunkLocation.validMs 0).
+inline constexpr std::chrono::milliseconds default_map_validity{3000};
 
 }  // namespace pstorage::client

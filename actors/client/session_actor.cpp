@@ -59,8 +59,11 @@ constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts b
 constexpr size_t write_behind_limit = size_t{1} << 20;
 constexpr auto attr_cache_ttl = std::chrono::seconds(1);  // == the mount's attr_timeout
 
-chunk_loc to_loc(p::ChunkLocation::Reader r) {
+// `asked`: when the request that brought `r` was sent (its validity starts there).
+chunk_loc to_loc(p::ChunkLocation::Reader r, clock_type::time_point asked) {
   chunk_loc l;
+  const auto valid = r.getValidMs() ? std::chrono::milliseconds(r.getValidMs()) : default_map_validity;
+  l.read_until = asked + valid;
   l.chunk_id = r.getChunkId();
   l.index = r.getIndex();
   l.version = r.getVersion();
@@ -305,6 +308,7 @@ struct session::impl {
     bool logged = false;
     for (unsigned attempt = 0;; ++attempt) {
       std::string err;
+      const auto asked = clock_type::now();
       auto a = call_mds<msg::mds_to_client_chunk_map>(req, err);
       if (!a) return fail(EIO, err);
       auto d = wire::decode(*a);
@@ -318,7 +322,7 @@ struct session::impl {
         }
         out.reset();
         for (auto c : d->getChunks()) {
-          auto l = to_loc(c);
+          auto l = to_loc(c, asked);
           l.writable = for_write;
           if (auto prev = cached(ino, l.index); !for_write && prev && prev->version == l.version) l.writable = prev->writable;
           cache(ino, l);
@@ -367,6 +371,7 @@ struct session::impl {
       b.setChecksumError(checksum);
     });
     std::string err;
+    const auto asked = clock_type::now();
     auto a = call_mds<msg::mds_to_client_replica_failed>(req, err);
     if (!a) return fail(EIO, err);
     auto d = wire::decode(*a);
@@ -379,7 +384,7 @@ struct session::impl {
     loc.reset();
     switch (dec.what) {
       case action::done:
-        loc = to_loc(d->getChunk());
+        loc = to_loc(d->getChunk(), asked);
         loc->index = old.index;
         loc->writable = !checksum;
         cache(ino, *loc);
@@ -505,6 +510,9 @@ struct session::impl {
 
   int read_piece(uint64_t ino, const chunk_piece& pc, char* dst) {
     std::optional<chunk_loc> loc = cached(ino, pc.index);
+    // Past its validity a location may list a replica the MDS has since left
+    // out of a version round (actors/mds/map_leases.hpp): ask again.
+    if (loc && clock_type::now() >= loc->read_until) loc.reset();
     unsigned stale = 0, sweeps = 0, waits = 0;
     for (;;) {
       if (!loc) {

@@ -11,5 +11,6 @@ using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using locate_mds_atom = caf::atom_constant<caf::atom("locmds")>;
 using scrub_atom = caf::atom_constant<caf::atom("scrub")>;  // CS scrubbing timer
+using later_atom = caf::atom_constant<caf::atom("later")>;  // MDS: a continuation run_later() scheduled
 using copy_pace_atom = caf::atom_constant<caf::atom("copypace")>;  // CS: next piece of a paced copy
 }  // namespace pstorage

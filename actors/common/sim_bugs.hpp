@@ -58,7 +58,10 @@
     "replica-domains-distinct")                                                                        \
   X(write_below_min, "actors/mds/mds_files_actor.cpp (availability)",                                   \
     "write maps are handed out for chunks with fewer live replicas than MIN (blocked chunks)",          \
-    "no-write-on-blocked-chunk")
+    "no-write-on-blocked-chunk")                                                                       \
+  X(confirm_before_maps_expire, "actors/mds/mds_version_rounds.cpp (confirm_when_maps_expired)",        \
+    "a round leaving a replica out is confirmed while readers may still use maps listing it",          \
+    "read-latest")
 
 namespace pstorage::sim_bugs {
 

@@ -13,6 +13,13 @@ namespace p = proto;
 
 namespace mds_impl {
 
+void run_later(self_ptr self, caf::timespan delay, std::function<void()> fn) {
+  auto& st = self->state;
+  const uint64_t id = ++st.next_later;
+  st.later.emplace(id, std::move(fn));
+  self->delayed_send(self, delay, later_atom::value, id);
+}
+
 void emit(self_ptr self, const std::string& text) {
   spdlog::info("event: {}", text);
   if (self->state.deps.on_event) self->state.deps.on_event(text);
@@ -279,6 +286,14 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
           promote_unconfirmed(self);
           repair_tick(self);
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
+        },
+        [self](later_atom, uint64_t id) {
+          auto& later = self->state.later;
+          auto it = later.find(id);
+          if (it == later.end()) return;
+          auto fn = std::move(it->second);
+          later.erase(it);
+          fn();
         },
     };
   });

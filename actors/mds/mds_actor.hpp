@@ -57,6 +57,9 @@ struct mds_deps {
   unsigned alloc_attempts = 3;
   // Most chunks one ClientToMdsChunkMap may cover.
   uint32_t max_chunks_per_map = 1024;
+  // How long a client may read with a chunk location (map_leases.hpp); the
+  // MDS keeps each hand-out on record twice as long.
+  std::chrono::milliseconds map_validity{3000};
 };
 
 // Spawns an MDS actor in `sys` (real or test-coordinated).

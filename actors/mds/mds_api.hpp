@@ -29,6 +29,7 @@ using mds_api = caf::typed_actor<
     // peer MDS
     caf::replies_to<msg::mds_to_mds_ping>::with<msg::mds_to_mds_pong>,
     // itself
-    caf::reacts_to<tick_atom>>;
+    caf::reacts_to<tick_atom>,
+    caf::reacts_to<later_atom, uint64_t>>;
 
 }  // namespace pstorage

@@ -172,10 +172,14 @@ uint32_t live_count(mds_state& st, const mds::chunk_info& c) {
   return n;
 }
 
-void fill_location(mds_state& st, p::ChunkLocation::Builder b, const mds::chunk_info& c) {
+// `client` (non-empty) may read with the location for map_validity; the hand-
+// out goes on record (map_leases.hpp) with the CSs it lists.
+void fill_location(self_ptr self, p::ChunkLocation::Builder b, const mds::chunk_info& c, const std::string& client) {
+  auto& st = self->state;
   b.setChunkId(c.id);
   b.setIndex(c.index);
   b.setVersion(c.version);
+  b.setValidMs(static_cast<uint32_t>(st.deps.map_validity.count()));
   std::vector<mds::replica_info> cur;
   for (auto& r : c.replicas)
     if (r.version == c.version) cur.push_back(r);
@@ -184,11 +188,15 @@ void fill_location(mds_state& st, p::ChunkLocation::Builder b, const mds::chunk_
   std::stable_partition(cur.begin(), cur.end(), [&](const mds::replica_info& r) { return !bad(r); });
   std::stable_partition(cur.begin(), cur.end(), [&](const mds::replica_info& r) { return cs_active(st, r.cs); });
   auto list = b.initReplicas(static_cast<unsigned>(cur.size()));
+  std::vector<uint32_t> listed;
   for (unsigned i = 0; i < cur.size(); ++i) {
     list[i].setCsId(cur[i].cs);
+    listed.push_back(cur[i].cs);
     auto* e = st.registry.find(cur[i].cs);
     list[i].setAddress(e ? e->rec.address : "");
   }
+  if (!client.empty() && !listed.empty())
+    st.map_leases.handed_out(c.id, client, c.version, std::move(listed), steady_ns(self));
 }
 
 std::vector<mds::placement_cs> candidates(mds_state& st) {
@@ -586,8 +594,7 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
 }
 
 msg::mds_to_client_chunk_map chunk_map_reply(self_ptr self, const op_error& err, mds::inode_id ino, uint64_t first,
-                                             uint32_t count) {
-  auto& st = self->state;
+                                             uint32_t count, const std::string& client = {}) {
   return wire::make<p::MdsToClientChunkMap>([&](auto b) {
     put_status(b.initStatus(), err);
     b.setChunkSize(md(self).chunk_size());
@@ -596,7 +603,7 @@ msg::mds_to_client_chunk_map chunk_map_reply(self_ptr self, const op_error& err,
     for (uint64_t i = first; i < first + count; ++i)
       if (auto c = md(self).chunk_at(ino, i)) found.push_back(std::move(*c));
     auto l = b.initChunks(static_cast<unsigned>(found.size()));
-    for (unsigned i = 0; i < found.size(); ++i) fill_location(st, l[i], found[i]);
+    for (unsigned i = 0; i < found.size(); ++i) fill_location(self, l[i], found[i], client);
   });
 }
 
@@ -650,9 +657,14 @@ void init_data_path(self_ptr self) {
   st.next_inode = st.deps.md->max_inode_id() + 1;
   st.next_chunk = st.deps.md->max_chunk_id() + 1;
   for (auto chunk : st.deps.md->unconfirmed_chunks()) st.unconfirmed.insert(chunk);
+  st.map_leases = mds::map_leases(2 * std::chrono::duration_cast<std::chrono::nanoseconds>(st.deps.map_validity).count());
+  st.map_leases.started(steady_ns(self));
 }
 
-void data_path_tick(self_ptr self) { self->state.leases.expire(steady_ns(self)); }
+void data_path_tick(self_ptr self) {
+  self->state.leases.expire(steady_ns(self));
+  self->state.map_leases.expire(steady_ns(self));
+}
 
 caf::result<msg::mds_to_client_file_op> handle_file_op(self_ptr self, const msg::client_to_mds_file_op& m) {
   auto req = wire::decode(m);
@@ -679,7 +691,7 @@ caf::result<msg::mds_to_client_chunk_map> handle_chunk_map(self_ptr self, const 
     return reply(op_error{p::STATUS_BAD_REQUEST, EFBIG, "chunk index " + std::to_string(first) + " is beyond the largest file size"});
   if (!req->getForWrite()) {
     auto un = availability(self, *a, first, count, false);
-    return chunk_map_reply(self, un ? *un : op_error{}, ino, first, count);
+    return chunk_map_reply(self, un ? *un : op_error{}, ino, first, count, client);
   }
   // Writes need this client's lease: refused while another client holds a
   // live one; (re)granted when nobody does (e.g. after an MDS restart).
@@ -691,18 +703,18 @@ caf::result<msg::mds_to_client_chunk_map> handle_chunk_map(self_ptr self, const 
                             "'" + path_of(self, ino) + "' is being written by another client (" + g.holder + ")"});
     st.leases.open(ino, client);
   }
-  if (auto un = availability(self, *a, first, count, true)) return chunk_map_reply(self, *un, ino, first, count);
+  if (auto un = availability(self, *a, first, count, true)) return chunk_map_reply(self, *un, ino, first, count, client);
   std::vector<uint64_t> missing;
   for (uint64_t i = first; i < first + count; ++i)
     if (!md(self).chunk_at(ino, i)) missing.push_back(i);
   if (missing.empty()) {
     auto e = mark_written(self, ino, first, count);
-    return chunk_map_reply(self, e ? *e : op_error{}, ino, first, count);
+    return chunk_map_reply(self, e ? *e : op_error{}, ino, first, count, client);
   }
   auto rp = self->make_response_promise<msg::mds_to_client_chunk_map>();
-  allocate_all(self, ino, std::move(missing), 0, client, [self, rp, ino, first, count](std::optional<op_error> e) mutable {
+  allocate_all(self, ino, std::move(missing), 0, client, [self, rp, ino, first, count, client](std::optional<op_error> e) mutable {
     if (!e) e = mark_written(self, ino, first, count);
-    rp.deliver(chunk_map_reply(self, e ? *e : op_error{}, ino, first, count));
+    rp.deliver(chunk_map_reply(self, e ? *e : op_error{}, ino, first, count, client));
   });
   return rp;
 }
@@ -712,7 +724,8 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   auto& st = self->state;
   auto req = wire::decode(m);
   const bool from_write = req && !req->getChecksumError();
-  auto answer = [self, from_write](const op_error& e, mds::chunk_id id) {
+  const std::string client = req ? std::string(req->getClientId().cStr()) : std::string();
+  auto answer = [self, from_write, client](const op_error& e, mds::chunk_id id) {
     auto& st = self->state;
     auto c = id ? md(self).chunk_by_id(id) : std::nullopt;
     op_error err = e;
@@ -734,7 +747,7 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
     }
     return wire::make<p::MdsToClientReplicaFailed>([&](auto b) {
       put_status(b.initStatus(), err);
-      if (c) fill_location(st, b.initChunk(), *c);
+      if (c) fill_location(self, b.initChunk(), *c, client);
     });
   };
   if (!req) return answer(op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error}, 0);
@@ -742,6 +755,9 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   const mds::chunk_id id = req->getChunkId();
   auto c = md(self).chunk_by_id(id);
   if (!c) return answer(op_error{p::STATUS_NOT_FOUND, ENOENT, "chunk " + std::to_string(id) + " does not exist"}, 0);
+  // The reporter drops its map of the chunk on the answer (whatever it is):
+  // its record must not delay the round it asks for (map_leases.hpp).
+  st.map_leases.forget(id, client);
   std::vector<uint32_t> failed;
   for (auto cs : req->getFailedCsIds()) {
     if (req->getChecksumError()) st.bad_cs.insert(cs);

@@ -322,7 +322,21 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
           }
           ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
         }
-        then(!why, copied, release);
+        // A discarded copy may have reached the chunk's version on its
+        // target (its answer lost, or past the budget) and may survive its
+        // delete (CS down): before the hold ends, fence again unless a later
+        // round already did, so the version the holders go on with is one
+        // that copy never had (`--seed 146 --scenario data-write-read`, the
+        // fence probe read it). The next tick's round confirms the holders.
+        auto end_hold = [self, chunk, version, release] {
+          auto c = md(self).chunk_by_id(chunk);
+          mds::decision_context ctx;
+          if (c && c->version == version)
+            if (auto fence = mds::validate_fence_chunk(md(self), ctx, chunk); fence && !commit_command(self, fence.value()))
+              self->state.unconfirmed.insert(chunk);
+          release();
+        };
+        then(!why, copied, !why && copied.size() < targets.size() ? std::function<void()>(end_hold) : release);
         // A slot is free: plan the next jobs now rather than at the next tick —
         // only after progress, so a copy that keeps failing waits for the tick.
         if (!ok.empty()) repair_tick(self);
@@ -350,10 +364,17 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
   if (!placed.ok || placed.chain.empty()) {
     spdlog::debug("repair of chunk {}: {}", job.chunk_id, placed.message);
     if (!placed.ok) emit_once(self, placed.message);
-    // No spare CS for a good copy: a replica with bad pages goes now (only
-    // while a sound up-to-date one remains), freeing its CS for a fresh copy.
-    for (auto& [ch, cs] : std::set(rs.wip.bad_replicas))
-      if (ch == job.chunk_id) remove_replica(self, ch, cs, [] {});
+    // No spare CS for a good copy: a replica with bad pages goes now,
+    // freeing its CS for a fresh copy, but only while two up-to-date
+    // replicas without known bad pages remain: its good pages may be the only
+    // copy of pages that have rotted unnoticed on a lone survivor
+    // (`--seed 215 --scenario data-disk`).
+    const auto sound = std::count_if(c.chunk.replicas.begin(), c.chunk.replicas.end(), [&](const mds::replica_info& r) {
+      return r.version == c.chunk.version && !rs.wip.bad_replicas.count({job.chunk_id, r.cs});
+    });
+    if (sound >= 2)
+      for (auto& [ch, cs] : std::set(rs.wip.bad_replicas))
+        if (ch == job.chunk_id) remove_replica(self, ch, cs, [] {});
     return;
   }
   rs.wip.copying[job.chunk_id] = placed.chain;

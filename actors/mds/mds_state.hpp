@@ -17,6 +17,7 @@
 
 #include "actors/cs/cs_api.hpp"
 #include "actors/mds/lease_table.hpp"
+#include "actors/mds/map_leases.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_actor.hpp"
 #include "persistence/md_store.hpp"
@@ -52,12 +53,20 @@ struct mds_state {
   // fenced at a version no replica has confirmed yet (promotion retries).
   std::map<mds::chunk_id, std::deque<std::function<void()>>> chunk_busy;
   std::set<mds::chunk_id> unconfirmed;
+  // Chunk maps clients may still read with (map_leases.hpp): a round that
+  // leaves a CS out is confirmed only once they expired.
+  mds::map_leases map_leases;
+  // Continuations waiting for their time (run_later).
+  std::map<uint64_t, std::function<void()>> later;
+  uint64_t next_later = 0;
   static inline const char* name = "pstorage-mds";
 };
 
 using self_ptr = mds_api::stateful_pointer<mds_state>;
 
 void emit(self_ptr self, const std::string& text);
+// Runs `fn` in the actor after `delay` (virtual time in the simulator).
+void run_later(self_ptr self, caf::timespan delay, std::function<void()> fn);
 // emit(), but a text already emitted within the last 60 s is suppressed
 // (a blocked writer retrying every second must not flood the event log).
 void emit_once(self_ptr self, const std::string& text);
@@ -93,7 +102,11 @@ void send_round(self_ptr self, mds::chunk_id chunk,
                 std::function<void(std::vector<uint32_t> ackers, uint32_t version)> done);
 // Inside with_chunk: send_round, then confirm_replicas(ackers) journaled
 // (none answered: the chunk waits in `unconfirmed`); then release, done.
-void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> release, std::function<void()> done);
+// Before journaling a confirmation that leaves a CS out (`after_drop`: the
+// round follows drops or an earlier unfinished round), it waits until no
+// client may still read with an older map listing such a CS (map_leases.hpp).
+void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> release, std::function<void()> done,
+                  bool after_drop = false);
 // Forgets the replicas of `chunk` on `drop` (journaled, each fences the
 // chunk) and runs a round for the rest. `only_at`: skip the drops when the
 // chunk is no longer at that version (an outdated failure report).

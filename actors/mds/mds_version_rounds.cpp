@@ -185,8 +185,62 @@ void send_round(self_ptr self, mds::chunk_id chunk, std::function<void(std::vect
   round_step(self, chunk, std::nullopt, std::move(done));
 }
 
-void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> release, std::function<void()> done) {
-  send_round(self, chunk, [self, chunk, release, done](std::vector<uint32_t> ackers, uint32_t version) {
+namespace {
+
+int64_t steady_ns(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+}
+
+// Journals confirm_replicas(ackers) at `version`, first waiting until no
+// client may read with an older map that lists a CS the confirmation leaves
+// out (map_leases.hpp): from then on writes at `version` can be acknowledged
+// without that CS.
+void confirm_when_maps_expired(self_ptr self, mds::chunk_id chunk, uint32_t version, std::vector<uint32_t> ackers,
+                               bool after_drop, std::function<void()> finish) {
+  auto& st = self->state;
+  auto c = md(self).chunk_by_id(chunk);
+  const bool leaves_out =
+      after_drop || (c && std::any_of(c->replicas.begin(), c->replicas.end(), [&](const mds::replica_info& r) {
+        return std::find(ackers.begin(), ackers.end(), r.cs) == ackers.end();
+      }));
+  const int64_t now = steady_ns(self);
+  const int64_t at = PSTORAGE_SIM_BUG(confirm_before_maps_expire)  // sim-only bug: old maps may still read
+                         ? now
+                         : st.map_leases.confirm_after(chunk, version, ackers, leaves_out, now);
+  if (at > now) {
+    spdlog::info("chunk {} v{}: waiting {} ms for clients' older chunk maps to expire before confirming", chunk,
+                 version, (at - now) / 1000000);
+    return run_later(self, std::chrono::nanoseconds(at - now),
+                     [self, chunk, version, ackers = std::move(ackers), finish = std::move(finish)]() mutable {
+                       confirm_when_maps_expired(self, chunk, version, std::move(ackers), false, std::move(finish));
+                     });
+  }
+  mds::decision_context ctx;
+  auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, ackers);
+  auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
+  if (why) {
+    spdlog::info("chunk {}: confirmation at v{} not recorded: {}", chunk, version, *why);
+    st.unconfirmed.insert(chunk);
+  } else {
+    st.unconfirmed.erase(chunk);
+    const auto& kept = std::get<mds::cmd_confirm_replicas>(out.value()).cs;
+    spdlog::debug("chunk {} v{} confirmed on CS {}", chunk, version, fmt::join(kept, ","));
+    if (kept.size() < ackers.size()) {
+      // Left out: replicas that answered but may lack writes made at this
+      // version meanwhile; they may hold it now, so it is fenced again
+      // and the next round confirms the others at a version they lack.
+      auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
+      if (fence && !commit_command(self, fence.value())) st.unconfirmed.insert(chunk);
+    }
+  }
+  finish();
+}
+
+}  // namespace
+
+void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> release, std::function<void()> done,
+                  bool after_drop) {
+  send_round(self, chunk, [self, chunk, release, done, after_drop](std::vector<uint32_t> ackers, uint32_t version) {
     auto& st = self->state;
     auto c = md(self).chunk_by_id(chunk);
     const bool confirmed_before =
@@ -202,24 +256,10 @@ void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> rele
       if (st.unconfirmed.insert(chunk).second)
         spdlog::warn("chunk {} v{}: no replica holder answered; it waits for one to return", chunk, version);
     } else {
-      mds::decision_context ctx;
-      auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, ackers);
-      auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
-      if (why) {
-        spdlog::info("chunk {}: confirmation at v{} not recorded: {}", chunk, version, *why);
-        st.unconfirmed.insert(chunk);
-      } else {
-        st.unconfirmed.erase(chunk);
-        const auto& kept = std::get<mds::cmd_confirm_replicas>(out.value()).cs;
-        spdlog::debug("chunk {} v{} confirmed on CS {}", chunk, version, fmt::join(kept, ","));
-        if (kept.size() < ackers.size()) {
-          // Left out: replicas that answered but may lack writes made at this
-          // version meanwhile; they may hold it now, so it is fenced again
-          // and the next round confirms the others at a version they lack.
-          auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
-          if (fence && !commit_command(self, fence.value())) st.unconfirmed.insert(chunk);
-        }
-      }
+      return confirm_when_maps_expired(self, chunk, version, std::move(ackers), after_drop, [release, done] {
+        release();
+        done();
+      });
     }
     release();
     done();
@@ -249,7 +289,7 @@ void drop_in_round(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> dro
     if (self->state.repair) self->state.repair->wip.bad_replicas.erase({chunk, cs});
     spdlog::info("dropped the replica of chunk {} on CS#{}", chunk, cs);
   }
-  finish_round(self, chunk, release, [done, dropped] { done(dropped); });
+  finish_round(self, chunk, release, [done, dropped] { done(dropped); }, !dropped.empty());
 }
 
 void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, mds::drop_mode mode,
@@ -266,7 +306,7 @@ void promote_unconfirmed(self_ptr self) {
     if (!st.chunk_busy.count(chunk)) todo.push_back(chunk);
   for (auto chunk : todo)
     with_chunk(self, chunk, [self, chunk](std::function<void()> release) {
-      finish_round(self, chunk, release, [] {});
+      finish_round(self, chunk, release, [] {}, true);  // its fence may have followed drops
     });
 }
 

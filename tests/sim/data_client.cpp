@@ -30,6 +30,7 @@ struct replica {
 struct location {
   uint64_t chunk = 0, index = 0, version = 0;
   std::vector<replica> replicas;
+  ms valid{3000};  // ChunkLocation.validMs: reads may use it this long (map_leases.hpp)
 };
 
 template <class B>
@@ -46,6 +47,7 @@ location to_location(L l) {
   out.index = l.getIndex();
   out.version = l.getVersion();
   for (auto r : l.getReplicas()) out.replicas.push_back({r.getCsId(), r.getAddress().cStr()});
+  if (l.getValidMs()) out.valid = ms(l.getValidMs());
   return out;
 }
 
@@ -338,6 +340,13 @@ struct reader {
   size_t k;
   std::string who;
   std::map<uint64_t, std::map<uint32_t, std::string>> seen;  // chunk -> CSs any map listed
+  // Chunk maps kept like the mount keeps them: (ino, index) -> location, read
+  // with until its validity (counted from the request) runs out.
+  struct cached_map {
+    location loc;
+    caf::actor_clock::time_point read_until;
+  };
+  std::map<std::pair<uint64_t, uint64_t>, cached_map> maps;
   // the read in progress
   bool busy = false;
   size_t f = 0;
@@ -368,6 +377,15 @@ struct reader {
     busy = true;
     refreshes = 0;
     ++token;
+    // Mostly with the kept map while it is valid, as the mount reads: a
+    // replica the MDS left out of a round meanwhile must not serve a version
+    // older than an acknowledged write (read-latest).
+    if (auto it = maps.find({file().ino, index});
+        it != maps.end() && self->clock().now() < it->second.read_until && env->r->below(4) != 0) {
+      env->count("data.read.kept-map");
+      loc = it->second.loc;
+      return use_map();
+    }
     get_map();
   }
   void finish() { busy = false; }
@@ -376,6 +394,7 @@ struct reader {
     if (!m) return finish();
     auto ino = file().ino;
     auto t = token;
+    auto asked = self->clock().now();
     self->request(m, mds_timeout, wire::make<p::ClientToMdsChunkMap>([&](auto b) {
             put_credentials(env, b);
             b.setClientId(who);
@@ -385,13 +404,14 @@ struct reader {
             b.setForWrite(false);
           }))
         .then(
-            [this, t](msg::mds_to_client_chunk_map& r) {
+            [this, t, ino, asked](msg::mds_to_client_chunk_map& r) {
               if (t != token) return;
               auto a = wire::decode(r);
               if (!a || a->getStatus().getCode() != p::STATUS_OK) return finish();
               for (auto c : a->getChunks())
                 if (c.getIndex() == index) {
                   loc = to_location(c);
+                  maps[{ino, index}] = cached_map{loc, asked + loc.valid};
                   check_domains(env, who, loc);
                   return have_map();
                 }
@@ -414,13 +434,22 @@ struct reader {
       if (std::none_of(loc.replicas.begin(), loc.replicas.end(), [&](auto& r) { return r.id == id; }))
         gone.push_back({id, addr});
     for (auto& r : loc.replicas) s[r.id] = r.address;
+    if (!gone.empty() && env->r->below(2) == 0) {
+      set_order();
+      return probe(gone[env->r->below(gone.size())]);
+    }
+    use_map();
+  }
+  void set_order() {
     order.clear();
     if (!loc.replicas.empty()) {
       auto start = env->r->below(loc.replicas.size());
       for (size_t i = 0; i < loc.replicas.size(); ++i) order.push_back(loc.replicas[(start + i) % loc.replicas.size()]);
     }
     next = 0;
-    if (!gone.empty() && env->r->below(2) == 0) return probe(gone[env->r->below(gone.size())]);
+  }
+  void use_map() {
+    set_order();
     try_next();
   }
   // Returns "" or the first problem of a payload read for the current range.

@@ -75,6 +75,7 @@ mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std
   d.tick_interval = on_clock(t.tick, clock_rate);
   if constexpr (requires { d.lease_duration; }) d.lease_duration = on_clock(d.lease_duration, clock_rate);
   if constexpr (requires { d.cs_request_timeout; }) d.cs_request_timeout = on_clock(d.cs_request_timeout, clock_rate);
+  if constexpr (requires { d.map_validity; }) d.map_validity = on_clock(d.map_validity, clock_rate);
   d.seed = seed;
   d.on_event = std::move(on_event);
   set_mds_seams(d, disk, std::move(now_ns));

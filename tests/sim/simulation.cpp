@@ -581,6 +581,45 @@ class harness {
       }));
     }
   }
+  // How many CSs other than css[except] hold a replica of `chunk` that the
+  // MDS records and whose disk serves every acknowledged block of it intact
+  // (read past injected faults). Chunks outside the data workload: SIZE_MAX.
+  size_t sound_copies_elsewhere(uint64_t chunk, size_t except, size_t* recorded = nullptr) {
+    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    if (!md) return SIZE_MAX;
+    auto c = md->chunk_by_id(chunk);
+    if (!c) return SIZE_MAX;
+    const file_history* f = nullptr;
+    for (auto& fh : dm_.files)
+      if (fh.ino && fh.ino == c->ino) f = &fh;
+    if (!f) return SIZE_MAX;
+    const uint64_t bpc = std::min<uint64_t>(16, sim_chunk_size / data_block);
+    size_t n = 0;
+    for (auto& r : c->replicas) {
+      size_t j = m_.css.size();
+      for (size_t x = 0; x < m_.css.size(); ++x)
+        if (m_.css[x].exists && m_.css[x].id == r.cs) j = x;
+      if (j == m_.css.size() || j == except) continue;
+      if (recorded) ++*recorded;
+      bool sound = true;
+      for (uint64_t b = c->index * bpc; sound && b < (c->index + 1) * bpc && b < f->acked.size(); ++b) {
+        if (!f->acked[b]) continue;
+        auto data = nodes_[j].disk.storage->peek(chunk, (b - c->index * bpc) * data_block, data_block);
+        sound = data && dm_.check_block(*f, b, data.value.data(), f->acked[b]).empty();
+      }
+      n += sound;
+    }
+    return n;
+  }
+  // Does css[i]'s disk hold a data-workload chunk no other recorded replica
+  // has sound?
+  bool holds_last_sound_copy(size_t i) {
+    auto l = nodes_[i].disk.storage->list();
+    if (!l) return false;
+    for (auto& ci : l.value)
+      if (sound_copies_elsewhere(ci.id, i) == 0) return true;
+    return false;
+  }
   std::string md_chunks_of(uint64_t ino) {
     std::string out;
     auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
@@ -746,7 +785,16 @@ class harness {
       }
     } else if (kind == "disk-io-error" || kind == "disk-full" || kind == "bit-rot") {
       if (any.empty()) return count("fault." + kind + ".skipped");
-      auto i = any[rng_.below(any.size())];
+      // Faults stay within what replication can survive: a failing disk is
+      // never the one holding the last sound copy of acknowledged data (the
+      // system must not lose data it still has; it cannot keep data no disk
+      // has). Another CS's disk, or none.
+      const size_t from = rng_.below(any.size());
+      size_t at = any.size();
+      for (size_t k = 0; k < any.size() && at == any.size(); ++k)
+        if (!holds_last_sound_copy(any[(from + k) % any.size()])) at = (from + k) % any.size();
+      if (at == any.size()) return count("fault." + kind + ".last-sound-copy-spared");
+      auto i = any[at];
       auto& st = *nodes_[i].disk.storage;
       auto& c = m_.css[i];
       if (kind == "disk-io-error") {
@@ -766,7 +814,22 @@ class harness {
           for (auto& ci : chunks.value)
             if (ci.length > 0) held.push_back(ci);
         if (held.empty()) return count("fault.bit-rot.no-chunk-held");
-        auto& ci = held[rng_.below(held.size())];
+        // Faults stay within what replication can survive: silent rot hits a
+        // replica only while every other recorded replica is sound and at
+        // least two are (one rotten replica per chunk at a time, and one more
+        // fault of any kind still leaves a sound copy); else another chunk of
+        // this CS, or none. Rot on two replicas at once is survivable only by
+        // merging their good pages, which repair does not do yet
+        // (docs/simulator.md, "Fault model").
+        const size_t first = rng_.below(held.size());
+        size_t pick = held.size();
+        for (size_t k = 0; k < held.size() && pick == held.size(); ++k) {
+          size_t recorded = 0;
+          const size_t sound = sound_copies_elsewhere(held[(first + k) % held.size()].id, i, &recorded);
+          if (sound >= 2 && sound >= recorded) pick = (first + k) % held.size();
+        }
+        if (pick == held.size()) return count("fault.bit-rot.last-sound-copy-spared");
+        auto& ci = held[pick];
         auto off = rng_.below(ci.length);
         auto bit = static_cast<unsigned>(rng_.below(8));
         st.flip_bit(ci.id, off, bit);
