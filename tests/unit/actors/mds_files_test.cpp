@@ -111,7 +111,9 @@ struct fixture {
   std::vector<cs_api> css;
   std::vector<std::shared_ptr<cs_log>> logs;
 
-  fixture() {
+  // map_validity 0: rounds never wait for clients' maps (map_leases.hpp;
+  // the waiting has its own case below, with the production 3 s).
+  explicit fixture(std::chrono::milliseconds map_validity = std::chrono::milliseconds(0)) {
     auth.cluster = "sim";
     auth.salt = "salt";
     auth.iterations = 1;
@@ -128,6 +130,7 @@ struct fixture {
     d.wall_clock_ns = [this] { return wall += 1000; };
     d.placement.free_space_margin = 0;
     d.on_event = [this](const std::string& e) { events.push_back(e); };
+    d.map_validity = map_validity;
     mds = spawn_mds(sys, d);
   }
 
@@ -234,6 +237,18 @@ struct fixture {
       b.setCount(count);
       b.setForWrite(write);
     }));
+  }
+  msg::client_to_mds_replica_failed replica_failed_req(uint64_t chunk_id, uint64_t version,
+                                                     std::vector<uint32_t> failed, bool checksum = false) {
+    return wire::make<p::ClientToMdsReplicaFailed>([&](auto b) {
+      creds(b.initCredentials(), auth.digest);
+      b.setClientId("A");
+      b.setChunkId(chunk_id);
+      b.setVersion(version);
+      auto l = b.initFailedCsIds(static_cast<unsigned>(failed.size()));
+      for (unsigned i = 0; i < failed.size(); ++i) l.set(i, failed[i]);
+      b.setChecksumError(checksum);
+    });
   }
   msg::mds_to_client_replica_failed replica_failed(uint64_t chunk_id, uint64_t version, std::vector<uint32_t> failed,
                                                    bool checksum = false) {
@@ -453,6 +468,60 @@ TEST_CASE_FIXTURE(fixture, "a failed replica is dropped, the version bumped and 
   CHECK(late->getStatus().getCode() == p::STATUS_OK);
   CHECK(late->getChunk().getVersion() == 2);
   CHECK(late->getChunk().getReplicas().size() == 2);
+}
+
+struct validity_fixture : fixture {
+  validity_fixture() : fixture(std::chrono::milliseconds(3000)) {}
+};
+
+TEST_CASE_FIXTURE(validity_fixture, "a dropped replica: the new version waits until other clients' maps listing it expired") {
+  add_css(3);
+  auto c = file_with_chunk("/f", "3:2");
+  const auto ino = ino_of("/f");
+  auto ask_async = [&](msg::client_to_mds_replica_failed req) {
+    auto out = std::make_shared<std::optional<msg::mds_to_client_replica_failed>>();
+    auto target = mds;
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(target, std::chrono::seconds(60), req).then([=](msg::mds_to_client_replica_failed& r) { *out = r; });
+    });
+    sched.run();
+    return out;
+  };
+  // Right after a start, maps of a previous run are unknown: a drop waits a full record lifetime (6 s).
+  auto first = ask_async(replica_failed_req(c.id, 1, {c.replicas[2].cs}));
+  CHECK_FALSE(first->has_value());
+  sched.advance_time(std::chrono::seconds(7));
+  sched.run();
+  REQUIRE(first->has_value());
+  auto d1 = wire::decode(**first);
+  CHECK(d1->getStatus().getCode() == p::STATUS_OK);
+  CHECK(d1->getChunk().getVersion() == 2);
+  CHECK(d1->getChunk().getValidMs() == 3000);
+  // B reads: its map lists both remaining replicas, valid 3 s (on record 6 s).
+  REQUIRE(code(open("/f", false, "B")) == p::STATUS_OK);
+  auto rm = wire::decode(chunk_map(ino, 0, 1, false, "B"));
+  REQUIRE(rm->getChunks().size() == 1);
+  CHECK(rm->getChunks()[0].getReplicas().size() == 2);
+  CHECK(rm->getChunks()[0].getValidMs() == 3000);
+  // A's write fails on one of them: the round is not confirmed while B may still read there.
+  const uint32_t bad = c.replicas[1].cs;
+  auto second = ask_async(replica_failed_req(c.id, 2, {bad}));
+  CHECK_FALSE(second->has_value());
+  sched.advance_time(std::chrono::seconds(5));
+  sched.run();
+  CHECK_FALSE(second->has_value());
+  auto fenced = md->chunk_by_id(c.id);
+  REQUIRE(fenced);
+  CHECK(fenced->version == 3);
+  for (auto& r : fenced->replicas) CHECK(r.version < 3);  // fenced, nothing confirmed yet
+  sched.advance_time(std::chrono::seconds(2));
+  sched.run();
+  REQUIRE(second->has_value());
+  auto d2 = wire::decode(**second);
+  CHECK(d2->getStatus().getCode() == p::STATUS_UNAVAILABLE);  // 1 live replica, below MIN 2
+  CHECK(d2->getChunk().getVersion() == 3);
+  REQUIRE(d2->getChunk().getReplicas().size() == 1);
+  CHECK(d2->getChunk().getReplicas()[0].getCsId() == c.replicas[0].cs);
 }
 
 TEST_CASE_FIXTURE(fixture, "a survivor failing set-version is not confirmed: stale, never given out") {

@@ -138,6 +138,7 @@ struct fixture {
     d.wall_clock_ns = [this] { return wall += 1000; };
     d.placement.free_space_margin = 0;
     d.on_event = [this](const std::string& e) { events.push_back(e); };
+    d.map_validity = 0ms;  // rounds never wait for clients' maps (mds_files_test covers that)
     mds = spawn_mds(sys, d);
   }
 
