@@ -51,6 +51,8 @@ struct scenario {
   // replicas-restored is checked at the end (data scenarios). Off where it
   // does not hold yet: docs/simulator.md, "Known issues".
   bool check_replicas_restored = true;
+  // cluster-healthy is checked at the end (the final stat's cluster status).
+  bool check_cluster_healthy = true;
 };
 
 const std::vector<scenario>& scenarios();

@@ -379,7 +379,11 @@ class harness {
       ids += " " + std::to_string(id) + ":" + st;
     }
     note(who + " stat:" + ids);
-    if (final) m_.final_stat = list;
+    if (final) {
+      m_.final_stat = list;
+      m_.final_cluster_status = a->getClusterStatus().cStr();
+      note("final cluster status: " + m_.final_cluster_status);
+    }
   }
   void client_act(caf::event_based_actor* self, size_t k) {
     auto who = "client" + std::to_string(k + 1);
@@ -919,6 +923,7 @@ run_result harness::run() {
   result_.scenario = sc_.name;
   if (!cs_has_storage_seam()) m_.notes.insert("disk faults hit the CS's memory storage, but cs_deps has no storage seam yet");
   note("seed " + std::to_string(opts_.seed) + ", scenario " + sc_.name);
+  m_.expect_healthy = sc_.check_cluster_healthy;
   mdisk_ = make_mds_disk(ident_);
   for (int i = 0; i < sc_.css_max; ++i) {
     cs_model c;
