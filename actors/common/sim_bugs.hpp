@@ -58,7 +58,11 @@
     "replica-domains-distinct")                                                                        \
   X(write_below_min, "actors/mds/mds_files_actor.cpp (availability)",                                   \
     "write maps are handed out for chunks with fewer live replicas than MIN (blocked chunks)",          \
-    "no-write-on-blocked-chunk")
+    "no-write-on-blocked-chunk")                                                                       \
+  X(mds_ack_before_commit, "actors/mds/mds_files_actor.cpp (commit)",                                   \
+    "renames and unlinks are acknowledged at once and written to the store only at the next tick "      \
+    "(a restart in between loses them)",                                                                \
+    "namespace-acked-visible")
 
 namespace pstorage::sim_bugs {
 

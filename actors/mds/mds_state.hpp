@@ -52,6 +52,10 @@ struct mds_state {
   // fenced at a version no replica has confirmed yet (promotion retries).
   std::map<mds::chunk_id, std::deque<std::function<void()>>> chunk_busy;
   std::set<mds::chunk_id> unconfirmed;
+#ifdef PSTORAGE_SIM_BUGS
+  // Bug mds_ack_before_commit (simulator only): acknowledged, not yet stored.
+  std::vector<mds::md_command> sim_uncommitted;
+#endif
   static inline const char* name = "pstorage-mds";
 };
 

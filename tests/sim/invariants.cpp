@@ -51,6 +51,9 @@ const std::vector<invariant_info>& invariants() {
        "writes are never accepted on a blocked chunk"},
       {"replicas-restored", "final", "checked (data-* scenarios but data-disk: the MDS's map after settling)",
        "after faults stop every chunk is back to its normal replica count"},
+      {"namespace-acked-visible", "step", "checked (meta-churn: every answer, lookups, readdirs; final: the store)",
+       "every namespace change the MDS acknowledged (create, mkdir, rename, unlink, rmdir) stays visible, across MDS "
+       "restarts; changes whose answer was lost may go either way"},
       {"one-master-per-epoch", "step", "pending: MDS HA not implemented (one MDS)", "at most one master per epoch"},
       {"journal-prefix-agree", "step", "pending: MDS HA not implemented (one MDS)",
        "committed journal prefixes are identical on all MDS"},

@@ -53,6 +53,10 @@ struct scenario {
   bool check_replicas_restored = true;
   // cluster-healthy is checked at the end (the final stat's cluster status).
   bool check_cluster_healthy = true;
+  // Metadata churn (meta_client.hpp): this many clients create / mkdir /
+  // rename / unlink / rmdir in a directory of their own and check every
+  // acknowledged change stays visible (namespace-acked-visible).
+  int meta_clients = 0;
 };
 
 const std::vector<scenario>& scenarios();

@@ -16,6 +16,7 @@
 #include "protocol/messages.hpp"
 #include "persistence/md_store.hpp"
 #include "tests/sim/data_client.hpp"
+#include "tests/sim/meta_client.hpp"
 #include "tests/sim/node_factory.hpp"
 #include "tests/sim/proxy.hpp"
 #include "tests/sim/rng.hpp"
@@ -423,6 +424,42 @@ class harness {
             },
             [this](caf::error&) { count("client.ping.failed"); });
   }
+  // ---- metadata churn (meta_client.hpp) ----
+  // Meta clients are client<clients+1>.. (after the stat/ping or data clients).
+  void start_meta_clients() {
+    menv_.m = &m_;
+    menv_.r = &rng_;
+    menv_.models = &ns_;
+    menv_.note = [this](const std::string& t) { note(t); };
+    menv_.count = [this](const std::string& c) { count(c); };
+    menv_.mds = [this](size_t k) -> caf::actor {
+      if (!m_.mds_alive) return {};
+      return client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_));
+    };
+    menv_.mds_incarnation = [this] { return mds_inc_; };
+    menv_.now_ms = [this] { return now_ms(); };
+    menv_.stopping = [this] { return m_.faults_over; };
+    menv_.cluster = ident_.cluster;
+    menv_.digest = ident_.auth.digest;
+    for (int j = 0; j < sc_.meta_clients; ++j) {
+      ns_.push_back(ns_model{});
+      ns_.back().root = "/m" + std::to_string(j + 1);
+    }
+    for (int j = 0; j < sc_.meta_clients; ++j)
+      clients_.push_back(spawn_meta_client(sys_, &menv_, static_cast<size_t>(sc_.clients + j), static_cast<size_t>(j)));
+  }
+  // namespace-acked-visible, final: the MDS's store against every model.
+  void meta_final_check() {
+    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    if (!md) return;
+    for (auto& ns : ns_) {
+      if (auto v = check_namespace_final(ns, *md)) return m_.raised.push_back({v->invariant, v->detail});
+      note(ns.root + ": " + std::to_string(ns.entries.size()) + " entries match the store (" + std::to_string(ns.acked) +
+           " acked, " + std::to_string(ns.refused_as_predicted) + " refused as due, " + std::to_string(ns.decided_applied) +
+           "/" + std::to_string(ns.decided_not_applied) + " uncertain applied/not)");
+      count("meta.final.namespace-matches");
+    }
+  }
   // ---- data workload (data_client.hpp) ----
   void start_data_clients() {
     dm_.chunk_size = sim_chunk_size;
@@ -655,6 +692,7 @@ class harness {
   }
 
   void start_clients() {
+    if (sc_.meta_clients) start_meta_clients();
     if (sc_.data_workload) return start_data_clients();
     for (int k = 0; k < sc_.clients; ++k) {
       auto first = rng_.between(100, 2000);
@@ -673,7 +711,7 @@ class harness {
     std::vector<std::string> v{"mds1"};
     for (auto& c : m_.css)
       if (c.exists) v.push_back(c.name);
-    for (int k = 0; k < sc_.clients; ++k) v.push_back("client" + std::to_string(k + 1));
+    for (int k = 0; k < sc_.clients + sc_.meta_clients; ++k) v.push_back("client" + std::to_string(k + 1));
     return v;
   }
   std::vector<size_t> css_where(bool want_alive) {
@@ -821,6 +859,7 @@ class harness {
     note("final stat request");
     if (!m_.mds_alive) return;
     if (sc_.data_workload) data_final_probe();
+    if (sc_.meta_clients) meta_final_check();
     auto mds = mds_;
     probe_ = sys_.spawn([this, mds](caf::event_based_actor* self) {
       self->request(mds, std::chrono::milliseconds(request_timeout_ms), stat_request())
@@ -905,6 +944,8 @@ class harness {
   data_model dm_;
   data_env denv_;
   std::vector<caf::actor> data_probes_;
+  std::vector<ns_model> ns_;
+  meta_env menv_;
   std::map<uint64_t, uint64_t> mds_versions_;
   std::map<std::pair<size_t, uint64_t>, uint64_t> cs_versions_;
   bool tearing_down_ = false;
