@@ -62,7 +62,9 @@
   X(mds_ack_before_commit, "actors/mds/mds_files_actor.cpp (commit)",                                   \
     "renames and unlinks are acknowledged at once and written to the store only at the next tick "      \
     "(a restart in between loses them)",                                                                \
-    "namespace-acked-visible")
+    "namespace-acked-visible")                                                                         \
+  X(rm_cs_drop_early, "actors/mds/mds_admin_actor.cpp (handle_rm_cs, release)",                         \
+    "rm-cs drops the CS at once instead of after its replicas were moved", "rm-cs-evacuated")
 
 namespace pstorage::sim_bugs {
 

@@ -54,9 +54,13 @@ const std::vector<invariant_info>& invariants() {
       {"namespace-acked-visible", "step", "checked (meta-churn: every answer, lookups, readdirs; final: the store)",
        "every namespace change the MDS acknowledged (create, mkdir, rename, unlink, rmdir) stays visible, across MDS "
        "restarts; changes whose answer was lost may go either way"},
+      {"rm-cs-evacuated", "final", "checked (data-ops)",
+       "a CS removed with rm-cs is dropped by the end and no chunk lists it (its data stays readable)"},
       {"one-master-per-epoch", "step", "pending: MDS HA not implemented (one MDS)", "at most one master per epoch"},
       {"journal-prefix-agree", "step", "pending: MDS HA not implemented (one MDS)",
        "committed journal prefixes are identical on all MDS"},
+      {"mds-membership-changes", "final", "pending: MDS HA not implemented (one MDS): no membership to change",
+       "workload: MDSs are added and removed while clients work; every invariant above still holds"},
   };
   return list;
 }

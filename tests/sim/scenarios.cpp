@@ -124,6 +124,17 @@ const std::vector<scenario>& scenarios() {
       s.in_rotation = false;
       v.push_back(s);
     }
+    // Operator actions on the data workload (ops_client.hpp), by name only:
+    // 5 CSs on 4 hosts, so one can be removed and 3 failure domains stay.
+    data("data-ops",
+         "the data workload while the operator changes the files' replicas between 3:2 and 2:2 and removes a CS "
+         "with rm-cs, and CSs crash, hang and hit disk errors",
+         {{"cs-crash", 3}, {"cs-hang", 1}, {"slow-disk", 1}, {"disk-io-error", 1}}, {10, 2, 0, 10});
+    v.back().css_initial = 5;
+    v.back().css_max = 5;
+    v.back().repl_changes = true;
+    v.back().rm_cs = true;
+    v.back().in_rotation = false;
     // Metadata churn (meta_client.hpp), by name only: 3 clients create,
     // mkdir, rename, unlink and rmdir in their own directories while the MDS
     // restarts and hangs and the network loses answers (never duplicates a

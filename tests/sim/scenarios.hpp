@@ -57,6 +57,10 @@ struct scenario {
   // rename / unlink / rmdir in a directory of their own and check every
   // acknowledged change stays visible (namespace-acked-visible).
   int meta_clients = 0;
+  // Operator actions (ops_client.hpp), data scenarios: set-attr replicas=N:2
+  // on the data files now and then; rm-cs of one CS (release, evacuated).
+  bool repl_changes = false;
+  bool rm_cs = false;
 };
 
 const std::vector<scenario>& scenarios();
