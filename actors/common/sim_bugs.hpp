@@ -61,7 +61,13 @@
     "no-write-on-blocked-chunk")                                                                       \
   X(confirm_before_maps_expire, "actors/mds/mds_version_rounds.cpp (confirm_when_maps_expired)",        \
     "a round leaving a replica out is confirmed while readers may still use maps listing it",          \
-    "read-latest")
+    "read-latest")                                                                                     \
+  X(mds_ack_before_commit, "actors/mds/mds_files_actor.cpp (commit)",                                   \
+    "renames and unlinks are acknowledged at once and written to the store only at the next tick "      \
+    "(a restart in between loses them)",                                                                \
+    "namespace-acked-visible")                                                                         \
+  X(rm_cs_drop_early, "actors/mds/mds_admin_actor.cpp (handle_rm_cs, release)",                         \
+    "rm-cs drops the CS at once instead of after its replicas were moved", "rm-cs-evacuated")
 
 namespace pstorage::sim_bugs {
 

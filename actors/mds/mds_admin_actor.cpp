@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/common/sim_bugs.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_repair_state.hpp"
 #include "protocol/common.capnp.h"
@@ -121,7 +122,7 @@ msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm
           spdlog::info("rm-cs: releasing CS#{} ({} replicas to move)", cs, remaining);
           rs.wip.releasing.insert(cs);
         }
-        if (remaining == 0) {
+        if (remaining == 0 || PSTORAGE_SIM_BUG(rm_cs_drop_early)) {
           rs.wip.releasing.erase(cs);
           drop_cs(self, cs);
         }

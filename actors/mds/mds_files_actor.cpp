@@ -74,6 +74,13 @@ mds::decision_context make_ctx(self_ptr self) {
 // Journals one validated command on this (single) MDS; the store's
 // rejection or a storage failure becomes an error.
 std::optional<op_error> commit(self_ptr self, const mds::md_command& cmd) {
+#ifdef PSTORAGE_SIM_BUGS
+  if ((std::holds_alternative<mds::cmd_rename>(cmd) || std::holds_alternative<mds::cmd_unlink>(cmd)) &&
+      PSTORAGE_SIM_BUG(mds_ack_before_commit)) {
+    self->state.sim_uncommitted.push_back(cmd);  // sim-only bug: answered before it is stored
+    return std::nullopt;
+  }
+#endif
   try {
     auto& store = md(self);
     auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, cmd));
@@ -664,6 +671,9 @@ void init_data_path(self_ptr self) {
 void data_path_tick(self_ptr self) {
   self->state.leases.expire(steady_ns(self));
   self->state.map_leases.expire(steady_ns(self));
+#ifdef PSTORAGE_SIM_BUGS
+  for (auto& cmd : std::exchange(self->state.sim_uncommitted, {})) commit(self, cmd);  // bug mds_ack_before_commit
+#endif
 }
 
 caf::result<msg::mds_to_client_file_op> handle_file_op(self_ptr self, const msg::client_to_mds_file_op& m) {

@@ -59,6 +59,10 @@ struct mds_state {
   // Continuations waiting for their time (run_later).
   std::map<uint64_t, std::function<void()>> later;
   uint64_t next_later = 0;
+#ifdef PSTORAGE_SIM_BUGS
+  // Bug mds_ack_before_commit (simulator only): acknowledged, not yet stored.
+  std::vector<mds::md_command> sim_uncommitted;
+#endif
   static inline const char* name = "pstorage-mds";
 };
 

@@ -62,6 +62,20 @@ std::vector<uint32_t> live_css(const mds::chunk_view& c) {
   return out;
 }
 
+// Replicas that would be live but are leaving (rm-cs release, or a trim
+// deletion): still sound and readable, so a copy source of last resort.
+std::vector<uint32_t> leaving_css(const mds::chunk_view& c) {
+  std::vector<uint32_t> out;
+  for (auto r : c.replicas) {
+    if (!r.being_deleted) continue;
+    r.being_deleted = false;
+    if (mds::is_live(r, c.version)) out.push_back(r.cs_id);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 // CSs that must not receive a new copy: every one holding a replica at the
 // chunk's version (sound, bad or leaving) or a copy in progress. A CS whose
 // replica is stale (an older version) may: the copy replaces it (the CS
@@ -117,7 +131,32 @@ repair_plan plan_repairs(const cluster_view& view, const planner_config& cfg) {
     const uint32_t in_flight = std::max(t.in_progress, running_copies[c.id]);
 
     if (danger == chunk_state::offline) {
-      ++plan.unrecoverable;
+      // Every up-to-date replica is leaving (rm-cs: a release began, then the
+      // other replicas failed): copy from them, else the chunk can never
+      // leave the CS and the release never ends (pstorage-sim --seed 130
+      // --scenario data-ops).
+      auto leaving = leaving_css(c);
+      if (leaving.empty()) {
+        ++plan.unrecoverable;
+        continue;
+      }
+      if (in_flight < norm) {
+        auto kept = c;
+        for (auto& r : kept.replicas) r.being_deleted = false;
+        candidate k;
+        k.chunk = &c;
+        k.kind = job_kind::replicate;
+        k.priority = priority_of(mds::danger_state(kept, cfg.policy));
+        if (k.priority == job_priority::other) k.priority = job_priority::degraded;
+        k.state = state;
+        k.live = 0;
+        k.wanted = norm - in_flight;
+        k.pool = std::move(leaving);
+        k.why = "every up-to-date replica is leaving (" + std::to_string(k.pool.size()) + ")";
+        if (in_flight) k.why += ", " + std::to_string(in_flight) + " in flight";
+        cands.push_back(std::move(k));
+        ++plan.queued;
+      }
       continue;
     }
     uint32_t have = t.live + in_flight;

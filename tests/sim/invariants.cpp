@@ -36,8 +36,9 @@ const std::vector<invariant_info>& invariants() {
       {"cs-record-per-repo", "final", "checked",
        "the MDS store holds one CS record per repository (registration is idempotent when its answer is lost)"},
       {"progress", "step", "checked", "a run finishes within its step budget (no livelock at one virtual instant)"},
-      {"cluster-healthy", "final", "pending: stat carries no cluster status yet (issue 4)",
-       "once faults stop the cluster reports healthy"},
+      {"cluster-healthy", "final", "checked (scenarios with scenario::check_cluster_healthy)",
+       "once faults stop and the cluster settled, the final stat's cluster status (`pstorage stat`, "
+       "mds_repair_actor.cpp evaluate_health) is healthy"},
       {"acked-write-durable", "final", "checked (data-* scenarios)",
        "no acknowledged write is lost, whatever crashes"},
       {"read-latest", "step", "checked (data-* scenarios)",
@@ -50,9 +51,16 @@ const std::vector<invariant_info>& invariants() {
        "writes are never accepted on a blocked chunk"},
       {"replicas-restored", "final", "checked (data-* scenarios but data-disk: the MDS's map after settling)",
        "after faults stop every chunk is back to its normal replica count"},
+      {"namespace-acked-visible", "step", "checked (meta-churn: every answer, lookups, readdirs; final: the store)",
+       "every namespace change the MDS acknowledged (create, mkdir, rename, unlink, rmdir) stays visible, across MDS "
+       "restarts; changes whose answer was lost may go either way"},
+      {"rm-cs-evacuated", "final", "checked (data-ops)",
+       "a CS removed with rm-cs is dropped by the end and no chunk lists it (its data stays readable)"},
       {"one-master-per-epoch", "step", "pending: MDS HA not implemented (one MDS)", "at most one master per epoch"},
       {"journal-prefix-agree", "step", "pending: MDS HA not implemented (one MDS)",
        "committed journal prefixes are identical on all MDS"},
+      {"mds-membership-changes", "final", "pending: MDS HA not implemented (one MDS): no membership to change",
+       "workload: MDSs are added and removed while clients work; every invariant above still holds"},
   };
   return list;
 }
@@ -119,6 +127,8 @@ std::optional<violation> check_final(model& m) {
       return violation{"cs-converges-active", c.name + " (CS#" + std::to_string(c.id) + ") is live but " +
                                                   (s == stat.end() ? std::string("missing") : s->second) + " in stat"};
   }
+  if (m.expect_healthy && m.final_cluster_status != "healthy")
+    return violation{"cluster-healthy", "the final stat reports the cluster status '" + m.final_cluster_status + "'"};
   std::set<uint32_t> stored;
   for (auto& [id, uuid] : m.store_records) stored.insert(id);
   for (auto& [id, status] : stat)

@@ -65,6 +65,8 @@ struct model {
   // -- what the cluster says
   std::map<uint32_t, std::string> mds_view;  // from the MDS's events
   std::optional<std::vector<stat_cs>> final_stat;
+  std::string final_cluster_status;  // the final stat's clusterStatus (`pstorage stat`)
+  bool expect_healthy = true;        // cluster-healthy is judged (scenario::check_cluster_healthy)
   // (id, repository uuid) of every CS record in the MDS's store, at the end.
   std::vector<std::pair<uint32_t, std::string>> store_records;
   std::vector<std::string> stat_problems;    // found in client stat answers

@@ -124,6 +124,39 @@ const std::vector<scenario>& scenarios() {
       s.in_rotation = false;
       v.push_back(s);
     }
+    // Operator actions on the data workload (ops_client.hpp), by name only:
+    // 5 CSs on 4 hosts, so one can be removed and 3 failure domains stay.
+    data("data-ops",
+         "the data workload while the operator changes the files' replicas between 3:2 and 2:2 and removes a CS "
+         "with rm-cs, and CSs crash, hang and hit disk errors",
+         {{"cs-crash", 3}, {"cs-hang", 1}, {"slow-disk", 1}, {"disk-io-error", 1}}, {10, 2, 0, 10});
+    v.back().css_initial = 5;
+    v.back().css_max = 5;
+    v.back().repl_changes = true;
+    v.back().rm_cs = true;
+    v.back().in_rotation = false;
+    // Metadata churn (meta_client.hpp), by name only: 3 clients create,
+    // mkdir, rename, unlink and rmdir in their own directories while the MDS
+    // restarts and hangs and the network loses answers (never duplicates a
+    // request: a namespace request is not idempotent, and TCP does not).
+    {
+      scenario s;
+      s.name = "meta-churn";
+      s.description = "metadata churn (create/mkdir/rename/unlink/rmdir) by 3 clients while the MDS restarts and hangs, "
+                      "on a network that loses and delays (partitions, one-way loss, clogs)";
+      s.css_initial = 3;
+      s.css_max = 3;
+      s.clients = 1;
+      s.meta_clients = 3;
+      s.fault_phase_ms = 40000;
+      s.settle_ms = 20000;
+      s.fault_len_max_ms = 6000;
+      s.fault_weights = {{"mds-restart", 4}, {"mds-hang", 2}, {"partition", 1}, {"one-way-loss", 1}, {"clog", 1},
+                         {"cs-crash", 1}};
+      s.net = {10, 3, 0, 10};
+      s.in_rotation = false;
+      v.push_back(s);
+    }
     return v;
   }();
   return list;

@@ -51,6 +51,16 @@ struct scenario {
   // replicas-restored is checked at the end (data scenarios). Off where it
   // does not hold yet: docs/simulator.md, "Known issues".
   bool check_replicas_restored = true;
+  // cluster-healthy is checked at the end (the final stat's cluster status).
+  bool check_cluster_healthy = true;
+  // Metadata churn (meta_client.hpp): this many clients create / mkdir /
+  // rename / unlink / rmdir in a directory of their own and check every
+  // acknowledged change stays visible (namespace-acked-visible).
+  int meta_clients = 0;
+  // Operator actions (ops_client.hpp), data scenarios: set-attr replicas=N:2
+  // on the data files now and then; rm-cs of one CS (release, evacuated).
+  bool repl_changes = false;
+  bool rm_cs = false;
 };
 
 const std::vector<scenario>& scenarios();

@@ -16,6 +16,8 @@
 #include "protocol/messages.hpp"
 #include "persistence/md_store.hpp"
 #include "tests/sim/data_client.hpp"
+#include "tests/sim/meta_client.hpp"
+#include "tests/sim/ops_client.hpp"
 #include "tests/sim/node_factory.hpp"
 #include "tests/sim/proxy.hpp"
 #include "tests/sim/rng.hpp"
@@ -173,8 +175,10 @@ class harness {
       m_.mds_view[id] = "inactive";
     else if (e.find("marked as offline") != std::string::npos)
       m_.mds_view[id] = "offline";
-    else if (e.find("is dropped") != std::string::npos)
+    else if (e.find("is dropped") != std::string::npos) {
       m_.mds_view[id] = "dropped";
+      if (id == rm_id_) schedule(0, "rm-cs: the operator stops the dropped CS", false, [this] { remove_cs(); });
+    }
   }
   void crash_mds() {
     if (!m_.mds_alive) return count("fault.mds-restart.skipped");
@@ -310,7 +314,7 @@ class harness {
   }
   void restart_cs(size_t i) {
     auto& c = m_.css[i];
-    if (c.alive || c.fatal) return;
+    if (c.alive || c.fatal || (rm_id_ && i == rm_index_ && rm_done_)) return;
     if (PSTORAGE_SIM_BUG(cs_repo_not_durable)) {
       auto storage = nodes_[i].disk.storage;
       // the whole repository is lost, uuid included: the MDS cannot recognise it
@@ -379,7 +383,11 @@ class harness {
       ids += " " + std::to_string(id) + ":" + st;
     }
     note(who + " stat:" + ids);
-    if (final) m_.final_stat = list;
+    if (final) {
+      m_.final_stat = list;
+      m_.final_cluster_status = a->getClusterStatus().cStr();
+      note("final cluster status: " + m_.final_cluster_status);
+    }
   }
   void client_act(caf::event_based_actor* self, size_t k) {
     auto who = "client" + std::to_string(k + 1);
@@ -418,6 +426,117 @@ class harness {
                                            std::to_string(id));
             },
             [this](caf::error&) { count("client.ping.failed"); });
+  }
+  // ---- metadata churn (meta_client.hpp) ----
+  // Meta clients are client<clients+1>.. (after the stat/ping or data clients).
+  void start_meta_clients() {
+    menv_.m = &m_;
+    menv_.r = &rng_;
+    menv_.models = &ns_;
+    menv_.note = [this](const std::string& t) { note(t); };
+    menv_.count = [this](const std::string& c) { count(c); };
+    menv_.mds = [this](size_t k) -> caf::actor {
+      if (!m_.mds_alive) return {};
+      return client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_));
+    };
+    menv_.mds_incarnation = [this] { return mds_inc_; };
+    menv_.now_ms = [this] { return now_ms(); };
+    menv_.stopping = [this] { return m_.faults_over; };
+    menv_.cluster = ident_.cluster;
+    menv_.digest = ident_.auth.digest;
+    for (int j = 0; j < sc_.meta_clients; ++j) {
+      ns_.push_back(ns_model{});
+      ns_.back().root = "/m" + std::to_string(j + 1);
+    }
+    for (int j = 0; j < sc_.meta_clients; ++j)
+      clients_.push_back(spawn_meta_client(sys_, &menv_, static_cast<size_t>(sc_.clients + j), static_cast<size_t>(j)));
+  }
+  // namespace-acked-visible, final: the MDS's store against every model.
+  void meta_final_check() {
+    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    if (!md) return;
+    for (auto& ns : ns_) {
+      if (auto v = check_namespace_final(ns, *md)) return m_.raised.push_back({v->invariant, v->detail});
+      note(ns.root + ": " + std::to_string(ns.entries.size()) + " entries match the store (" + std::to_string(ns.acked) +
+           " acked, " + std::to_string(ns.refused_as_predicted) + " refused as due, " + std::to_string(ns.decided_applied) +
+           "/" + std::to_string(ns.decided_not_applied) + " uncertain applied/not)");
+      count("meta.final.namespace-matches");
+    }
+  }
+  // ---- operator actions (ops_client.hpp) ----
+  // The operator is client<clients+meta_clients+1>.
+  int ops_clients() const { return sc_.repl_changes || sc_.rm_cs ? 1 : 0; }
+  size_t ops_client() const { return static_cast<size_t>(sc_.clients + sc_.meta_clients); }
+  void start_ops() {
+    oenv_.note = [this](const std::string& t) { note(t); };
+    oenv_.count = [this](const std::string& c) { count(c); };
+    oenv_.mds = [this](size_t k) -> caf::actor {
+      if (!m_.mds_alive) return {};
+      return client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_));
+    };
+    oenv_.cluster = ident_.cluster;
+    oenv_.digest = ident_.auth.digest;
+    if (sc_.repl_changes) schedule_repl_change();
+    if (sc_.rm_cs)
+      schedule(rng_.between(5000, std::max<int64_t>(6000, sc_.fault_phase_ms - 15000)), "rm-cs", false, [this] { start_rm_cs(); });
+  }
+  // set-attr replicas=N:2 (N = 2 or 3) on a data file every 2..6 s of the
+  // fault phase; replicas-restored then judges each chunk by its file's
+  // NORM at the end (md_store::all_chunks joins the current attributes).
+  void schedule_repl_change() {
+    schedule(rng_.between(2000, 6000), "set-attr", false, [this] {
+      if (m_.faults_over || dm_.files.empty()) return;
+      auto& f = dm_.files[rng_.below(dm_.files.size())];
+      auto norm = 2 + rng_.below(2);
+      count("ops.set-attr.replicas=" + std::to_string(norm));
+      clients_.push_back(spawn_set_repl(sys_, &oenv_, ops_client(), f.path, "replicas=" + std::to_string(norm) + ":2"));
+      schedule_repl_change();
+    });
+  }
+  // rm-cs of one registered CS, chosen at random, during the fault phase.
+  void start_rm_cs() {
+    std::vector<size_t> known;
+    for (size_t i = 0; i < m_.css.size(); ++i)
+      if (m_.css[i].exists && m_.css[i].id) known.push_back(i);
+    if (known.empty()) return count("ops.rm-cs.no-target");
+    rm_index_ = known[rng_.below(known.size())];
+    rm_id_ = m_.css[rm_index_].id;
+    count("ops.rm-cs");
+    clients_.push_back(spawn_rm_cs(sys_, &oenv_, ops_client(), rm_id_));
+  }
+  // The MDS dropped the CS being removed: the operator stops its service
+  // (a dropped CS is refused by the MDS); it never comes back.
+  void remove_cs() {
+    if (rm_done_) return;
+    rm_done_ = true;
+    auto& c = m_.css[rm_index_];
+    auto& n = nodes_[rm_index_];
+    hung_.erase(caf::actor_cast<caf::abstract_actor*>(n.actor));
+    if (c.alive) {
+      kill_now(n.actor);
+      kill_now(n.locator);
+      kill_now(n.directory);
+      close_links(c.name, c.incarnation, false);
+    }
+    c.alive = false;
+    c.hung = false;
+    c.exists = false;
+    note("rm-cs: " + c.name + " (CS#" + std::to_string(rm_id_) + ") is dropped; its service is stopped for good");
+  }
+  // rm-cs-evacuated: the removed CS was dropped before the end and no chunk
+  // lists it (its data lives elsewhere: the data invariants read it).
+  void rm_cs_final_check() {
+    if (!rm_id_) return;
+    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    if (!rm_done_)
+      return m_.raised.push_back({"rm-cs-evacuated", "CS#" + std::to_string(rm_id_) +
+                                                         " (rm-cs) is not dropped after the settle phase; it still holds " +
+                                                         std::to_string(md ? md->chunks_on(rm_id_).size() : 0) + " replica(s)"});
+    if (md)
+      for (auto chunk : md->chunks_on(rm_id_))
+        return m_.raised.push_back({"rm-cs-evacuated", "chunk " + std::to_string(chunk) + " still lists CS#" +
+                                                           std::to_string(rm_id_) + ", dropped by rm-cs"});
+    count("ops.rm-cs.evacuated");
   }
   // ---- data workload (data_client.hpp) ----
   void start_data_clients() {
@@ -692,6 +811,8 @@ class harness {
   }
 
   void start_clients() {
+    if (sc_.meta_clients) start_meta_clients();
+    if (sc_.repl_changes || sc_.rm_cs) start_ops();
     if (sc_.data_workload) return start_data_clients();
     for (int k = 0; k < sc_.clients; ++k) {
       auto first = rng_.between(100, 2000);
@@ -710,7 +831,7 @@ class harness {
     std::vector<std::string> v{"mds1"};
     for (auto& c : m_.css)
       if (c.exists) v.push_back(c.name);
-    for (int k = 0; k < sc_.clients; ++k) v.push_back("client" + std::to_string(k + 1));
+    for (int k = 0; k < sc_.clients + sc_.meta_clients + ops_clients(); ++k) v.push_back("client" + std::to_string(k + 1));
     return v;
   }
   std::vector<size_t> css_where(bool want_alive) {
@@ -892,6 +1013,8 @@ class harness {
     note("final stat request");
     if (!m_.mds_alive) return;
     if (sc_.data_workload) data_final_probe();
+    if (sc_.meta_clients) meta_final_check();
+    if (sc_.rm_cs) rm_cs_final_check();
     auto mds = mds_;
     probe_ = sys_.spawn([this, mds](caf::event_based_actor* self) {
       self->request(mds, std::chrono::milliseconds(request_timeout_ms), stat_request())
@@ -976,6 +1099,12 @@ class harness {
   data_model dm_;
   data_env denv_;
   std::vector<caf::actor> data_probes_;
+  std::vector<ns_model> ns_;
+  meta_env menv_;
+  ops_env oenv_;
+  size_t rm_index_ = 0;
+  uint32_t rm_id_ = 0;
+  bool rm_done_ = false;
   std::map<uint64_t, uint64_t> mds_versions_;
   std::map<std::pair<size_t, uint64_t>, uint64_t> cs_versions_;
   bool tearing_down_ = false;
@@ -994,6 +1123,7 @@ run_result harness::run() {
   result_.scenario = sc_.name;
   if (!cs_has_storage_seam()) m_.notes.insert("disk faults hit the CS's memory storage, but cs_deps has no storage seam yet");
   note("seed " + std::to_string(opts_.seed) + ", scenario " + sc_.name);
+  m_.expect_healthy = sc_.check_cluster_healthy;
   mdisk_ = make_mds_disk(ident_);
   for (int i = 0; i < sc_.css_max; ++i) {
     cs_model c;

@@ -385,6 +385,33 @@ TEST_CASE("offline chunks are unrecoverable: no source, no job") {
   CHECK(p.queued == 0);
 }
 
+TEST_CASE("rm-cs: a chunk whose only up-to-date replica is leaving is copied from it") {
+  // A release began (the replica on CS 1 is being_deleted), then the other
+  // replica was dropped: no live replica is left, but the leaving one is
+  // sound; without a copy from it the release could never end
+  // (pstorage-sim --seed 130 --scenario data-ops).
+  fixture f;
+  f.add(1, 2, 1, {1}).replicas[0].being_deleted = true;
+  auto p = f.plan();
+  const repair_job* j = find_job(p, 1);
+  REQUIRE(j != nullptr);
+  CHECK(j->copies == 2);
+  CHECK(j->sources == std::vector<uint32_t>{1, 1});
+  CHECK(j->holders.empty());
+  CHECK(j->avoid_cs == std::vector<uint32_t>{1});
+  CHECK(p.unrecoverable == 0);
+  CHECK(p.queued == 1);
+}
+
+TEST_CASE("rm-cs: a leaving replica on an offline CS is no source") {
+  fixture f;
+  f.add(1, 2, 1, {1}).replicas[0].being_deleted = true;
+  f.set(1, cs_status::offline);
+  auto p = f.plan();
+  CHECK(p.jobs.empty());
+  CHECK(p.unrecoverable == 1);
+}
+
 TEST_CASE("chunks being deleted or without a file are not repaired") {
   fixture f;
   f.add(1, 3, 1, {1}).being_deleted = true;
