@@ -783,6 +783,18 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   }
   spdlog::info("client {} reports failed replicas of chunk {} v{}", req->getClientId().cStr(), id, c->version);
   auto rp = self->make_response_promise<msg::mds_to_client_replica_failed>();
+  // Below MIN writes wait, so a failed replica that would leave too few is
+  // fenced out (kept, lagging) rather than forgotten (fence_out).
+  auto a = md(self).getattr(c->ino);
+  const uint32_t need = a ? std::max<uint32_t>(1, a->repl.replicas_min) : 1;
+  uint32_t live_after = 0;
+  for (auto& r : c->replicas)
+    live_after += r.version == c->version && cs_active(st, r.cs) &&
+                  std::find(failed.begin(), failed.end(), r.cs) == failed.end();
+  if (live_after > 0 && live_after < need) {
+    fence_out(self, id, failed, c->version, [rp, answer, id]() mutable { rp.deliver(answer(op_error{}, id)); });
+    return rp;
+  }
   drop_replicas(self, id, failed, mds::drop_mode::keep_last_newest, c->version,
                 [rp, answer, id](std::vector<uint32_t>) mutable { rp.deliver(answer(op_error{}, id)); });
   return rp;

@@ -103,14 +103,25 @@ void with_chunk(self_ptr self, mds::chunk_id chunk, std::function<void(std::func
 // chunk's version, the pending cut if any) to the replicas recorded at the
 // newest version; `done(ackers, version)`. Nothing is journaled.
 void send_round(self_ptr self, mds::chunk_id chunk,
-                std::function<void(std::vector<uint32_t> ackers, uint32_t version)> done);
+                std::function<void(std::vector<uint32_t> ackers, uint32_t version)> done,
+                std::optional<std::vector<uint32_t>> only = std::nullopt);
 // Inside with_chunk: send_round, then confirm_replicas(ackers) journaled
 // (none answered: the chunk waits in `unconfirmed`); then release, done.
 // Before journaling a confirmation that leaves a CS out (`after_drop`: the
 // round follows drops or an earlier unfinished round), it waits until no
 // client may still read with an older map listing such a CS (map_leases.hpp).
+// `only`: ask just these CSs (fence_out).
 void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> release, std::function<void()> done,
-                  bool after_drop = false);
+                  bool after_drop = false, std::optional<std::vector<uint32_t>> only = std::nullopt);
+// A write failed on `out` and dropping them would leave fewer live replicas
+// than MIN (writes wait anyway, so nothing newer is acknowledged): fence the
+// chunk and confirm the others, keeping `out` recorded as lagging replicas —
+// they still hold every acknowledged write (the write floor) and come back
+// by promotion, instead of being forgotten while the survivor may rot
+// (docs/chunk-versions.md, "What is never dropped"). Skipped when the chunk
+// is no longer at `only_at`.
+void fence_out(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> out, uint32_t only_at,
+               std::function<void()> done);
 // Forgets the replicas of `chunk` on `drop` (journaled, each fences the
 // chunk) and runs a round for the rest. `only_at`: skip the drops when the
 // chunk is no longer at that version (an outdated failure report).

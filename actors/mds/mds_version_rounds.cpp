@@ -181,8 +181,9 @@ void round_step(self_ptr self, mds::chunk_id chunk, std::optional<std::vector<ui
 
 }  // namespace
 
-void send_round(self_ptr self, mds::chunk_id chunk, std::function<void(std::vector<uint32_t>, uint32_t)> done) {
-  round_step(self, chunk, std::nullopt, std::move(done));
+void send_round(self_ptr self, mds::chunk_id chunk, std::function<void(std::vector<uint32_t>, uint32_t)> done,
+                std::optional<std::vector<uint32_t>> only) {
+  round_step(self, chunk, std::move(only), std::move(done));
 }
 
 namespace {
@@ -239,7 +240,7 @@ void confirm_when_maps_expired(self_ptr self, mds::chunk_id chunk, uint32_t vers
 }  // namespace
 
 void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> release, std::function<void()> done,
-                  bool after_drop) {
+                  bool after_drop, std::optional<std::vector<uint32_t>> only) {
   send_round(self, chunk, [self, chunk, release, done, after_drop](std::vector<uint32_t> ackers, uint32_t version) {
     auto& st = self->state;
     auto c = md(self).chunk_by_id(chunk);
@@ -263,6 +264,31 @@ void finish_round(self_ptr self, mds::chunk_id chunk, std::function<void()> rele
     }
     release();
     done();
+  }, std::move(only));
+}
+
+void fence_out(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> out, uint32_t only_at,
+               std::function<void()> done) {
+  with_chunk(self, chunk, [=](std::function<void()> release) {
+    auto c = md(self).chunk_by_id(chunk);
+    if (!c || c->version != only_at) {  // an outdated report
+      release();
+      return done();
+    }
+    mds::decision_context ctx;
+    auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
+    if (!fence || commit_command(self, fence.value())) {
+      release();
+      return done();
+    }
+    std::vector<uint32_t> rest;
+    for (auto& r : c->replicas)
+      if (std::find(out.begin(), out.end(), r.cs) == out.end()) rest.push_back(r.cs);
+    if (self->state.repair)  // the repair tick brings them back, not before 10 s
+      self->state.repair->promote_after[chunk] = self->clock().now() + std::chrono::seconds(10);
+    spdlog::info("chunk {}: fenced out CS {} at v{} (kept as lagging: dropping would leave fewer than MIN)", chunk,
+                 fmt::join(out, ","), only_at);
+    finish_round(self, chunk, release, done, true, rest);
   });
 }
 

@@ -105,6 +105,13 @@ const std::vector<scenario>& scenarios() {
          {{"bit-rot", 3}, {"disk-io-error", 3}, {"disk-full", 1}, {"cs-crash", 1}}, {10, 0, 0, 0});
     v.back().check_replicas_restored = false;  // open: docs/simulator.md, "Known issues" 2
     // By name only (in_rotation = false): see scenario::in_rotation.
+    data("data-disk-harsh",
+         "data-disk without the fault budget: disk faults and rot may strike the last sound copy of a chunk "
+         "(beyond what replication can survive; for measuring, not in CI)",
+         {{"bit-rot", 3}, {"disk-io-error", 3}, {"disk-full", 1}, {"cs-crash", 1}}, {10, 0, 0, 0});
+    v.back().check_replicas_restored = false;
+    v.back().spare_last_sound_copy = false;
+    v.back().in_rotation = false;
     data("data-clock-skew",
          "the data workload with every node's clock running up to 40% fast or slow and the MDS's wall clock "
          "stepped at each start, while CSs crash and hang",

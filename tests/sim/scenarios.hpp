@@ -51,6 +51,9 @@ struct scenario {
   // replicas-restored is checked at the end (data scenarios). Off where it
   // does not hold yet: docs/simulator.md, "Known issues".
   bool check_replicas_restored = true;
+  // Disk faults spare the last sound copy of acknowledged data and rot hits
+  // one replica per chunk at a time (docs/simulator.md, "Fault model").
+  bool spare_last_sound_copy = true;
   // cluster-healthy is checked at the end (the final stat's cluster status).
   bool check_cluster_healthy = true;
   // Metadata churn (meta_client.hpp): this many clients create / mkdir /

@@ -730,6 +730,25 @@ class harness {
     }
     return n;
   }
+  // Triage for acked-write-durable: which disks still hold every acknowledged
+  // block of the chunk intact (recorded by the MDS or not). None: the faults
+  // destroyed every copy; some: the system lost track of a good copy.
+  std::string sound_disks(uint64_t chunk, size_t fi, uint64_t index) {
+    const auto& f = dm_.files[fi];
+    const uint64_t bpc = std::min<uint64_t>(16, sim_chunk_size / data_block);
+    std::string out;
+    for (size_t j = 0; j < m_.css.size(); ++j) {
+      if (!m_.css[j].exists) continue;
+      bool sound = bool(nodes_[j].disk.storage->peek(chunk, 0, 0));
+      for (uint64_t b = index * bpc; sound && b < (index + 1) * bpc && b < f.acked.size(); ++b) {
+        if (!f.acked[b]) continue;
+        auto data = nodes_[j].disk.storage->peek(chunk, (b - index * bpc) * data_block, data_block);
+        sound = data && dm_.check_block(f, b, data.value.data(), f.acked[b]).empty();
+      }
+      if (sound) out += (out.empty() ? "" : ", ") + m_.css[j].name;
+    }
+    return out.empty() ? " (no disk holds it intact)" : " (intact on the disk of " + out + ")";
+  }
   // Does css[i]'s disk hold a data-workload chunk no other recorded replica
   // has sound?
   bool holds_last_sound_copy(size_t i) {
@@ -767,9 +786,10 @@ class harness {
       size_t j = m_.css.size();
       for (size_t i = 0; i < m_.css.size(); ++i)
         if (m_.css[i].exists && m_.css[i].alive && m_.css[i].id == id) j = i;
-      auto done = [this, good, left, has_acked, where]() {
+      auto done = [this, good, left, has_acked, where, chunk_id = chunk, fi, index]() {
         if (--*left == 0 && *good == 0 && has_acked)
-          m_.raised.push_back({"acked-write-durable", where + ": no replica serves the acknowledged data"});
+          m_.raised.push_back({"acked-write-durable", where + ": no replica serves the acknowledged data" +
+                                                          sound_disks(chunk_id, fi, index)});
       };
       if (j == m_.css.size()) {
         count("data.final.replica-on-dead-cs");
@@ -915,7 +935,8 @@ class harness {
       const size_t from = rng_.below(any.size());
       size_t at = any.size();
       for (size_t k = 0; k < any.size() && at == any.size(); ++k)
-        if (!holds_last_sound_copy(any[(from + k) % any.size()])) at = (from + k) % any.size();
+        if (!sc_.spare_last_sound_copy || !holds_last_sound_copy(any[(from + k) % any.size()]))
+          at = (from + k) % any.size();
       if (at == any.size()) return count("fault." + kind + ".last-sound-copy-spared");
       auto i = any[at];
       auto& st = *nodes_[i].disk.storage;
@@ -958,7 +979,8 @@ class harness {
           size_t recorded = 0;
           const uint64_t id = held[(first + k) % held.size()].id;
           const size_t sound = sound_copies_elsewhere(id, i, &recorded);
-          if (sound >= 2 && sound >= recorded && !other_rot(id)) pick = (first + k) % held.size();
+          if (!sc_.spare_last_sound_copy || (sound >= 2 && sound >= recorded && !other_rot(id)))
+            pick = (first + k) % held.size();
         }
         if (pick == held.size()) return count("fault.bit-rot.last-sound-copy-spared");
         auto& ci = held[pick];

@@ -284,6 +284,13 @@ struct fixture {
   }
 };
 
+template <class Loc>
+std::set<uint32_t> cs_set_of(Loc l) {
+  std::set<uint32_t> s;
+  for (auto r : l.getReplicas()) s.insert(r.getCsId());
+  return s;
+}
+
 std::set<uint32_t> cs_set(const mds::chunk_info& c) {
   std::set<uint32_t> s;
   for (auto& r : c.replicas) s.insert(r.cs);
@@ -584,6 +591,35 @@ TEST_CASE_FIXTURE(fixture, "below MIN the chunk is unavailable: writes wait") {
   auto r = wire::decode(chunk_map(ino_of("/f"), 0, 1, false));
   CHECK(r->getStatus().getCode() == p::STATUS_OK);
   CHECK(r->getChunks()[0].getReplicas().size() == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "a failed write that would leave fewer than MIN keeps the replica as lagging, and it returns") {
+  add_css(2);  // no spare CS: only the lagging replica can bring the chunk back
+  auto c = file_with_chunk("/f", "2:2");
+  const uint32_t a = c.replicas[0].cs, b = c.replicas[1].cs;
+  // Dropping b would leave 1 < MIN. Writes wait anyway, so b (holding every
+  // acknowledged write) stays recorded below the new version; a goes on alone.
+  auto d2 = wire::decode(replica_failed(c.id, 1, {b}));
+  CHECK(d2->getStatus().getCode() == p::STATUS_UNAVAILABLE);
+  REQUIRE(d2->getChunk().getReplicas().size() == 1);
+  CHECK(d2->getChunk().getReplicas()[0].getCsId() == a);
+  auto after = md->chunk_by_id(c.id);
+  REQUIRE(after);
+  CHECK(after->version > 1);
+  bool kept = false;
+  for (auto& r : after->replicas) kept |= r.cs == b && r.version == 1;
+  CHECK(kept);
+  CHECK(log_of(b).count("setv") == 0);
+  CHECK(wire::decode(chunk_map(ino_of("/f"), 0, 1, true))->getStatus().getCode() == p::STATUS_UNAVAILABLE);
+  // The repair tick brings b back (a fresh copy over its lagging replica, or
+  // a version round): writes go on with both.
+  for (int i = 0; i < 14; ++i) {
+    sched.advance_time(std::chrono::seconds(1));
+    sched.run();
+  }
+  auto w = wire::decode(chunk_map(ino_of("/f"), 0, 1, true));
+  CHECK(w->getStatus().getCode() == p::STATUS_OK);
+  CHECK(cs_set_of(w->getChunks()[0]) == std::set<uint32_t>{a, b});
 }
 
 TEST_CASE_FIXTURE(fixture, "leases: one writer; a lease that is not renewed expires") {
