@@ -388,6 +388,8 @@ void md_store::create_schema(const md_store_options& opts) {
         "CREATE TABLE IF NOT EXISTS md_replicas (chunk INTEGER NOT NULL REFERENCES md_chunks(id) ON DELETE CASCADE,"
         " pos INTEGER NOT NULL, cs INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (chunk, cs)) WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS md_replicas_cs ON md_replicas(cs);"
+        // a directory's nlink counts its subdirectories (getattr)
+        "CREATE INDEX IF NOT EXISTS md_dentries_subdirs ON md_dentries(parent, type);"
         "CREATE TABLE IF NOT EXISTS md_params (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS md_journal (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL,"
         " outcome_code INTEGER, outcome TEXT)");
@@ -605,7 +607,8 @@ std::optional<inode_attr> md_store::getattr(inode_id ino) const {
   statement st(db_,
                "SELECT i.type, i.mode, i.size, i.atime, i.mtime, i.ctime, i.parent, i.orphan,"
                " a.replicas_norm, a.replicas_min, a.tier, a.domain,"
-               " (SELECT count(*) FROM md_dentries d WHERE d.parent = i.ino AND d.type = 2)"
+               " CASE WHEN i.type = 2 THEN (SELECT count(*) FROM md_dentries d WHERE d.parent = i.ino AND d.type = 2)"
+               " ELSE 0 END"
                " FROM md_inodes i JOIN md_attrs a ON a.ino = i.ino WHERE i.ino = ?");
   st.bind(1, i64(ino));
   if (!st.step()) return std::nullopt;
@@ -696,6 +699,13 @@ std::optional<chunk_info> md_store::chunk_at(inode_id file, uint64_t index) cons
 std::optional<chunk_info> md_store::chunk_by_id(chunk_id id) const {
   if (id > max_file_size) return std::nullopt;
   return chunk_where("id = ?", i64(id), -1);
+}
+
+std::optional<std::string> md_store::name_of(inode_id ino) const {
+  statement st(db_, "SELECT name FROM md_dentries WHERE ino = ?");
+  st.bind(1, i64(ino));
+  if (!st.step()) return std::nullopt;
+  return st.col_text(0);
 }
 
 std::vector<dir_entry> md_store::readdir(inode_id dir, std::string_view after, size_t limit) const {

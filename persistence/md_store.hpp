@@ -108,6 +108,9 @@ class md_store final : public mds::md_view {
   std::optional<mds::chunk_info> chunk_by_id(mds::chunk_id id) const override;
 
   // Entries sorted by name (bytewise), those after `after`, at most `limit`.
+  // The name of `ino` in its directory (indexed: md_dentries.ino is unique);
+  // nullopt for the root and for orphans.
+  std::optional<std::string> name_of(mds::inode_id ino) const;
   std::vector<mds::dir_entry> readdir(mds::inode_id dir, std::string_view after = {},
                                       size_t limit = SIZE_MAX) const;
   std::vector<mds::chunk_info> chunks(mds::inode_id file) const;  // by index

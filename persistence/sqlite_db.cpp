@@ -18,7 +18,29 @@ sqlite_db::sqlite_db(const std::string& path) : path_(path) {
 }
 
 sqlite_db::~sqlite_db() {
+  for (auto& [sql, pool] : cached_)
+    for (auto* st : pool) sqlite3_finalize(st);
   if (db_) sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* sqlite_db::take_statement(const std::string& sql) {
+  if (auto it = cached_.find(sql); it != cached_.end() && !it->second.empty()) {
+    auto* st = it->second.back();
+    it->second.pop_back();
+    return st;
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) fail("cannot prepare [" + sql + "]");
+  return st;
+}
+
+void sqlite_db::give_back(const std::string& sql, sqlite3_stmt* st) {
+  // Reset: a statement left mid-step would keep its read transaction open.
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  auto& pool = cached_[sql];
+  if (pool.size() < 4) pool.push_back(st);
+  else sqlite3_finalize(st);
 }
 
 void sqlite_db::fail(const std::string& what) const {
@@ -47,11 +69,8 @@ void sqlite_db::transaction(const std::function<void()>& fn) {
 
 int64_t sqlite_db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
-statement::statement(sqlite_db& db, const std::string& sql) : db_(db) {
-  if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
-    db.fail("cannot prepare [" + sql + "]");
-}
-statement::~statement() { sqlite3_finalize(stmt_); }
+statement::statement(sqlite_db& db, const std::string& sql) : db_(db), sql_(sql), stmt_(db.take_statement(sql)) {}
+statement::~statement() { db_.give_back(sql_, stmt_); }
 
 statement& statement::bind(int i, int64_t v) {
   if (sqlite3_bind_int64(stmt_, i, v) != SQLITE_OK) db_.fail("bind");

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace pstorage::persistence {
@@ -22,7 +23,9 @@ struct store_error : std::runtime_error {
 class sqlite_db;
 
 // A prepared statement; bind with 1-based indexes, step() returns true while
-// rows are available.
+// rows are available. Prepared statements are reused: on destruction the
+// statement is reset and returned to its database's cache (a few per SQL
+// text), so a hot query is compiled once, not per call.
 class statement {
  public:
   statement(sqlite_db& db, const std::string& sql);
@@ -45,6 +48,7 @@ class statement {
 
  private:
   sqlite_db& db_;
+  std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
@@ -65,9 +69,14 @@ class sqlite_db {
   const std::string& path() const { return path_; }
   [[noreturn]] void fail(const std::string& what) const;
 
+  // Statement cache (statement's constructor and destructor).
+  sqlite3_stmt* take_statement(const std::string& sql);
+  void give_back(const std::string& sql, sqlite3_stmt* st);
+
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cached_;
 };
 
 // Tiny key/value table ("meta") helpers shared by the stores.

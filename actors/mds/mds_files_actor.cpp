@@ -138,10 +138,7 @@ std::string path_of(self_ptr self, mds::inode_id ino) {
     auto a = md(self).getattr(cur);
     if (!a) return "#" + std::to_string(ino);
     if (a->parent == 0) return "<orphan #" + std::to_string(ino) + ">" + out;
-    std::string name;
-    for (auto& e : md(self).readdir(a->parent))
-      if (e.ino == cur) name = e.name;
-    out = "/" + name + out;
+    out = "/" + md(self).name_of(cur).value_or(std::string()) + out;
     cur = a->parent;
   }
   return out.empty() ? "/" : out;
@@ -540,20 +537,20 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
         auto r = resolve(self, path);
         if (!r) return make_file_reply(fail(r.error()));
         ino = r.value();
-      } else {
-        path = path_of(self, ino);
       }
+      // For messages only (path_of walks up the tree).
+      auto path_text = [&] { return path.empty() ? path_of(self, ino) : path; };
       auto a = md(self).getattr(ino);
       if (!a) return make_file_reply(fail(op_error{p::STATUS_NOT_FOUND, ENOENT, "inode #" + std::to_string(ino) + " does not exist"}));
       file_answer out;
       out.attr = *a;
       if (o.getWrite()) {
         if (a->is_dir())
-          return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EISDIR, "'" + path + "' is a directory"}));
+          return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EISDIR, "'" + path_text() + "' is a directory"}));
         auto g = st.leases.acquire(ino, client, steady_ns(self));
         if (!g.ok)
           return make_file_reply(fail(op_error{p::STATUS_BUSY, EBUSY,
-                                               "'" + path + "' is open for writing by another client (" + g.holder +
+                                               "'" + path_text() + "' is open for writing by another client (" + g.holder +
                                                    "); one writer at a time"}));
         out.lease_ms = static_cast<uint32_t>(st.deps.lease_duration.count());
       }
