@@ -57,6 +57,8 @@ constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts b
 // Write-behind: a file's buffered writes are sent once they reach this size
 // (and on fsync/flush/close, before reads, and every second).
 constexpr size_t write_behind_limit = size_t{1} << 20;
+// Buffered pieces sent down their chains at once when pushing (push_locked).
+constexpr size_t pipeline_window = 16;
 constexpr auto attr_cache_ttl = std::chrono::seconds(1);  // == the mount's attr_timeout
 
 // `asked`: when the request that brought `r` was sent (its validity starts there).
@@ -674,19 +676,99 @@ struct session::impl {
       for (size_t j = 0; j < jobs.size(); ++j) last[jobs[j].pc.index] = j;
       for (auto& [index, j] : last) jobs[j].sync = true;
     }
-    for (const auto& jb : jobs) {
-      if (int e = write_piece(ino, jb.pc, ex[jb.extent].data.data() + jb.pc.buf_offset, jb.sync)) {
-        give_back(jb.extent);
-        return e;
-      }
+    auto sent = [&](const job& jb) {
       std::lock_guard<std::mutex> g(st.m);
       if (jb.sync)
         st.dirty.erase(jb.pc.index);
       else
         st.dirty[jb.pc.index] = true;
       st.size.wrote(ex[jb.extent].offset + jb.pc.buf_offset + jb.pc.length);
+    };
+    // Windows of pieces go out together (pipelined): each chain's CSs take
+    // them in send order (one sender, FIFO per link), so the file ends as the
+    // writes left it. If any answer in a window is not OK, the whole window is
+    // sent again one piece at a time with full failure handling; sending a
+    // piece again, in order, is harmless.
+    for (size_t from = 0; from < jobs.size();) {
+      const size_t n = std::min(pipeline_window, jobs.size() - from);
+      std::vector<piece_ref> window;
+      for (size_t j = from; j < from + n; ++j)
+        window.push_back({jobs[j].pc, ex[jobs[j].extent].data.data() + jobs[j].pc.buf_offset, jobs[j].sync});
+      if (n == 1 || !write_window(ino, window)) {
+        for (size_t j = from; j < from + n; ++j) {
+          const auto& jb = jobs[j];
+          if (int e = write_piece(ino, jb.pc, ex[jb.extent].data.data() + jb.pc.buf_offset, jb.sync)) {
+            give_back(jb.extent);
+            return e;
+          }
+          sent(jb);
+        }
+      } else {
+        for (size_t j = from; j < from + n; ++j) sent(jobs[j]);
+      }
+      from += n;
     }
     return 0;
+  }
+
+  struct piece_ref {
+    chunk_piece pc;
+    const char* data;
+    bool sync;
+  };
+  // Sends every piece down its chain at once (locations: cached writable
+  // maps only) and waits for all answers. True only when every piece was
+  // acknowledged by its whole chain; false tells the caller to resend the
+  // window piece by piece (which handles failures, maps and versions).
+  bool write_window(uint64_t ino, const std::vector<piece_ref>& window) {
+    caf::scoped_actor self{sys};
+    std::set<caf::actor_addr> watched;
+    size_t expected = 0;
+    caf::timespan timeout{};
+    for (const auto& w : window) {
+      auto loc = cached(ino, w.pc.index);
+      if (!loc || !loc->writable || loc->replicas.empty()) break;
+      std::string err;
+      auto h = cs_handle(loc->replicas[0].address, err);
+      if (!h) break;
+      if (watched.insert(h->address()).second) self->monitor(*h);
+      timeout = std::max<caf::timespan>(timeout, chain_timeout(loc->replicas.size()));
+      self->send(*h, wire::make<p::ClientToCsWrite>(
+                         [&](p::ClientToCsWrite::Builder b) {
+                           b.setChunkId(loc->chunk_id);
+                           b.setVersion(loc->version);
+                           b.setOffset(w.pc.offset);
+                           fill_chain(b.initChain(loc->replicas.size() - 1), *loc);
+                           b.setSync(w.sync);
+                         },
+                         std::vector<char>(w.data, w.data + w.pc.length)));
+      ++expected;
+    }
+    bool all_ok = expected == window.size();
+    for (size_t got = 0; got < expected;) {
+      bool stop = false;
+      self->receive(
+          [&](msg::cs_to_client_write& a) {
+            ++got;
+            auto d = wire::decode(a);
+            if (!d || d->getStatus().getCode() != p::STATUS_OK) all_ok = false;
+          },
+          [&](caf::down_msg&) {
+            all_ok = false;
+            stop = true;
+          },
+          [&](caf::error&) {
+            all_ok = false;
+            stop = true;
+          },
+          caf::after(timeout) >> [&] {
+            all_ok = false;
+            stop = true;
+          });
+      if (stop) break;
+    }
+    for (auto& a : watched) self->demonitor(a);
+    return all_ok;
   }
 
   // Sends the buffered writes of `ino` without syncing (before a read, when
