@@ -69,7 +69,9 @@ struct ClientToMdsFileOp {
     statfs @14 :Void;
     setSize @15 :SetSize;             # writer reports a larger size (fsync/close)
   }
-  struct PathMode { path @0 :Text; mode @1 :UInt32; }
+  # openForWrite (create only): also open the new file for writing, as Open
+  # would (write lease, leaseMs in the answer): one round trip, not two.
+  struct PathMode { path @0 :Text; mode @1 :UInt32; openForWrite @2 :Bool; }
   struct Rename { from @0 :Text; to @1 :Text; }
   struct SetAttr {
     path @0 :Text;          # empty: use ino

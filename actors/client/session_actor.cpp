@@ -275,6 +275,30 @@ struct session::impl {
     css.erase(addr);
   }
 
+  // The local half of an open (after the MDS's answer): lease period, open
+  // count, size and attribute caches, close-to-open map invalidation.
+  int opened(const fop_answer& a, bool write, file_attr& out) {
+    out = to_attr(a->getAttr());
+    if (write && a->getLeaseMs()) {
+      std::lock_guard<std::mutex> g(bg_m);
+      lease_ms = a->getLeaseMs();
+    }
+    auto st = state(out.ino);
+    bool first;
+    {
+      std::lock_guard<std::mutex> g(st->m);
+      first = st->opens == 0;
+      st->opens++;
+      if (write) st->write_opens++;
+      st->size.seen(out.size);
+      st->attr = out;
+      st->attr_at = clock_type::now();
+      out.size = std::max(st->size.visible(out.size), st->buf.end());
+    }
+    if (first) uncache_file(out.ino);  // close-to-open: maps may have changed elsewhere
+    return 0;
+  }
+
   // ---- chunk map cache ----
   std::optional<chunk_loc> cached(uint64_t ino, uint64_t index) {
     std::lock_guard<std::mutex> g(map_m);
@@ -1043,11 +1067,12 @@ int session::create(const std::string& path, uint32_t mode, file_attr& out) {
         auto c = b.getOp().initCreate();
         c.setPath(path);
         c.setMode(mode);
+        c.setOpenForWrite(true);
       },
       &a);
   if (e) return e;
-  uint64_t ino = a->getAttr().getIno();
-  return open("", ino, true, out);
+  if (!a->getLeaseMs()) return open("", a->getAttr().getIno(), true, out);  // an MDS without openForWrite
+  return impl_->opened(a, true, out);
 }
 
 int session::open(const std::string& path, uint64_t ino, bool write, file_attr& out) {
@@ -1061,26 +1086,10 @@ int session::open(const std::string& path, uint64_t ino, bool write, file_attr& 
       },
       &a);
   if (e) return e;
-  out = to_attr(a->getAttr());
-  if (write && a->getLeaseMs()) {
-    std::lock_guard<std::mutex> g(impl_->bg_m);
-    impl_->lease_ms = a->getLeaseMs();
-  }
-  auto st = impl_->state(out.ino);
-  bool first;
-  {
-    std::lock_guard<std::mutex> g(st->m);
-    first = st->opens == 0;
-    st->opens++;
-    if (write) st->write_opens++;
-    st->size.seen(out.size);
-    st->attr = out;
-    st->attr_at = clock_type::now();
-    out.size = std::max(st->size.visible(out.size), st->buf.end());
-  }
-  if (first) impl_->uncache_file(out.ino);  // close-to-open: maps may have changed elsewhere
-  return 0;
+  return impl_->opened(a, write, out);
 }
+
+
 
 int session::release(uint64_t ino, bool write) {
   auto st = impl_->state(ino, false);

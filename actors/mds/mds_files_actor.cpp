@@ -471,7 +471,13 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
       auto& cmd = std::get<mds::md_command>(r);
       auto ino = dir ? std::get<mds::cmd_mkdir>(cmd).ino : std::get<mds::cmd_create>(cmd).ino;
-      return make_file_reply(attr_answer(self, ino));
+      auto out = attr_answer(self, ino);
+      if (!dir && pm.getOpenForWrite()) {  // a new file: nobody else holds a lease on it
+        st.leases.acquire(ino, client, steady_ns(self));
+        st.leases.open(ino, client);
+        out.lease_ms = static_cast<uint32_t>(st.deps.lease_duration.count());
+      }
+      return make_file_reply(out);
     }
     case W::UNLINK: {
       std::string path = op.getUnlink();

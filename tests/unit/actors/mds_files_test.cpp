@@ -622,6 +622,24 @@ TEST_CASE_FIXTURE(fixture, "a failed write that would leave fewer than MIN keeps
   CHECK(cs_set_of(w->getChunks()[0]) == std::set<uint32_t>{a, b});
 }
 
+TEST_CASE_FIXTURE(fixture, "create with openForWrite opens the new file for writing in the same round trip") {
+  add_css(1);
+  auto c = op([&](auto o) {
+    auto pm = o.initCreate();
+    pm.setPath("/n");
+    pm.setMode(0644);
+    pm.setOpenForWrite(true);
+  });
+  REQUIRE(code(c) == p::STATUS_OK);
+  CHECK(fop(c).getLeaseMs() == 10000);
+  // A holds the write lease and the open handle: B may not write, A may.
+  CHECK(code(open("/n", true, "B")) == p::STATUS_BUSY);
+  CHECK(wire::decode(chunk_map(ino_of("/n"), 0, 1, true))->getStatus().getCode() == p::STATUS_OK);
+  // Plain create opens nothing.
+  REQUIRE(code(create("/m")) == p::STATUS_OK);
+  CHECK(code(open("/m", true, "B")) == p::STATUS_OK);
+}
+
 TEST_CASE_FIXTURE(fixture, "leases: one writer; a lease that is not renewed expires") {
   add_css(1);
   REQUIRE(code(create("/f")) == p::STATUS_OK);
