@@ -322,6 +322,14 @@ uint32_t write_floor(const chunk_info& c) {
   return newest_replica_version(c).value_or(c.version);
 }
 
+bool fence_out_instead_of_drop(const chunk_info& c, const std::vector<cs_id>& failed, uint32_t min_live,
+                               const std::function<bool(cs_id)>& active) {
+  uint32_t live_after = 0;
+  for (auto& r : c.replicas)
+    live_after += r.version == c.version && active(r.cs) && std::find(failed.begin(), failed.end(), r.cs) == failed.end();
+  return live_after > 0 && live_after < min_live;
+}
+
 std::optional<cmd_mark_written> mark_written_if_needed(const chunk_info& c) {
   if (c.written_version >= c.version) return std::nullopt;
   return cmd_mark_written{c.id, c.version};

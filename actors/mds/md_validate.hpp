@@ -154,6 +154,12 @@ inline bool holds_acked_writes(const chunk_info& c, const replica_info& r) { ret
 // The chunk is handed out for writing at its current version: the floor
 // rises to it (nullopt: it is there already).
 std::optional<cmd_mark_written> mark_written_if_needed(const chunk_info& c);
+// A write failed on `failed`. True when forgetting them would leave some, but
+// fewer than `min_live`, live replicas (at the chunk's version on a CS
+// `active` says is active): writes wait then anyway, so the failed replicas
+// are fenced out (kept, lagging) instead of dropped (mds_state.hpp, fence_out).
+bool fence_out_instead_of_drop(const chunk_info& c, const std::vector<cs_id>& failed, uint32_t min_live,
+                               const std::function<bool(cs_id)>& active);
 // Refuses to forget a replica when no other sound replica holding every
 // acknowledged write (holds_acked_writes) would remain (`bad`: CSs whose replica of this chunk has
 // bad pages — they do not count), unless `forced` (rm-cs -f: the operator

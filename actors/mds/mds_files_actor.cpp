@@ -55,10 +55,6 @@ int64_t wall_now(mds_state& st) {
       .count();
 }
 
-int64_t steady_ns(self_ptr self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
-}
-
 persistence::md_store& md(self_ptr self) { return *self->state.deps.md; }
 
 mds::decision_context make_ctx(self_ptr self) {
@@ -659,6 +655,10 @@ std::optional<op_error> mark_written(self_ptr self, mds::inode_id ino, uint64_t 
 
 // ---- entry points -------------------------------------------------------------------
 
+int64_t steady_ns(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+}
+
 void init_data_path(self_ptr self) {
   auto& st = self->state;
   if (!st.deps.md) st.deps.md = std::make_shared<persistence::md_store>(":memory:");
@@ -790,11 +790,7 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   // fenced out (kept, lagging) rather than forgotten (fence_out).
   auto a = md(self).getattr(c->ino);
   const uint32_t need = a ? std::max<uint32_t>(1, a->repl.replicas_min) : 1;
-  uint32_t live_after = 0;
-  for (auto& r : c->replicas)
-    live_after += r.version == c->version && cs_active(st, r.cs) &&
-                  std::find(failed.begin(), failed.end(), r.cs) == failed.end();
-  if (live_after > 0 && live_after < need) {
+  if (mds::fence_out_instead_of_drop(*c, failed, need, [&](uint32_t cs) { return cs_active(st, cs); })) {
     fence_out(self, id, failed, c->version, [rp, answer, id]() mutable { rp.deliver(answer(op_error{}, id)); });
     return rp;
   }

@@ -69,6 +69,9 @@ struct mds_state {
 using self_ptr = mds_api::stateful_pointer<mds_state>;
 
 void emit(self_ptr self, const std::string& text);
+// The actor clock in nanoseconds (monotonic; virtual time in the simulator):
+// the time base of lease_table and map_leases.
+int64_t steady_ns(self_ptr self);
 // Runs `fn` in the actor after `delay` (virtual time in the simulator).
 void run_later(self_ptr self, caf::timespan delay, std::function<void()> fn);
 // emit(), but a text already emitted within the last 60 s is suppressed

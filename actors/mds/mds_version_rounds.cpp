@@ -188,10 +188,6 @@ void send_round(self_ptr self, mds::chunk_id chunk, std::function<void(std::vect
 
 namespace {
 
-int64_t steady_ns(self_ptr self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
-}
-
 // Journals confirm_replicas(ackers) at `version`, first waiting until no
 // client may read with an older map that lists a CS the confirmation leaves
 // out (map_leases.hpp): from then on writes at `version` can be acknowledged

@@ -712,7 +712,6 @@ class harness {
     for (auto& fh : dm_.files)
       if (fh.ino && fh.ino == c->ino) f = &fh;
     if (!f) return SIZE_MAX;
-    const uint64_t bpc = std::min<uint64_t>(16, sim_chunk_size / data_block);
     size_t n = 0;
     for (auto& r : c->replicas) {
       size_t j = m_.css.size();
@@ -720,33 +719,30 @@ class harness {
         if (m_.css[x].exists && m_.css[x].id == r.cs) j = x;
       if (j == m_.css.size() || j == except) continue;
       if (recorded) ++*recorded;
-      bool sound = true;
-      for (uint64_t b = c->index * bpc; sound && b < (c->index + 1) * bpc && b < f->acked.size(); ++b) {
-        if (!f->acked[b]) continue;
-        auto data = nodes_[j].disk.storage->peek(chunk, (b - c->index * bpc) * data_block, data_block);
-        sound = data && dm_.check_block(*f, b, data.value.data(), f->acked[b]).empty();
-      }
-      n += sound;
+      n += replica_intact(j, chunk, *f, c->index);
     }
     return n;
+  }
+  // Does css[j]'s disk serve every acknowledged block of `chunk` (chunk
+  // `index` of file `f`) intact? Read past injected faults.
+  bool replica_intact(size_t j, uint64_t chunk, const file_history& f, uint64_t index) {
+    auto& disk = *nodes_[j].disk.storage;
+    const uint64_t bpc = std::min<uint64_t>(16, sim_chunk_size / data_block);
+    for (uint64_t b = index * bpc; b < (index + 1) * bpc && b < f.acked.size(); ++b) {
+      if (!f.acked[b]) continue;
+      auto data = disk.peek(chunk, (b - index * bpc) * data_block, data_block);
+      if (!data || !dm_.check_block(f, b, data.value.data(), f.acked[b]).empty()) return false;
+    }
+    return true;
   }
   // Triage for acked-write-durable: which disks still hold every acknowledged
   // block of the chunk intact (recorded by the MDS or not). None: the faults
   // destroyed every copy; some: the system lost track of a good copy.
   std::string sound_disks(uint64_t chunk, size_t fi, uint64_t index) {
-    const auto& f = dm_.files[fi];
-    const uint64_t bpc = std::min<uint64_t>(16, sim_chunk_size / data_block);
     std::string out;
-    for (size_t j = 0; j < m_.css.size(); ++j) {
-      if (!m_.css[j].exists) continue;
-      bool sound = bool(nodes_[j].disk.storage->peek(chunk, 0, 0));
-      for (uint64_t b = index * bpc; sound && b < (index + 1) * bpc && b < f.acked.size(); ++b) {
-        if (!f.acked[b]) continue;
-        auto data = nodes_[j].disk.storage->peek(chunk, (b - index * bpc) * data_block, data_block);
-        sound = data && dm_.check_block(f, b, data.value.data(), f.acked[b]).empty();
-      }
-      if (sound) out += (out.empty() ? "" : ", ") + m_.css[j].name;
-    }
+    for (size_t j = 0; j < m_.css.size(); ++j)
+      if (m_.css[j].exists && nodes_[j].disk.storage->peek(chunk, 0, 0) && replica_intact(j, chunk, dm_.files[fi], index))
+        out += (out.empty() ? "" : ", ") + m_.css[j].name;
     return out.empty() ? " (no disk holds it intact)" : " (intact on the disk of " + out + ")";
   }
   // Does css[i]'s disk hold a data-workload chunk no other recorded replica

@@ -542,3 +542,14 @@ TEST_CASE("the write floor: lagging replicas keep the data until a write is hand
   expect_error(validate_confirm_replicas(v, g.ctx(), 400, 6, {1026}), ESTALE, "given out for writing");
   expect_error(validate_drop_replica(v, g.ctx(), 400, 1025), EBUSY, "no other sound up-to-date copy");
 }
+
+TEST_CASE("a failed write is fenced out instead of dropped only when dropping would leave some, but fewer than MIN") {
+  chunk_info c{1, 2, 0, 5, {{1025, 5}, {1026, 5}, {1027, 4}}, {}};
+  auto all = [](cs_id) { return true; };
+  CHECK(fence_out_instead_of_drop(c, {1026}, 2, all));         // 1 live left (1027 is lagging) < MIN 2
+  CHECK_FALSE(fence_out_instead_of_drop(c, {1026}, 1, all));   // 1 left = MIN 1: drop
+  CHECK_FALSE(fence_out_instead_of_drop(c, {1025, 1026}, 2, all));  // none left: the drop rule keeps the last
+  c.replicas[2].version = 5;
+  CHECK_FALSE(fence_out_instead_of_drop(c, {1026}, 2, all));   // 2 left = MIN 2: drop
+  CHECK(fence_out_instead_of_drop(c, {1026}, 2, [](cs_id cs) { return cs != 1027; }));  // 1027 inactive
+}

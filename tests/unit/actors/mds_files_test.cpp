@@ -252,15 +252,7 @@ struct fixture {
   }
   msg::mds_to_client_replica_failed replica_failed(uint64_t chunk_id, uint64_t version, std::vector<uint32_t> failed,
                                                    bool checksum = false) {
-    return ask<msg::mds_to_client_replica_failed>(wire::make<p::ClientToMdsReplicaFailed>([&](auto b) {
-      creds(b.initCredentials(), auth.digest);
-      b.setClientId("A");
-      b.setChunkId(chunk_id);
-      b.setVersion(version);
-      auto l = b.initFailedCsIds(static_cast<unsigned>(failed.size()));
-      for (unsigned i = 0; i < failed.size(); ++i) l.set(i, failed[i]);
-      b.setChecksumError(checksum);
-    }));
+    return ask<msg::mds_to_client_replica_failed>(replica_failed_req(chunk_id, version, std::move(failed), checksum));
   }
 
   // A file at `path` with replicas=`repl`, opened for write by A, chunk 0 allocated.
