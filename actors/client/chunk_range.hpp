@@ -18,7 +18,11 @@ struct chunk_piece {
 };
 
 // Pieces of [offset, offset+length). Empty when length == 0 or chunk_size == 0.
-std::vector<chunk_piece> split_range(uint64_t offset, uint64_t length, uint64_t chunk_size);
+// max_piece > 0 also splits at every file offset that is a multiple of
+// max_piece, so no piece is longer (writes send large extents as several
+// pieces that travel down a replica chain pipelined, not store-and-forward).
+std::vector<chunk_piece> split_range(uint64_t offset, uint64_t length, uint64_t chunk_size,
+                                     uint64_t max_piece = 0);
 
 // Number of chunks a file of `size` bytes spans (0 for an empty file).
 uint64_t chunk_count(uint64_t size, uint64_t chunk_size);

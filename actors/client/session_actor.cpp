@@ -56,9 +56,13 @@ inline std::chrono::seconds chain_timeout(size_t replicas) {
 constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts before EIO
 // Write-behind: a file's buffered writes are sent once they reach this size
 // (and on fsync/flush/close, before reads, and every second).
-constexpr size_t write_behind_limit = size_t{1} << 20;
-// Buffered pieces sent down their chains at once when pushing (push_locked).
-constexpr size_t pipeline_window = 16;
+constexpr size_t write_behind_limit = size_t{16} << 20;
+// Pushed extents travel as pieces of at most this size, so that a chain's
+// CSs work on consecutive pieces at once instead of store-and-forward.
+constexpr size_t max_write_piece = size_t{1} << 20;
+// Buffered pieces sent down their chains at once when pushing (push_locked):
+// at most this many, and no more bytes than the write-behind limit.
+constexpr size_t pipeline_window = 64;
 constexpr auto attr_cache_ttl = std::chrono::seconds(1);  // == the mount's attr_timeout
 
 // `asked`: when the request that brought `r` was sent (its validity starts there).
@@ -694,7 +698,8 @@ struct session::impl {
     };
     std::vector<job> jobs;
     for (size_t i = 0; i < ex.size(); ++i)
-      for (const auto& pc : split_range(ex[i].offset, ex[i].data.size(), get_chunk_size())) jobs.push_back({i, pc});
+      for (const auto& pc : split_range(ex[i].offset, ex[i].data.size(), get_chunk_size(), max_write_piece))
+        jobs.push_back({i, pc});
     if (sync) {
       std::map<uint64_t, size_t> last;
       for (size_t j = 0; j < jobs.size(); ++j) last[jobs[j].pc.index] = j;
@@ -714,7 +719,10 @@ struct session::impl {
     // sent again one piece at a time with full failure handling; sending a
     // piece again, in order, is harmless.
     for (size_t from = 0; from < jobs.size();) {
-      const size_t n = std::min(pipeline_window, jobs.size() - from);
+      size_t n = 0, bytes = 0;
+      while (from + n < jobs.size() && n < pipeline_window &&
+             (n == 0 || bytes + jobs[from + n].pc.length <= write_behind_limit))
+        bytes += jobs[from + n++].pc.length;
       std::vector<piece_ref> window;
       for (size_t j = from; j < from + n; ++j)
         window.push_back({jobs[j].pc, ex[jobs[j].extent].data.data() + jobs[j].pc.buf_offset, jobs[j].sync});

@@ -34,6 +34,23 @@ TEST_CASE("empty range or zero chunk size gives no pieces") {
   CHECK(split_range(5, 10, 0).empty());
 }
 
+TEST_CASE("max_piece splits at its multiples too, never across a chunk boundary") {
+  // chunk 1000, pieces at most 300: boundaries at 300, 600, 900, 1000 (chunk), 1200 ...
+  auto p = split_range(250, 1000, 1000, 300);
+  REQUIRE(p.size() == 6);
+  CHECK(p[0] == chunk_piece{0, 250, 50, 0});
+  CHECK(p[1] == chunk_piece{0, 300, 300, 50});
+  CHECK(p[2] == chunk_piece{0, 600, 300, 350});
+  CHECK(p[3] == chunk_piece{0, 900, 100, 650});
+  CHECK(p[4] == chunk_piece{1, 0, 200, 750});
+  CHECK(p[5] == chunk_piece{1, 200, 50, 950});
+  uint64_t total = 0;
+  for (const auto& x : p) total += x.length;
+  CHECK(total == 1000);
+  CHECK(split_range(0, 600, 1000, 300).size() == 2);
+  CHECK(split_range(0, 600, 1000, 0).size() == 1);
+}
+
 TEST_CASE("chunk_count rounds up") {
   CHECK(chunk_count(0, 1024) == 0);
   CHECK(chunk_count(1, 1024) == 1);
