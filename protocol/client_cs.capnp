@@ -20,12 +20,21 @@ struct CsToClientPing {
 # The answer returns only when this CS and every CS down the chain have the
 # data (durably when `sync`). A CS refuses a version other than its own
 # (statusStale) and never creates a chunk on write (the MDS creates replicas).
+#
+# `extents` (optional): several byte ranges of the chunk in one message, applied
+# in list order; the payload is their bytes concatenated and `offset` is
+# unused. The client's write-behind sends a window's pieces of one chunk so.
 struct ClientToCsWrite {
   chunkId @0 :UInt64;
   version @1 :UInt64;
   offset @2 :UInt64;
   chain @3 :List(Common.ReplicaLocation);
   sync @4 :Bool;
+  extents @5 :List(WriteExtent);
+}
+struct WriteExtent {
+  offset @0 :UInt64;
+  length @1 :UInt32;
 }
 # failedCsId: the first CS in the chain that failed (0: none). A failure of
 # this CS itself names its own id.

@@ -20,6 +20,7 @@
 #include "actors/client/chunk_range.hpp"
 #include "actors/client/retry_policy.hpp"
 #include "actors/client/size_tracker.hpp"
+#include "actors/client/write_batches.hpp"
 #include "actors/client/write_buffer.hpp"
 #include "actors/common/node_config.hpp"
 #include "actors/cs/cs_api.hpp"
@@ -62,7 +63,7 @@ constexpr size_t write_behind_limit = size_t{16} << 20;
 constexpr size_t max_write_piece = size_t{1} << 20;
 // Buffered pieces sent down their chains at once when pushing (push_locked):
 // at most this many, and no more bytes than the write-behind limit.
-constexpr size_t pipeline_window = 64;
+constexpr size_t pipeline_window = 1024;
 constexpr auto attr_cache_ttl = std::chrono::seconds(1);  // == the mount's attr_timeout
 
 // `asked`: when the request that brought `r` was sent (its validity starts there).
@@ -749,34 +750,54 @@ struct session::impl {
     bool sync;
   };
   // Sends every piece down its chain at once (locations: cached writable
-  // maps only) and waits for all answers. True only when every piece was
-  // acknowledged by its whole chain; false tells the caller to resend the
-  // window piece by piece (which handles failures, maps and versions).
+  // maps only), a chunk's pieces batched into messages of at most
+  // max_write_piece bytes (write_batches.hpp), and waits for all answers.
+  // True only when every piece was acknowledged by its whole chain; false
+  // tells the caller to resend the window piece by piece (which handles
+  // failures, maps and versions).
   bool write_window(uint64_t ino, const std::vector<piece_ref>& window) {
     caf::scoped_actor self{sys};
     std::set<caf::actor_addr> watched;
     size_t expected = 0;
     caf::timespan timeout{};
-    for (const auto& w : window) {
-      auto loc = cached(ino, w.pc.index);
+    std::vector<piece_extent> shape;
+    for (const auto& w : window) shape.push_back({w.pc.index, w.pc.length});
+    const auto batches = batch_pieces(shape, max_write_piece);
+    for (const auto& bt : batches) {
+      auto loc = cached(ino, bt.chunk_index);
       if (!loc || !loc->writable || loc->replicas.empty()) break;
       std::string err;
       auto h = cs_handle(loc->replicas[0].address, err);
       if (!h) break;
       if (watched.insert(h->address()).second) self->monitor(*h);
       timeout = std::max<caf::timespan>(timeout, chain_timeout(loc->replicas.size()));
+      std::vector<char> payload;
+      payload.reserve(bt.bytes);
+      bool sync = false;
+      for (size_t i : bt.pieces) {
+        payload.insert(payload.end(), window[i].data, window[i].data + window[i].pc.length);
+        sync = sync || window[i].sync;
+      }
       self->send(*h, wire::make<p::ClientToCsWrite>(
                          [&](p::ClientToCsWrite::Builder b) {
                            b.setChunkId(loc->chunk_id);
                            b.setVersion(loc->version);
-                           b.setOffset(w.pc.offset);
+                           const auto& first = window[bt.pieces[0]].pc;
+                           b.setOffset(first.offset);
+                           if (bt.pieces.size() > 1) {
+                             auto ex = b.initExtents(static_cast<unsigned>(bt.pieces.size()));
+                             for (unsigned k = 0; k < bt.pieces.size(); ++k) {
+                               ex[k].setOffset(window[bt.pieces[k]].pc.offset);
+                               ex[k].setLength(static_cast<uint32_t>(window[bt.pieces[k]].pc.length));
+                             }
+                           }
                            fill_chain(b.initChain(loc->replicas.size() - 1), *loc);
-                           b.setSync(w.sync);
+                           b.setSync(sync);
                          },
-                         std::vector<char>(w.data, w.data + w.pc.length)));
+                         std::move(payload)));
       ++expected;
     }
-    bool all_ok = expected == window.size();
+    bool all_ok = expected == batches.size();
     for (size_t got = 0; got < expected;) {
       bool stop = false;
       self->receive(

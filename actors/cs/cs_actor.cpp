@@ -324,8 +324,27 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
   if (!st.deps.storage) return chain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage", st.cs_id);
   const auto chunk = req->getChunkId(), version = req->getVersion();
   const bool sync = req->getSync();
-  auto s = st.deps.storage->write(chunk, version, req->getOffset(),
-                                  std::span<const char>(m.payload.data(), m.payload.size()));
+  auto extents = req->getExtents();
+  storage_status s;
+  if (extents.size() == 0) {
+    s = st.deps.storage->write(chunk, version, req->getOffset(),
+                               std::span<const char>(m.payload.data(), m.payload.size()));
+  } else {  // several ranges, in order; their bytes concatenated in the payload
+    uint64_t total = 0;
+    for (auto e : extents) total += e.getLength();
+    if (total != m.payload.size())
+      return chain_answer<R>(p::STATUS_BAD_REQUEST,
+                             "write extents cover " + std::to_string(total) + " bytes, the payload has " +
+                                 std::to_string(m.payload.size()),
+                             0);
+    size_t at = 0;
+    for (auto e : extents) {
+      s = st.deps.storage->write(chunk, version, e.getOffset(),
+                                 std::span<const char>(m.payload.data() + at, e.getLength()));
+      if (!s) break;
+      at += e.getLength();
+    }
+  }
   if (!s) return local_failure<R>(self, s, chunk, version);
   auto chain = req->getChain();
   if (chain.size() == 0 || PSTORAGE_SIM_BUG(ack_before_last_replica)) {  // (sim-only bug: ack without forwarding)
@@ -340,6 +359,7 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
         b.setVersion(version);
         b.setOffset(req->getOffset());
         b.setSync(req->getSync());
+        if (extents.size()) b.setExtents(extents);
         auto c = b.initChain(chain.size() - 1);
         for (unsigned i = 1; i < chain.size(); ++i) {
           c[i - 1].setCsId(chain[i].getCsId());

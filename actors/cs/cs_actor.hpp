@@ -6,7 +6,9 @@
 //
 // Data path (guide: "Setting Up Chunk Servers", "Disabling Checksumming";
 // /tmp/datapath.md contract, protocol/client_cs.capnp, mds_cs.capnp):
-// - ClientToCsWrite: version check + local write (+ sync when asked), then
+// - ClientToCsWrite: version check + local write (+ sync when asked; with
+//   `extents`, each range in order, refused whole when they do not add up to
+//   the payload), then
 //   forward to chain[0] with chain[1..] through the directory (5 s timeout per
 //   step) and answer only after the downstream answer. The actor never blocks:
 //   it keeps a response promise. failedCsId = the first CS that failed: this
