@@ -71,12 +71,16 @@ int main(int argc, char** argv) {
                  std::chrono::system_clock::now().time_since_epoch())
           .count();
     };
+    // Everything the main thread needs from the store is read before the
+    // actor exists: from then on only the MDS actor uses the SQLite
+    // connections (opened without SQLite's own mutex, persistence/sqlite_db).
+    const auto digest = store->auth().digest;
+    const auto self_id = store->self_id();
     auto mds = spawn_mds(sys, deps);
     auto published = sys.middleman().publish(mds, ep->port, ep->host.c_str(), true);
     if (!published)
       throw std::runtime_error("cannot listen on " + ep->to_string() + ": " + sys.render(published.error()) +
                                " (port in use? another MDS running? pick another with -a ADDR:PORT)");
-    auto digest = store->auth().digest;
     frontend::http_status_server http(ep->host, deps.http_port, [&sys, mds, cluster, digest] {
       caf::scoped_actor self{sys};
       std::string body;
@@ -95,7 +99,7 @@ int main(int argc, char** argv) {
       return body;
     });
     spdlog::info("MDS#{} of cluster '{}' serving on {} (HTTP status on port {}, chunk size {} bytes)",
-                 store->self_id(), cluster, ep->to_string(), http.port(), md->chunk_size());
+                 self_id, cluster, ep->to_string(), http.port(), md->chunk_size());
     int sig = frontend::wait_for_stop();
     spdlog::info("stopping on signal {}", sig);
     caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
