@@ -56,7 +56,10 @@ inline std::chrono::seconds chain_timeout(size_t replicas) {
 }
 constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts before EIO
 // Write-behind: a file's buffered writes are sent once they reach this size
-// (and on fsync/flush/close, before reads, and every second).
+// (and on fsync/flush/close, before reads, and every second) by the
+// background sender while the writer goes on filling the buffer; a writer
+// waits for the send in flight at twice this size and sends itself (and gets
+// its error) at four times (session::write).
 constexpr size_t write_behind_limit = size_t{16} << 20;
 // Pushed extents travel as pieces of at most this size, so that a chain's
 // CSs work on consecutive pieces at once instead of store-and-forward.
@@ -145,6 +148,8 @@ struct session::impl {
 
   std::mutex bg_m;
   std::condition_variable bg_cv;
+  std::condition_variable push_cv;  // wakes write_behind() early (a buffer is full)
+  bool push_now = false;
   bool stopping = false;
   uint32_t lease_ms = 10000;
   std::thread bg;
@@ -868,7 +873,8 @@ struct session::impl {
   void write_behind() {
     std::unique_lock<std::mutex> lk(bg_m);
     while (!stopping) {
-      bg_cv.wait_for(lk, std::chrono::seconds(1));
+      push_cv.wait_for(lk, std::chrono::seconds(1), [this] { return push_now || stopping; });
+      push_now = false;
       if (stopping) break;
       lk.unlock();
       for (auto& [ino, st] : buffered()) {
@@ -935,6 +941,7 @@ session::~session() {
     impl_->stopping = true;
   }
   impl_->bg_cv.notify_all();
+  impl_->push_cv.notify_all();
   if (impl_->bg.joinable()) impl_->bg.join();
   if (impl_->pusher.joinable()) impl_->pusher.join();
   // Nothing accepted is dropped silently: what is still buffered goes out.
@@ -1159,13 +1166,25 @@ int session::read(uint64_t ino, uint64_t offset, size_t length, char* buf, size_
 int session::write(uint64_t ino, uint64_t offset, const char* buf, size_t length) {
   if (int e = impl_->ensure_chunk_size(ino)) return e;
   auto st = impl_->state(ino);
-  bool full;
+  size_t buffered;
   {
     std::lock_guard<std::mutex> g(st->m);
     st->buf.add(offset, buf, length);
-    full = st->buf.bytes() >= write_behind_limit;
+    buffered = st->buf.bytes();
   }
-  return full ? impl_->push(ino, *st) : 0;
+  if (buffered < write_behind_limit) return 0;
+  // The background sender is failing or far behind: send here, and return its error.
+  if (buffered >= 4 * write_behind_limit || !impl_->o.background) return impl_->push(ino, *st);
+  // One send in flight per file: wait for it before asking for the next.
+  if (buffered >= 2 * write_behind_limit) {
+    std::lock_guard<std::mutex> wait_for_send(st->io_m);
+  }
+  {
+    std::lock_guard<std::mutex> g(impl_->bg_m);
+    impl_->push_now = true;
+  }
+  impl_->push_cv.notify_one();
+  return 0;
 }
 
 int session::flush(uint64_t ino) { return impl_->flush(ino); }
