@@ -103,7 +103,6 @@ const std::vector<scenario>& scenarios() {
          {{"disk-io-error", 2}, {"slow-disk", 2}}, {10, 0, 0, 0});
     data("data-disk", "the data workload on failing disks: bit rot, I/O errors, disk full, crashes",
          {{"bit-rot", 3}, {"disk-io-error", 3}, {"disk-full", 1}, {"cs-crash", 1}}, {10, 0, 0, 0});
-    v.back().check_replicas_restored = false;  // open: docs/simulator.md, "Known issues" 2
     // By name only (in_rotation = false): see scenario::in_rotation.
     data("data-disk-harsh",
          "data-disk without the fault budget: disk faults and rot may strike the last sound copy of a chunk "
