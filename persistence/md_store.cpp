@@ -575,14 +575,33 @@ std::vector<apply_result> md_store::apply_committed() {
   return out;
 }
 
-apply_result md_store::commit_local(const journal_entry& e) {
+apply_result md_store::commit_local(const journal_entry& e, bool durable) {
   apply_result r;
+  set_synchronous(durable);
   db_.transaction([&] {
     append_in_txn(e);
     commit_in_txn(e.index);
     r = apply_in_txn(e);
   });
+  unsynced_ = !durable;
   return r;
+}
+
+// synchronous=FULL fsyncs the WAL at every commit; NORMAL only writes it
+// (SQLite's own guarantee: a NORMAL commit survives a process crash and may
+// roll back on power loss; the database stays consistent either way).
+void md_store::set_synchronous(bool full) {
+  if (full == synchronous_full_) return;
+  db_.exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  synchronous_full_ = full;
+}
+
+void md_store::sync() {
+  if (!unsynced_) return;
+  set_synchronous(true);
+  // A one-row write: its FULL commit fsyncs the WAL, earlier frames included.
+  db_.transaction([&] { db_.exec("UPDATE md_meta SET value = value WHERE key = 'format'"); });
+  unsynced_ = false;
 }
 
 std::optional<journal_entry> md_store::entry(uint64_t index) const {

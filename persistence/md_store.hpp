@@ -23,7 +23,12 @@
 //   apply_committed()  apply every entry in (applied, committed], in order.
 //   commit_local(e)    single-node commit: append + commit + apply in ONE
 //                      SQLite transaction: after kill -9 either all of it or
-//                      none of it is there.
+//                      none of it is there. durable=false: written (it
+//                      survives kill -9: the OS has it) but not fsynced; it
+//                      becomes power-loss durable with the next durable
+//                      commit or sync() (WAL order: a sync covers every
+//                      earlier commit). unsynced() tells whether any is left.
+//   sync()             fsyncs the journal if a commit is not durable yet.
 //   opening the store  applies every entry in (applied, committed]: a crash
 //                      between commit and apply loses nothing.
 // Each apply is one transaction: the state and applied_index move together,
@@ -86,7 +91,9 @@ class md_store final : public mds::md_view {
   void commit(uint64_t index);
   apply_result apply(const mds::journal_entry& e);
   std::vector<apply_result> apply_committed();
-  apply_result commit_local(const mds::journal_entry& e);
+  apply_result commit_local(const mds::journal_entry& e, bool durable = true);
+  void sync();
+  bool unsynced() const { return unsynced_; }
   // Drops uncommitted entries after `index` (a new master overwrote them).
   void truncate_after(uint64_t index);
 
@@ -143,6 +150,9 @@ class md_store final : public mds::md_view {
   md_store(const std::string& path, const md_store_options& opts, decoder dec);
 
   void create_schema(const md_store_options& opts);
+  void set_synchronous(bool full);
+  bool synchronous_full_ = true;  // sqlite_db opens with synchronous=FULL
+  bool unsynced_ = false;
   uint64_t meta_u64(const char* key) const;
   void set_meta_u64(const char* key, uint64_t v);
   void append_in_txn(const mds::journal_entry& e);

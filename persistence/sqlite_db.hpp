@@ -1,7 +1,8 @@
 // sqlite_db.hpp — a minimal RAII wrapper over SQLite used by every store.
 // Contract: every failure throws store_error with the SQLite message and the
 // file name, so callers can tell an operator what broke. WAL mode with
-// synchronous=FULL: a committed transaction survives kill -9 and power loss.
+// synchronous=FULL: a committed transaction survives kill -9 and power loss
+// (md_store lowers it to NORMAL for namespace changes it fsyncs later).
 #pragma once
 
 #include <sqlite3.h>

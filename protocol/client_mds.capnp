@@ -68,6 +68,7 @@ struct ClientToMdsFileOp {
     release @13 :UInt64;              # ino: this client closed its last handle
     statfs @14 :Void;
     setSize @15 :SetSize;             # writer reports a larger size (fsync/close)
+    sync @16 :Void;                   # make every namespace change so far power-loss durable (fsync/fsyncdir)
   }
   # openForWrite (create only): also open the new file for writing, as Open
   # would (write lease, leaseMs in the answer): one round trip, not two.

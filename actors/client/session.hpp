@@ -131,6 +131,10 @@ class session {
   // fsync semantics: every replica of every chunk written since the last
   // sync is on disk, and the MDS knows the size.
   int flush(uint64_t ino);
+  // Makes the namespace changes made so far power-loss durable at the MDS
+  // (FileOp sync): always (fsyncdir), or only when this mount changed the
+  // namespace since its last sync (fsync of a file).
+  int sync_namespace(bool always);
   // Size as this mount sees it: max(local writes incl. buffered ones, MDS).
   uint64_t visible_size(uint64_t ino, uint64_t mds_size);
 

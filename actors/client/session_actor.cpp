@@ -146,6 +146,10 @@ struct session::impl {
   std::mutex ino_m;
   std::map<uint64_t, std::shared_ptr<ino_state>> inos;
 
+  // This mount changed the namespace since its last FileOp sync (the MDS
+  // fsyncs namespace changes lazily: md_command.hpp durable_at_once).
+  std::atomic<bool> namespace_changed{false};
+
   std::mutex bg_m;
   std::condition_variable bg_cv;
   std::condition_variable push_cv;  // wakes write_behind() early (a buffer is full)
@@ -244,6 +248,14 @@ struct session::impl {
       creds(b);
       b.setClientId(o.client_id);
       fill(b);
+      using W = p::ClientToMdsFileOp::Op::Which;
+      switch (b.getOp().which()) {
+        case W::MKDIR: case W::CREATE: case W::UNLINK: case W::RMDIR: case W::RENAME: case W::SETATTR:
+          namespace_changed = true;  // before sending: it may commit even if the answer is lost
+          break;
+        default:
+          break;
+      }
     });
     std::string err;
     auto a = call_mds<msg::mds_to_client_file_op>(req, err, patient);
@@ -1188,6 +1200,14 @@ int session::write(uint64_t ino, uint64_t offset, const char* buf, size_t length
 }
 
 int session::flush(uint64_t ino) { return impl_->flush(ino); }
+
+int session::sync_namespace(bool always) {
+  if (!always && !impl_->namespace_changed.exchange(false)) return 0;
+  impl_->namespace_changed = false;
+  int e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setSync(); });
+  if (e) impl_->namespace_changed = true;
+  return e;
+}
 
 uint64_t session::visible_size(uint64_t ino, uint64_t mds_size) {
   auto st = impl_->state(ino, false);

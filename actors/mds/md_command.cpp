@@ -273,4 +273,13 @@ md_command decode_command(std::span<const uint8_t> data) {
 
 std::string describe(const md_command& c) { return to_json(c).dump(); }
 
+bool durable_at_once(const md_command& c) {
+  if (std::holds_alternative<cmd_mkdir>(c) || std::holds_alternative<cmd_create>(c) ||
+      std::holds_alternative<cmd_unlink>(c) || std::holds_alternative<cmd_rmdir>(c) ||
+      std::holds_alternative<cmd_rename>(c))
+    return false;
+  if (auto* s = std::get_if<cmd_setattr>(&c)) return s->size.has_value() || s->cut_version.has_value();
+  return true;
+}
+
 }  // namespace pstorage::mds

@@ -353,6 +353,17 @@ md_command decode_command(std::span<const uint8_t> data);
 // The JSON text, for logs and error messages.
 std::string describe(const md_command& c);
 
+// Is `c` fsynced before the MDS answers (md_store::commit_local durable)?
+// Namespace changes (mkdir, create, unlink, rmdir, rename, setattr of mode
+// or times) are written at once — they survive kill -9 — and fsynced within
+// one MDS tick, by the next durable change, or when a client asks (FileOp
+// sync: fsync/fsyncdir on a mount), as a local file system does; replica
+// deletes they cause wait for that fsync (delete_replicas). Everything the
+// chunk servers act on or that records written data — chunk allocation,
+// versions and replicas, sizes, truncation, replication attributes,
+// parameters, orphan purges — is durable before the answer.
+bool durable_at_once(const md_command& c);
+
 inline journal_entry make_entry(uint64_t index, uint64_t term, const md_command& c) {
   return journal_entry{index, term, encode_command(c)};
 }

@@ -79,11 +79,23 @@ std::optional<op_error> commit(self_ptr self, const mds::md_command& cmd) {
 #endif
   try {
     auto& store = md(self);
-    auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, cmd));
+    auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, cmd), mds::durable_at_once(cmd));
     if (!r.ok()) return from_md(*r.rejected);
     return std::nullopt;
   } catch (const std::exception& e) {
     spdlog::error("metadata store failure on {}: {}", mds::describe(cmd), e.what());
+    return op_error{p::STATUS_IO_ERROR, EIO, std::string("metadata store failure: ") + e.what()};
+  }
+}
+
+// Makes every namespace change committed so far power-loss durable
+// (md_command.hpp durable_at_once).
+std::optional<op_error> sync_namespace(self_ptr self) {
+  try {
+    md(self).sync();
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    spdlog::error("metadata store failure on sync: {}", e.what());
     return op_error{p::STATUS_IO_ERROR, EIO, std::string("metadata store failure: ") + e.what()};
   }
 }
@@ -142,8 +154,15 @@ std::string path_of(self_ptr self, mds::inode_id ino) {
 
 // ---- CS requests ----------------------------------------------------------------
 
-// Best effort: delete replicas on their CSs, nobody waits.
+// Best effort: delete replicas on their CSs, nobody waits. The change that
+// freed them (an unlink or rename, not fsynced at once) is made durable first:
+// a power loss must never bring back a file whose data is gone.
 void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) {
+  if (chunks.empty()) return;
+  if (auto e = sync_namespace(self)) {
+    spdlog::error("not deleting {} chunk(s) now: {}", chunks.size(), e->message);
+    return;  // orphan replicas are found and deleted later
+  }
   std::vector<std::pair<uint32_t, msg::mds_to_cs_delete_chunk>> reqs;
   for (auto& c : chunks)
     for (auto& r : c.replicas)
@@ -587,6 +606,10 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       }
       return make_file_reply(out);
     }
+    case W::SYNC: {
+      if (auto e = sync_namespace(self)) return make_file_reply(fail(*e));
+      return make_file_reply(file_answer{});
+    }
     case W::SET_SIZE: {
       auto ss = op.getSetSize();
       auto ino = ss.getIno();
@@ -672,6 +695,7 @@ void init_data_path(self_ptr self) {
 }
 
 void data_path_tick(self_ptr self) {
+  sync_namespace(self);  // namespace changes are power-loss durable within a tick
   self->state.leases.expire(steady_ns(self));
   self->state.map_leases.expire(steady_ns(self));
 #ifdef PSTORAGE_SIM_BUGS

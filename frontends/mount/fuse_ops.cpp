@@ -305,7 +305,16 @@ void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   fuse_reply_err(req, H(fi)->write ? S(req).flush(H(fi)->ino) : 0);
 }
 
-void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { fuse_reply_err(req, S(req).flush(H(fi)->ino)); }
+// fsync: the file's data on every replica and its size at the MDS, and any
+// namespace change this mount made (a new file's entry) made durable.
+void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
+  int e = S(req).flush(H(fi)->ino);
+  if (!e) e = S(req).sync_namespace(false);
+  fuse_reply_err(req, e);
+}
+
+// fsyncdir: every namespace change so far durable at the MDS.
+void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, S(req).sync_namespace(true)); }
 
 void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   auto* h = H(fi);
@@ -404,6 +413,7 @@ fuse_lowlevel_ops make_ops() {
   o.opendir = op_opendir;
   o.readdir = op_readdir;
   o.releasedir = op_releasedir;
+  o.fsyncdir = op_fsyncdir;
   o.statfs = op_statfs;
   return o;
 }

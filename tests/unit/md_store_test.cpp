@@ -719,3 +719,46 @@ TEST_CASE("an md-2 store (no write floor) opens as md-3 with the floor at each c
   CHECK(c->written_version == 4u);  // conservative: every version may have been written
   CHECK(st.lagging_chunks_on(1025).empty());
 }
+
+// md_command.hpp durable_at_once: namespace changes are fsynced lazily,
+// everything the chunk servers act on at once.
+TEST_CASE("namespace changes are durable lazily, chunk and size changes at once") {
+  CHECK_FALSE(durable_at_once(cmd_mkdir{root_inode, "d", 2, 0755, 10, repl_attrs{}}));
+  CHECK_FALSE(durable_at_once(cmd_create{2, "f", 3, 0644, 11, repl_attrs{}}));
+  CHECK_FALSE(durable_at_once(cmd_unlink{}));
+  CHECK_FALSE(durable_at_once(cmd_rename{}));
+  cmd_setattr mode_only;
+  mode_only.mode = 0600;
+  CHECK_FALSE(durable_at_once(mode_only));
+  cmd_setattr truncate = mode_only;
+  truncate.size = 0;
+  CHECK(durable_at_once(truncate));
+  CHECK(durable_at_once(cmd_alloc_chunk{3, 0, 1, 1, {1025}}));
+  CHECK(durable_at_once(cmd_set_size{}));
+  CHECK(durable_at_once(cmd_set_param{"mds.x", 1}));
+}
+
+TEST_CASE("a lazy commit is applied at once, counted unsynced until a sync or a durable commit, and kept on reopen") {
+  scratch s("lazy");
+  {
+    md_store st(s.db());
+    CHECK_FALSE(st.unsynced());
+    auto r = st.commit_local(make_entry(1, 1, cmd_mkdir{root_inode, "d", 2, 0755, 10, repl_attrs{}}), false);
+    REQUIRE(r.ok());
+    CHECK(st.unsynced());
+    CHECK(st.lookup(root_inode, "d"));  // applied: readers see it before it is fsynced
+    st.sync();
+    CHECK_FALSE(st.unsynced());
+    st.sync();  // nothing left: no-op
+    REQUIRE(st.commit_local(make_entry(2, 1, cmd_create{2, "f", 3, 0644, 11, repl_attrs{}}), false).ok());
+    CHECK(st.unsynced());
+    REQUIRE(st.commit_local(make_entry(3, 1, cmd_alloc_chunk{3, 0, 1, 1, {1025}})).ok());
+    CHECK_FALSE(st.unsynced());  // a durable commit fsyncs the journal, earlier entries included
+    REQUIRE(st.commit_local(make_entry(4, 1, cmd_mkdir{root_inode, "e", 4, 0755, 12, repl_attrs{}}), false).ok());
+  }
+  md_store again(s.db());  // closed without a sync: still there (the OS had it)
+  CHECK(again.lookup(root_inode, "d"));
+  CHECK(again.lookup(root_inode, "e"));
+  CHECK(again.chunk_at(3, 0));
+  CHECK(again.applied_index() == 4);
+}

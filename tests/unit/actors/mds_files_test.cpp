@@ -343,6 +343,21 @@ TEST_CASE_FIXTURE(fixture, "namespace operations end to end through the actor") 
   CHECK(fs.getStatfs().getFiles() == 2);  // root and /g
 }
 
+// md_command.hpp durable_at_once: a create is answered before its fsync;
+// FileOp sync (a mount's fsync/fsyncdir) makes it durable, and so does the
+// MDS tick.
+TEST_CASE_FIXTURE(fixture, "namespace changes are fsynced on FileOp sync or within a tick") {
+  CHECK(code(mkdir("/s")) == p::STATUS_OK);
+  CHECK(md->unsynced());
+  CHECK(code(op([](auto o) { o.setSync(); })) == p::STATUS_OK);
+  CHECK_FALSE(md->unsynced());
+  CHECK(code(create("/s/f")) == p::STATUS_OK);
+  CHECK(md->unsynced());
+  caf::anon_send(mds, tick_atom::value);
+  sched.run();
+  CHECK_FALSE(md->unsynced());
+}
+
 TEST_CASE_FIXTURE(fixture, "every file request checks credentials") {
   auto m = op([](auto o) { o.setLookup("/"); }, "A", std::string(32, 'x'));
   CHECK(code(m) == p::STATUS_AUTH_FAILED);
