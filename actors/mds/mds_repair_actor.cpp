@@ -392,6 +392,7 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
 
 // A chunk whose move failed is left alone this long (each try fences it).
 constexpr auto move_retry_delay = std::chrono::seconds(30);
+constexpr auto move_cooldown = std::chrono::seconds(120);
 
 // MDS's estimate of a CS's free space after a move, until its next heartbeat
 // reports the real figure: keeps the next plans from moving on stale fill.
@@ -462,6 +463,11 @@ void start_move(self_ptr self, const repair::rebalance_move& mv) {
                                 if (!gone.empty()) {
                                   ++self->state.repair->chunks_moved;
                                   note_moved_space(self, mv);
+                                  // A chunk just moved stays put for a while: fill
+                                  // figures lag the moves (heartbeats, deletes
+                                  // still on their way), and moving it straight
+                                  // back would only bump its version again.
+                                  self->state.repair->move_retry_after[chunk] = self->clock().now() + move_cooldown;
                                 }
                                 finished();
                                 repair_tick(self);
@@ -476,7 +482,9 @@ void start_delete(self_ptr self, const repair::repair_job& job) {
   rs.wip.deleting[job.chunk_id] = job.delete_from;
   auto left = std::make_shared<size_t>(job.delete_from.size());
   const uint64_t chunk = job.chunk_id;
-  spdlog::info("repair: chunk {} overcommitted, removing the replicas on CS {}", chunk, fmt::join(job.delete_from, ","));
+  spdlog::info("repair: chunk {} {}, removing the replicas on CS {}", chunk,
+               job.kind == repair::job_kind::delete_stale ? "has stale or corrupt replicas" : "overcommitted",
+               fmt::join(job.delete_from, ","));
   for (auto cs : job.delete_from)
     remove_replica(self, chunk, cs, [self, chunk, left] {
       if (--*left == 0) self->state.repair->wip.deleting.erase(chunk);
@@ -725,7 +733,7 @@ void repair_tick(self_ptr self) {
         // only once the CS is offline (mds.wd.offline_tout).
         if (mds::tally(views[it->second]).standby > 0) continue;
         if (!rs.wip.copying.count(job.chunk_id)) start_copy(self, job, chunks[it->second], load);
-      } else if (job.kind == repair::job_kind::delete_overcommitted) {
+      } else {  // delete_overcommitted, delete_stale (repair_planner.hpp rules 5, 6)
         if (!rs.wip.deleting.count(job.chunk_id)) start_delete(self, job);
       }
     }

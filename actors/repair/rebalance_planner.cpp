@@ -101,8 +101,12 @@ class planner {
       before.insert(mds::domain_key(cs, c.domain));
       if (r.cs_id != from) after.insert(mds::domain_key(cs, c.domain));
     }
-    after.insert(mds::domain_key(*css_.at(to).cs, c.domain));
-    if (cfg_.placement.strict_failure_domain) return after.size() == c.view.replicas.size();
+    const auto target = mds::domain_key(*css_.at(to).cs, c.domain);
+    // Strict: the copy is a replica next to its source until the source is
+    // dropped (and for good if the move is cut short), so the target's
+    // domain must be new to the chunk, the source's included.
+    if (cfg_.placement.strict_failure_domain) return !before.count(target);
+    after.insert(target);
     return after.size() >= before.size();
   }
 

@@ -34,8 +34,12 @@
 //     moves planned before in this plan), both CSs have a job slot
 //     (load < max_jobs_per_cs, planned moves counted), and the replicas after
 //     the move keep the failure-domain rule at the chunk's level: strict =
-//     every replica in its own domain; advisory = no fewer distinct domains
-//     than before. Never two replicas on one CS.
+//     the target's domain holds none of the chunk's replicas, the source's
+//     included (the copy and its source are both replicas until the source
+//     is dropped, and stay so if the move is cut short: a move inside one
+//     domain would put two replicas there; found by pstorage-sim
+//     --scenario data-rebalance); advisory = no fewer distinct domains than
+//     before. Never two replicas on one CS.
 //  4. tier_return first: a replica on a CS whose tier differs from the
 //     chunk's wanted tier moves to a CS of the wanted tier (chunks by id,
 //     replicas by CS id).

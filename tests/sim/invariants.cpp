@@ -54,6 +54,10 @@ const std::vector<invariant_info>& invariants() {
       {"namespace-acked-visible", "step", "checked (meta-churn: every answer, lookups, readdirs; final: the store)",
        "every namespace change the MDS acknowledged (create, mkdir, rename, unlink, rmdir) stays visible, across MDS "
        "restarts; changes whose answer was lost may go either way"},
+      {"rebalanced", "final", "checked (data-rebalance: every CS's disk after settling)",
+       "once faults stop and a CS joined empty, rebalancing fills it: no single-CS host is fuller than the "
+       "joined CS by more than mds.repl.rebalance_threshold or two chunks, unless the joined CS already holds "
+       "every chunk it has"},
       {"rm-cs-evacuated", "final", "checked (data-ops)",
        "a CS removed with rm-cs is dropped by the end and no chunk lists it (its data stays readable)"},
       {"one-master-per-epoch", "step", "pending: MDS HA not implemented (one MDS)", "at most one master per epoch"},

@@ -130,6 +130,22 @@ const std::vector<scenario>& scenarios() {
       s.in_rotation = false;
       v.push_back(s);
     }
+    // Rebalancing (actors/repair/rebalance_planner.hpp), by name only: small
+    // disks (4 MiB) and a 1 % threshold, 6 files of 2 chunks; cs5 (a host of
+    // its own) joins empty when the faults stop.
+    data("data-rebalance",
+         "the data workload while CSs crash and hang, then an empty CS joins and rebalancing fills it; "
+         "every data invariant holds during the moves",
+         {{"cs-crash", 3}, {"cs-hang", 1}, {"slow-disk", 1}}, {10, 2, 0, 10});
+    v.back().css_max = 5;
+    v.back().data_writers = 6;  // 12 chunks: enough replicas per CS for moves of whole chunks
+    v.back().cs_capacity_bytes = uint64_t{4} << 20;
+    v.back().mds_params = {{"mds.alloc.free_space_margin", 0},
+                           {"mds.alloc.fill_margin", 0},
+                           {"mds.repl.rebalance_threshold", 1}};
+    v.back().join_when_faults_stop = true;
+    v.back().check_rebalanced = true;
+    v.back().in_rotation = false;
     // Operator actions on the data workload (ops_client.hpp), by name only:
     // 5 CSs on 4 hosts, so one can be removed and 3 failure domains stay.
     data("data-ops",

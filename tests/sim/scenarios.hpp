@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/sim/network.hpp"
@@ -64,6 +65,15 @@ struct scenario {
   // on the data files now and then; rm-cs of one CS (release, evacuated).
   bool repl_changes = false;
   bool rm_cs = false;
+  // Rebalancing (data-rebalance): every CS's disk size, MDS parameters set
+  // in the store before the MDS first starts, the CSs not started at the
+  // beginning join empty when the faults stop (writers have stopped, so only
+  // repair and rebalancing put replicas there), and `rebalanced` is checked
+  // at the end.
+  uint64_t cs_capacity_bytes = uint64_t{4} << 30;
+  std::vector<std::pair<std::string, int64_t>> mds_params;
+  bool join_when_faults_stop = false;
+  bool check_rebalanced = false;
 };
 
 const std::vector<scenario>& scenarios();

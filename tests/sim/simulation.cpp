@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <set>
 
 #include "actors/common/node_config.hpp"
 #include "actors/common/sim_bugs.hpp"
@@ -647,6 +648,7 @@ class harness {
   }
   void data_final_probe() {
     data_final_replica_count();
+    data_final_rebalanced();
     note("final data read: every replica of every chunk");
     for (size_t fi = 0; fi < dm_.files.size(); ++fi) {
       if (!dm_.files[fi].ino) continue;
@@ -1026,6 +1028,58 @@ class harness {
       nodes_[i].disk.storage->set_full(false);
       if (m_.css[i].exists && !m_.css[i].alive && !m_.css[i].fatal) restart_cs(i);
     }
+    if (sc_.join_when_faults_stop)
+      for (size_t i = 0; i < m_.css.size(); ++i)
+        if (!m_.css[i].exists) {
+          note("workload: " + m_.css[i].name + " joins empty");
+          count("workload.cs-join-empty");
+          joined_empty_.push_back(i);
+          start_cs(i);
+        }
+  }
+  // CSs that joined empty when the faults stopped (data-rebalance).
+  std::vector<size_t> joined_empty_;
+  // rebalanced: after settling, a CS alone on its host is fuller than a CS
+  // that joined empty by at most the threshold or two chunks, whichever is
+  // more, unless the joined CS already holds every chunk it has
+  // (rebalance_planner.hpp rule 5: a move needs a gap above the threshold
+  // and must leave the target no fuller than the source, a whole chunk
+  // counted each side; CSs sharing a host are left out: the failure-domain
+  // rule may pin their replicas).
+  void data_final_rebalanced() {
+    if (!sc_.check_rebalanced || joined_empty_.empty()) return;
+    int64_t threshold = 10;
+    for (auto& [name, value] : sc_.mds_params)
+      if (name == "mds.repl.rebalance_threshold") threshold = value;
+    auto fill = [this](size_t i) {
+      auto sp = nodes_[i].disk.storage->space();
+      double total = static_cast<double>(sp.value.total_bytes);
+      return total > 0 ? (total - static_cast<double>(sp.value.free_bytes)) / total : 0.0;
+    };
+    auto pct = [](double f) { return std::to_string(static_cast<int>(std::lround(f * 1000)) / 10.0).substr(0, 4) + "%"; };
+    for (size_t j : joined_empty_) {
+      if (!m_.css[j].alive) continue;
+      std::set<uint64_t> held;
+      if (auto l = nodes_[j].disk.storage->list()) for (auto& ci : l.value) held.insert(ci.id);
+      const double one_chunk = static_cast<double>(sim_chunk_size) / static_cast<double>(sc_.cs_capacity_bytes);
+      for (size_t s = 0; s < m_.css.size(); ++s) {
+        if (s == j || !m_.css[s].exists || !m_.css[s].alive) continue;
+        size_t on_host = 0;
+        for (size_t k = 0; k < m_.css.size(); ++k) on_host += m_.css[k].exists && host_of(k) == host_of(s);
+        if (on_host > 1) continue;
+        bool movable = false;
+        if (auto l = nodes_[s].disk.storage->list())
+          for (auto& ci : l.value) movable |= !held.count(ci.id);
+        const double gap = fill(s) - fill(j);
+        if (movable && gap > std::max(static_cast<double>(threshold) / 100.0, 2 * one_chunk) + 1e-9) {
+          m_.raised.push_back({"rebalanced", m_.css[s].name + " is " + pct(fill(s)) + " full, " + m_.css[j].name +
+                                                 " (joined empty) " + pct(fill(j)) + ": the gap is above the " +
+                                                 std::to_string(threshold) + " % threshold and two chunks"});
+          return;
+        }
+      }
+    }
+    count("data.final.rebalanced");
   }
   void final_probe() {
     note("final stat request");
@@ -1143,6 +1197,9 @@ run_result harness::run() {
   note("seed " + std::to_string(opts_.seed) + ", scenario " + sc_.name);
   m_.expect_healthy = sc_.check_cluster_healthy;
   mdisk_ = make_mds_disk(ident_);
+  if (auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md))
+    for (auto& [name, value] : sc_.mds_params)
+      md->commit_local(mds::make_entry(md->last_index() + 1, 1, mds::cmd_set_param{name, value}));
   for (int i = 0; i < sc_.css_max; ++i) {
     cs_model c;
     c.name = "cs" + std::to_string(i + 1);
@@ -1150,6 +1207,7 @@ run_result harness::run() {
     c.uuid = "repo-" + std::to_string(i + 1);
     m_.css.push_back(c);
     nodes_.push_back(cs_node{make_cs_disk(ident_, c.uuid), {}, {}, {}, {}});
+    nodes_.back().disk.storage->set_capacity(sc_.cs_capacity_bytes);
   }
   start_mds();
   for (int i = 0; i < sc_.css_initial; ++i) start_cs(static_cast<size_t>(i));

@@ -154,6 +154,19 @@ TEST_CASE("fill: never two replicas in one failure domain, never two on one CS")
   CHECK(p.moves[1].chunk_id == 101);
   CHECK(p.moves[1].to_cs == 3);
 
+  SUBCASE("strict: never to the source's own domain (source and copy coexist until the source goes)") {
+    fixture g;
+    g.cs(1, 80);
+    g.cs(2, 5);
+    g.cs(3, 40);
+    g.find(2).host_id = "h1";  // the emptiest CS shares host h1 with the fullest
+    g.chunk(100, {1, 3});
+    CHECK(g.plan().moves.empty());
+    g.cs(4, 10);
+    auto q = g.plan();
+    REQUIRE(q.moves.size() == 1);
+    CHECK(q.moves[0].to_cs == 4);
+  }
   SUBCASE("rack level: a CS in another rack only") {
     fixture g;
     g.cs(1, 80).location = "0.0.1";

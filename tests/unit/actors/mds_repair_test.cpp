@@ -512,3 +512,31 @@ TEST_CASE_FIXTURE(fixture, "rebalancing: an empty CS gets one replica of each ch
   CHECK(find_event("Replication started") < 0);  // moves are not recovery
   CHECK(chunk_counts()["healthy"] == 6);
 }
+
+// repair_planner.hpp rule 6: once a chunk has all its replicas, a replica
+// left behind at an old version (it missed a version round) is deleted. The
+// actor used to plan these jobs and never run them, so the stale record
+// stayed and, counted as recovery work, kept rebalancing off for good
+// (found by pstorage-sim --scenario data-rebalance).
+TEST_CASE_FIXTURE(fixture, "a stale replica of a chunk that has all its replicas again is deleted") {
+  add_css(4);
+  auto ino = file_with_chunks("/f", "3", 1);
+  REQUIRE(code(release(ino)) == p::STATUS_OK);
+  auto c = md->chunks(ino)[0];
+  const uint32_t failed = c.replicas[0].cs, missed = c.replicas[2].cs;
+  log_of(missed).fail_set_version = true;  // misses the version round after the failure
+  wire::decode(replica_failed(c.id, c.version, {failed}));
+  advance(5s);
+  log_of(missed).fail_set_version = false;
+  advance(5s);
+  auto now = md->chunk_by_id(c.id);
+  REQUIRE(now);
+  size_t current = 0;
+  for (auto& r : now->replicas) {
+    CHECK(r.version == now->version);  // no stale record left
+    current += r.version == now->version;
+  }
+  CHECK(current == 3);
+  CHECK(log_of(missed).count("delete " + std::to_string(c.id)) == 1);  // its CS was told to delete it
+  CHECK(chunk_counts()["healthy"] == 1);
+}
