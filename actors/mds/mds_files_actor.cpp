@@ -160,8 +160,10 @@ std::string path_of(self_ptr self, mds::inode_id ino) {
 void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) {
   if (chunks.empty()) return;
   if (auto e = sync_namespace(self)) {
-    spdlog::error("not deleting {} chunk(s) now: {}", chunks.size(), e->message);
-    return;  // orphan replicas are found and deleted later
+    // Keeping data is the safe side: the replicas stay on their CSs, taking
+    // space (there is no collection of unreferenced replicas yet).
+    spdlog::error("not deleting the replicas of {} chunk(s): {}", chunks.size(), e->message);
+    return;
   }
   std::vector<std::pair<uint32_t, msg::mds_to_cs_delete_chunk>> reqs;
   for (auto& c : chunks)
