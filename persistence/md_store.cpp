@@ -578,12 +578,19 @@ std::vector<apply_result> md_store::apply_committed() {
 apply_result md_store::commit_local(const journal_entry& e, bool durable) {
   apply_result r;
   set_synchronous(durable);
-  db_.transaction([&] {
-    append_in_txn(e);
-    commit_in_txn(e.index);
-    r = apply_in_txn(e);
-  });
-  unsynced_ = !durable;
+  try {
+    db_.transaction([&] {
+      append_in_txn(e);
+      commit_in_txn(e.index);
+      r = apply_in_txn(e);
+    });
+  } catch (...) {
+    set_synchronous(true);
+    throw;
+  }
+  // Every other write of this store (append, commit, apply, meta) stays FULL.
+  set_synchronous(true);
+  unsynced_ = !durable;  // a durable commit fsyncs the WAL, earlier frames included
   return r;
 }
 

@@ -218,6 +218,10 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
       if (it == st.cs_by_addr.end()) return;
       auto id = it->second;
       st.cs_by_addr.erase(it);
+      // The connection of an earlier incarnation: the CS has registered again
+      // since (a restart right after kill -9 can beat the old connection's
+      // teardown), and the new one is alive.
+      if (auto h = st.cs_handles.find(id); h != st.cs_handles.end() && h->second.address() != dm.source) return;
       if (PSTORAGE_SIM_BUG(mds_ignore_disconnect)) return;  // simulator-only bug
       st.cs_handles.erase(id);
       if (auto ev = st.registry.on_disconnect(id, self->clock().now())) emit(self, ev->text);

@@ -150,6 +150,32 @@ TEST_CASE_FIXTURE(fixture, "a CS with the wrong digest is refused and stops with
   CHECK(store->css().empty());
 }
 
+// cluster_smoke failed once in CI: the restarted CS registered before the
+// MDS saw the old process's connection go, and that late disconnect marked
+// the new incarnation inactive.
+TEST_CASE_FIXTURE(fixture, "the late disconnect of a CS's earlier incarnation leaves the new one active") {
+  auto old = make_cs(auth.digest, "u1");
+  REQUIRE(old->id == 1025);
+  cs_deps d;
+  d.repo = old->repo;  // the same repository, started again before the old process is gone
+  d.space = [] { return space_info{1000, 600}; };
+  d.locator = locator;
+  d.digest = auth.digest;
+  uint32_t again = 0;
+  d.on_registered = [&](uint32_t id) { again = id; };
+  auto restarted = spawn_cs(sys, d);
+  caf::anon_send(restarted, start_atom::value, std::string("127.0.0.1:4001"));
+  sched.run();
+  REQUIRE(again == 1025);
+  caf::anon_send_exit(old->actor, caf::exit_reason::kill);  // its connection drops only now
+  sched.run();
+  CHECK(count_events("marked as inactive") == 0);
+  advance(5s);  // heartbeats of the new incarnation keep it active
+  CHECK(count_events("marked as inactive") == 0);
+  caf::anon_send_exit(restarted, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
 TEST_CASE_FIXTURE(fixture, "a restarted CS re-registers under its old id; a copied repository is refused") {
   auto cs = make_cs(auth.digest, "u1");
   REQUIRE(cs->id == 1025);
