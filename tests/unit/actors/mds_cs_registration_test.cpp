@@ -56,6 +56,20 @@ struct fixture {
     std::string fatal;
   };
 
+  // Starts a CS process again on `repo` (a restart); `id` gets the id it registers under.
+  cs_api restart_cs(std::shared_ptr<persistence::cs_repo> repo, uint32_t& id) {
+    cs_deps d;
+    d.repo = std::move(repo);
+    d.space = [] { return space_info{1000, 600}; };
+    d.locator = locator;
+    d.digest = auth.digest;
+    d.on_registered = [&id](uint32_t got) { id = got; };
+    auto a = spawn_cs(sys, d);
+    caf::anon_send(a, start_atom::value, std::string("127.0.0.1:4001"));
+    sched.run();
+    return a;
+  }
+
   std::unique_ptr<cs_handle> make_cs(const std::string& digest, const std::string& uuid) {
     auto h = std::make_unique<cs_handle>();
     h->repo = std::make_shared<persistence::cs_repo>(":memory:");
@@ -156,16 +170,8 @@ TEST_CASE_FIXTURE(fixture, "a CS with the wrong digest is refused and stops with
 TEST_CASE_FIXTURE(fixture, "the late disconnect of a CS's earlier incarnation leaves the new one active") {
   auto old = make_cs(auth.digest, "u1");
   REQUIRE(old->id == 1025);
-  cs_deps d;
-  d.repo = old->repo;  // the same repository, started again before the old process is gone
-  d.space = [] { return space_info{1000, 600}; };
-  d.locator = locator;
-  d.digest = auth.digest;
   uint32_t again = 0;
-  d.on_registered = [&](uint32_t id) { again = id; };
-  auto restarted = spawn_cs(sys, d);
-  caf::anon_send(restarted, start_atom::value, std::string("127.0.0.1:4001"));
-  sched.run();
+  auto restarted = restart_cs(old->repo, again);  // before the old process is gone
   REQUIRE(again == 1025);
   caf::anon_send_exit(old->actor, caf::exit_reason::kill);  // its connection drops only now
   sched.run();
@@ -182,16 +188,8 @@ TEST_CASE_FIXTURE(fixture, "a restarted CS re-registers under its old id; a copi
   caf::anon_send_exit(cs->actor, caf::exit_reason::kill);
   sched.run();
   // restart from the same repository
-  cs_deps d;
-  d.repo = cs->repo;
-  d.space = [] { return space_info{1000, 600}; };
-  d.locator = locator;
-  d.digest = auth.digest;
   uint32_t again = 0;
-  d.on_registered = [&](uint32_t id) { again = id; };
-  auto restarted = spawn_cs(sys, d);
-  caf::anon_send(restarted, start_atom::value, std::string("127.0.0.1:4001"));
-  sched.run();
+  auto restarted = restart_cs(cs->repo, again);
   CHECK(again == 1025);
   CHECK(count_events("CS#1025 is active") == 2);
   // a repository copy claiming the same id with another uuid
@@ -201,7 +199,11 @@ TEST_CASE_FIXTURE(fixture, "a restarted CS re-registers under its old id; a copi
   s.repo_uuid = "other";
   s.cs_id = 1025;
   copy->initialise(s);
+  cs_deps d;
   d.repo = copy;
+  d.space = [] { return space_info{1000, 600}; };
+  d.locator = locator;
+  d.digest = auth.digest;
   std::string fatal;
   d.on_fatal = [&](const std::string& w) { fatal = w; };
   auto thief = spawn_cs(sys, d);
