@@ -28,7 +28,7 @@ out=$(echo secret-pw | ps1 make-mds -I -a "$MDS" -r "$T/mds" -p 2>&1) && fail "s
 pass "make-mds created repository, bs.list and digest (no clear password)"
 
 start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
-wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" || fail "MDS HTTP status not up"
+mds_http_up "$PID_mds"
 
 # --- auth-node on a second host --------------------------------------------
 mkdir -p "$T/host2/clusters/$C"; echo "$MDS" > "$T/host2/clusters/$C/bs.list"

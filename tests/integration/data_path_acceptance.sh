@@ -61,7 +61,7 @@ ino_of() { mdq "SELECT ino FROM md_dentries WHERE parent = 1 AND name = '$1'"; }
 ps 1 make-mds -I -a "$MDS" -r "$T/mds" --password-file "$T/pw" --chunk-size 4M >/dev/null \
   || fail "make-mds --chunk-size 4M"
 start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
-wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" || fail "MDS HTTP status not up"
+mds_http_up "$PID_mds"
 for h in 2 3; do
   mkdir -p "$T/host$h/clusters/$C"; echo "$MDS" > "$T/host$h/clusters/$C/bs.list"
   ps $h auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host$h"

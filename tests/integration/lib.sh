@@ -23,6 +23,30 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# stacks PID: every thread of a process that seems stuck — kernel wait channel
+# and stack from /proc, user stacks from gdb when installed — on stderr, so a
+# rare hang in CI leaves its cause in the log.
+stacks() {
+  local pid=$1 t
+  { echo "---- threads of PID $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)) ----" >&2; } || true
+  for t in /proc/"$pid"/task/*; do
+    { echo "task $(basename "$t") $(cat "$t/comm" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null)" >&2; } || true
+    { head -5 "$t/stack" 2>/dev/null | sed 's/^/    /' >&2; } || true
+  done
+  if command -v gdb >/dev/null; then
+    { timeout 60 gdb -p "$pid" -batch -ex 'thread apply all bt' 2>/dev/null | grep -E '^(Thread|#)' | head -150 >&2; } || true
+  fi
+  return 0
+}
+
+# mds_http_up PID: waits (bounded) for the MDS's HTTP status on PORT+1; on
+# failure prints the MDS's thread stacks and fails.
+mds_http_up() {
+  wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" && return 0
+  stacks "$1"
+  fail "MDS HTTP status not up"
+}
 pass() { echo "ok: $*"; }
 
 # A free port pair on loopback (PORT and PORT+1), away from the defaults.
@@ -61,7 +85,7 @@ start_mds() {
   ps 1 make-mds -I -a "$MDS" -r "$T/mds" --password-file "$T/pw" --chunk-size "$1" >/dev/null \
     || fail "make-mds --chunk-size $1"
   start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
-  wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" || fail "MDS HTTP status not up"
+  mds_http_up "$PID_mds"
 }
 # join_host N: host N learns the MDS address and authenticates.
 join_host() {
