@@ -57,9 +57,9 @@ inline std::chrono::seconds chain_timeout(size_t replicas) {
 constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts before EIO
 // Write-behind: a file's buffered writes are sent once they reach this size
 // (and on fsync/flush/close, before reads, and every second) by the
-// background sender while the writer goes on filling the buffer; a writer
-// waits for the send in flight at twice this size and sends itself (and gets
-// its error) at four times (session::write).
+// background sender while the writer goes on filling the buffer
+// (write_buffer.hpp after_buffered_write: the writer waits at twice this
+// size and sends itself at four times).
 constexpr size_t write_behind_limit = size_t{16} << 20;
 // Pushed extents travel as pieces of at most this size, so that a chain's
 // CSs work on consecutive pieces at once instead of store-and-forward.
@@ -1184,11 +1184,10 @@ int session::write(uint64_t ino, uint64_t offset, const char* buf, size_t length
     st->buf.add(offset, buf, length);
     buffered = st->buf.bytes();
   }
-  if (buffered < write_behind_limit) return 0;
-  // The background sender is failing or far behind: send here, and return its error.
-  if (buffered >= 4 * write_behind_limit || !impl_->o.background) return impl_->push(ino, *st);
-  // One send in flight per file: wait for it before asking for the next.
-  if (buffered >= 2 * write_behind_limit) {
+  const auto next = after_buffered_write(buffered, write_behind_limit, impl_->o.background);
+  if (next == after_write::keep) return 0;
+  if (next == after_write::send_here) return impl_->push(ino, *st);
+  if (next == after_write::wait_wake) {  // one send in flight per file
     std::lock_guard<std::mutex> wait_for_send(st->io_m);
   }
   {

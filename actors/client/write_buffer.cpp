@@ -7,6 +7,12 @@
 
 namespace pstorage::client {
 
+after_write after_buffered_write(size_t buffered, size_t limit, bool background_sender) {
+  if (buffered < limit) return after_write::keep;
+  if (buffered >= 4 * limit || !background_sender) return after_write::send_here;
+  return buffered >= 2 * limit ? after_write::wait_wake : after_write::wake;
+}
+
 void write_buffer::add(uint64_t offset, const char* data, size_t length) {
   if (length == 0) return;
   const uint64_t new_end = offset + length;

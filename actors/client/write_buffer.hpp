@@ -27,6 +27,16 @@ struct write_extent {
   uint64_t end() const { return offset + data.size(); }
 };
 
+// What a write does once its bytes are in the buffer (session::write), with
+// `buffered` bytes now held and the write-behind `limit`:
+//   keep        below the limit: nothing;
+//   wake        at the limit: wake the background sender and return;
+//   wait_wake   at twice the limit: wait for the send in flight, then wake;
+//   send_here   at four times (the sender fails or falls far behind), or with
+//               no background sender: send now and return its error.
+enum class after_write { keep, wake, wait_wake, send_here };
+after_write after_buffered_write(size_t buffered, size_t limit, bool background_sender);
+
 class write_buffer {
  public:
   void add(uint64_t offset, const char* data, size_t length);

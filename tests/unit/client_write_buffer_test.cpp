@@ -81,3 +81,17 @@ TEST_CASE("random writes: sending the extents in order reproduces the file") {
     REQUIRE(sent == expected);
   }
 }
+
+TEST_CASE("after a write: keep below the limit, wake the sender at it, wait at twice, send here at four times") {
+  constexpr size_t L = 16;
+  CHECK(after_buffered_write(0, L, true) == after_write::keep);
+  CHECK(after_buffered_write(L - 1, L, true) == after_write::keep);
+  CHECK(after_buffered_write(L, L, true) == after_write::wake);
+  CHECK(after_buffered_write(2 * L - 1, L, true) == after_write::wake);
+  CHECK(after_buffered_write(2 * L, L, true) == after_write::wait_wake);
+  CHECK(after_buffered_write(4 * L - 1, L, true) == after_write::wait_wake);
+  CHECK(after_buffered_write(4 * L, L, true) == after_write::send_here);
+  // without a background sender a full buffer is sent by the writer itself
+  CHECK(after_buffered_write(L, L, false) == after_write::send_here);
+  CHECK(after_buffered_write(L - 1, L, false) == after_write::keep);
+}
