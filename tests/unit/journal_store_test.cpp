@@ -1,0 +1,112 @@
+// The replicated journal's file (persistence/journal_store.hpp): batches are
+// atomic (entries + hard state together), truncation keeps committed
+// entries, compaction and snapshot install, and everything survives reopening.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "persistence/journal_store.hpp"
+
+using namespace pstorage::persistence;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct scratch {
+  fs::path dir;
+  explicit scratch(const std::string& name)
+      : dir(fs::temp_directory_path() / ("pstorage_journal_test_" + std::to_string(getpid()) + "_" + name)) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~scratch() { fs::remove_all(dir); }
+  std::string db() const { return (dir / "journal.db").string(); }
+};
+
+journal_record rec(uint64_t index, uint64_t term, const std::string& text = "x") {
+  return {index, term, 0, std::vector<uint8_t>(text.begin(), text.end())};
+}
+
+}  // namespace
+
+TEST_CASE("a batch of entries and hard state is saved and loaded back after reopening") {
+  scratch s("reopen");
+  {
+    journal_store j(s.db());
+    CHECK(j.last_index() == 0);
+    CHECK(j.first_index() == 1);
+    journal_batch b;
+    b.entries = {rec(1, 1, "a"), rec(2, 1, "b"), rec(3, 2, "c")};
+    b.hard_state = journal_hard_state{2, 3, 2};
+    j.save(b);
+    journal_batch lazy;
+    lazy.entries = {rec(4, 2, "d")};
+    j.save(lazy, false);
+    j.sync();
+  }
+  journal_store j(s.db());
+  auto c = j.load();
+  CHECK(c.hard_state == journal_hard_state{2, 3, 2});
+  REQUIRE(c.entries.size() == 4);
+  CHECK(c.entries[2] == rec(3, 2, "c"));
+  CHECK(c.entries[3] == rec(4, 2, "d"));
+  CHECK(j.last_index() == 4);
+}
+
+TEST_CASE("a batch that does not follow the log is refused whole") {
+  journal_store j(":memory:");
+  journal_batch b;
+  b.entries = {rec(1, 1)};
+  j.save(b);
+  journal_batch gap;
+  gap.entries = {rec(2, 1), rec(4, 1)};
+  gap.hard_state = journal_hard_state{5, 1, 2};
+  CHECK_THROWS_AS(j.save(gap), store_error);
+  CHECK(j.last_index() == 1);                       // entry 2 rolled back with the rest
+  CHECK(j.hard_state() == journal_hard_state{});  // hard state too
+}
+
+TEST_CASE("truncation replaces an uncommitted tail in the same transaction") {
+  journal_store j(":memory:");
+  journal_batch b;
+  b.entries = {rec(1, 1), rec(2, 1), rec(3, 1)};
+  j.save(b);
+  journal_batch repl;
+  repl.truncate_after = 1;
+  repl.entries = {rec(2, 3, "new")};
+  repl.hard_state = journal_hard_state{3, 2, 1};
+  j.save(repl);
+  auto c = j.load();
+  REQUIRE(c.entries.size() == 2);
+  CHECK(c.entries[1] == rec(2, 3, "new"));
+  CHECK(c.hard_state.term == 3);
+}
+
+TEST_CASE("compaction drops the prefix and records the snapshot; install restarts the log") {
+  journal_store j(":memory:");
+  journal_batch b;
+  for (uint64_t i = 1; i <= 5; ++i) b.entries.push_back(rec(i, 1));
+  j.save(b);
+  j.compact({3, 1, {9}});
+  CHECK(j.first_index() == 4);
+  CHECK(j.last_index() == 5);
+  CHECK(j.load().entries.size() == 2);
+  CHECK(j.snapshot() == journal_snapshot{3, 1, {9}});
+  j.compact({2, 1, {}});  // older than the snapshot: nothing changes
+  CHECK(j.snapshot().index == 3);
+
+  journal_batch below;
+  below.truncate_after = 2;
+  CHECK_THROWS_AS(j.save(below), store_error);
+
+  j.install({10, 4, {7}});
+  CHECK(j.first_index() == 11);
+  CHECK(j.last_index() == 10);
+  CHECK(j.load().entries.empty());
+  CHECK(j.hard_state().commit == 10);
+  journal_batch next;
+  next.entries = {rec(11, 4)};
+  j.save(next);
+  CHECK(j.last_index() == 11);
+}
