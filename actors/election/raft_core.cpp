@@ -644,6 +644,7 @@ void raft_core::handle_append_resp(const message& m, peer& p) {
     send_append(m.from, p, true);
     return;
   }
+  bool was_paused = p.state == progress_state::probe && p.probe_sent;
   if (p.state == progress_state::probe) p.probe_sent = false;
   bool updated = false;
   if (p.match < m.index) {
@@ -674,6 +675,8 @@ void raft_core::handle_append_resp(const message& m, peer& p) {
     broadcast_append();  // followers learn the new commit at once
     maybe_step_down_removed();
     if (role_ != role::leader) return;
+  } else if (was_paused) {
+    send_append(m.from, p, true);  // it may not know the commit index yet
   }
   send_appends(m.from, p);
 }
