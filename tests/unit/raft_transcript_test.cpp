@@ -20,6 +20,7 @@
 //   nodes 1 2 3 [opts]        bootstrap a cluster of these members (raft_core::bootstrap)
 //   new 4 [opts]              a fresh node with empty state (to be added)
 //       opts: election=N heartbeat=N prevote=0|1 checkquorum=0|1 maxmsg=N inflight=N seed=N
+//   set N opts                change N's config (restarts N from its disk)
 //   campaign N                raft_core::campaign on N
 //   tick N [M...] [xK]        tick the nodes K times (default 1); "tick all xK": every up node
 //   run K                     K rounds of: tick every up node once, then deliver quietly
@@ -417,6 +418,16 @@ class interpreter {
       for (auto id : ids) m.members.push_back(sim::mk_member(id));
       if (!m.normalize()) fail("bad ids");
       for (auto id : ids) s.create(id, cfg, c == "nodes" ? raft_core::bootstrap(m) : persisted{});
+    } else if (c == "set") {
+      auto id = nid(w, 1);
+      std::vector<node_id> none;
+      std::vector<std::string> opts(w.begin() + 1, w.end());
+      opts[0] = "set";
+      sim_node& n = s.node(id);
+      n.cfg = parse_config(opts, none, n.cfg);
+      if (!none.empty()) fail("set: options only");
+      n.cfg.id = id;
+      s.restart(id, std::nullopt);
     } else if (c == "campaign") {
       auto id = nid(w, 1);
       up(id).core->campaign();
@@ -557,8 +568,7 @@ class interpreter {
     if (!n.up) fail("node " + std::to_string(id) + " is down");
     return n;
   }
-  config parse_config(const std::vector<std::string>& w, std::vector<node_id>& ids) {
-    config cfg;
+  config parse_config(const std::vector<std::string>& w, std::vector<node_id>& ids, config cfg = {}) {
     for (size_t i = 1; i < w.size(); ++i) {
       auto eq = w[i].find('=');
       if (eq == std::string::npos) {
