@@ -90,7 +90,7 @@ void raft_core::append_local(entry e) {
     if (auto m = decode_membership(log_.back().data)) {
       config_ = std::move(*m);
       config_index_ = log_.back().index;
-      if (role_ == role::leader) sync_peers();
+      if (role_ == role::leader) sync_peers(log_.back().index);  // new members get it at once
     }
   }
 }
@@ -172,7 +172,7 @@ void raft_core::become_leader() {
   votes_.clear();
   peers_.clear();
   reset_timers();
-  sync_peers();
+  sync_peers(last_index() + 1);
   // [R §8] / [T §6.4]: a noop of the new term at once, so that entries of
   // earlier terms get committed (indirectly) as soon as possible.
   append_local(entry{0, term_, entry_kind::noop, {}});
@@ -503,13 +503,13 @@ std::optional<uint64_t> raft_core::propose_config(membership next) {
   return index;
 }
 
-void raft_core::sync_peers() {
+void raft_core::sync_peers(uint64_t next) {
   for (auto it = peers_.begin(); it != peers_.end();)
     it = config_.contains(it->first) ? std::next(it) : peers_.erase(it);
   for (const auto& mb : config_.members) {
     if (mb.id == cfg_.id || peers_.count(mb.id)) continue;
     peer p;
-    p.next = last_index() + 1;
+    p.next = next;
     peers_.emplace(mb.id, p);
   }
 }

@@ -255,7 +255,7 @@ class raft_core {
   void send_heartbeat(node_id to, peer& p);
   void broadcast_append();
   bool maybe_commit();
-  void sync_peers();
+  void sync_peers(uint64_t next);  // next: for members without progress yet
   void maybe_step_down_removed();
   // log
   const entry& at(uint64_t index) const { return log_[index - snap_.index - 1]; }
