@@ -72,10 +72,11 @@ bool raft_core::is_up_to_date(uint64_t index, uint64_t term) const {
 }
 
 // The largest index <= `index` whose term is <= `term` (or the snapshot
-// index): everything above it surely conflicts with a log whose entry at
+// index; `index` itself when it is at or below the snapshot): everything above it surely conflicts with a log whose entry at
 // `index` has `term` (fast backtracking, [R §5.3] end, etcd findConflictByTerm).
 uint64_t raft_core::find_conflict_by_term(uint64_t index, uint64_t term) const {
   index = std::min(index, last_index());
+  if (index <= snap_.index) return index;  // terms unknown below: probe there (-> snapshot)
   for (; index > snap_.index; --index)
     if (at(index).term <= term) return index;
   return snap_.index;
