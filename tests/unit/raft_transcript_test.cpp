@@ -196,7 +196,10 @@ class sim {
     n.core = std::make_unique<raft_core>(n.cfg, p);
     n.last_role = n.core->get_role();
     n.last_term = n.core->term();
+    uint64_t before = n.applied_index;
     process(id);
+    if (print_transitions && n.applied_index > before)
+      out << "> " << id << " re-applies " << before + 1 << ".." << n.applied_index << "\n";
   }
 
   // The actor took a snapshot of its state machine at `index` (the core
