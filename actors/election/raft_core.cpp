@@ -188,8 +188,13 @@ bool raft_core::in_lease() const {
   return leader_ != 0 && election_elapsed_ < cfg_.election_ticks;
 }
 
+// [T §4.2.2] a server that is not in its own latest configuration still
+// campaigns while that configuration is uncommitted (it may be rolled back,
+// and the others may need it); its own vote then does not count.
+bool raft_core::promotable() const { return config_.contains(cfg_.id) || config_index_ > commit_; }
+
 void raft_core::campaign() {
-  if (role_ == role::leader || !config_.contains(cfg_.id)) return;
+  if (role_ == role::leader || !promotable()) return;
   start_election(cfg_.pre_vote);
 }
 
@@ -244,7 +249,7 @@ void raft_core::tick() {
     return;
   }
   if (election_elapsed_ < UINT32_MAX) ++election_elapsed_;
-  if (election_elapsed_ >= randomized_timeout_ && config_.contains(cfg_.id)) start_election(cfg_.pre_vote);
+  if (election_elapsed_ >= randomized_timeout_ && promotable()) start_election(cfg_.pre_vote);
 }
 
 void raft_core::tick_leader() {
@@ -319,9 +324,13 @@ void raft_core::step(const message& m) {
       r.to = m.from;
       r.term = term_;
       send(std::move(r));
-    } else if (m.type == msg_type::pre_vote) {
+    } else if (m.type == msg_type::pre_vote || m.type == msg_type::vote) {
+      // Refuse with our term so a candidate that fell behind catches up
+      // (Figure 2: every reply carries currentTerm). Without it a member
+      // whose peers do not send to it (diverging uncommitted configs) may
+      // keep campaigning in terms nobody answers.
       message r;
-      r.type = msg_type::pre_vote_resp;
+      r.type = m.type == msg_type::pre_vote ? msg_type::pre_vote_resp : msg_type::vote_resp;
       r.to = m.from;
       r.term = term_;
       r.reject = true;
@@ -608,7 +617,13 @@ void raft_core::send_heartbeat(node_id to, peer& p) {
     uint64_t prev = std::min(p.next, last_index() + 1) - 1;
     auto t = term_at(prev);
     if (!t) {
-      send_append(to, p, true);  // becomes the snapshot
+      // next-1 is compacted: probe from match+1 (or send the snapshot), even
+      // if a lost probe or a full pipeline would block a normal send
+      p.state = progress_state::probe;
+      p.next = p.match + 1;
+      p.inflight.clear();
+      p.probe_sent = false;
+      send_append(to, p, true);
       return;
     }
     m.log_index = prev;

@@ -169,8 +169,9 @@ struct progress {
 class raft_core {
  public:
   // state.snapshot.config, or the latest config entry in state.entries, is the
-  // membership. A node that is not (yet) a member never campaigns but follows
-  // any leader of a term >= its own (a new node catching up: persisted{}).
+  // membership. A node that is not (yet) a member follows any leader of a
+  // term >= its own (a new node catching up: persisted{}); it campaigns only
+  // while its latest config (without it) is uncommitted (thesis §4.2.2).
   raft_core(config cfg, persisted state);
   // The persisted state of a brand-new cluster: one config entry at index 1,
   // term 1, committed: hs{term 1, vote 0, commit 1}, applied 0 (so the entry
@@ -192,7 +193,7 @@ class raft_core {
   // Takes effect on append, on every node (thesis §4.1).
   std::optional<uint64_t> propose_config(membership next);
   // Start an election now (tests, operator "become master"); respects
-  // pre_vote. No-op for a leader or a non-member.
+  // pre_vote. No-op for a leader or a non-member (see the constructor).
   void campaign();
   // The actor took a snapshot of the applied state at `index`: the core
   // forgets entries <= index (none kept; the actor may pass applied - N to
@@ -240,6 +241,7 @@ class raft_core {
   void start_election(bool pre);
   void reset_timers();
   bool in_lease() const;
+  bool promotable() const;
   // steps
   void step_leader(const message& m);
   void step_candidate(const message& m);

@@ -44,6 +44,7 @@
 // RAFT_REWRITE=1 regenerates the expected outputs (review every diff by hand).
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -695,5 +696,170 @@ TEST_CASE("raft transcripts") {
   for (const auto& f : files) {
     CAPTURE(f.filename().string());
     run_transcript(f);
+  }
+}
+
+namespace {
+
+// One randomized run: `steps` random actions (ticks, deliveries, drops,
+// duplicates, reordering, partitions, crashes/restarts with a lagging state
+// machine, compaction, proposals, membership changes), invariants checked by
+// the simulator throughout; then all faults stop and a proposal must commit
+// on every member within a bounded number of rounds (liveness).
+void random_run(uint64_t seed, int steps) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](uint64_t n) { return n ? rng() % n : 0; };
+  auto chance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
+  sim s;
+  s.print_transitions = false;
+  const uint32_t members = seed % 2 ? 5 : 3;
+  config cfg;
+  cfg.election_ticks = 5 + static_cast<uint32_t>(pick(6));
+  cfg.heartbeat_ticks = 1 + static_cast<uint32_t>(pick(2));
+  cfg.pre_vote = chance(0.7);
+  cfg.check_quorum = chance(0.7);
+  cfg.max_entries_per_msg = 1 + pick(4);
+  cfg.max_inflight_msgs = 1 + pick(4);
+  cfg.seed = seed;
+  membership m;
+  for (node_id id = 1; id <= members; ++id) m.members.push_back(sim::mk_member(id));
+  for (node_id id = 1; id <= members; ++id) s.create(id, cfg, raft_core::bootstrap(m));
+  const node_id spare = members + 1;
+  s.create(spare, cfg, persisted{});
+  auto all = s.ids();
+  auto random_node = [&] { return all[pick(all.size())]; };
+  int proposals = 0;
+  auto leader_of = [&]() -> sim_node* {
+    sim_node* best = nullptr;
+    for (auto id : all) {
+      sim_node& n = s.node(id);
+      if (n.up && n.core->get_role() == role::leader && (!best || n.core->term() > best->core->term())) best = &n;
+    }
+    return best;
+  };
+  for (int step = 0; step < steps; ++step) {
+    uint64_t r = pick(100);
+    auto& q = s.queue();
+    if (r < 30) {
+      if (chance(0.5)) {
+        for (auto id : all) s.tick(id);
+      } else {
+        s.tick(random_node());
+      }
+    } else if (r < 62) {
+      for (uint64_t k = 1 + pick(6); k > 0 && !q.empty(); --k) {
+        if (chance(0.08)) {
+          q.pop_front();
+        } else if (chance(0.03)) {
+          q.push_back(q.front());  // duplicate
+          s.deliver(false, 1);
+        } else if (chance(0.05) && q.size() > 1) {
+          std::swap(q[0], q[1 + pick(q.size() - 1)]);  // reorder
+          s.deliver(false, 1);
+        } else {
+          s.deliver(false, 1);
+        }
+      }
+    } else if (r < 74) {
+      node_id id = random_node();
+      sim_node& n = s.node(id);
+      if (n.up) {
+        std::string d = "p" + std::to_string(++proposals);
+        n.core->propose(std::vector<uint8_t>(d.begin(), d.end()));
+        s.process(id);
+      }
+    } else if (r < 77) {
+      std::vector<std::vector<node_id>> groups(2);
+      for (auto id : all) groups[pick(2)].push_back(id);
+      s.partition(groups);
+    } else if (r < 82) {
+      s.heal();
+    } else if (r < 85) {
+      node_id id = random_node();
+      if (s.node(id).up) s.crash(id);
+    } else if (r < 91) {
+      node_id id = random_node();
+      sim_node& n = s.node(id);
+      if (!n.up) s.restart(id, n.snap.index + pick(n.applied_index - n.snap.index + 1));
+    } else if (r < 95) {
+      node_id id = random_node();
+      sim_node& n = s.node(id);
+      if (n.up && n.applied_index > n.snap.index) s.compact(id, n.snap.index + 1 + pick(n.applied_index - n.snap.index));
+    } else if (r < 97) {
+      if (sim_node* l = leader_of()) {
+        membership next = l->core->members();
+        if (!next.contains(spare) && chance(0.5)) {
+          next.members.push_back(sim::mk_member(spare));
+        } else if (next.members.size() > 2) {
+          next.members.erase(next.members.begin() + static_cast<ptrdiff_t>(pick(next.members.size())));
+        }
+        next.normalize();
+        l->core->propose_config(next);
+        s.process(l->cfg.id);
+      }
+    } else {
+      // let time pass with a working network for a while
+      for (int k = 0; k < 3; ++k) {
+        for (auto id : all) s.tick(id);
+        s.deliver(false, 200);
+      }
+    }
+    s.check_all();
+  }
+  // Liveness: no more faults.
+  s.heal();
+  for (auto id : all)
+    if (!s.node(id).up) s.restart(id, std::nullopt);
+  std::optional<uint64_t> final_index;
+  node_id final_leader = 0;
+  for (int round = 0; round < 400; ++round) {
+    for (auto id : all) s.tick(id);
+    s.deliver(false);
+    sim_node* l = leader_of();
+    if (!l) continue;
+    if (!final_index || l->cfg.id != final_leader) {
+      std::string d = "final";
+      final_index = l->core->propose(std::vector<uint8_t>(d.begin(), d.end()));
+      final_leader = l->cfg.id;
+      s.process(l->cfg.id);
+      if (!final_index) continue;
+    }
+    bool done = true;
+    for (const auto& mb : l->core->members().members)
+      done = done && s.node(mb.id).applied_index >= *final_index;
+    if (done) {
+      if (std::getenv("RAFT_STATS"))
+        std::printf("seed %llu: leader %u term %llu commit %llu first %llu members %s\n",
+                    static_cast<unsigned long long>(seed), l->cfg.id, static_cast<unsigned long long>(l->core->term()),
+                    static_cast<unsigned long long>(l->core->commit_index()),
+                    static_cast<unsigned long long>(l->core->first_index()), fmt_ids(l->core->members()).c_str());
+      return;
+    }
+  }
+  std::ostringstream st;
+  for (auto id : all) {
+    sim_node& n = s.node(id);
+    const raft_core& c = *n.core;
+    st << "\n" << id << ": " << to_string(c.get_role()) << " t" << c.term() << " lead " << c.leader() << " commit "
+       << c.commit_index() << " applied " << n.applied_index << " last " << c.last_index() << "/" << c.last_term()
+       << " first " << c.first_index() << " vote " << c.vote() << " members " << fmt_ids(c.members());
+    for (const auto& p : c.peers())
+      st << "\n   " << p.id << ": " << to_string(p.state) << " match " << p.match << " next " << p.next;
+  }
+  fail("no progress after the faults stopped" + st.str());
+}
+
+}  // namespace
+
+TEST_CASE("raft randomized: safety under faults, liveness after them") {
+  const char* env = std::getenv("RAFT_SEEDS");
+  uint64_t seeds = env ? std::strtoull(env, nullptr, 10) : 1000;
+  for (uint64_t seed = 0; seed < seeds; ++seed) {
+    try {
+      random_run(seed, 500);
+    } catch (const std::exception& e) {
+      FAIL_CHECK("seed " << seed << ": " << std::string(e.what()));
+      return;
+    }
   }
 }
