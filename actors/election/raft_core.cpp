@@ -497,6 +497,10 @@ std::optional<uint64_t> raft_core::propose(std::vector<uint8_t> data) {
 std::optional<uint64_t> raft_core::propose_config(membership next) {
   if (role_ != role::leader || !config_.contains(cfg_.id)) return std::nullopt;
   if (config_index_ > commit_) return std::nullopt;  // one change at a time [T §4.1]
+  // ... and not before this leader committed an entry of its term (its noop):
+  // the fix of the single-server change bug (Ongaro, raft-dev, 2015), else
+  // two leaders' uncommitted changes can form disjoint majorities.
+  if (term_at(commit_) != term_) return std::nullopt;
   if (next.empty() || !next.normalize()) return std::nullopt;
   size_t changed = 0;
   for (const auto& mb : next.members) changed += !config_.contains(mb.id);

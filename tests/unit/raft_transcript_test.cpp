@@ -854,7 +854,8 @@ void random_run(uint64_t seed, int steps) {
 TEST_CASE("raft randomized: safety under faults, liveness after them") {
   const char* env = std::getenv("RAFT_SEEDS");
   uint64_t seeds = env ? std::strtoull(env, nullptr, 10) : 1000;
-  for (uint64_t seed = 0; seed < seeds; ++seed) {
+  const char* from = std::getenv("RAFT_SEED_FROM");
+  for (uint64_t seed = from ? std::strtoull(from, nullptr, 10) : 0; seed < seeds; ++seed) {
     try {
       random_run(seed, 500);
     } catch (const std::exception& e) {
