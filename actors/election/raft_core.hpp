@@ -189,7 +189,9 @@ class raft_core {
   std::optional<uint64_t> propose(std::vector<uint8_t> data);
   // One membership change at a time: nullopt (with no effect) if not leader,
   // or an earlier config entry is not yet committed, or the change adds and/or
-  // removes more than one voter in total, or `next` is empty / malformed.
+  // removes more than one voter in total, or `next` is empty / malformed, or
+  // this leader has not yet committed an entry of its term (its noop; the
+  // single-server change bug fix, Ongaro raft-dev 2015).
   // Takes effect on append, on every node (thesis §4.1).
   std::optional<uint64_t> propose_config(membership next);
   // Start an election now (tests, operator "become master"); respects
