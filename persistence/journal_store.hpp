@@ -72,6 +72,7 @@ class journal_store {
 
   void save(const journal_batch& batch, bool durable = true);
   void sync();
+  bool unsynced() const { return unsynced_; }  // a save(durable=false) is not fsynced yet
   void install(const journal_snapshot& s);
   void compact(const journal_snapshot& s);
 

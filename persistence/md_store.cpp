@@ -529,14 +529,19 @@ apply_result md_store::apply_in_txn(const journal_entry& e) {
                       " to apply differs from the journal's");
   if (e.index > committed_index()) set_meta_u64("commit_index", e.index);  // applying implies committed
 
+  apply_result r;
+  r.index = e.index;
+  if (e.data.empty()) {  // a journal entry that changes no metadata (a new master's noop, membership)
+    statement(db_, "UPDATE md_journal SET outcome_code = 0, outcome = 'ok' WHERE idx = ?").bind(1, i64(e.index)).run();
+    set_meta_u64("applied_index", e.index);
+    return r;
+  }
   md_command cmd;
   try {
     cmd = decode_(e.data);
   } catch (const std::exception& ex) {
     throw store_error("metadata journal '" + db_.path() + "': entry " + std::to_string(e.index) + ": " + ex.what());
   }
-  apply_result r;
-  r.index = e.index;
   db_.exec("SAVEPOINT md_cmd");
   try {
     applier a(db_, chunk_size_);

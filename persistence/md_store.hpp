@@ -31,6 +31,8 @@
 //   sync()             fsyncs the journal if a commit is not durable yet.
 //   opening the store  applies every entry in (applied, committed]: a crash
 //                      between commit and apply loses nothing.
+// An entry with empty data changes no metadata (the replicated journal's
+// noop and membership entries): applying it only moves applied_index.
 // Each apply is one transaction: the state and applied_index move together,
 // never half a command. Apply is deterministic: a command whose
 // preconditions no longer hold is *rejected* (state unchanged, the outcome

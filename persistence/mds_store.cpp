@@ -28,6 +28,18 @@ void mds_store::init_cluster(const std::string& cluster, uint32_t mds_id, const 
   });
 }
 
+void mds_store::set_mdses(const std::vector<mds_record>& list) {
+  db_.transaction([&] {
+    const uint32_t self = self_id();
+    bool has_self = false;
+    for (auto& m : list) has_self = has_self || m.id == self;
+    if (!has_self)
+      throw store_error("MDS repository '" + db_.path() + "': the MDS list must keep MDS#" + std::to_string(self));
+    db_.exec("DELETE FROM mds");
+    for (auto& m : list) statement(db_, "INSERT INTO mds(id, address) VALUES(?, ?)").bind(1, m.id).bind(2, m.address).run();
+  });
+}
+
 std::string mds_store::meta_required(const std::string& key) {
   auto v = meta_get(db_, key);
   if (!v) throw store_error("MDS repository '" + db_.path() + "' has no '" + key + "': not created by make-mds?");

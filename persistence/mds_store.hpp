@@ -54,6 +54,10 @@ class mds_store {
   std::string self_address();
   auth_digest auth();
   std::vector<mds_record> mdses();
+  // Replaces the MDS list (ids and ADDR:PORT) — the membership as this MDS
+  // last applied it, or as `configure-mds` rewrote its addresses. The own
+  // record must stay in it.
+  void set_mdses(const std::vector<mds_record>& list);
 
   std::vector<cs_record> css();
   // Registers a new CS and returns its id (>= 1025, never reused).

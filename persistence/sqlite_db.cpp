@@ -82,7 +82,8 @@ statement& statement::bind(int i, const std::string& v) {
   return *this;
 }
 statement& statement::bind_blob(int i, const void* data, size_t n) {
-  if (sqlite3_bind_blob(stmt_, i, data, static_cast<int>(n), SQLITE_TRANSIENT) != SQLITE_OK)
+  static const char empty = 0;  // a null pointer would bind NULL, not an empty blob
+  if (sqlite3_bind_blob(stmt_, i, data ? data : &empty, static_cast<int>(n), SQLITE_TRANSIENT) != SQLITE_OK)
     db_.fail("bind");
   return *this;
 }

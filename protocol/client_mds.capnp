@@ -24,6 +24,14 @@ struct MdsToClientStat {
     queued @0 :UInt64; running @1 :UInt64; bytesCopied @2 :UInt64;
     movesRunning @3 :UInt64; chunksMoved @4 :UInt64;
   }
+  # The replicated journal (docs/election.md): the master's epoch, how long
+  # ago it was elected, the committed index. With no master anywhere (too
+  # few MDSs up) the answering MDS says so in `masterProblem`, and the CS
+  # list may be empty or stale.
+  epoch @7 :UInt64;
+  epochAgeMs @8 :UInt64;
+  commitIndex @9 :UInt64;
+  masterProblem @10 :Text;
 }
 
 # `auth-node`, step 1: ask for the salt the cluster password is digested with.
@@ -178,4 +186,26 @@ struct MdsToClientRmCs {
   status @0 :Common.Status;
   remainingChunks @1 :UInt64;
   csStatus @2 :Text;
+}
+
+# ---- MDS membership (issue 12; guide "Adding MDS Servers", "Removing MDS
+# Servers") -------------------------------------------------------------------
+
+# `pstorage make-mds` on a new server asks the master to add an MDS at
+# `add` (ADDR:PORT); `pstorage rm-mds ID` asks it to remove MDS `remove`.
+# One change at a time; a change that would leave the running MDSs without
+# a majority is refused with the reason.
+struct ClientToMdsMembership {
+  credentials @0 :Common.Credentials;
+  change :union {
+    add @1 :Text;
+    remove @2 :UInt32;
+  }
+}
+# mdsId: the id given to the added MDS; members: the membership as journaled.
+struct MdsToClientMembership {
+  status @0 :Common.Status;
+  mdsId @1 :UInt32;
+  members @2 :List(Common.MdsInfo);
+  chunkSize @3 :UInt64;   # the cluster's chunk size (a new MDS repository records it)
 }

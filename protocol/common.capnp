@@ -9,6 +9,9 @@ struct Status {
   code @0 :UInt32;
   message @1 :Text;
   posixError @2 :Int32;   # for file-system requests: the errno a mount returns (0: none)
+  # code statusNotMaster: the MDS that answered is a follower; the master's
+  # ADDR:PORT when it knows one (clients and CSs go there and retry).
+  masterAddress @3 :Text;
 }
 
 # Status codes carried in Status.code.
@@ -23,6 +26,7 @@ const statusUnavailable :UInt32 = 7;     # try again later / elsewhere
 const statusStale :UInt32 = 8;           # version or epoch too old
 const statusBusy :UInt32 = 9;            # e.g. another client holds the write lease
 const statusChecksum :UInt32 = 10;       # data failed its CRC32C check
+const statusNotMaster :UInt32 = 11;      # ask the master (Status.masterAddress), or retry while one is elected
 # File-system errors carry the errno value in Status.posixError as well.
 
 # Proof that a node passed `pstorage auth-node` (guide: "Password-based
@@ -66,9 +70,15 @@ struct CsInfo {
 struct MdsInfo {
   id @0 :UInt32;
   status @1 :MdsStatus;
-  address @2 :Text;
+  address @2 :Text;       # ADDR:PORT of its MDS<->MDS port (clients use PORT+1)
   isMaster @3 :Bool;
   httpPort @4 :UInt16;
+  # As the master sees it (docs/election.md): the journal index this MDS
+  # holds, how many entries it is behind the master's last one, and how long
+  # ago it last answered the master (0 for the master itself).
+  matchIndex @5 :UInt64;
+  lag @6 :UInt64;
+  lastAckMs @7 :UInt64;
 }
 
 # ---- data path (issue 3) -----------------------------------------------------

@@ -16,6 +16,7 @@ struct MdsToCsRegister {
   status @0 :Common.Status;
   csId @1 :UInt32;
   heartbeatMs @2 :UInt32; # how often the MDS wants heartbeats
+  epoch @3 :UInt64;       # the master's epoch (docs/election.md): orders of lower epochs are refused
 }
 
 # Periodic liveness + space report from a registered CS.
@@ -37,6 +38,7 @@ struct MdsToCsHeartbeat {
 struct MdsToCsCreateChunk {
   chunkId @0 :UInt64;
   version @1 :UInt64;
+  epoch @2 :UInt64;          # the sender's master epoch; a CS refuses one below the highest it saw (statusStale)
 }
 struct CsToMdsCreateChunk {
   status @0 :Common.Status;
@@ -51,6 +53,7 @@ struct MdsToCsSetVersion {
   newVersion @2 :UInt64;
   truncateTo @3 :UInt64;     # bytes to keep when truncating
   truncate @4 :Bool;
+  epoch @5 :UInt64;          # as in MdsToCsCreateChunk
 }
 struct CsToMdsSetVersion {
   status @0 :Common.Status;
@@ -59,6 +62,7 @@ struct CsToMdsSetVersion {
 # Delete a replica (file deleted, replica stale or overcommitted).
 struct MdsToCsDeleteChunk {
   chunkId @0 :UInt64;
+  epoch @1 :UInt64;          # as in MdsToCsCreateChunk
 }
 struct CsToMdsDeleteChunk {
   status @0 :Common.Status;
@@ -87,6 +91,7 @@ struct MdsToCsReplicate {
   source @2 :Common.ReplicaLocation;
   bandwidth @3 :UInt64;
   length @4 :UInt64;
+  epoch @5 :UInt64;          # as in MdsToCsCreateChunk
 }
 struct CsToMdsReplicate {
   status @0 :Common.Status;

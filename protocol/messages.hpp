@@ -46,6 +46,8 @@ using client_to_mds_events = m<p::ClientToMdsEvents>;
 using mds_to_client_events = m<p::MdsToClientEvents>;
 using client_to_mds_rm_cs = m<p::ClientToMdsRmCs>;
 using mds_to_client_rm_cs = m<p::MdsToClientRmCs>;
+using client_to_mds_membership = m<p::ClientToMdsMembership>;
+using mds_to_client_membership = m<p::MdsToClientMembership>;
 // data path: client <-> CS (and CS -> next CS in a chain)
 using client_to_cs_write = m<p::ClientToCsWrite>;
 using cs_to_client_write = m<p::CsToClientWrite>;
@@ -67,6 +69,17 @@ using cs_to_mds_replicate = m<p::CsToMdsReplicate>;
 // MDS <-> MDS
 using mds_to_mds_ping = m<p::MdsToMdsPing>;
 using mds_to_mds_pong = m<p::MdsToMdsPong>;
+using mds_to_mds_raft = m<p::MdsToMdsRaft>;
+// MDS actor <-> its election actor (same process)
+using mds_to_election_propose = m<p::MdsToElectionPropose>;
+using election_to_mds_propose = m<p::ElectionToMdsPropose>;
+using election_to_mds_committed = m<p::ElectionToMdsCommitted>;
+using mds_to_election_sync = m<p::MdsToElectionSync>;
+using election_to_mds_sync = m<p::ElectionToMdsSync>;
+using mds_to_election_status = m<p::MdsToElectionStatus>;
+using election_to_mds_status = m<p::ElectionToMdsStatus>;
+using mds_to_election_config = m<p::MdsToElectionConfig>;
+using election_to_mds_config = m<p::ElectionToMdsConfig>;
 }  // namespace pstorage::msg
 
 // X(alias) for every message; the registered CAF name is "pstorage.<alias>".
@@ -97,6 +110,8 @@ using mds_to_mds_pong = m<p::MdsToMdsPong>;
   X(mds_to_client_events)         \
   X(client_to_mds_rm_cs)          \
   X(mds_to_client_rm_cs)          \
+  X(client_to_mds_membership)     \
+  X(mds_to_client_membership)     \
   X(client_to_cs_write)           \
   X(cs_to_client_write)           \
   X(client_to_cs_read)            \
@@ -114,4 +129,14 @@ using mds_to_mds_pong = m<p::MdsToMdsPong>;
   X(mds_to_cs_replicate)          \
   X(cs_to_mds_replicate)          \
   X(mds_to_mds_ping)              \
-  X(mds_to_mds_pong)
+  X(mds_to_mds_pong)              \
+  X(mds_to_mds_raft)              \
+  X(mds_to_election_propose)      \
+  X(election_to_mds_propose)      \
+  X(election_to_mds_committed)    \
+  X(mds_to_election_sync)         \
+  X(election_to_mds_sync)         \
+  X(mds_to_election_status)       \
+  X(election_to_mds_status)       \
+  X(mds_to_election_config)       \
+  X(election_to_mds_config)

@@ -31,6 +31,7 @@ namespace pstorage::wire {
 
 template <class Schema>
 struct msg {
+  using schema = Schema;
   std::vector<char> bytes;    // Cap'n Proto flat array (segment table + words)
   std::vector<char> payload;  // bulk data, e.g. chunk contents; may be empty
 };

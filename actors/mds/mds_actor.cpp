@@ -6,7 +6,10 @@
 
 
 #include "actors/mds/mds_state.hpp"
+#include "persistence/journal_store.hpp"
+#include "persistence/md_store.hpp"
 #include "protocol/common.capnp.h"
+#include "protocol/endpoint.hpp"
 
 namespace pstorage {
 namespace p = proto;
@@ -168,21 +171,58 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
   return reply(p::STATUS_OK, "");
 }
 
-msg::mds_to_client_stat handle_stat(self_ptr self, const msg::client_to_mds_stat& m) {
+// The stat answer. `es`: the election actor's view (nullptr when it did not
+// answer): every MDS of the membership with the master's view of its
+// progress, the epoch and its age; on an MDS that knows no master, why.
+msg::mds_to_client_stat build_stat(self_ptr self, const p::ElectionToMdsStatus::Reader* es) {
   auto& st = self->state;
-  auto req = wire::decode(m);
   return wire::make<p::MdsToClientStat>([&](auto b) {
-    if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
-    if (!credentials_ok(st, req->getCredentials()))
-      return set_status(b.initStatus(), p::STATUS_AUTH_FAILED, auth_error(st));
     set_status(b.initStatus(), p::STATUS_OK, "");
     b.setCluster(st.cluster);
-    auto mdses = b.initMdses(1);
-    mdses[0].setId(st.self_id);
-    mdses[0].setStatus(p::MdsStatus::AVAIL);
-    mdses[0].setAddress(st.self_address);
-    mdses[0].setIsMaster(true);  // single MDS until the election issue lands
-    mdses[0].setHttpPort(st.deps.http_port);
+    const uint64_t last = es ? es->getLastIndex() : 0;
+    const uint64_t tick_ms = es ? es->getTickMs() : 0;
+    std::vector<std::pair<uint32_t, std::string>> members = st.members;
+    if (es) {
+      members.clear();
+      for (auto mem : es->getMembers()) members.emplace_back(mem.getId(), mem.getAddress());
+    }
+    if (members.empty()) members.emplace_back(st.self_id, st.self_address);
+    auto mdses = b.initMdses(static_cast<unsigned>(members.size()));
+    for (unsigned i = 0; i < members.size(); ++i) {
+      auto [id, address] = members[i];
+      auto info = mdses[i];
+      info.setId(id);
+      info.setAddress(address);
+      info.setIsMaster(id == st.leader_id && st.leader_id != 0);
+      if (auto ep = parse_endpoint(address)) info.setHttpPort(static_cast<uint16_t>((ep->port ? ep->port : 2510) + 2));
+      if (id == st.self_id) {
+        info.setStatus(p::MdsStatus::AVAIL);
+        info.setHttpPort(st.deps.http_port);
+        info.setMatchIndex(last);
+        continue;
+      }
+      bool avail = false;
+      if (es)
+        for (auto pr : es->getPeers())
+          if (pr.getId() == id) {
+            avail = pr.getTicksSinceAck() < st.deps.election_ticks;
+            info.setMatchIndex(pr.getMatch());
+            info.setLag(last > pr.getMatch() ? last - pr.getMatch() : 0);
+            info.setLastAckMs(uint64_t(pr.getTicksSinceAck()) * tick_ms);
+          }
+      // A follower sees the master only: it is up while it leads.
+      if (!st.is_leader && id == st.leader_id) avail = true;
+      info.setStatus(avail ? p::MdsStatus::AVAIL : p::MdsStatus::INACTIVE);
+    }
+    b.setEpoch(st.term);
+    b.setCommitIndex(es ? es->getCommit() : st.commit_index);
+    if (st.serving) b.setEpochAgeMs(static_cast<uint64_t>((steady_ns(self) - st.master_since_ns) / 1000000));
+    if (!st.serving && st.leader_id == 0) {
+      const size_t n = members.size();
+      b.setMasterProblem("no master MDS: fewer than a majority (" + std::to_string(n / 2 + 1) + " of " +
+                         std::to_string(n) +
+                         ") of the MDSs are running and reachable; metadata changes wait until enough of them return");
+    }
     auto& entries = st.registry.entries();
     auto css = b.initCss(static_cast<unsigned>(entries.size()));
     unsigned i = 0;
@@ -193,6 +233,49 @@ msg::mds_to_client_stat handle_stat(self_ptr self, const msg::client_to_mds_stat
     }
     fill_stat_repair(self, b);
   });
+}
+
+caf::result<msg::mds_to_client_stat> handle_stat(self_ptr self, const msg::client_to_mds_stat& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req)
+    return wire::make<p::MdsToClientStat>([&](auto b) { set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error); });
+  if (!credentials_ok(st, req->getCredentials()))
+    return wire::make<p::MdsToClientStat>([&](auto b) { set_status(b.initStatus(), p::STATUS_AUTH_FAILED, auth_error(st)); });
+  auto rp = self->make_response_promise<msg::mds_to_client_stat>();
+  self->request(st.election, std::chrono::seconds(2), wire::make<p::MdsToElectionStatus>([](auto) {}))
+      .then(
+          [self, rp](const msg::election_to_mds_status& sm) mutable {
+            auto s = wire::decode(sm);
+            if (!s) {
+              rp.deliver(build_stat(self, nullptr));
+              return;
+            }
+            auto r = *s;
+            rp.deliver(build_stat(self, &r));
+          },
+          [self, rp](caf::error&) mutable { rp.deliver(build_stat(self, nullptr)); });
+  return rp;
+}
+
+// A request for the master, answered by this MDS only while it serves as
+// master (docs/election.md): a follower that knows the master answers
+// NOT_MASTER with its address; while no master is known the request waits
+// (deferred, replayed once the election is decided).
+template <class Resp, class Req, class Handler>
+caf::result<Resp> for_master(self_ptr self, const Req& m, Handler handler) {
+  auto& st = self->state;
+  if (st.serving) return handler(self, m);
+  if ((st.leader_id != 0 && !st.is_leader) || st.deferred.size() >= 10000) {
+    return wire::make<typename Resp::schema>([&](auto b) {
+      auto s = b.initStatus();
+      set_status(s, p::STATUS_NOT_MASTER, not_master_text(self));
+      s.setMasterAddress(st.master_address);
+    });
+  }
+  auto rp = self->make_response_promise<Resp>();
+  st.deferred.push_back([self, rp, m]() mutable { rp.delegate(caf::actor_cast<mds_api>(self), m); });
+  return rp;
 }
 
 }  // namespace
@@ -212,6 +295,38 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
     st.registry.load(deps.store->css(), self->clock().now());
     init_data_path(self);
     init_repair(self);
+    // The election actor: the journal's only writer (docs/election.md).
+    {
+      election_deps ed;
+      ed.journal = deps.journal ? deps.journal : std::make_shared<persistence::journal_store>(":memory:");
+      ed.core.id = st.self_id;
+      ed.core.election_ticks = deps.election_ticks;
+      ed.core.heartbeat_ticks = deps.heartbeat_ticks;
+      ed.core.seed = deps.seed;
+      ed.tick_interval = deps.election_tick;
+      ed.applied = st.deps.md->applied_index();
+      // mds.db's MDS list: the addresses to reach each MDS at (configure-mds
+      // may have changed them), and the cluster a brand-new journal starts
+      // as. A repository made by `make-mds -I` lists only itself: it starts
+      // the cluster. One made by joining (`make-mds` without -I) lists the
+      // members the master gave it: its journal stays empty and the master
+      // fills it (entries or a snapshot).
+      election::membership listed;
+      for (auto& m : deps.store->mdses()) {
+        listed.members.push_back(election::member{m.id, m.address});
+        ed.address_overrides[m.id] = m.address;
+      }
+      if (!listed.contains(st.self_id)) listed.members.push_back(election::member{st.self_id, st.self_address});
+      listed.normalize();
+      if (listed.members.size() == 1) ed.bootstrap = listed;
+      ed.sink = self;
+      ed.self_address = st.self_address;
+      ed.cluster = st.cluster;
+      ed.connect = deps.connect_peer;
+      st.election = spawn_election(self->system(), std::move(ed));
+      self->link_to(st.election);
+      if (deps.election_spawned) deps.election_spawned(st.election);
+    }
     self->set_down_handler([self](caf::down_msg& dm) {
       auto& st = self->state;
       auto it = st.cs_by_addr.find(dm.source);
@@ -228,7 +343,11 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
     });
     self->delayed_send(self, deps.tick_interval, tick_atom::value);
     return {
-        [self](const msg::client_to_mds_stat& m) { return handle_stat(self, m); },
+        [self](const msg::client_to_mds_stat& m) -> caf::result<msg::mds_to_client_stat> {
+          // With no master anywhere, any MDS answers stat itself: it says why.
+          if (!serving(self) && self->state.leader_id == 0) return handle_stat(self, m);
+          return for_master<msg::mds_to_client_stat>(self, m, handle_stat);
+        },
         [self](const msg::client_to_mds_auth_salt& m) {
           auto& st = self->state;
           auto req = wire::decode(m);
@@ -259,36 +378,56 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         },
         // Data path (issue 3): mds_files_actor.cpp.
         [self](const msg::client_to_mds_file_op& m) -> caf::result<msg::mds_to_client_file_op> {
-          return handle_file_op(self, m);
+          return for_master<msg::mds_to_client_file_op>(self, m, handle_file_op);
         },
         [self](const msg::client_to_mds_chunk_map& m) -> caf::result<msg::mds_to_client_chunk_map> {
-          return handle_chunk_map(self, m);
+          return for_master<msg::mds_to_client_chunk_map>(self, m, handle_chunk_map);
         },
         [self](const msg::client_to_mds_replica_failed& m) -> caf::result<msg::mds_to_client_replica_failed> {
-          return handle_replica_failed(self, m);
+          return for_master<msg::mds_to_client_replica_failed>(self, m, handle_replica_failed);
         },
-        [self](const msg::client_to_mds_renew_lease& m) { return handle_renew_lease(self, m); },
-        [self](const msg::cs_to_mds_bad_replica& m) { return handle_bad_replica(self, m); },
+        [self](const msg::client_to_mds_renew_lease& m) -> caf::result<msg::mds_to_client_renew_lease> {
+          return for_master<msg::mds_to_client_renew_lease>(self, m, handle_renew_lease);
+        },
+        [self](const msg::cs_to_mds_bad_replica& m) -> caf::result<msg::mds_to_cs_bad_replica> {
+          return for_master<msg::mds_to_cs_bad_replica>(self, m, handle_bad_replica);
+        },
         // Administration (issue 4): mds_admin_actor.cpp.
-        [self](const msg::client_to_mds_config& m) { return handle_config(self, m); },
-        [self](const msg::client_to_mds_events& m) { return handle_events(self, m); },
-        [self](const msg::client_to_mds_rm_cs& m) { return handle_rm_cs(self, m); },
-        [self](const msg::cs_to_mds_register& m) { return handle_register(self, m); },
-        [self](const msg::cs_to_mds_heartbeat& m) { return handle_heartbeat(self, m); },
+        [self](const msg::client_to_mds_config& m) -> caf::result<msg::mds_to_client_config> {
+          return for_master<msg::mds_to_client_config>(self, m, handle_config);
+        },
+        [self](const msg::client_to_mds_events& m) -> caf::result<msg::mds_to_client_events> {
+          return for_master<msg::mds_to_client_events>(self, m, handle_events);
+        },
+        [self](const msg::client_to_mds_rm_cs& m) -> caf::result<msg::mds_to_client_rm_cs> {
+          return for_master<msg::mds_to_client_rm_cs>(self, m, handle_rm_cs);
+        },
+        [self](const msg::client_to_mds_membership& m) -> caf::result<msg::mds_to_client_membership> {
+          return for_master<msg::mds_to_client_membership>(self, m, handle_membership);
+        },
+        [self](const msg::cs_to_mds_register& m) -> caf::result<msg::mds_to_cs_register> {
+          return for_master<msg::mds_to_cs_register>(self, m, handle_register);
+        },
+        [self](const msg::cs_to_mds_heartbeat& m) -> caf::result<msg::mds_to_cs_heartbeat> {
+          return for_master<msg::mds_to_cs_heartbeat>(self, m, handle_heartbeat);
+        },
+        [self](const msg::election_to_mds_committed& m) { on_committed(self, m); },
         [self](const msg::mds_to_mds_ping& m) {
           auto req = wire::decode(m);
           return wire::make<p::MdsToMdsPong>([&](auto b) {
             if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
             set_status(b.initStatus(), p::STATUS_OK, "");
             b.setFromId(self->state.self_id);
-            b.setEpoch(1);
+            b.setEpoch(self->state.term);
           });
         },
         [self](tick_atom) {
-          for (auto& ev : self->state.registry.tick(self->clock().now())) emit(self, ev.text);
-          data_path_tick(self);
-          promote_unconfirmed(self);
-          repair_tick(self);
+          if (serving(self)) {  // followers keep no CS liveness, leases or repair
+            for (auto& ev : self->state.registry.tick(self->clock().now())) emit(self, ev.text);
+            data_path_tick(self);
+            promote_unconfirmed(self);
+            repair_tick(self);
+          }
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
         },
         [self](later_atom, uint64_t id) {

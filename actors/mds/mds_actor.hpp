@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/election/election_api.hpp"
 #include "actors/mds/cs_registry.hpp"
 #include "actors/mds/mds_api.hpp"
 #include "actors/mds/placement.hpp"
@@ -27,7 +28,7 @@
 namespace caf { class actor_system; }
 #include "persistence/mds_store.hpp"
 
-namespace pstorage::persistence { class md_store; }
+namespace pstorage::persistence { class md_store; class journal_store; }
 
 namespace pstorage {
 
@@ -60,6 +61,20 @@ struct mds_deps {
   // How long a client may read with a chunk location (map_leases.hpp); the
   // MDS keeps each hand-out on record twice as long.
   std::chrono::milliseconds map_validity{3000};
+
+  // ---- the replicated journal (docs/election.md) -------------------------------
+  // DIR/journal.db. Null: an in-memory journal (tests that restart nothing).
+  std::shared_ptr<persistence::journal_store> journal;
+  // The election actor's tick and its timeouts in ticks (election timeout
+  // randomised in [election_ticks, 2*election_ticks) ticks).
+  std::chrono::milliseconds election_tick{100};
+  uint32_t election_ticks = 10;
+  uint32_t heartbeat_ticks = 1;
+  // Reaches peer MDSs' election actors (network seam); empty: one MDS.
+  peer_connector connect_peer;
+  // Called once with the election actor spawn_mds starts (pstorage-mdsd
+  // publishes it on the MDS<->MDS port); may be empty.
+  std::function<void(const election_api&)> election_spawned;
 };
 
 // Spawns an MDS actor in `sys` (real or test-coordinated).

@@ -29,52 +29,79 @@ void put_param(p::ConfigParam::Builder b, const mds::param_spec& s, int64_t valu
 
 }  // namespace
 
-msg::mds_to_client_config handle_config(self_ptr self, const msg::client_to_mds_config& m) {
-  auto& st = self->state;
-  auto req = wire::decode(m);
+namespace {
+
+msg::mds_to_client_config config_error(uint32_t code, const std::string& text) {
+  return wire::make<p::MdsToClientConfig>([&](auto b) { set_status(b.initStatus(), code, text); });
+}
+
+// The answer: `wanted` (every parameter when nothing was named or set; the
+// ones set when only assignments were given) with their values now.
+msg::mds_to_client_config config_reply(self_ptr self, std::vector<const mds::param_spec*> wanted,
+                                       const std::vector<mds::param_assignment>& sets) {
+  auto& rs = *self->state.repair;
+  if (wanted.empty() && sets.empty())
+    for (auto& s : mds::param_specs()) wanted.push_back(&s);
+  if (wanted.empty())
+    for (auto& a : sets) wanted.push_back(mds::find_param(a.name));
   return wire::make<p::MdsToClientConfig>([&](auto b) {
-    if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
-    if (!credentials_ok(st, req->getCredentials())) return set_status(b.initStatus(), p::STATUS_AUTH_FAILED, auth_error(st));
-    if (!st.repair) return set_status(b.initStatus(), p::STATUS_UNAVAILABLE, "the MDS is starting");
-    auto& rs = *st.repair;
-    // All assignments are checked before any is journaled.
-    std::vector<mds::param_assignment> sets;
-    for (auto t : req->getSet()) {
-      std::string err;
-      auto a = mds::parse_param_assignment(t.cStr(), &err);
-      if (!a) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, err);
-      sets.push_back(*a);
-    }
-    std::vector<const mds::param_spec*> wanted;
-    for (auto n : req->getGet()) {
-      auto* s = mds::find_param(n.cStr());
-      if (!s) {
-        std::string err;
-        mds::parse_param_assignment(std::string(n.cStr()) + "=0", &err);  // the unknown-name text
-        return set_status(b.initStatus(), p::STATUS_NOT_FOUND, err.empty() ? "unknown parameter" : err);
-      }
-      wanted.push_back(s);
-    }
-    for (auto& a : sets) {
-      auto& store = md(self);
-      try {
-        auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, mds::cmd_set_param{a.name, a.value}));
-        if (!r.ok()) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, r.rejected->message);
-      } catch (const std::exception& e) {
-        return set_status(b.initStatus(), p::STATUS_IO_ERROR, std::string("metadata store failure: ") + e.what());
-      }
-      rs.params.set(a);
-      spdlog::info("set-config {}={}", a.name, a.value);
-    }
-    if (!sets.empty()) apply_params(self);
-    if (wanted.empty() && sets.empty())
-      for (auto& s : mds::param_specs()) wanted.push_back(&s);
-    if (wanted.empty())
-      for (auto& a : sets) wanted.push_back(mds::find_param(a.name));
     auto list = b.initParams(static_cast<unsigned>(wanted.size()));
     for (unsigned i = 0; i < wanted.size(); ++i) put_param(list[i], *wanted[i], rs.params.get(wanted[i]->name));
     set_status(b.initStatus(), p::STATUS_OK, "");
   });
+}
+
+// Journals sets[i..] one after the other (each applied live once committed).
+void set_params(self_ptr self, std::vector<mds::param_assignment> sets, size_t i,
+                std::function<void(std::optional<std::string>)> done) {
+  if (i >= sets.size()) return done(std::nullopt);
+  auto a = sets[i];
+  commit_command(self, mds::cmd_set_param{a.name, a.value},
+                 [self, sets = std::move(sets), i, a, done](std::optional<std::string> why) mutable {
+                   if (why) return done(why);
+                   self->state.repair->params.set(a);
+                   spdlog::info("set-config {}={}", a.name, a.value);
+                   set_params(self, std::move(sets), i + 1, done);
+                 });
+}
+
+}  // namespace
+
+caf::result<msg::mds_to_client_config> handle_config(self_ptr self, const msg::client_to_mds_config& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return config_error(p::STATUS_BAD_REQUEST, req.error);
+  if (!credentials_ok(st, req->getCredentials())) return config_error(p::STATUS_AUTH_FAILED, auth_error(st));
+  if (!st.repair) return config_error(p::STATUS_UNAVAILABLE, "the MDS is starting");
+  // All assignments are checked before any is journaled.
+  std::vector<mds::param_assignment> sets;
+  for (auto t : req->getSet()) {
+    std::string err;
+    auto a = mds::parse_param_assignment(t.cStr(), &err);
+    if (!a) return config_error(p::STATUS_BAD_REQUEST, err);
+    sets.push_back(*a);
+  }
+  std::vector<const mds::param_spec*> wanted;
+  for (auto n : req->getGet()) {
+    auto* s = mds::find_param(n.cStr());
+    if (!s) {
+      std::string err;
+      mds::parse_param_assignment(std::string(n.cStr()) + "=0", &err);  // the unknown-name text
+      return config_error(p::STATUS_NOT_FOUND, err.empty() ? "unknown parameter" : err);
+    }
+    wanted.push_back(s);
+  }
+  if (sets.empty()) return config_reply(self, wanted, sets);
+  auto rp = self->make_response_promise<msg::mds_to_client_config>();
+  set_params(self, sets, 0, [self, rp, wanted, sets](std::optional<std::string> why) mutable {
+    apply_params(self);
+    if (why) {
+      rp.deliver(config_error(p::STATUS_BAD_REQUEST, *why));
+      return;
+    }
+    rp.deliver(config_reply(self, wanted, sets));
+  });
+  return rp;
 }
 
 msg::mds_to_client_events handle_events(self_ptr self, const msg::client_to_mds_events& m) {
@@ -114,7 +141,7 @@ msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm
     const uint32_t cs = req->getCsId();
     auto* e = st.registry.find(cs);
     if (!e) return set_status(b.initStatus(), p::STATUS_NOT_FOUND, "CS#" + std::to_string(cs) + " is not registered");
-    uint64_t remaining = md(self).chunks_on(cs).size();
+    uint64_t remaining = md(self).chunks_on(cs).size() + rs.wip.copies_to(cs);
     switch (req->getMode()) {
       case p::ClientToMdsRmCs::Mode::RELEASE:
         if (e->status == mds::cs_status::dropped) break;

@@ -22,12 +22,15 @@ using mds_api = caf::typed_actor<
     caf::replies_to<msg::client_to_mds_config>::with<msg::mds_to_client_config>,
     caf::replies_to<msg::client_to_mds_events>::with<msg::mds_to_client_events>,
     caf::replies_to<msg::client_to_mds_rm_cs>::with<msg::mds_to_client_rm_cs>,
+    caf::replies_to<msg::client_to_mds_membership>::with<msg::mds_to_client_membership>,
     // chunk servers
     caf::replies_to<msg::cs_to_mds_register>::with<msg::mds_to_cs_register>,
     caf::replies_to<msg::cs_to_mds_heartbeat>::with<msg::mds_to_cs_heartbeat>,
     caf::replies_to<msg::cs_to_mds_bad_replica>::with<msg::mds_to_cs_bad_replica>,
     // peer MDS
     caf::replies_to<msg::mds_to_mds_ping>::with<msg::mds_to_mds_pong>,
+    // its election actor (actors/election)
+    caf::reacts_to<msg::election_to_mds_committed>,
     // itself
     caf::reacts_to<tick_atom>,
     caf::reacts_to<later_atom, uint64_t>>;

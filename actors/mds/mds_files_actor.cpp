@@ -67,48 +67,34 @@ mds::decision_context make_ctx(self_ptr self) {
   return ctx;
 }
 
-// Journals one validated command on this (single) MDS; the store's
-// rejection or a storage failure becomes an error.
-std::optional<op_error> commit(self_ptr self, const mds::md_command& cmd) {
+// Journals one validated command (propose, answered when applied); the
+// store's rejection, a lost proposal or a storage failure becomes an error.
+using commit_done = std::function<void(std::optional<op_error>)>;
+void commit(self_ptr self, const mds::md_command& cmd, commit_done done) {
 #ifdef PSTORAGE_SIM_BUGS
   if ((std::holds_alternative<mds::cmd_rename>(cmd) || std::holds_alternative<mds::cmd_unlink>(cmd)) &&
       PSTORAGE_SIM_BUG(mds_ack_before_commit)) {
     self->state.sim_uncommitted.push_back(cmd);  // sim-only bug: answered before it is stored
-    return std::nullopt;
+    return done(std::nullopt);
   }
 #endif
-  try {
-    auto& store = md(self);
-    auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, cmd), mds::durable_at_once(cmd));
-    if (!r.ok()) return from_md(*r.rejected);
-    return std::nullopt;
-  } catch (const std::exception& e) {
-    spdlog::error("metadata store failure on {}: {}", mds::describe(cmd), e.what());
-    return op_error{p::STATUS_IO_ERROR, EIO, std::string("metadata store failure: ") + e.what()};
-  }
+  propose(self, cmd, [done](const proposal_outcome& o) {
+    if (o.ok()) return done(std::nullopt);
+    if (o.rejected) return done(from_md(*o.rejected));
+    done(op_error{p::STATUS_NOT_MASTER, EAGAIN, o.error});
+  });
 }
 
 // Makes every namespace change committed so far power-loss durable
-// (md_command.hpp durable_at_once).
-std::optional<op_error> sync_namespace(self_ptr self) {
-  try {
-    md(self).sync();
-    return std::nullopt;
-  } catch (const std::exception& e) {
-    spdlog::error("metadata store failure on sync: {}", e.what());
-    return op_error{p::STATUS_IO_ERROR, EIO, std::string("metadata store failure: ") + e.what()};
-  }
+// (md_command.hpp durable_at_once), then done(error).
+void sync_namespace(self_ptr self, commit_done done) {
+  sync_journal(self, [done](std::optional<std::string> e) {
+    if (e) return done(op_error{p::STATUS_IO_ERROR, EIO, "metadata journal failure: " + *e});
+    done(std::nullopt);
+  });
 }
 
-// validate -> commit in one step; returns the command on success.
-template <class V>
-std::variant<mds::md_command, op_error> validate_commit(self_ptr self, V&& validate) {
-  auto ctx = make_ctx(self);
-  mds::md_outcome out = validate(ctx);
-  if (!out) return from_md(out.error());
-  if (auto e = commit(self, out.value())) return *e;
-  return out.value();
-}
+using file_promise = caf::typed_response_promise<msg::mds_to_client_file_op>;
 
 // ---- paths -------------------------------------------------------------------
 
@@ -159,17 +145,19 @@ std::string path_of(self_ptr self, mds::inode_id ino) {
 // a power loss must never bring back a file whose data is gone.
 void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) {
   if (chunks.empty()) return;
-  if (auto e = sync_namespace(self)) {
-    // Keeping data is the safe side: the replicas stay on their CSs, taking
-    // space (there is no collection of unreferenced replicas yet).
-    spdlog::error("not deleting the replicas of {} chunk(s): {}", chunks.size(), e->message);
-    return;
-  }
-  std::vector<std::pair<uint32_t, msg::mds_to_cs_delete_chunk>> reqs;
-  for (auto& c : chunks)
-    for (auto& r : c.replicas)
-      reqs.emplace_back(r.cs, wire::make<p::MdsToCsDeleteChunk>([&](auto b) { b.setChunkId(c.id); }));
-  fan_out<msg::cs_to_mds_delete_chunk>(self, std::move(reqs), [](std::vector<uint32_t>) {});
+  sync_namespace(self, [self, chunks](std::optional<op_error> e) {
+    if (e) {
+      // Keeping data is the safe side: the replicas stay on their CSs, taking
+      // space (there is no collection of unreferenced replicas yet).
+      spdlog::error("not deleting the replicas of {} chunk(s): {}", chunks.size(), e->message);
+      return;
+    }
+    std::vector<std::pair<uint32_t, msg::mds_to_cs_delete_chunk>> reqs;
+    for (auto& c : chunks)
+      for (auto& r : c.replicas)
+        reqs.emplace_back(r.cs, wire::make<p::MdsToCsDeleteChunk>([&](auto b) { b.setChunkId(c.id); }));
+    fan_out<msg::cs_to_mds_delete_chunk>(self, std::move(reqs), [](std::vector<uint32_t>) {});
+  });
 }
 
 // A replica with a checksum error (mds_repair_state.hpp, bad_replicas).
@@ -296,16 +284,23 @@ void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::strin
           return ci;
         };
         if (failed.empty()) {
-          auto r = validate_commit(self, [&](auto& ctx) {
-            ctx.new_chunk = [id] { return id; };
-            return mds::validate_alloc_chunk(md(self), ctx, ino, index, chain);
-          });
-          if (auto* e = std::get_if<op_error>(&r)) {
+          auto ctx = make_ctx(self);
+          ctx.new_chunk = [id] { return id; };
+          auto out = mds::validate_alloc_chunk(md(self), ctx, ino, index, chain);
+          if (!out) {
             delete_replicas(self, {created()});
-            if (e->posix == EEXIST) return done(std::nullopt);  // allocated meanwhile
-            return done(*e);
+            if (out.error().code == EEXIST) return done(std::nullopt);  // allocated meanwhile
+            return done(from_md(out.error()));
           }
-          return done(std::nullopt);
+          return commit(self, out.value(), [self, done, ci = created()](std::optional<op_error> e) {
+            if (!e) return done(std::nullopt);
+            // A proposal lost to a master change may still be committed by
+            // the next master: its replicas stay (never delete what the map
+            // may list).
+            if (e->status != p::STATUS_NOT_MASTER) delete_replicas(self, {ci});
+            if (e->posix == EEXIST) return done(std::nullopt);  // allocated meanwhile
+            done(*e);
+          });
         }
         delete_replicas(self, {created()});
         exclude.insert(exclude.end(), failed.begin(), failed.end());
@@ -396,7 +391,27 @@ file_answer attr_answer(self_ptr self, mds::inode_id ino) {
 
 // ---- file ops -----------------------------------------------------------------------
 
-using file_promise = caf::typed_response_promise<msg::mds_to_client_file_op>;
+// validate -> propose -> once applied, the answer `answer(command)` (or the
+// error). A validation error is answered at once.
+template <class V, class A>
+caf::result<msg::mds_to_client_file_op> validate_commit_reply(self_ptr self, V&& validate, A answer) {
+  auto ctx = make_ctx(self);
+  mds::md_outcome out = validate(ctx);
+  if (!out) return make_file_reply(fail(out.error()));
+  auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
+  auto cmd = out.value();
+  commit(self, cmd, [rp, cmd, answer](std::optional<op_error> e) mutable {
+    if (e) {
+      rp.deliver(make_file_reply(fail(*e)));
+      return;
+    }
+    rp.deliver(make_file_reply(answer(cmd)));
+  });
+  return rp;
+}
+
+void after_setattr(self_ptr self, file_promise rp, const mds::cmd_setattr& cmd, mds::inode_id ino,
+                   const std::optional<mds::inode_attr>& before, const std::vector<mds::chunk_info>& chunks_before);
 
 caf::result<msg::mds_to_client_file_op> do_setattr(self_ptr self, p::ClientToMdsFileOp::SetAttr::Reader r) {
   mds::inode_id ino = r.getIno();
@@ -420,10 +435,29 @@ caf::result<msg::mds_to_client_file_op> do_setattr(self_ptr self, p::ClientToMds
   // What a truncate will cut, read before the command changes it.
   auto before = md(self).getattr(ino);
   std::vector<mds::chunk_info> chunks_before = before && !before->is_dir() ? md(self).chunks(ino) : std::vector<mds::chunk_info>{};
-  auto r2 = validate_commit(self, [&](auto& ctx) { return mds::validate_setattr(md(self), ctx, ino, sr); });
-  if (auto* e = std::get_if<op_error>(&r2)) return make_file_reply(fail(*e));
-  auto& cmd = std::get<mds::cmd_setattr>(std::get<mds::md_command>(r2));
-  if (!cmd.size || !before || *cmd.size >= before->size) return make_file_reply(attr_answer(self, ino));
+  auto ctx = make_ctx(self);
+  auto out = mds::validate_setattr(md(self), ctx, ino, sr);
+  if (!out) return make_file_reply(fail(out.error()));
+  auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
+  auto cmd = std::get<mds::cmd_setattr>(out.value());
+  commit(self, cmd, [self, rp, cmd, ino, before, chunks_before](std::optional<op_error> e) mutable {
+    if (e) {
+      rp.deliver(make_file_reply(fail(*e)));
+      return;
+    }
+    after_setattr(self, rp, cmd, ino, before, chunks_before);
+  });
+  return rp;
+}
+
+// A setattr is applied: a truncate deletes the chunks beyond the end and
+// runs a round for the cut chunk before the answer.
+void after_setattr(self_ptr self, file_promise rp, const mds::cmd_setattr& cmd, mds::inode_id ino,
+                   const std::optional<mds::inode_attr>& before, const std::vector<mds::chunk_info>& chunks_before) {
+  if (!cmd.size || !before || *cmd.size >= before->size) {
+    rp.deliver(make_file_reply(attr_answer(self, ino)));
+    return;
+  }
   // Truncate: delete chunks wholly beyond the end; cut the chunk at the end.
   const uint64_t cs = md(self).chunk_size(), size = *cmd.size;
   const uint64_t keep = size / cs + (size % cs != 0 ? 1 : 0);
@@ -434,15 +468,16 @@ caf::result<msg::mds_to_client_file_op> do_setattr(self_ptr self, p::ClientToMds
     else if (cmd.cut_version && c.index == size / cs) cut = c;
   }
   delete_replicas(self, gone);
-  if (!cut) return make_file_reply(attr_answer(self, ino));
+  if (!cut) {
+    rp.deliver(make_file_reply(attr_answer(self, ino)));
+    return;
+  }
   // The cut chunk was fenced with its cut pending: a round truncates and
   // confirms the replicas (md_command.hpp, "fence, then confirm").
-  auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
   const mds::chunk_id chunk = cut->id;
   with_chunk(self, chunk, [self, rp, ino, chunk](std::function<void()> release) mutable {
     finish_round(self, chunk, release, [self, rp, ino]() mutable { rp.deliver(make_file_reply(attr_answer(self, ino))); });
   });
-  return rp;
 }
 
 caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMdsFileOp::Reader req) {
@@ -481,20 +516,24 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       }
       auto [parent, name] = pn.value();
       uint32_t mode = pm.getMode() & 07777;
-      auto r = validate_commit(self, [&](auto& ctx) {
-        return dir ? mds::validate_mkdir(md(self), ctx, parent, name, mode)
-                   : mds::validate_create(md(self), ctx, parent, name, mode);
-      });
-      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
-      auto& cmd = std::get<mds::md_command>(r);
-      auto ino = dir ? std::get<mds::cmd_mkdir>(cmd).ino : std::get<mds::cmd_create>(cmd).ino;
-      auto out = attr_answer(self, ino);
-      if (!dir && pm.getOpenForWrite()) {  // a new file: nobody else holds a lease on it
-        st.leases.acquire(ino, client, steady_ns(self));
-        st.leases.open(ino, client);
-        out.lease_ms = static_cast<uint32_t>(st.deps.lease_duration.count());
-      }
-      return make_file_reply(out);
+      const bool open_for_write = !dir && pm.getOpenForWrite();
+      return validate_commit_reply(
+          self,
+          [&](auto& ctx) {
+            return dir ? mds::validate_mkdir(md(self), ctx, parent, name, mode)
+                       : mds::validate_create(md(self), ctx, parent, name, mode);
+          },
+          [self, dir, open_for_write, client](const mds::md_command& cmd) {
+            auto& st = self->state;
+            auto ino = dir ? std::get<mds::cmd_mkdir>(cmd).ino : std::get<mds::cmd_create>(cmd).ino;
+            auto out = attr_answer(self, ino);
+            if (open_for_write && out.attr) {  // a new file: nobody else holds a lease on it
+              st.leases.acquire(ino, client, steady_ns(self));
+              st.leases.open(ino, client);
+              out.lease_ms = static_cast<uint32_t>(st.deps.lease_duration.count());
+            }
+            return out;
+          });
     }
     case W::UNLINK: {
       std::string path = op.getUnlink();
@@ -503,22 +542,19 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       auto ent = md(self).lookup(pn.value().parent, pn.value().name);
       std::vector<mds::chunk_info> chunks;
       if (ent && ent->type == mds::inode_type::file) chunks = md(self).chunks(ent->ino);
-      auto r = validate_commit(self, [&](auto& ctx) {
-        return mds::validate_unlink(md(self), ctx, pn.value().parent, pn.value().name);
-      });
-      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
-      auto& cmd = std::get<mds::cmd_unlink>(std::get<mds::md_command>(r));
-      if (!cmd.orphan) delete_replicas(self, chunks);
-      return make_file_reply(file_answer{});
+      return validate_commit_reply(
+          self, [&](auto& ctx) { return mds::validate_unlink(md(self), ctx, pn.value().parent, pn.value().name); },
+          [self, chunks](const mds::md_command& cmd) {
+            if (!std::get<mds::cmd_unlink>(cmd).orphan) delete_replicas(self, chunks);
+            return file_answer{};
+          });
     }
     case W::RMDIR: {
       auto pn = resolve_parent(self, op.getRmdir());
       if (!pn) return make_file_reply(fail(pn.error()));
-      auto r = validate_commit(self, [&](auto& ctx) {
-        return mds::validate_rmdir(md(self), ctx, pn.value().parent, pn.value().name);
-      });
-      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
-      return make_file_reply(file_answer{});
+      return validate_commit_reply(
+          self, [&](auto& ctx) { return mds::validate_rmdir(md(self), ctx, pn.value().parent, pn.value().name); },
+          [](const mds::md_command&) { return file_answer{}; });
     }
     case W::RENAME: {
       auto rn = op.getRename();
@@ -529,14 +565,17 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       auto dst = md(self).lookup(to.value().parent, to.value().name);
       std::vector<mds::chunk_info> chunks;
       if (dst && dst->type == mds::inode_type::file) chunks = md(self).chunks(dst->ino);
-      auto r = validate_commit(self, [&](auto& ctx) {
-        return mds::validate_rename(md(self), ctx, from.value().parent, from.value().name, to.value().parent,
-                                    to.value().name);
-      });
-      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
-      auto& cmd = std::get<mds::cmd_rename>(std::get<mds::md_command>(r));
-      if (cmd.replaced && !cmd.orphan_replaced) delete_replicas(self, chunks);
-      return make_file_reply(attr_answer(self, cmd.ino));
+      return validate_commit_reply(
+          self,
+          [&](auto& ctx) {
+            return mds::validate_rename(md(self), ctx, from.value().parent, from.value().name, to.value().parent,
+                                        to.value().name);
+          },
+          [self, chunks](const mds::md_command& c) {
+            auto& cmd = std::get<mds::cmd_rename>(c);
+            if (cmd.replaced && !cmd.orphan_replaced) delete_replicas(self, chunks);
+            return attr_answer(self, cmd.ino);
+          });
     }
     case W::SETATTR: return do_setattr(self, op.getSetattr());
     case W::SET_REPL: {
@@ -546,11 +585,11 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       if (!r) return make_file_reply(fail(r.error()));
       std::vector<std::string> assignments;
       for (auto a : sr.getAssignments()) assignments.emplace_back(a.cStr());
-      auto c = validate_commit(self, [&](auto& ctx) {
-        return mds::validate_set_repl(md(self), ctx, r.value(), assignments, sr.getRecursive());
-      });
-      if (auto* e = std::get_if<op_error>(&c)) return make_file_reply(fail(*e));
-      return make_file_reply(attr_answer(self, r.value()));
+      const mds::inode_id ino = r.value();
+      return validate_commit_reply(
+          self,
+          [&](auto& ctx) { return mds::validate_set_repl(md(self), ctx, ino, assignments, sr.getRecursive()); },
+          [self, ino](const mds::md_command&) { return attr_answer(self, ino); });
     }
     case W::OPEN: {
       auto o = op.getOpen();
@@ -586,10 +625,12 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       auto a = md(self).getattr(ino);
       if (last && a && a->orphan) {
         auto chunks = md(self).chunks(ino);
-        auto r = validate_commit(self, [&](auto& ctx) { return mds::validate_purge_orphan(md(self), ctx, ino); });
-        if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
-        delete_replicas(self, chunks);
-        return make_file_reply(file_answer{});
+        return validate_commit_reply(
+            self, [&](auto& ctx) { return mds::validate_purge_orphan(md(self), ctx, ino); },
+            [self, chunks](const mds::md_command&) {
+              delete_replicas(self, chunks);
+              return file_answer{};
+            });
       }
       return make_file_reply(file_answer{});
     }
@@ -609,16 +650,19 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       return make_file_reply(out);
     }
     case W::SYNC: {
-      if (auto e = sync_namespace(self)) return make_file_reply(fail(*e));
-      return make_file_reply(file_answer{});
+      auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
+      sync_namespace(self, [rp](std::optional<op_error> e) mutable {
+        rp.deliver(make_file_reply(e ? fail(*e) : file_answer{}));
+      });
+      return rp;
     }
     case W::SET_SIZE: {
       auto ss = op.getSetSize();
       auto ino = ss.getIno();
       auto size = ss.getSize();
-      auto r = validate_commit(self, [&](auto& ctx) { return mds::validate_set_size(md(self), ctx, ino, size); });
-      if (auto* e = std::get_if<op_error>(&r)) return make_file_reply(fail(*e));
-      return make_file_reply(attr_answer(self, ino));
+      return validate_commit_reply(
+          self, [&](auto& ctx) { return mds::validate_set_size(md(self), ctx, ino, size); },
+          [self, ino](const mds::md_command&) { return attr_answer(self, ino); });
     }
   }
   return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EINVAL, "unknown file operation"}));
@@ -661,19 +705,29 @@ std::optional<op_error> availability(self_ptr self, const mds::inode_attr& a, ui
 // The chunks in range are about to be handed out for writing: raise each
 // one's write floor to its version first (journaled; md_command.hpp,
 // cmd_mark_written). Chunks no replica is confirmed at are not listed, so
-// they are skipped. nullopt: done.
-std::optional<op_error> mark_written(self_ptr self, mds::inode_id ino, uint64_t first, uint32_t count) {
+// they are skipped. The commands are proposed together; done(first error).
+void mark_written(self_ptr self, mds::inode_id ino, uint64_t first, uint32_t count, commit_done done) {
+  std::vector<std::pair<uint64_t, mds::md_command>> cmds;
   for (uint64_t i = first; i < first + count; ++i) {
     auto c = md(self).chunk_at(ino, i);
     if (!c) continue;
     bool listed = std::any_of(c->replicas.begin(), c->replicas.end(),
                               [&](const mds::replica_info& r) { return r.version == c->version; });
     auto cmd = listed ? mds::mark_written_if_needed(*c) : std::nullopt;
-    if (!cmd) continue;
-    if (auto why = commit_command(self, *cmd))
-      return op_error{p::STATUS_UNAVAILABLE, EAGAIN, "chunk " + std::to_string(i) + ": " + *why};
+    if (cmd) cmds.emplace_back(i, *cmd);
   }
-  return std::nullopt;
+  if (cmds.empty()) return done(std::nullopt);
+  struct gather {
+    size_t left = 0;
+    std::optional<op_error> err;
+  };
+  auto g = std::make_shared<gather>();
+  g->left = cmds.size();
+  for (auto& [i, cmd] : cmds)
+    commit_command(self, cmd, [g, i = i, done](std::optional<std::string> why) {
+      if (why && !g->err) g->err = op_error{p::STATUS_UNAVAILABLE, EAGAIN, "chunk " + std::to_string(i) + ": " + *why};
+      if (--g->left == 0) done(g->err);
+    });
 }
 
 }  // namespace
@@ -697,11 +751,12 @@ void init_data_path(self_ptr self) {
 }
 
 void data_path_tick(self_ptr self) {
-  sync_namespace(self);  // namespace changes are power-loss durable within a tick
+  // Namespace changes are power-loss durable within a tick.
+  sync_namespace(self, [](std::optional<op_error>) {});
   self->state.leases.expire(steady_ns(self));
   self->state.map_leases.expire(steady_ns(self));
 #ifdef PSTORAGE_SIM_BUGS
-  for (auto& cmd : std::exchange(self->state.sim_uncommitted, {})) commit(self, cmd);  // bug mds_ack_before_commit
+  for (auto& cmd : std::exchange(self->state.sim_uncommitted, {})) commit(self, cmd, [](std::optional<op_error>) {});  // bug mds_ack_before_commit
 #endif
 }
 
@@ -746,14 +801,17 @@ caf::result<msg::mds_to_client_chunk_map> handle_chunk_map(self_ptr self, const 
   std::vector<uint64_t> missing;
   for (uint64_t i = first; i < first + count; ++i)
     if (!md(self).chunk_at(ino, i)) missing.push_back(i);
-  if (missing.empty()) {
-    auto e = mark_written(self, ino, first, count);
-    return chunk_map_reply(self, e ? *e : op_error{}, ino, first, count, client);
-  }
   auto rp = self->make_response_promise<msg::mds_to_client_chunk_map>();
-  allocate_all(self, ino, std::move(missing), 0, client, [self, rp, ino, first, count, client](std::optional<op_error> e) mutable {
-    if (!e) e = mark_written(self, ino, first, count);
+  auto deliver = [self, rp, ino, first, count, client](std::optional<op_error> e) mutable {
     rp.deliver(chunk_map_reply(self, e ? *e : op_error{}, ino, first, count, client));
+  };
+  if (missing.empty()) {
+    mark_written(self, ino, first, count, deliver);
+    return rp;
+  }
+  allocate_all(self, ino, std::move(missing), 0, client, [self, deliver, ino, first, count](std::optional<op_error> e) mutable {
+    if (e) return deliver(e);
+    mark_written(self, ino, first, count, deliver);
   });
   return rp;
 }
@@ -764,7 +822,8 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   auto req = wire::decode(m);
   const bool from_write = req && !req->getChecksumError();
   const std::string client = req ? std::string(req->getClientId().cStr()) : std::string();
-  auto answer = [self, from_write, client](const op_error& e, mds::chunk_id id) {
+  auto rp = self->make_response_promise<msg::mds_to_client_replica_failed>();
+  auto answer = [self, from_write, client, rp](const op_error& e, mds::chunk_id id) mutable {
     auto& st = self->state;
     auto c = id ? md(self).chunk_by_id(id) : std::nullopt;
     op_error err = e;
@@ -778,22 +837,34 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
                            std::to_string(live) + " live replica(s), below the minimum of " + std::to_string(need) +
                            "; writes wait until chunk servers return or replication completes"};
     }
+    auto reply = [self, client, rp, id](const op_error& err) mutable {
+      auto c = id ? md(self).chunk_by_id(id) : std::nullopt;
+      rp.deliver(wire::make<p::MdsToClientReplicaFailed>([&](auto b) {
+        put_status(b.initStatus(), err);
+        if (c) fill_location(self, b.initChunk(), *c, client);
+      }));
+    };
     // An OK answer is a write handout: the writer goes on with its location.
     // Writes that wait (below MIN) get none, so the floor stays where it is.
-    if (c && err.status == p::STATUS_OK && from_write) {
-      if (auto why = mark_written(self, c->ino, c->index, 1)) err = *why;
-      c = md(self).chunk_by_id(id);
-    }
-    return wire::make<p::MdsToClientReplicaFailed>([&](auto b) {
-      put_status(b.initStatus(), err);
-      if (c) fill_location(self, b.initChunk(), *c, client);
-    });
+    if (c && err.status == p::STATUS_OK && from_write)
+      return mark_written(self, c->ino, c->index, 1,
+                          [reply](std::optional<op_error> why) mutable { reply(why ? *why : op_error{}); });
+    reply(err);
   };
-  if (!req) return answer(op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error}, 0);
-  if (!credentials_ok(st, req->getCredentials())) return answer(op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(st)}, 0);
+  if (!req) {
+    answer(op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error}, 0);
+    return rp;
+  }
+  if (!credentials_ok(st, req->getCredentials())) {
+    answer(op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(st)}, 0);
+    return rp;
+  }
   const mds::chunk_id id = req->getChunkId();
   auto c = md(self).chunk_by_id(id);
-  if (!c) return answer(op_error{p::STATUS_NOT_FOUND, ENOENT, "chunk " + std::to_string(id) + " does not exist"}, 0);
+  if (!c) {
+    answer(op_error{p::STATUS_NOT_FOUND, ENOENT, "chunk " + std::to_string(id) + " does not exist"}, 0);
+    return rp;
+  }
   // The reporter drops its map of the chunk on the answer (whatever it is):
   // its record must not delay the round it asks for (map_leases.hpp).
   st.map_leases.forget(id, client);
@@ -803,25 +874,28 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
     bool held = std::any_of(c->replicas.begin(), c->replicas.end(), [&](auto& r) { return r.cs == cs; });
     if (held) failed.push_back(cs);
   }
-  if (req->getVersion() != c->version || failed.empty()) return answer(op_error{}, id);
+  if (req->getVersion() != c->version || failed.empty()) {
+    answer(op_error{}, id);
+    return rp;
+  }
   if (req->getChecksumError()) {
     // Bad pages, not a lost replica: keep it (its other pages may be the only
     // good copy of them), stop counting it; repair copies a good one.
     for (auto cs : failed) mark_bad_replica(self, id, cs);
-    return answer(op_error{}, id);
+    answer(op_error{}, id);
+    return rp;
   }
   spdlog::info("client {} reports failed replicas of chunk {} v{}", req->getClientId().cStr(), id, c->version);
-  auto rp = self->make_response_promise<msg::mds_to_client_replica_failed>();
   // Below MIN writes wait, so a failed replica that would leave too few is
   // fenced out (kept, lagging) rather than forgotten (fence_out).
   auto a = md(self).getattr(c->ino);
   const uint32_t need = a ? std::max<uint32_t>(1, a->repl.replicas_min) : 1;
   if (mds::fence_out_instead_of_drop(*c, failed, need, [&](uint32_t cs) { return cs_active(st, cs); })) {
-    fence_out(self, id, failed, c->version, [rp, answer, id]() mutable { rp.deliver(answer(op_error{}, id)); });
+    fence_out(self, id, failed, c->version, [answer, id]() mutable { answer(op_error{}, id); });
     return rp;
   }
   drop_replicas(self, id, failed, mds::drop_mode::keep_last_newest, c->version,
-                [rp, answer, id](std::vector<uint32_t>) mutable { rp.deliver(answer(op_error{}, id)); });
+                [answer, id](std::vector<uint32_t>) mutable { answer(op_error{}, id); });
   return rp;
 }
 

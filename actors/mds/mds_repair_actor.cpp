@@ -246,7 +246,8 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
     mds::decision_context ctx;
     auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
     if (!fence) return abandon(fence.error().message);
-    if (auto why = commit_command(self, fence.value())) return abandon(*why);
+    commit_command(self, fence.value(), [=](std::optional<std::string> why) {
+    if (why) return abandon(*why);
     send_round(self, chunk, [self, chunk, targets, sources, release, abandon, then, leaving](
                                 std::vector<uint32_t> holders, uint32_t version) {
       if (holders.empty()) {
@@ -267,8 +268,14 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
       if (targets_now->empty()) {
         mds::decision_context ctx;
         auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, holders);
-        if (!out || commit_command(self, out.value())) self->state.unconfirmed.insert(chunk);
-        return abandon("a returning holder fills the failure domain of every target");
+        if (!out) {
+          self->state.unconfirmed.insert(chunk);
+          return abandon("a returning holder fills the failure domain of every target");
+        }
+        return commit_command(self, out.value(), [self, chunk, abandon](std::optional<std::string> why) {
+          if (why) self->state.unconfirmed.insert(chunk);
+          abandon("a returning holder fills the failure domain of every target");
+        });
       }
       self->state.repair->wip.copying[chunk] = *targets_now;
       const auto& copy_to = *targets_now;
@@ -295,16 +302,11 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
         }
         js->tasks.push_back(std::move(t));
       }
-      auto done = [self, chunk, version, holders, release, then](std::vector<uint32_t> ok) {
+      // After the copies: confirm holders + good copies (journaled), then
+      // keep or discard each copy.
+      auto confirmed = [self, chunk, version, release, then](std::vector<uint32_t> ok, std::vector<uint32_t> targets,
+                                                             std::optional<std::string> why) {
         auto& rs = *self->state.repair;
-        auto targets = rs.wip.copying[chunk];
-        rs.wip.copying.erase(chunk);
-        std::vector<uint32_t> confirm = holders;
-        for (auto t : ok)
-          if (std::find(targets.begin(), targets.end(), t) != targets.end()) confirm.push_back(t);
-        mds::decision_context ctx;
-        auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, confirm);
-        auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
         if (why) {
           spdlog::info("copy of chunk {}: v{} not confirmed: {}", chunk, version, *why);
           self->state.unconfirmed.insert(chunk);
@@ -332,8 +334,11 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
           auto c = md(self).chunk_by_id(chunk);
           mds::decision_context ctx;
           if (c && c->version == version)
-            if (auto fence = mds::validate_fence_chunk(md(self), ctx, chunk); fence && !commit_command(self, fence.value()))
-              self->state.unconfirmed.insert(chunk);
+            if (auto fence = mds::validate_fence_chunk(md(self), ctx, chunk))
+              return commit_command(self, fence.value(), [self, chunk, release](std::optional<std::string> why) {
+                if (!why) self->state.unconfirmed.insert(chunk);
+                release();
+              });
           release();
         };
         then(!why, copied, !why && copied.size() < targets.size() ? std::function<void()>(end_hold) : release);
@@ -341,9 +346,24 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
         // only after progress, so a copy that keeps failing waits for the tick.
         if (!ok.empty()) repair_tick(self);
       };
+      auto done = [self, chunk, version, holders, confirmed](std::vector<uint32_t> ok) {
+        auto& rs = *self->state.repair;
+        auto targets = rs.wip.copying[chunk];
+        rs.wip.copying.erase(chunk);
+        std::vector<uint32_t> confirm = holders;
+        for (auto t : ok)
+          if (std::find(targets.begin(), targets.end(), t) != targets.end()) confirm.push_back(t);
+        mds::decision_context ctx;
+        auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, confirm);
+        if (!out) return confirmed(ok, targets, out.error().message);
+        commit_command(self, out.value(), [confirmed, ok, targets](std::optional<std::string> why) {
+          confirmed(ok, targets, why);
+        });
+      };
       auto worker = self->spawn(repair_job, js);
       self->request(worker, caf::infinite, repair_run_atom::value)
           .then([done](std::string& res) { done(parse_ids(res)); }, [done](caf::error&) { done({}); });
+    });
     });
   });
 }
@@ -512,6 +532,8 @@ void evacuate(self_ptr self, const std::vector<persistence::chunk_with_attrs>& c
       break;  // one replica per chunk per round
     }
   }
+  for (auto cs : rs.wip.releasing)
+    if (auto n = rs.wip.copies_to(cs)) remaining[cs] += n;
   std::vector<uint32_t> done;
   for (auto cs : rs.wip.releasing)
     if (!remaining.count(cs)) done.push_back(cs);
@@ -712,6 +734,11 @@ void repair_tick(self_ptr self) {
   }
   for (auto& [chunk, victims] : rs.wip.deleting)
     view.running.push_back({chunk, repair::job_kind::delete_overcommitted, 0, victims});
+  // A move past its copy is dropping its source (journaled, so not at
+  // once): the chunk is overcommitted until then and not the planner's.
+  for (auto& [chunk, mv] : rs.moving)
+    if (!rs.wip.copying.count(chunk) && !rs.wip.deleting.count(chunk))
+      view.running.push_back({chunk, repair::job_kind::delete_overcommitted, 0, {mv.from_cs}});
   auto plan = repair::plan_repairs(view, rs.live.planner);
   promote_lagging(self, chunks, views);
   std::map<uint64_t, size_t> index;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/cs/cs_api.hpp"
+#include "actors/election/election_api.hpp"
 #include "actors/mds/lease_table.hpp"
 #include "actors/mds/map_leases.hpp"
 #include "actors/mds/md_validate.hpp"
@@ -25,6 +26,20 @@
 namespace pstorage::mds_impl {
 
 struct repair_state;  // mds_repair_state.hpp
+
+// How a proposed command ended (propose()).
+struct proposal_outcome {
+  bool applied = false;                  // false: never applied; `error` says why
+  std::optional<mds::md_error> rejected;  // applied, its preconditions failed (state unchanged)
+  std::string error;
+  bool ok() const { return applied && !rejected; }
+  std::string why() const { return rejected ? rejected->message : error; }
+};
+struct waiting_proposal {
+  uint64_t term = 0;
+  std::function<void(const proposal_outcome&)> done;
+};
+
 
 struct mds_state {
   mds_deps deps;
@@ -59,6 +74,20 @@ struct mds_state {
   // Continuations waiting for their time (run_later).
   std::map<uint64_t, std::function<void()>> later;
   uint64_t next_later = 0;
+  // ---- the replicated journal (mds_journal.cpp; docs/election.md) ----------
+  election_api election;
+  // Proposals waiting for their entry to be applied, by journal index.
+  std::map<uint64_t, waiting_proposal> proposals;
+  uint64_t term = 0;         // the newest epoch this MDS knows
+  uint32_t leader_id = 0;    // the master of that epoch (0: none known)
+  bool is_leader = false;    // elected master of `term`
+  bool serving = false;      // is_leader and an entry of `term` applied: answers requests
+  int64_t master_since_ns = 0;  // steady_ns when it began serving (stat: epoch time)
+  std::string master_address;
+  std::vector<std::pair<uint32_t, std::string>> members;  // MDS id -> address
+  uint64_t commit_index = 0;
+  // Requests that arrived while no master was known (replayed once one is).
+  std::vector<std::function<void()>> deferred;
 #ifdef PSTORAGE_SIM_BUGS
   // Bug mds_ack_before_commit (simulator only): acknowledged, not yet stored.
   std::vector<mds::md_command> sim_uncommitted;
@@ -67,6 +96,24 @@ struct mds_state {
 };
 
 using self_ptr = mds_api::stateful_pointer<mds_state>;
+
+// ---- the replicated journal (mds_actor.cpp) ------------------------------------
+// Every metadata change: propose -> (election actor: journal, majority) ->
+// committed -> applied to md.db -> `done` with the apply outcome, in the MDS
+// actor. Never answers before the change is applied.
+void propose(self_ptr self, const mds::md_command& cmd, std::function<void(const proposal_outcome&)> done);
+// Applies ElectionToMdsCommitted and follows master changes.
+void on_committed(self_ptr self, const msg::election_to_mds_committed& m);
+// make-mds (joining) / rm-mds: one MDS added or removed, journaled as a
+// membership entry by the master (mds_journal_actor.cpp).
+caf::result<msg::mds_to_client_membership> handle_membership(self_ptr self, const msg::client_to_mds_membership& m);
+// Makes every journaled change power-loss durable, then `done(error)`.
+void sync_journal(self_ptr self, std::function<void(std::optional<std::string>)> done);
+// Requests are served by the master once its epoch's first entry is applied
+// (docs/election.md). Otherwise: nullopt while no master is known (the
+// request waits in `deferred`), or the text "not master; the master is ADDR".
+bool serving(self_ptr self);
+std::string not_master_text(self_ptr self);
 
 void emit(self_ptr self, const std::string& text);
 // The actor clock in nanoseconds (monotonic; virtual time in the simulator):
@@ -93,9 +140,9 @@ msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_md
 void data_path_tick(self_ptr self);
 
 // Chunk version rounds (mds_version_rounds.cpp; md_command.hpp, "chunk
-// versions: fence, then confirm"). Journals `cmd`; the store's rejection or
-// a storage failure comes back as the error text.
-std::optional<std::string> commit_command(self_ptr self, const mds::md_command& cmd);
+// versions: fence, then confirm"). Journals `cmd` (propose); `done` gets
+// nullopt once applied, or the store's rejection / why it was not applied.
+void commit_command(self_ptr self, const mds::md_command& cmd, std::function<void(std::optional<std::string>)> done);
 // The failure domain of `cs` at the level of chunk `c`'s file (placement's
 // domain_key; "cs#ID" for a CS the registry does not know).
 std::string cs_domain(self_ptr self, const mds::chunk_info& c, uint32_t cs);
@@ -147,7 +194,7 @@ void repair_tick(self_ptr self);  // cluster status, planner, repair jobs, rm-cs
 // the cluster status.
 void after_event(self_ptr self, const std::string& text);
 uint32_t verify_chunks_per_minute(self_ptr self);
-msg::mds_to_client_config handle_config(self_ptr self, const msg::client_to_mds_config& m);
+caf::result<msg::mds_to_client_config> handle_config(self_ptr self, const msg::client_to_mds_config& m);
 msg::mds_to_client_events handle_events(self_ptr self, const msg::client_to_mds_events& m);
 msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm_cs& m);
 // Cluster status, chunk-state counts, replication progress and the per-CS

@@ -69,16 +69,11 @@ std::string cs_domain(self_ptr self, const mds::chunk_info& c, uint32_t cs) {
   return mds::domain_key(p, level);
 }
 
-std::optional<std::string> commit_command(self_ptr self, const mds::md_command& cmd) {
-  try {
-    auto& store = md(self);
-    auto r = store.commit_local(mds::make_entry(store.last_index() + 1, 1, cmd));
-    if (!r.ok()) return r.rejected->message;
-    return std::nullopt;
-  } catch (const std::exception& e) {
-    spdlog::error("metadata store failure on {}: {}", mds::describe(cmd), e.what());
-    return std::string("metadata store failure: ") + e.what();
-  }
+void commit_command(self_ptr self, const mds::md_command& cmd, std::function<void(std::optional<std::string>)> done) {
+  propose(self, cmd, [done = std::move(done)](const proposal_outcome& o) {
+    if (o.ok()) return done(std::nullopt);
+    done(o.why());
+  });
 }
 
 void with_chunk(self_ptr self, mds::chunk_id chunk, std::function<void(std::function<void()>)> body) {
@@ -158,8 +153,13 @@ void round_step(self_ptr self, mds::chunk_id chunk, std::optional<std::vector<ui
   if (lagging && given_out) {
     mds::decision_context ctx;
     auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
-    if (!fence || commit_command(self, fence.value())) return done({}, c->version);
-    return round_step(self, chunk, std::move(only), std::move(done));
+    if (!fence) return done({}, c->version);
+    const uint32_t v = c->version;
+    return commit_command(self, fence.value(),
+                          [self, chunk, only = std::move(only), done = std::move(done), v](std::optional<std::string> why) mutable {
+                            if (why) return done({}, v);
+                            round_step(self, chunk, std::move(only), std::move(done));
+                          });
   }
   const uint32_t version = c->version;
   fan_out<msg::cs_to_mds_set_version>(
@@ -170,12 +170,19 @@ void round_step(self_ptr self, mds::chunk_id chunk, std::optional<std::vector<ui
         if (ackers.empty() || failed.empty()) return done(std::move(ackers), version);
         mds::decision_context ctx;
         auto confirm = mds::validate_confirm_replicas(md(self), ctx, chunk, version, ackers);
-        if (!confirm || commit_command(self, confirm.value())) return done(std::move(ackers), version);
-        auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
-        if (!fence || commit_command(self, fence.value())) return done(std::move(ackers), version);
-        spdlog::info("chunk {}: CS {} missed v{}; fenced again at v{} on CS {}", chunk, fmt::join(failed, ","), version,
-                     version + 1, fmt::join(ackers, ","));
-        round_step(self, chunk, ackers, done);
+        if (!confirm) return done(std::move(ackers), version);
+        commit_command(self, confirm.value(), [self, chunk, ackers, failed, version, done](std::optional<std::string> why) {
+          if (why) return done(ackers, version);
+          mds::decision_context ctx;
+          auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
+          if (!fence) return done(ackers, version);
+          commit_command(self, fence.value(), [self, chunk, ackers, failed, version, done](std::optional<std::string> why) {
+            if (why) return done(ackers, version);
+            spdlog::info("chunk {}: CS {} missed v{}; fenced again at v{} on CS {}", chunk, fmt::join(failed, ","),
+                         version, version + 1, fmt::join(ackers, ","));
+            round_step(self, chunk, ackers, done);
+          });
+        });
       });
 }
 
@@ -214,23 +221,35 @@ void confirm_when_maps_expired(self_ptr self, mds::chunk_id chunk, uint32_t vers
   }
   mds::decision_context ctx;
   auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, ackers);
-  auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
-  if (why) {
-    spdlog::info("chunk {}: confirmation at v{} not recorded: {}", chunk, version, *why);
+  if (!out) {
+    spdlog::info("chunk {}: confirmation at v{} not recorded: {}", chunk, version, out.error().message);
     st.unconfirmed.insert(chunk);
-  } else {
+    return finish();
+  }
+  auto cmd = out.value();
+  commit_command(self, cmd, [self, chunk, version, ackers, cmd, finish](std::optional<std::string> why) {
+    auto& st = self->state;
+    if (why) {
+      spdlog::info("chunk {}: confirmation at v{} not recorded: {}", chunk, version, *why);
+      st.unconfirmed.insert(chunk);
+      return finish();
+    }
     st.unconfirmed.erase(chunk);
-    const auto& kept = std::get<mds::cmd_confirm_replicas>(out.value()).cs;
+    const auto& kept = std::get<mds::cmd_confirm_replicas>(cmd).cs;
     spdlog::debug("chunk {} v{} confirmed on CS {}", chunk, version, fmt::join(kept, ","));
     if (kept.size() < ackers.size()) {
       // Left out: replicas that answered but may lack writes made at this
       // version meanwhile; they may hold it now, so it is fenced again
       // and the next round confirms the others at a version they lack.
-      auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
-      if (fence && !commit_command(self, fence.value())) st.unconfirmed.insert(chunk);
+      mds::decision_context ctx;
+      if (auto fence = mds::validate_fence_chunk(md(self), ctx, chunk))
+        return commit_command(self, fence.value(), [self, chunk, finish](std::optional<std::string> why) {
+          if (!why) self->state.unconfirmed.insert(chunk);
+          finish();
+        });
     }
-  }
-  finish();
+    finish();
+  });
 }
 
 }  // namespace
@@ -273,25 +292,57 @@ void fence_out(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> out, ui
     }
     mds::decision_context ctx;
     auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
-    if (!fence || commit_command(self, fence.value())) {
+    if (!fence) {
       release();
       return done();
     }
-    std::vector<uint32_t> rest;
-    for (auto& r : c->replicas)
-      if (std::find(out.begin(), out.end(), r.cs) == out.end()) rest.push_back(r.cs);
-    if (self->state.repair)  // the repair tick brings them back, not before 10 s
-      self->state.repair->promote_after[chunk] = self->clock().now() + std::chrono::seconds(10);
-    spdlog::info("chunk {}: fenced out CS {} at v{} (kept as lagging: dropping would leave fewer than MIN)", chunk,
-                 fmt::join(out, ","), only_at);
-    finish_round(self, chunk, release, done, true, rest);
+    commit_command(self, fence.value(), [=](std::optional<std::string> why) {
+      if (why) {
+        release();
+        return done();
+      }
+      std::vector<uint32_t> rest;
+      for (auto& r : c->replicas)
+        if (std::find(out.begin(), out.end(), r.cs) == out.end()) rest.push_back(r.cs);
+      if (self->state.repair)  // the repair tick brings them back, not before 10 s
+        self->state.repair->promote_after[chunk] = self->clock().now() + std::chrono::seconds(10);
+      spdlog::info("chunk {}: fenced out CS {} at v{} (kept as lagging: dropping would leave fewer than MIN)", chunk,
+                   fmt::join(out, ","), only_at);
+      finish_round(self, chunk, release, done, true, rest);
+    });
   });
 }
+
+namespace {
+// drop_in_round's drops, one journaled command after the other.
+void drop_next(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> todo, size_t i, mds::drop_mode mode,
+               std::vector<uint32_t> bad, std::shared_ptr<std::vector<uint32_t>> dropped, std::function<void()> release,
+               std::function<void(std::vector<uint32_t>)> done) {
+  if (i >= todo.size())
+    return finish_round(self, chunk, release, [done, dropped] { done(*dropped); }, !dropped->empty());
+  const uint32_t cs = todo[i];
+  mds::decision_context ctx;
+  auto out = mds::validate_drop_replica(md(self), ctx, chunk, cs, mode, bad);
+  if (!out) {
+    spdlog::info("{}", out.error().message);
+    return drop_next(self, chunk, std::move(todo), i + 1, mode, std::move(bad), dropped, release, done);
+  }
+  commit_command(self, out.value(), [=](std::optional<std::string> why) mutable {
+    if (why) {
+      spdlog::info("{}", *why);
+    } else {
+      dropped->push_back(cs);
+      if (self->state.repair) self->state.repair->wip.bad_replicas.erase({chunk, cs});
+      spdlog::info("dropped the replica of chunk {} on CS#{}", chunk, cs);
+    }
+    drop_next(self, chunk, std::move(todo), i + 1, mode, std::move(bad), dropped, release, done);
+  });
+}
+}  // namespace
 
 void drop_in_round(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, mds::drop_mode mode,
                    std::optional<uint32_t> only_at, std::function<void()> release,
                    std::function<void(std::vector<uint32_t>)> done) {
-  std::vector<uint32_t> dropped;
   auto c = md(self).chunk_by_id(chunk);
   const bool current = c && (!only_at || c->version == *only_at);
   std::vector<uint32_t> bad;
@@ -299,19 +350,8 @@ void drop_in_round(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> dro
     for (auto it = self->state.repair->wip.bad_replicas.lower_bound({chunk, 0});
          it != self->state.repair->wip.bad_replicas.end() && it->first == chunk; ++it)
       bad.push_back(it->second);
-  for (auto cs : current ? drop : std::vector<uint32_t>{}) {
-    mds::decision_context ctx;
-    auto out = mds::validate_drop_replica(md(self), ctx, chunk, cs, mode, bad);
-    auto why = out ? commit_command(self, out.value()) : std::optional<std::string>(out.error().message);
-    if (why) {
-      spdlog::info("{}", *why);
-      continue;
-    }
-    dropped.push_back(cs);
-    if (self->state.repair) self->state.repair->wip.bad_replicas.erase({chunk, cs});
-    spdlog::info("dropped the replica of chunk {} on CS#{}", chunk, cs);
-  }
-  finish_round(self, chunk, release, [done, dropped] { done(dropped); }, !dropped.empty());
+  drop_next(self, chunk, current ? drop : std::vector<uint32_t>{}, 0, mode, std::move(bad),
+            std::make_shared<std::vector<uint32_t>>(), std::move(release), std::move(done));
 }
 
 void drop_replicas(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> drop, mds::drop_mode mode,

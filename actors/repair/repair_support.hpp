@@ -57,6 +57,14 @@ struct work_in_progress {
   // (chunk, CS) replicas that failed a checksum: kept (their other pages may
   // be the only good copy) but not live; deleted once the chunk is healthy.
   std::set<std::pair<uint64_t, uint32_t>> bad_replicas;
+  // Running copies whose target is `cs`: until they end, a copy may still
+  // land (and be confirmed) there, so a CS being removed is not empty yet.
+  size_t copies_to(uint32_t cs) const {
+    size_t n = 0;
+    for (auto& [chunk, targets] : copying)
+      for (auto t : targets) n += t == cs;
+    return n;
+  }
 };
 
 // One chunk view per stored chunk. Replica CS statuses come from the registry

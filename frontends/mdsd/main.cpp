@@ -17,6 +17,7 @@
 #include "frontends/common/logging.hpp"
 #include "frontends/common/stat_view.hpp"
 #include "persistence/host_config.hpp"
+#include "persistence/journal_store.hpp"
 #include "persistence/md_store.hpp"
 
 using namespace pstorage;
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
     persistence::md_store_options md_opts;
     if (auto cs = persistence::meta_get(store->db(), "chunk_size")) md_opts.chunk_size = std::stoull(*cs);
     auto md = std::make_shared<persistence::md_store>((fs::path(repo) / "md.db").string(), md_opts);
+    // The replicated journal (docs/election.md): the election actor's file.
+    auto journal = std::make_shared<persistence::journal_store>(
+        (fs::path(repo) / persistence::journal_store::file_name).string());
     auto cluster = store->cluster();
     persistence::host_config host(persistence::resolve_config_dir(config_dir.empty() ? std::nullopt
                                                                                       : std::optional(config_dir)));
@@ -66,6 +70,7 @@ int main(int argc, char** argv) {
     deps.http_port = static_cast<uint16_t>(ep->port + 1);
     deps.seed = std::random_device{}();
     deps.md = md;
+    deps.journal = journal;
     deps.wall_clock_ns = [] {
       return std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::system_clock::now().time_since_epoch())

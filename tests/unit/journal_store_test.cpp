@@ -110,3 +110,12 @@ TEST_CASE("compaction drops the prefix and records the snapshot; install restart
   j.save(next);
   CHECK(j.last_index() == 11);
 }
+
+TEST_CASE("an entry with no data (a noop) is stored as an empty blob") {
+  journal_store j(":memory:");
+  journal_batch b;
+  b.entries = {journal_record{1, 1, 1, {}}};
+  j.save(b);
+  REQUIRE(j.load().entries.size() == 1);
+  CHECK(j.load().entries[0].data.empty());
+}

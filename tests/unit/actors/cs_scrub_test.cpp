@@ -81,6 +81,8 @@ mds_api spawn_stand_in_mds(caf::actor_system& sys, std::shared_ptr<mds_record> r
         [](const msg::mds_to_mds_ping&) { return status_only<p::MdsToMdsPong>(na); },
         [](tick_atom) {},
         [](later_atom, uint64_t) {},
+        [](const msg::election_to_mds_committed&) {},
+        [](const msg::client_to_mds_membership&) { return msg::mds_to_client_membership{}; },
     };
   });
 }

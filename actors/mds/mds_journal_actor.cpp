@@ -1,0 +1,285 @@
+// mds_journal_actor.cpp — the MDS side of the replicated journal
+// (docs/election.md): every metadata change is proposed to this MDS's
+// election actor, applied to md.db once committed, and only then answered;
+// the master serves requests once an entry of its own epoch is applied;
+// MDS membership changes (make-mds joining, rm-mds) are journaled config
+// entries proposed by the master.
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/mds/mds_membership.hpp"
+#include "actors/mds/mds_state.hpp"
+#include "persistence/host_config.hpp"
+#include "protocol/endpoint.hpp"
+#include "persistence/journal_store.hpp"
+#include "persistence/md_store.hpp"
+#include "protocol/common.capnp.h"
+
+namespace pstorage::mds_impl {
+namespace p = proto;
+
+// ---- the replicated journal ----------------------------------------------------
+
+namespace {
+[[noreturn]] void store_failed(const std::string& what) {
+  // md.db could not take a committed entry: this MDS must not answer from a
+  // state that missed it. Stop; the journal still holds the entry and a
+  // restart applies it again (docs/election.md).
+  spdlog::critical("cannot apply a committed journal entry to md.db: {}; stopping this MDS", what);
+  std::fflush(nullptr);
+  std::_Exit(70);
+}
+
+// A membership entry: mds.db's MDS list follows it (configure-mds edits that
+// list while the MDS is stopped), and the highest MDS id ever given.
+void record_membership(self_ptr self, capnp::Data::Reader data) {
+  auto ms = election::decode_membership(std::span<const uint8_t>(data.begin(), data.size()));
+  if (!ms) return spdlog::error("a membership entry of the journal does not decode");
+  auto& store = *self->state.deps.store;
+  try {
+    std::vector<persistence::mds_record> list;
+    uint32_t highest = 0;
+    for (auto& m : ms->members) {
+      list.push_back({m.id, m.address});
+      highest = std::max(highest, m.id);
+    }
+    auto before = persistence::meta_get(store.db(), "max_mds_id");
+    if (!before || std::stoul(*before) < highest) persistence::meta_set(store.db(), "max_mds_id", std::to_string(highest));
+    if (ms->contains(self->state.self_id)) store.set_mdses(list);
+  } catch (const std::exception& ex) {
+    spdlog::error("cannot record the MDS membership in mds.db: {}", ex.what());
+  }
+}
+
+}  // namespace
+
+bool serving(self_ptr self) { return self->state.serving; }
+
+std::string not_master_text(self_ptr self) {
+  auto& st = self->state;
+  if (st.master_address.empty()) return "no master MDS elected yet; retry";
+  return "not master; the master is " + st.master_address;
+}
+
+void propose(self_ptr self, const mds::md_command& cmd, std::function<void(const proposal_outcome&)> done) {
+  auto& st = self->state;
+  if (!st.serving) {
+    proposal_outcome out;
+    out.error = not_master_text(self);
+    return done(out);
+  }
+  auto req = wire::make<p::MdsToElectionPropose>([&](auto b) {
+    auto data = mds::encode_command(cmd);
+    b.setData(kj::arrayPtr(data.data(), data.size()));
+    b.setDurable(mds::durable_at_once(cmd));
+  });
+  self->request(st.election, caf::infinite, std::move(req))
+      .then(
+          [self, done](const msg::election_to_mds_propose& a) {
+            auto& st = self->state;
+            auto r = wire::decode(a);
+            proposal_outcome out;
+            if (!r || r->getStatus().getCode() != p::STATUS_OK) {
+              out.error = r ? std::string(r->getStatus().getMessage().cStr()) : r.error;
+              return done(out);
+            }
+            const uint64_t index = r->getIndex(), term = r->getTerm();
+            auto& store = *st.deps.md;
+            if (index <= store.applied_index()) {  // applied before this answer arrived
+              auto e = store.entry(index);
+              if (e && e->term == term) {
+                auto o = store.outcome(index);
+                out.applied = true;
+                if (o) out.rejected = o->rejected;
+              } else {
+                out.error = "the master changed before the change was committed; retry";
+              }
+              return done(out);
+            }
+            st.proposals[index] = waiting_proposal{term, done};
+          },
+          [done](caf::error& e) {
+            proposal_outcome out;
+            out.error = "the election actor did not answer: " + caf::to_string(e);
+            done(out);
+          });
+}
+
+void sync_journal(self_ptr self, std::function<void(std::optional<std::string>)> done) {
+  self->request(self->state.election, caf::infinite, wire::make<p::MdsToElectionSync>([](auto) {}))
+      .then([done](const msg::election_to_mds_sync&) { done(std::nullopt); },
+            [done](caf::error& e) { done("the election actor did not answer: " + caf::to_string(e)); });
+}
+
+void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
+  auto& st = self->state;
+  auto c = wire::decode(m);
+  if (!c) return spdlog::error("{}", c.error);
+  auto& store = *st.deps.md;
+  bool applied_own_term = false;
+  for (auto e : c->getEntries()) {
+    mds::journal_entry je;
+    je.index = e.getIndex();
+    je.term = e.getTerm();
+    // Noop and membership entries change nothing in md.db (empty data) but
+    // keep its indexes those of the journal.
+    if (e.getKind() == static_cast<uint8_t>(election::entry_kind::command)) je.data.assign(e.getData().begin(), e.getData().end());
+    if (e.getKind() == static_cast<uint8_t>(election::entry_kind::config) && je.index > store.applied_index())
+      record_membership(self, e.getData());
+    persistence::apply_result r;
+    if (je.index <= store.applied_index()) {
+      r.index = je.index;
+      r.duplicate = true;
+    } else {
+      try {
+        // Durability is the journal's (fsynced by the election actor);
+        // md.db is rebuilt from it after a crash, so it is not fsynced here.
+        r = store.commit_local(je, false);
+      } catch (const std::exception& ex) {
+        store_failed(ex.what());
+      }
+    }
+    if (je.term == c->getTerm()) applied_own_term = true;
+    if (auto it = st.proposals.find(je.index); it != st.proposals.end()) {
+      auto w = std::move(it->second);
+      st.proposals.erase(it);
+      proposal_outcome out;
+      if (w.term == je.term) {
+        out.applied = true;
+        out.rejected = r.rejected;
+      } else {
+        out.error = "the master changed before the change was committed; retry";
+      }
+      w.done(out);
+    }
+  }
+  // Who is master now.
+  const bool was_serving = st.serving;
+  st.term = c->getTerm();
+  st.leader_id = c->getLeaderId();
+  st.is_leader = c->getIsLeader();
+  st.commit_index = c->getCommit();
+  st.members.clear();
+  st.master_address.clear();
+  for (auto mem : c->getMembers()) {
+    st.members.emplace_back(mem.getId(), mem.getAddress());
+    if (mem.getId() == st.leader_id) st.master_address = mem.getAddress();
+  }
+  if (!st.is_leader) st.serving = false;
+  else if (applied_own_term || (store.applied_index() > 0 && store.entry(store.applied_index()) &&
+                                store.entry(store.applied_index())->term == st.term))
+    st.serving = true;
+  if (st.serving && !was_serving) {
+    // Every entry of earlier epochs is applied: ids continue after them.
+    st.next_inode = std::max(st.next_inode, store.max_inode_id() + 1);
+    st.next_chunk = std::max(st.next_chunk, store.max_chunk_id() + 1);
+    st.master_since_ns = steady_ns(self);
+    emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
+  }
+  if (!was_serving && st.serving && !st.deferred.empty()) {
+    for (auto& fn : std::exchange(st.deferred, {})) fn();
+  } else if (!st.serving && st.leader_id != 0 && !st.is_leader && !st.deferred.empty()) {
+    for (auto& fn : std::exchange(st.deferred, {})) fn();  // answered "not master; the master is ..."
+  }
+}
+
+
+// ---- MDS membership (make-mds joining, rm-mds) -----------------------------------
+
+namespace {
+msg::mds_to_client_membership membership_error(uint32_t code, const std::string& text) {
+  return wire::make<p::MdsToClientMembership>([&](auto b) { set_status(b.initStatus(), code, text); });
+}
+}  // namespace
+
+caf::result<msg::mds_to_client_membership> handle_membership(self_ptr self, const msg::client_to_mds_membership& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return membership_error(p::STATUS_BAD_REQUEST, req.error);
+  if (!credentials_ok(st, req->getCredentials())) return membership_error(p::STATUS_AUTH_FAILED, auth_error(st));
+  std::optional<endpoint> add;
+  std::optional<uint32_t> remove;
+  if (req->getChange().isAdd()) {
+    std::string err;
+    add = parse_endpoint(req->getChange().getAdd(), &err);
+    if (!add) return membership_error(p::STATUS_BAD_REQUEST, err);
+    if (!add->port) add->port = persistence::default_mds_port;
+  } else {
+    remove = req->getChange().getRemove();
+  }
+  auto rp = self->make_response_promise<msg::mds_to_client_membership>();
+  self->request(st.election, std::chrono::seconds(5), wire::make<p::MdsToElectionStatus>([](auto) {}))
+      .then(
+          [self, rp, add, remove](const msg::election_to_mds_status& sm) mutable {
+            auto& st = self->state;
+            auto s = wire::decode(sm);
+            if (!s || !s->getIsLeader())
+              return (void)rp.deliver(membership_error(p::STATUS_NOT_MASTER, not_master_text(self)));
+            std::vector<uint32_t> ids;
+            std::vector<std::pair<uint32_t, std::string>> members;
+            for (auto mem : s->getMembers()) {
+              ids.push_back(mem.getId());
+              members.emplace_back(mem.getId(), mem.getAddress());
+              if (add && mem.getAddress() == add->to_string())
+                return (void)rp.deliver(membership_error(
+                    p::STATUS_BAD_REQUEST, "MDS#" + std::to_string(mem.getId()) + " already serves at " +
+                                               add->to_string() + "; pick another address or port"));
+            }
+            // Running: this master and every MDS that answered it within an
+            // election timeout.
+            std::set<uint32_t> running{st.self_id};
+            const uint64_t timeout_ticks = st.deps.election_ticks;
+            for (auto pr : s->getPeers())
+              if (pr.getTicksSinceAck() < timeout_ticks) running.insert(pr.getId());
+            mds::membership_change change;
+            uint32_t highest = 0;
+            if (auto v = persistence::meta_get(st.deps.store->db(), "max_mds_id")) highest = std::stoul(*v);
+            if (add) change.add = mds::next_mds_id(ids, highest);
+            if (remove) change.remove = *remove;
+            if (auto why = mds::refuse_membership_change(ids, running, change))
+              return (void)rp.deliver(membership_error(
+                  remove && std::find(ids.begin(), ids.end(), *remove) == ids.end() ? p::STATUS_NOT_FOUND
+                                                                                   : p::STATUS_BAD_REQUEST,
+                  *why));
+            if (add) members.emplace_back(*change.add, add->to_string());
+            if (remove) std::erase_if(members, [&](auto& mem) { return mem.first == *remove; });
+            auto cfg = wire::make<p::MdsToElectionConfig>([&](auto b) {
+              auto l = b.initMembers(static_cast<unsigned>(members.size()));
+              for (unsigned i = 0; i < members.size(); ++i) {
+                l[i].setId(members[i].first);
+                l[i].setAddress(members[i].second);
+              }
+            });
+            self->request(st.election, std::chrono::seconds(5), std::move(cfg))
+                .then(
+                    [self, rp, change, members](const msg::election_to_mds_config& cm) mutable {
+                      auto c = wire::decode(cm);
+                      if (!c) return (void)rp.deliver(membership_error(p::STATUS_IO_ERROR, c.error));
+                      if (c->getStatus().getCode() != p::STATUS_OK)
+                        return (void)rp.deliver(membership_error(c->getStatus().getCode(), c->getStatus().getMessage()));
+                      if (change.add) emit(self, "MDS#" + std::to_string(*change.add) + " added to the cluster");
+                      else emit(self, "MDS#" + std::to_string(*change.remove) + " removed from the cluster");
+                      rp.deliver(wire::make<p::MdsToClientMembership>([&](auto b) {
+                        set_status(b.initStatus(), p::STATUS_OK, "");
+                        b.setMdsId(change.add.value_or(0));
+                        auto l = b.initMembers(static_cast<unsigned>(members.size()));
+                        for (unsigned i = 0; i < members.size(); ++i) {
+                          l[i].setId(members[i].first);
+                          l[i].setAddress(members[i].second);
+                          l[i].setStatus(p::MdsStatus::AVAIL);
+                        }
+                        b.setChunkSize(self->state.deps.md->chunk_size());
+                      }));
+                    },
+                    [rp](caf::error& e) mutable {
+                      rp.deliver(membership_error(p::STATUS_IO_ERROR, "the election actor did not answer: " +
+                                                                          caf::to_string(e)));
+                    });
+          },
+          [rp](caf::error& e) mutable {
+            rp.deliver(membership_error(p::STATUS_IO_ERROR, "the election actor did not answer: " + caf::to_string(e)));
+          });
+  return rp;
+}
+
+}  // namespace pstorage::mds_impl
