@@ -36,6 +36,10 @@ class mds_client {
   nlohmann::json events(const std::string& digest, int64_t after_id, uint32_t limit);
   // rm-cs: mode 0 release, 1 cancel, 2 force. {remaining_chunks, cs_status}.
   nlohmann::json rm_cs(const std::string& digest, uint32_t cs_id, int mode);
+  // make-mds (joining) / rm-mds: add the MDS at `add_address` (ADDR:PORT) or
+  // remove MDS `remove_id`. {mds_id, chunk_size, members: [{id, address}]}.
+  // Throws with the master's reason when refused.
+  nlohmann::json membership(const std::string& digest, const std::string& add_address, uint32_t remove_id);
 
  private:
   struct impl;
