@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "frontends/cli/mds_commands.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/mds_client.hpp"
 #include "frontends/common/password.hpp"
@@ -51,9 +52,10 @@ void require_fresh_repo(const fs::path& repo) {
 
 int make_mds(const global_options& g, const make_mds_options& o) {
   return guarded([&] {
+    if (!o.init) return make_mds_join(g, o);
     require_cluster(g);
-    if (!o.init)
-      throw cli_error("adding an MDS to an existing cluster is not supported yet; use -I to create a new cluster");
+    if (!o.bootstrap.empty())
+      throw cli_error("-b names MDSs of an existing cluster: it goes with make-mds without -I (adding an MDS)");
     std::string err;
     auto ep = parse_endpoint(o.address, &err);
     if (!ep) throw cli_error(err);
@@ -148,16 +150,46 @@ int stat(const global_options& g, bool json) {
   });
 }
 
-int list_services(const global_options& g, bool json) {
+int list_services(const global_options& g, bool json, bool mds_only) {
   return guarded([&] {
     auto all = g.host().services();
     nlohmann::json out = nlohmann::json::array();
     for (auto& s : all) {
       if (!g.cluster.empty() && s.cluster != g.cluster) continue;
-      out.push_back({{"type", s.kind}, {"cluster", s.cluster}, {"repository", s.repo}});
+      if (mds_only && s.kind != "mds") continue;
+      nlohmann::json e = {{"type", s.kind}, {"cluster", s.cluster}, {"repository", s.repo}};
+      if (s.kind == "mds") {
+        // The MDS's id and own address from its mds.db (read only when the
+        // repository exists: opening would create it).
+        e["mds_id"] = nullptr;
+        e["address"] = nullptr;
+        if (persistence::mds_store::exists(s.repo)) {
+          try {
+            persistence::mds_store store(persistence::mds_store::db_path(s.repo).string());
+            e["mds_id"] = store.self_id();
+            e["address"] = store.self_address();
+          } catch (const std::exception& ex) {
+            e["error"] = ex.what();
+          }
+        } else {
+          e["error"] = "repository missing";
+        }
+      }
+      out.push_back(std::move(e));
     }
     if (json) {
       std::cout << out.dump(2) << "\n";
+      return 0;
+    }
+    auto text = [](const nlohmann::json& v) {
+      return v.is_null() ? std::string("-") : v.is_string() ? v.get<std::string>() : v.dump();
+    };
+    if (mds_only) {
+      std::printf("%-5s %-16s %-6s %-22s %s\n", "TYPE", "CLUSTER", "MDSID", "ADDRESS", "REPOSITORY");
+      for (auto& s : out)
+        std::printf("%-5s %-16s %-6s %-22s %s%s\n", "mds", s["cluster"].get<std::string>().c_str(),
+                    text(s["mds_id"]).c_str(), text(s["address"]).c_str(), s["repository"].get<std::string>().c_str(),
+                    s.contains("error") ? ("  (" + s["error"].get<std::string>() + ")").c_str() : "");
       return 0;
     }
     std::printf("%-5s %-16s %s\n", "TYPE", "CLUSTER", "REPOSITORY");

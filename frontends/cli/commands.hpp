@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "persistence/host_config.hpp"
 
@@ -29,6 +30,10 @@ struct make_mds_options {
   // --chunk-size: the cluster's chunk size, bytes or 1M/4M/64M (default 64M);
   // a multiple of 4096, at least 64K. Fixed for the cluster's lifetime.
   std::string chunk_size = "64M";
+  bool chunk_size_given = false;
+  // -b ADDR[:PORT] (joining only): MDSs of the running cluster to ask, in
+  // place of bs.list (guide "Adding MDS Servers", step 6).
+  std::vector<std::string> bootstrap;
 };
 
 struct make_cs_options {
@@ -42,6 +47,9 @@ int make_mds(const global_options& g, const make_mds_options& o);
 int make_cs(const global_options& g, const make_cs_options& o);
 int auth_node(const global_options& g, const std::optional<std::string>& password_file);
 int stat(const global_options& g, bool json);
-int list_services(const global_options& g, bool json);
+// mds_only (-M): MDS repositories with their MDS id and address (guide:
+// "You can obtain the identifier and repository path for the current MDS
+// with the pstorage list-services -M command").
+int list_services(const global_options& g, bool json, bool mds_only = false);
 
 }  // namespace pstorage::cli

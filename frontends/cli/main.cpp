@@ -4,6 +4,7 @@
 #include "frontends/cli/admin_commands.hpp"
 #include "frontends/cli/attr_commands.hpp"
 #include "frontends/cli/commands.hpp"
+#include "frontends/cli/mds_commands.hpp"
 #include "frontends/common/logging.hpp"
 
 using namespace pstorage;
@@ -20,15 +21,30 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbosity, "more output (repeat for more)");
 
   cli::make_mds_options mm;
-  auto* make_mds = app.add_subcommand("make-mds", "create a metadata server repository (-I: a new cluster)");
+  auto* make_mds = app.add_subcommand(
+      "make-mds",
+      "create a metadata server (MDS) repository.\n"
+      "With -I: a new cluster with this MDS as its first member (guide: Setting Up the First Metadata Server):\n"
+      "  pstorage -c pcs1 make-mds -I -a 10.30.100.101 -r /pstorage/pcs1-mds -p\n"
+      "Without -I: add an MDS to a running cluster (guide: Adding MDS Servers). The host must be authenticated "
+      "(pstorage -c NAME auth-node); the cluster is found through -b or bs.list; the master adds the MDS (and "
+      "refuses when the running MDSs would lose their majority); then the repository is created and "
+      "'pstorage-mdsd -r DIR' starts the MDS, which copies the journal from the master:\n"
+      "  pstorage -c pcs1 make-mds -a 10.30.100.102 -r /pstorage/pcs1-mds -b 10.30.100.101\n"
+      "Add one MDS at a time and start it before adding the next. Ports: PORT (default 2510) between MDSs, "
+      "PORT+1 for CSs and clients, PORT+2 for HTTP /status.");
   make_mds->add_flag("-I,--init", mm.init, "create a new cluster with this MDS as its first member");
-  make_mds->add_option("-a,--address", mm.address, "ADDR[:PORT] the MDS serves on (ports PORT and PORT+1; default 2510)")
+  make_mds->add_option("-a,--address", mm.address,
+                       "ADDR[:PORT] of the new MDS, an address of this host (ports PORT..PORT+2; default 2510)")
       ->required();
+  make_mds->add_option("-b,--bootstrap", mm.bootstrap,
+                       "without -I: ADDR[:PORT] of an MDS of the cluster (the first one, or all); repeatable; "
+                       "default: the cluster's bs.list");
   make_mds->add_option("-r,--repository", mm.repo, "directory for the MDS journal and state (empty or new)")
       ->required();
   make_mds->add_flag("-p,--password", mm.ask_password, "ask for the cluster password (terminal, or stdin)");
   make_mds->add_option("--password-file", mm.password_file, "read the cluster password from the first line of FILE");
-  make_mds->add_option("--chunk-size", mm.chunk_size,
+  auto* chunk_size_opt = make_mds->add_option("--chunk-size", mm.chunk_size,
                        "chunk size of the new cluster: bytes or with K/M/G, a multiple of 4096, at least 64K "
                        "(default 64M)");
 
@@ -50,22 +66,26 @@ int main(int argc, char** argv) {
   bool ls_json = false;
   auto* ls = app.add_subcommand("list-services", "list MDS and CS repositories configured on this host");
   ls->add_flag("--json", ls_json, "print JSON");
-  bool ls_paths = false;
+  bool ls_paths = false, ls_mds = false;
   ls->add_flag("-C", ls_paths, "accepted for compatibility: repository paths are always shown");
+  ls->add_flag("-M", ls_mds, "MDS repositories only, with their MDS id and address (for configure-mds)");
 
   auto attr = cli::add_attr_commands(app);  // get-attr, set-attr
   auto admin = cli::add_admin_commands(app);  // set-config, get-config, get-event, rm-cs
+  auto mdsc = cli::add_mds_commands(app);      // rm-mds, configure-mds
 
   CLI11_PARSE(app, argc, argv);
   if (!config_dir.empty()) g.config_dir = config_dir;
   frontend::setup_cli_logging(g.verbosity);
 
+  mm.chunk_size_given = chunk_size_opt->count() > 0;
   if (*make_mds) return cli::make_mds(g, mm);
   if (*make_cs) return cli::make_cs(g, mc);
   if (*auth) return cli::auth_node(g, auth_pw_file);
   if (*stat) return cli::stat(g, stat_json);
-  if (*ls) return cli::list_services(g, ls_json);
+  if (*ls) return cli::list_services(g, ls_json, ls_mds);
   if (auto rc = attr->dispatch(g)) return *rc;
   if (auto rc = admin->dispatch(g)) return *rc;
+  if (auto rc = mdsc->dispatch(g)) return *rc;
   return 2;
 }

@@ -65,14 +65,19 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
   }
   auto mdses = nlohmann::json::array();
   size_t mds_avail = 0;
+  uint32_t master_id = 0;
   for (auto m : s.getMdses()) {
     bool avail = m.getStatus() == proto::MdsStatus::AVAIL;
     mds_avail += avail;
+    if (m.getIsMaster()) master_id = m.getId();
     mdses.push_back({{"id", m.getId()},
                      {"status", avail ? "avail" : "inactive"},
                      {"address", m.getAddress().cStr()},
                      {"master", m.getIsMaster()},
-                     {"http_port", m.getHttpPort()}});
+                     {"http_port", m.getHttpPort()},
+                     {"match_index", m.getMatchIndex()},
+                     {"lag", m.getLag()},
+                     {"last_ack_ms", m.getLastAckMs()}});
   }
   size_t configured = s.getCss().size();
   std::string status = "healthy";
@@ -94,21 +99,53 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
   }
   j["space"] = {{"total_bytes", total}, {"free_bytes", free}};
   j["mds_nodes"] = {{"avail", mds_avail}, {"total", mdses.size()}};
+  // The replicated journal (docs/election.md, docs/operations.md "stat"):
+  // master_id 0 and a non-empty master_problem when no master exists.
+  j["epoch"] = s.getEpoch();
+  j["epoch_age_ms"] = s.getEpochAgeMs();
+  j["commit_index"] = s.getCommitIndex();
+  j["master_id"] = master_id;
+  j["master_problem"] = s.hasMasterProblem() ? s.getMasterProblem().cStr() : "";
   j["cs_nodes"] = {{"active", active}, {"inactive", inactive}, {"offline", offline}, {"total", configured}};
   j["mds"] = mdses;
   j["cs"] = css;
   return j;
 }
 
+std::string human_duration_ms(uint64_t ms) {
+  uint64_t s = ms / 1000;
+  const uint64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+  s %= 60;
+  char buf[64];
+  if (d) std::snprintf(buf, sizeof buf, "%llud %2lluh", (unsigned long long)d, (unsigned long long)h);
+  else if (h) std::snprintf(buf, sizeof buf, "%lluh %2llum", (unsigned long long)h, (unsigned long long)m);
+  else if (m) std::snprintf(buf, sizeof buf, "%llum %2llus", (unsigned long long)m, (unsigned long long)s);
+  else std::snprintf(buf, sizeof buf, "%llus", (unsigned long long)s);
+  return buf;
+}
+
 std::string stat_to_text(const nlohmann::json& j) {
   std::ostringstream o;
   auto& cn = j["cs_nodes"];
+  const std::string problem = j.value("master_problem", std::string());
+  if (!problem.empty()) {
+    // Guide "Configuring MDS Servers": a majority of the MDSs must run.
+    o << "*** NO MASTER MDS: " << problem << "\n"
+      << "*** Start the MDSs marked inactive below (pstorage-mdsd -r DIR on their hosts; 'pstorage list-services "
+         "-M' there shows DIR) until a majority runs; the CS list below may be stale.\n\n";
+  }
   o << "Cluster '" << j["cluster"].get<std::string>() << "': " << j["status"].get<std::string>() << "\n";
   o << "Space: [OK] allocatable " << human_bytes(j["space"]["free_bytes"].get<uint64_t>()) << " of "
     << human_bytes(j["space"]["total_bytes"].get<uint64_t>()) << ", free "
     << human_bytes(j["space"]["free_bytes"].get<uint64_t>()) << "\n";
-  o << "MDS nodes: " << j["mds_nodes"]["avail"].get<size_t>() << " of " << j["mds_nodes"]["total"].get<size_t>()
-    << "\n";
+  o << "MDS nodes: " << j["mds_nodes"]["avail"].get<size_t>() << " of " << j["mds_nodes"]["total"].get<size_t>();
+  if (j.value("master_id", 0u))
+    o << ", epoch " << j.value("epoch", uint64_t{0}) << ", epoch time "
+      << human_duration_ms(j.value("epoch_age_ms", uint64_t{0})) << ", master MDS#" << j.value("master_id", 0u)
+      << ", commit " << j.value("commit_index", uint64_t{0});
+  else
+    o << ", epoch " << j.value("epoch", uint64_t{0}) << ", no master";
+  o << "\n";
   o << "CS nodes:  " << cn["active"].get<size_t>() << " of " << cn["total"].get<size_t>() << " ("
     << cn["active"].get<size_t>() << " avail, " << cn["inactive"].get<size_t>() << " inactive, "
     << cn["offline"].get<size_t>() << " offline)\n";
@@ -131,12 +168,25 @@ std::string stat_to_text(const nlohmann::json& j) {
       << j["rebalance"]["moved"].get<uint64_t>() << " chunks moved\n";
   o << "\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-7s %-9s %-24s %s\n", "MDSID", "STATUS", "ADDRESS", "HTTP");
+  // Guide "Monitoring Metadata Servers": "M" before the id marks the
+  // master. MATCH / LAG / ACK: the journal index the MDS holds, entries it
+  // is behind, time since it last answered the master (the master's view;
+  // "-" where this MDS cannot know).
+  std::snprintf(line, sizeof line, "%-6s %-9s %-24s %9s %6s %8s %s\n", "MDSID", "STATUS", "ADDRESS", "MATCH", "LAG",
+                "ACK", "HTTP");
   o << line;
+  const bool have_master = j.value("master_id", 0u) != 0;
   for (auto& m : j["mds"]) {
-    std::string id = (m["master"].get<bool>() ? "M " : "  ") + std::to_string(m["id"].get<uint32_t>());
-    std::snprintf(line, sizeof line, "%-7s %-9s %-24s %u\n", id.c_str(), m["status"].get<std::string>().c_str(),
-                  m["address"].get<std::string>().c_str(), m["http_port"].get<unsigned>());
+    const bool master = m["master"].get<bool>();
+    std::string match = "-", lag = "-", ack = "-";
+    if (have_master && (master || m.value("match_index", uint64_t{0}) || m.value("last_ack_ms", uint64_t{0}))) {
+      match = std::to_string(m.value("match_index", uint64_t{0}));
+      lag = std::to_string(m.value("lag", uint64_t{0}));
+      ack = master ? "-" : human_duration_ms(m.value("last_ack_ms", uint64_t{0}));
+    }
+    std::snprintf(line, sizeof line, "%s%5u %-9s %-24s %9s %6s %8s %u\n", master ? "M" : " ", m["id"].get<uint32_t>(),
+                  m["status"].get<std::string>().c_str(), m["address"].get<std::string>().c_str(), match.c_str(),
+                  lag.c_str(), ack.c_str(), m["http_port"].get<unsigned>());
     o << line;
   }
   o << "\n";

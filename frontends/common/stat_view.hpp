@@ -2,7 +2,9 @@
 // GET /status, built from the MDS's stat answer. One JSON shape for
 // `stat --json` and HTTP; the text form follows the guide's `pstorage top`
 // excerpts (guide: "Monitoring General Cluster Parameters", "Monitoring
-// Metadata Servers", "Monitoring Chunk Servers").
+// Metadata Servers", "Monitoring Chunk Servers"). The JSON keys are
+// documented in docs/operations.md ("stat --json and /status"); add keys,
+// never rename or drop them.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,5 +17,7 @@ namespace pstorage::frontend {
 nlohmann::json stat_to_json(proto::MdsToClientStat::Reader stat);
 std::string stat_to_text(const nlohmann::json& stat);
 std::string human_bytes(uint64_t bytes);
+// "42s", "3m  5s", "2h  7m", "17d  6h" (the guide's UPTIME style).
+std::string human_duration_ms(uint64_t ms);
 
 }  // namespace pstorage::frontend
