@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # deploy/local-cluster.sh — the main job: builds pstorage and starts a local
-# cluster on loopback in a temporary directory: 1 MDS + 3 chunk servers, each
-# CS on its own simulated host (own config dir, own host_id, authenticated
-# with auth-node); mounts it with pstorage-mount, sets replicas=3, writes a
-# file through the mount, reads it back and compares, then prints
-# `pstorage stat` (chunk and replica counts included).
+# cluster on loopback in a temporary directory: 1 (or 3, 5) MDS + 3 chunk
+# servers, each CS on its own simulated host (own config dir, own host_id,
+# authenticated with auth-node); mounts it with pstorage-mount, sets
+# replicas=3, writes a file through the mount, reads it back and compares,
+# then prints `pstorage stat` (chunk and replica counts included).
 #
 #   bash deploy/local-cluster.sh              start; leave running, print how to stop
+#   bash deploy/local-cluster.sh --mds 3      3 MDSs (or 5): the first made with make-mds -I,
+#                                             the others added with make-mds -b (guide "Adding
+#                                             MDS Servers"), each on its own port triple
+#                                             (PORT MDS<->MDS, PORT+1 clients, PORT+2 HTTP)
 #   bash deploy/local-cluster.sh --foreground start; stop everything on Ctrl-C
 #   bash deploy/local-cluster.sh --no-build   skip install/build, use build/bin
 #   bash deploy/local-cluster.sh stop DIR     stop the cluster living in DIR
@@ -37,14 +41,19 @@ if [ "${1:-}" = "stop" ]; then
   stop_cluster "${2:?usage: local-cluster.sh stop DIR}"
   exit 0
 fi
-FOREGROUND=0; BUILD=1
-for a in "$@"; do
-  case "$a" in
+FOREGROUND=0; BUILD=1; NMDS=1
+usage() { echo "usage: local-cluster.sh [--mds 1|3|5] [--foreground] [--no-build] | stop DIR" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
     --foreground) FOREGROUND=1 ;;
     --no-build) BUILD=0 ;;   # use the binaries already in build/bin
-    *) echo "usage: local-cluster.sh [--foreground] [--no-build] | stop DIR" >&2; exit 2 ;;
+    --mds) NMDS="${2:-}"; shift ;;
+    --mds=*) NMDS="${1#--mds=}" ;;
+    *) usage ;;
   esac
+  shift
 done
+case "$NMDS" in 1|3|5) ;; *) echo "--mds takes 1, 3 or 5 (a majority must run: 3 survive 1 failure, 5 survive 2)" >&2; exit 2 ;; esac
 
 [ "$BUILD" = 1 ] && bash "$ROOT/deploy/setup.sh"
 
@@ -53,24 +62,57 @@ DIR=$(mktemp -d /tmp/pstorage-local.XXXXXX)
 mkdir -p "$DIR/pids" "$DIR/logs"
 PASSWORD_FILE="$DIR/password"; echo "local-cluster-password" > "$PASSWORD_FILE"; chmod 600 "$PASSWORD_FILE"
 
-free_port() {  # two consecutive free ports on loopback, starting at $1
-  local p=$1
-  while ss -ltnH "( sport = :$p or sport = :$((p+1)) )" | grep -q .; do p=$((p+2)); done
-  echo "$p"
+# MDS k listens on PORT+10(k-1) .. +2 (MDS<->MDS, clients, HTTP): find a base
+# where every one of those ports is free on loopback (bounded search).
+ports_free() {
+  local base=$1 k o
+  for k in $(seq 0 $((NMDS - 1))); do
+    for o in 0 1 2; do
+      ss -ltnH "( sport = :$((base + 10 * k + o)) )" | grep -q . && return 1
+    done
+  done
+  return 0
 }
-PORT=$(free_port 2510)
-MDS_ADDR="127.0.0.1:$PORT"
+PORT=2510
+for _ in $(seq 100); do ports_free "$PORT" && break; PORT=$((PORT + 10 * NMDS)); done
+ports_free "$PORT" || { echo "no free loopback ports for $NMDS MDSs near 2510" >&2; exit 1; }
+MDS_ADDRS=()
+for k in $(seq 1 "$NMDS"); do MDS_ADDRS+=("127.0.0.1:$((PORT + 10 * (k - 1)))"); done
+MDS_ADDR="${MDS_ADDRS[0]}"
 
 ps_cli() { "$BIN/pstorage" --config-dir "$DIR/host$1" -c "$CLUSTER" "${@:2}"; }
+# avail_mds: how many MDSs stat reports avail (0 while none answers).
+avail_mds() { ps_cli 1 stat --json 2>/dev/null | grep -c '"status": "avail"' || true; }
+start_mdsd() {  # start_mdsd K: MDS K runs on host1's config (all MDSs share this simulated host)
+  local dir="$DIR/mds"; [ "$1" = 1 ] || dir="$DIR/mds$1"
+  "$BIN/pstorage-mdsd" --config-dir "$DIR/host1" -r "$dir" >"$DIR/logs/mdsd$1.out" 2>&1 &
+  echo $! > "$DIR/pids/mdsd$1.pid"
+}
 
-echo "== creating cluster '$CLUSTER' in $DIR (MDS at $MDS_ADDR)"
+echo "== creating cluster '$CLUSTER' in $DIR (MDS#1 at $MDS_ADDR)"
 ps_cli 1 make-mds -I -a "$MDS_ADDR" -r "$DIR/mds" -p --password-file "$PASSWORD_FILE"
-"$BIN/pstorage-mdsd" --config-dir "$DIR/host1" -r "$DIR/mds" >"$DIR/logs/mdsd.out" 2>&1 &
-echo $! > "$DIR/pids/mdsd.pid"
+start_mdsd 1
+for k in $(seq 2 "$NMDS"); do
+  # One MDS at a time (guide "Adding MDS Servers"): the master takes the next
+  # only when the previous one joined; wait (bounded) for k-1 avail MDSs.
+  for _ in $(seq 150); do [ "$(avail_mds)" -ge $((k - 1)) ] && break; sleep 0.2; done
+  [ "$(avail_mds)" -ge $((k - 1)) ] || { echo "only $(avail_mds) of $((k - 1)) MDSs up; see $DIR/logs/mdsd*.out" >&2; exit 1; }
+  echo "== adding MDS at ${MDS_ADDRS[$((k - 1))]} (make-mds -b $MDS_ADDR)"
+  ok=0
+  for _ in $(seq 20); do  # a membership change still committing answers "retry"
+    if out=$(ps_cli 1 make-mds -a "${MDS_ADDRS[$((k - 1))]}" -r "$DIR/mds$k" -b "$MDS_ADDR" 2>&1); then ok=1; break; fi
+    sleep 0.5
+  done
+  echo "$out"
+  [ "$ok" = 1 ] || exit 1
+  start_mdsd "$k"
+done
+for _ in $(seq 150); do [ "$(avail_mds)" -ge "$NMDS" ] && break; sleep 0.2; done
+echo "$(avail_mds) of $NMDS MDSs avail"
 
 for h in 1 2 3; do
   mkdir -p "$DIR/host$h/clusters/$CLUSTER"
-  echo "$MDS_ADDR" > "$DIR/host$h/clusters/$CLUSTER/bs.list"
+  printf '%s\n' "${MDS_ADDRS[@]}" > "$DIR/host$h/clusters/$CLUSTER/bs.list"
   if [ "$h" != 1 ]; then
     # the MDS may still be starting: retry for up to 10 s, then show the error
     ok=0
