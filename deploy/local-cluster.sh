@@ -82,7 +82,7 @@ MDS_ADDR="${MDS_ADDRS[0]}"
 
 ps_cli() { "$BIN/pstorage" --config-dir "$DIR/host$1" -c "$CLUSTER" "${@:2}"; }
 # avail_mds: how many MDSs stat reports avail (0 while none answers).
-avail_mds() { ps_cli 1 stat --json 2>/dev/null | grep -c '"status": "avail"' || true; }
+avail_mds() { timeout 5 "$BIN/pstorage" --config-dir "$DIR/host1" -c "$CLUSTER" stat --json 2>/dev/null | grep -c '"status": "avail"' || true; }
 start_mdsd() {  # start_mdsd K: MDS K runs on host1's config (all MDSs share this simulated host)
   local dir="$DIR/mds"; [ "$1" = 1 ] || dir="$DIR/mds$1"
   "$BIN/pstorage-mdsd" --config-dir "$DIR/host1" -r "$dir" >"$DIR/logs/mdsd$1.out" 2>&1 &
@@ -95,19 +95,21 @@ start_mdsd 1
 for k in $(seq 2 "$NMDS"); do
   # One MDS at a time (guide "Adding MDS Servers"): the master takes the next
   # only when the previous one joined; wait (bounded) for k-1 avail MDSs.
-  for _ in $(seq 150); do [ "$(avail_mds)" -ge $((k - 1)) ] && break; sleep 0.2; done
+  end=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$end" ] && [ "$(avail_mds)" -lt $((k - 1)) ]; do sleep 0.2; done
   [ "$(avail_mds)" -ge $((k - 1)) ] || { echo "only $(avail_mds) of $((k - 1)) MDSs up; see $DIR/logs/mdsd*.out" >&2; exit 1; }
   echo "== adding MDS at ${MDS_ADDRS[$((k - 1))]} (make-mds -b $MDS_ADDR)"
   ok=0
   for _ in $(seq 20); do  # a membership change still committing answers "retry"
-    if out=$(ps_cli 1 make-mds -a "${MDS_ADDRS[$((k - 1))]}" -r "$DIR/mds$k" -b "$MDS_ADDR" 2>&1); then ok=1; break; fi
+    if out=$(timeout 30 "$BIN/pstorage" --config-dir "$DIR/host1" -c "$CLUSTER" make-mds -a "${MDS_ADDRS[$((k - 1))]}" -r "$DIR/mds$k" -b "$MDS_ADDR" 2>&1); then ok=1; break; fi
     sleep 0.5
   done
   echo "$out"
   [ "$ok" = 1 ] || exit 1
   start_mdsd "$k"
 done
-for _ in $(seq 150); do [ "$(avail_mds)" -ge "$NMDS" ] && break; sleep 0.2; done
+end=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$end" ] && [ "$(avail_mds)" -lt "$NMDS" ]; do sleep 0.2; done
 echo "$(avail_mds) of $NMDS MDSs avail"
 
 for h in 1 2 3; do

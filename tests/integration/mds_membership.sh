@@ -10,7 +10,15 @@ source "$(dirname "$0")/lib.sh"
 
 C=mdsha
 echo "mds-ha-pw" > "$T/pw"
-ps() { "$BIN/pstorage" --config-dir "$T/host$1" -c $C "${@:2}"; }
+# Every CLI call is bounded in time (a request to an unreachable MDS waits).
+ps() { timeout 30 "$BIN/pstorage" --config-dir "$T/host$1" -c $C "${@:2}"; }
+# wait_for SECONDS CMD...: polls CMD until it succeeds, bounded by wall time.
+wait_for() {
+  local end=$((SECONDS + $1)); shift
+  while [ "$SECONDS" -lt "$end" ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
+}
+psq() { timeout 5 "$BIN/pstorage" --config-dir "$T/host$1" -c $C "${@:2}"; }  # for polling
 
 # MDS k at 127.0.0.1:BASE+10(k-1); each uses PORT..PORT+2.
 ports_free() {
@@ -29,14 +37,14 @@ done
 A1=127.0.0.1:$BASE; A2=127.0.0.1:$((BASE + 10)); A3=127.0.0.1:$((BASE + 20))
 PORT=$BASE; MDS=$A1
 
-avail() { ps 1 stat --json 2>/dev/null | jq '[.mds[] | select(.status=="avail")] | length'; }
+avail() { psq 1 stat --json 2>/dev/null | jq '[.mds[] | select(.status=="avail")] | length'; }
 avail_is() { [ "$(avail)" = "$1" ]; }
-masters_is() { [ "$(ps 1 stat --json 2>/dev/null | jq '[.mds[] | select(.master)] | length')" = "$1" ]; }
+masters_is() { [ "$(psq 1 stat --json 2>/dev/null | jq '[.mds[] | select(.master)] | length')" = "$1" ]; }
 
 # --- the first MDS -----------------------------------------------------------
 ps 1 make-mds -I -a "$A1" -r "$T/mds1" --password-file "$T/pw" >/dev/null || fail "make-mds -I"
 start mds1 "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds1"
-wait_until 15 masters_is 1 || { stacks "$PID_mds1"; fail "MDS#1 never answered stat as master"; }
+wait_for 15 masters_is 1 || { stacks "$PID_mds1"; fail "MDS#1 never answered stat as master"; }
 pass "MDS#1 created and running"
 
 # --- refusals before the cluster changes ---------------------------------------
@@ -60,16 +68,16 @@ grep -q "metadata changes wait until MDS#2 runs" <<<"$out" || fail "no 2-MDS war
 grep -q "pstorage-mdsd.* -r $T/mds2" <<<"$out" || fail "no start hint: $out"
 grep -qx "$A2" "$T/host1/clusters/$C/bs.list" || fail "bs.list lacks $A2"
 start mds2 "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds2"
-wait_until 30 avail_is 2 || fail "MDS#2 not avail: $(ps 1 stat 2>&1)"
+wait_for 30 avail_is 2 || fail "MDS#2 not avail: $(ps 1 stat 2>&1)"
 pass "MDS#2 joined with -b and runs"
 
 # --- MDS#3 joins through bs.list -------------------------------------------------
 joined3() { ps 1 make-mds -a "$A3" -r "$T/mds3" >"$T/join3.txt" 2>&1; }
-wait_until 20 joined3 || fail "make-mds join of MDS#3: $(cat "$T/join3.txt")"
+wait_for 20 joined3 || fail "make-mds join of MDS#3: $(cat "$T/join3.txt")"
 grep -q "Added MDS#3 at $A3" "$T/join3.txt" || fail "join output: $(cat "$T/join3.txt")"
 start mds3 "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds3"
-wait_until 30 avail_is 3 || fail "MDS#3 not avail: $(ps 1 stat 2>&1)"
-wait_until 10 masters_is 1 || fail "not exactly one master: $(ps 1 stat 2>&1)"
+wait_for 30 avail_is 3 || fail "MDS#3 not avail: $(ps 1 stat 2>&1)"
+wait_for 10 masters_is 1 || fail "not exactly one master: $(ps 1 stat 2>&1)"
 J=$(ps 1 stat --json)
 [ "$(jq -c '[.mds[].id] | sort' <<<"$J")" = "[1,2,3]" ] || fail "MDS ids: $(jq -c '.mds' <<<"$J")"
 [ "$(jq '.epoch > 0 and .master_id > 0 and .master_problem == ""' <<<"$J")" = true ] || fail "epoch/master: $J"
@@ -87,8 +95,8 @@ VICTIM=3; [ "$MASTER" = 3 ] && VICTIM=2   # stop a follower: no election needed
 KEEP=$((6 - MASTER - VICTIM))             # the other running follower
 eval "vpid=\$PID_mds$VICTIM"
 kill "$vpid"; for _ in $(seq 50); do kill -0 "$vpid" 2>/dev/null || break; sleep 0.1; done
-inactive_is() { [ "$(ps 1 stat --json 2>/dev/null | jq -r ".mds[] | select(.id==$VICTIM) | .status")" = inactive ]; }
-wait_until 20 inactive_is || fail "stopped MDS#$VICTIM not shown inactive: $(ps 1 stat 2>&1)"
+inactive_is() { [ "$(psq 1 stat --json 2>/dev/null | jq -r ".mds[] | select(.id==$VICTIM) | .status")" = inactive ]; }
+wait_for 20 inactive_is || fail "stopped MDS#$VICTIM not shown inactive: $(ps 1 stat 2>&1)"
 out=$(ps 1 rm-mds "$KEEP" 2>&1) && fail "rm-mds of a running MDS with another one stopped accepted"
 echo "$out"
 grep -q "fewer than the majority" <<<"$out" || fail "refusal without the majority text: $out"
@@ -97,8 +105,8 @@ pass "rm-mds $KEEP refused while MDS#$VICTIM is stopped (majority)"
 out=$(ps 1 rm-mds "$VICTIM" 2>&1) || fail "rm-mds of the stopped MDS#$VICTIM: $out"
 echo "$out"
 grep -q "Removed MDS#$VICTIM" <<<"$out" || fail "rm-mds output: $out"
-gone() { [ "$(ps 1 stat --json 2>/dev/null | jq -c '[.mds[].id] | sort')" = "$(jq -nc "[$MASTER,$KEEP] | sort")" ]; }
-wait_until 10 gone || fail "membership after rm-mds: $(ps 1 stat 2>&1)"
+gone() { [ "$(psq 1 stat --json 2>/dev/null | jq -c '[.mds[].id] | sort')" = "$(jq -nc "[$MASTER,$KEEP] | sort")" ]; }
+wait_for 10 gone || fail "membership after rm-mds: $(ps 1 stat 2>&1)"
 out=$(ps 1 rm-mds 9 2>&1) && fail "rm-mds of an unknown id accepted"
 grep -q "not a member" <<<"$out" || fail "unknown id message: $out"
 pass "rm-mds of the stopped MDS#$VICTIM accepted; unknown id refused"
