@@ -91,6 +91,13 @@ void require_fresh_repo(const fs::path& repo) {
   require_creatable(repo);
 }
 
+// Absolute, without "." / ".." / a trailing '/': as recorded in the service list.
+fs::path normal_path(const std::string& p) {
+  auto n = fs::absolute(p).lexically_normal();
+  if (!n.has_filename() && n.has_parent_path() && n != n.root_path()) n = n.parent_path();
+  return n;
+}
+
 std::string members_text(const nlohmann::json& members) {
   std::string out;
   for (auto& m : members)
@@ -129,7 +136,7 @@ int make_mds_join(const global_options& g, const make_mds_options& o) {
 
     // 2. Local checks before the cluster changes: the repository can be made
     // and the MDS can listen on its ports here.
-    fs::path repo = fs::absolute(o.repo);
+    const fs::path repo = normal_path(o.repo);
     require_fresh_repo(repo);
     for (uint16_t off = 0; off < 3; ++off) {
       const uint16_t port = static_cast<uint16_t>(ep->port + off);
@@ -202,10 +209,18 @@ int make_mds_join(const global_options& g, const make_mds_options& o) {
                           std::to_string(id));
     }
     // 6. This host: discovery and the service list.
-    for (auto& m : members)
-      if (auto a = parse_endpoint(m["address"].get<std::string>())) host.add_to_bs_list(g.cluster, *a);
-    host.add_service({"mds", g.cluster, repo.string()});
-    host.host_id();
+    try {
+      for (auto& m : members)
+        if (auto a = parse_endpoint(m["address"].get<std::string>())) host.add_to_bs_list(g.cluster, *a);
+      host.add_service({"mds", g.cluster, repo.string()});
+      host.host_id();
+    } catch (const std::exception& e) {
+      throw mds_cli_error("MDS#" + std::to_string(id) + " was added and its repository " + repo.string() +
+                          " made, but this host's configuration could not be updated: " + e.what() +
+                          "\nFix that and add " + ep->to_string() + " to bs.list by hand, or undo with: pstorage -c " +
+                          g.cluster + config_dir_arg(g) + " rm-mds " + std::to_string(id) + " and delete " +
+                          repo.string());
+    }
 
     std::cout << "Added MDS#" << id << " at " << ep->to_string() << " to cluster '" << g.cluster << "' (repository "
               << repo.string() << ", chunk size " << chunk_size << " bytes)\n"
@@ -274,7 +289,7 @@ int rm_mds(const global_options& g, uint32_t id, bool json) {
 
 int configure_mds(const global_options& g, const std::string& repo_arg, const std::vector<std::string>& specs) {
   return guarded([&] {
-    const fs::path repo = fs::absolute(repo_arg);
+    const fs::path repo = normal_path(repo_arg);
     if (!persistence::mds_store::exists(repo))
       throw mds_cli_error("'" + repo.string() + "' is not an MDS repository (no mds.db); 'pstorage list-services -M' "
                           "lists this host's MDS repositories");
