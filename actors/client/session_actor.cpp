@@ -19,6 +19,7 @@
 #include "actors/client/chunk_loc.hpp"
 #include "actors/client/chunk_range.hpp"
 #include "actors/client/retry_policy.hpp"
+#include "actors/common/mds_locator_policy.hpp"
 #include "actors/client/size_tracker.hpp"
 #include "actors/client/write_batches.hpp"
 #include "actors/client/write_buffer.hpp"
@@ -136,6 +137,7 @@ struct session::impl {
 
   std::mutex mds_m;
   mds_api mds;
+  std::string master_hint;  // the master a follower named last (NOT_MASTER)
   std::mutex cs_m;
   std::map<std::string, cs_api> css;
 
@@ -170,27 +172,46 @@ struct session::impl {
   }
 
   // ---- MDS ----
+  // The master MDS (mds_locator_policy.hpp): the master a follower named
+  // last first, then the bs.list addresses (MDS addresses: the MDS actor
+  // listens on PORT+1). One round; call_mds retries within its patience.
   std::optional<mds_api> mds_handle(std::string& err) {
+    std::string hint;
     {
       std::lock_guard<std::mutex> g(mds_m);
       if (mds) return mds;
+      hint = master_hint;
     }
     if (o.mds.empty()) {
       err = "no MDS address known for cluster '" + o.cluster + "' (bs.list is empty)";
       return std::nullopt;
     }
-    std::string tried;
-    for (auto& e : o.mds) {
-      auto h = sys.middleman().remote_actor<mds_api>(e.host, e.port ? e.port : persistence::default_mds_port);
+    mds_locate::master_search search(o.mds);
+    search.prefer(hint);
+    while (auto e = search.next()) {
+      auto svc = mds_locate::service_endpoint(*e);
+      auto h = sys.middleman().remote_actor<mds_api>(svc.host, svc.port);
       if (h) {
         std::lock_guard<std::mutex> g(mds_m);
         mds = *h;
         return *h;
       }
-      tried += " " + e.to_string() + ": " + sys.render(h.error()) + ";";
+      search.on_failure(*e, sys.render(h.error()));
+      if (*e == mds_locate::parse_master_address(hint)) {  // a master that died: not first any more
+        std::lock_guard<std::mutex> g(mds_m);
+        if (master_hint == hint) master_hint.clear();
+      }
     }
-    err = "cannot reach any MDS of cluster '" + o.cluster + "':" + tried;
+    err = "cannot reach any MDS of cluster '" + o.cluster + "':" + search.report();
     return std::nullopt;
+  }
+
+  // A follower answered: the next attempt goes to the master it names (or,
+  // with no master elected yet, to the MDSs of bs.list in turn).
+  void follow_master(const std::string& master) {
+    std::lock_guard<std::mutex> g(mds_m);
+    mds = mds_api{};
+    master_hint = master;
   }
 
   void drop_mds() {
@@ -226,16 +247,30 @@ struct session::impl {
     return ok;
   }
 
-  // One request to the MDS; reconnects (with backoff) for up to mds_patience
-  // when `patient`.
+  // One request to the master MDS; reconnects (with backoff) for up to
+  // mds_patience when `patient`. A follower's NOT_MASTER answer is never
+  // returned: the request goes to the master it names, at once, or after a
+  // backoff while no master is elected yet (a failover stays invisible to
+  // the application within mds_patience; non-patient calls get one
+  // redirection). Returns nullopt (err says why) when out of patience.
   template <class Answer, class Req>
   std::optional<Answer> call_mds(const Req& req, std::string& err, bool patient = true) {
     auto deadline = clock_type::now() + mds_patience;
+    unsigned redirects = 0;
     for (unsigned attempt = 0;; ++attempt) {
       if (auto h = mds_handle(err)) {
         std::optional<Answer> out;
-        if (ask<Answer>(*h, mds_timeout, req, [&](Answer& a) { out = std::move(a); }, err)) return out;
-        drop_mds();
+        if (ask<Answer>(*h, mds_timeout, req, [&](Answer& a) { out = std::move(a); }, err)) {
+          auto d = wire::decode(*out);
+          if (!d || d->getStatus().getCode() != p::STATUS_NOT_MASTER) return out;
+          std::string master = d->getStatus().getMasterAddress().cStr();
+          err = std::string("the MDS is not the master: ") + d->getStatus().getMessage().cStr();
+          follow_master(master);
+          // Straight to a named master (bounded); otherwise back off below.
+          if (!master.empty() && ++redirects <= 8) continue;
+        } else {
+          drop_mds();
+        }
       }
       if (!patient || clock_type::now() + backoff_delay(attempt) > deadline) return std::nullopt;
       std::this_thread::sleep_for(backoff_delay(attempt));

@@ -20,8 +20,12 @@ namespace pstorage {
 
 using mds_locator_api = caf::typed_actor<caf::replies_to<locate_mds_atom>::with<mds_api>>;
 
-// Tries each address in order (blocking connects run in a detached actor);
-// replies with the first MDS that answers, or an error naming all tried.
+// Finds the *master* among the MDS addresses of bs.list (ADDR:PORT, PORT =
+// the MDS<->MDS port; the MDS actor is reached on PORT+1): tries them in
+// order, following a follower's NOT_MASTER redirection
+// (mds_locator_policy.hpp); blocking connects run in a detached actor.
+// Replies within ~7 s with the master, or an error naming every MDS tried
+// and why (the caller retries later).
 mds_locator_api spawn_remote_mds_locator(caf::actor_system& sys, std::vector<endpoint> mds_addresses);
 
 // Always replies with `mds` (tests, simulator).

@@ -1,6 +1,7 @@
 #include "actors/cs/cs_actor.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/cs/copy_pacing.hpp"
+#include "actors/cs/master_epoch.hpp"
 #include "actors/cs/scrub_schedule.hpp"
 #include "actors/cs/timed_storage.hpp"
 
@@ -36,6 +37,8 @@ struct cs_state {
   std::chrono::milliseconds heartbeat{1000};
   uint64_t session = 0;  // bumps on every (re)connect; stale timers ignore themselves
   bool registered = false;  // with the current `mds`
+  unsigned heartbeat_failures = 0;  // in a row, with the current `mds`
+  cs::master_epoch epoch;           // highest master epoch seen (persisted in cs.db)
   bool stopped = false;
   // Copies waiting for their next piece (mds.repl.bandwidth), by pacing id.
   std::map<uint64_t, std::shared_ptr<copy_job>> paced_copies;
@@ -89,6 +92,43 @@ void schedule_connect(self_ptr self) {
   self->delayed_send(self, local_period(self->state, self->state.deps.retry_interval), connect_atom::value);
 }
 
+constexpr const char* epoch_key = "master_epoch";
+constexpr unsigned max_heartbeat_failures = 3;  // then the master is looked for again
+
+// Judges an order's (or a registration answer's) master epoch; remembers a
+// higher one in cs.db (once per election, so cheap). False: a deposed master.
+bool admit_epoch(self_ptr self, uint64_t epoch) {
+  auto& st = self->state;
+  switch (st.epoch.admit(epoch)) {
+    case cs::master_epoch::verdict::refuse:
+      return false;
+    case cs::master_epoch::verdict::accept_raised:
+      try {
+        persistence::meta_set(st.deps.repo->db(), epoch_key, std::to_string(epoch));
+      } catch (const std::exception& e) {
+        spdlog::warn("cannot record master epoch {} in cs.db: {}", epoch, e.what());
+      }
+      return true;
+    case cs::master_epoch::verdict::accept:
+      return true;
+  }
+  return true;
+}
+
+// The MDS we talk to is not (or no longer) the master: forget it and look
+// for the master again (the locator follows NOT_MASTER redirections). The
+// CS keeps its id: it registers with the master under the same one.
+void find_master(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  spdlog::warn("{}; looking for the master MDS", why);
+  if (st.mds) self->demonitor(st.mds.address());
+  st.mds = nullptr;
+  st.registered = false;
+  st.heartbeat_failures = 0;
+  ++st.session;
+  schedule_connect(self);
+}
+
 void do_register(self_ptr self) {
   auto& st = self->state;
   auto space = space_of(st);
@@ -120,6 +160,12 @@ void do_register(self_ptr self) {
               return schedule_connect(self);  // re-registers (st.mds is kept)
             }
             auto code = a->getStatus().getCode();
+            if (code == p::STATUS_NOT_MASTER)
+              return find_master(self, std::string("registration: ") + a->getStatus().getMessage().cStr());
+            if (code == p::STATUS_OK && !admit_epoch(self, a->getEpoch()))
+              return find_master(self, "registration answered by a deposed master (epoch " +
+                                           std::to_string(a->getEpoch()) + " < " +
+                                           std::to_string(st.epoch.highest()) + ")");
             if (code == p::STATUS_AUTH_FAILED || code == p::STATUS_WRONG_CLUSTER || code == p::STATUS_NOT_FOUND)
               return fatal(self, a->getStatus().getMessage().cStr());
             if (code != p::STATUS_OK) {
@@ -429,6 +475,8 @@ msg::cs_to_mds_create_chunk handle_create(self_ptr self, const msg::mds_to_cs_cr
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!admit_epoch(self, req->getEpoch()))
+    return plain_answer<R>(p::STATUS_STALE, st.epoch.refusal(st.cs_id, req->getEpoch()));
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   const auto chunk = req->getChunkId(), version = req->getVersion();
   auto s = st.deps.storage->create(chunk, version);
@@ -473,6 +521,8 @@ msg::cs_to_mds_set_version handle_set_version(self_ptr self, const msg::mds_to_c
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!admit_epoch(self, req->getEpoch()))
+    return plain_answer<R>(p::STATUS_STALE, st.epoch.refusal(st.cs_id, req->getEpoch()));
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   const auto chunk = req->getChunkId(), old_v = req->getOldVersion(), new_v = req->getNewVersion();
   auto cur = st.deps.storage->stat(chunk);
@@ -493,6 +543,8 @@ msg::cs_to_mds_delete_chunk handle_delete(self_ptr self, const msg::mds_to_cs_de
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!admit_epoch(self, req->getEpoch()))
+    return plain_answer<R>(p::STATUS_STALE, st.epoch.refusal(st.cs_id, req->getEpoch()));
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   auto s = st.deps.storage->remove(req->getChunkId());
   if (!s && s.code != storage_errc::not_found)
@@ -597,6 +649,8 @@ caf::result<msg::cs_to_mds_replicate> handle_replicate(self_ptr self, const msg:
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (!admit_epoch(self, req->getEpoch()))
+    return plain_answer<R>(p::STATUS_STALE, st.epoch.refusal(st.cs_id, req->getEpoch()));
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   auto job = std::make_shared<copy_job>();
   job->chunk = req->getChunkId();
@@ -694,6 +748,11 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
       spdlog::error("the chunk repository is missing or unreadable (flag R): serving no replicas");
     st.settings = deps.repo->settings();
     st.cs_id = st.settings.cs_id;
+    try {
+      if (auto e = persistence::meta_get(st.deps.repo->db(), epoch_key)) st.epoch = cs::master_epoch(std::stoull(*e));
+    } catch (const std::exception& e) {
+      spdlog::warn("cannot read the master epoch from cs.db: {}", e.what());
+    }
     self->set_down_handler([self](caf::down_msg& dm) {
       auto& st = self->state;
       if (st.mds && dm.source == st.mds.address()) {
@@ -790,6 +849,9 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                     auto& st = self->state;
                     if (session != st.session) return;
                     auto a = wire::decode(m);
+                    st.heartbeat_failures = 0;
+                    if (a && a->getStatus().getCode() == p::STATUS_NOT_MASTER)
+                      return find_master(self, std::string("heartbeat: ") + a->getStatus().getMessage().cStr());
                     if (a && a->getStatus().getCode() == p::STATUS_NOT_FOUND) {
                       spdlog::warn("MDS does not know CS#{}; registering again", st.cs_id);
                       st.registered = false;
@@ -808,6 +870,9 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                     if (session != st.session) return;
                     spdlog::warn("heartbeat failed: {}", self->system().render(err));
                     if (PSTORAGE_SIM_BUG(cs_stop_heartbeat_on_error)) return;  // simulator-only bug
+                    if (++st.heartbeat_failures >= max_heartbeat_failures)
+                      return find_master(self, std::to_string(st.heartbeat_failures) +
+                                                   " heartbeats in a row got no answer");
                     self->delayed_send(self, local_period(st, st.heartbeat), heartbeat_atom::value);
                   });
         },

@@ -4,50 +4,89 @@
 #include <caf/io/all.hpp>
 
 #include <stdexcept>
+#include <thread>
 
+#include "actors/common/mds_locator_policy.hpp"
 #include "actors/common/node_config.hpp"
 #include "actors/mds/mds_api.hpp"
 #include "frontends/common/stat_view.hpp"
+#include "protocol/common.capnp.h"
 
 namespace pstorage::frontend {
 namespace p = proto;
 
+// Finds the master (mds_locator_policy.hpp): bs.list entries are MDS
+// addresses whose MDS actor listens on PORT+1; a follower's NOT_MASTER
+// answer sends the request to the master it names; with no master known the
+// other MDSs are tried with a short backoff, for at most search_budget, then
+// the error names every MDS tried and why.
 struct mds_client::impl {
+  static constexpr auto request_timeout = std::chrono::seconds(15);
+  static constexpr auto search_budget = std::chrono::seconds(15);
+
   std::string cluster;
   std::vector<endpoint> addrs;
   node_config cfg;
   caf::actor_system sys{cfg};
   mds_api mds;
+  std::optional<endpoint> at;  // the MDS address `mds` belongs to
+  std::string master_hint;     // the master named last (kept across calls)
 
-  void connect() {
-    if (mds) return;
-    if (addrs.empty())
-      throw std::runtime_error("no MDS address known for cluster '" + cluster +
-                               "': add one to bs.list (e.g. echo ADDR:2510 >> CONFIG/clusters/" + cluster +
-                               "/bs.list)");
-    std::string tried;
-    for (auto& e : addrs) {
-      auto h = sys.middleman().remote_actor<mds_api>(e.host, e.port);
-      if (h) {
-        mds = *h;
-        return;
-      }
-      tried += "\n  " + e.to_string() + ": " + sys.render(h.error());
-    }
-    throw std::runtime_error("cannot reach any MDS of cluster '" + cluster + "'; tried:" + tried +
-                             "\nIs pstorage-mdsd running? Check bs.list.");
+  [[noreturn]] void give_up(const mds_locate::master_search& search) {
+    throw std::runtime_error("cannot reach the master MDS of cluster '" + cluster + "'; tried:" + search.report() +
+                             "\nIs pstorage-mdsd running on a majority of the MDS servers? Check bs.list.");
   }
 
   template <class Answer, class Request>
   Answer call(Request req) {
-    connect();
-    caf::scoped_actor self{sys};
-    std::optional<Answer> out;
-    std::string err;
-    self->request(mds, std::chrono::seconds(15), std::move(req))
-        .receive([&](Answer& a) { out = std::move(a); }, [&](caf::error& e) { err = sys.render(e); });
-    if (!out) throw std::runtime_error("MDS request failed: " + err);
-    return std::move(*out);
+    if (addrs.empty())
+      throw std::runtime_error("no MDS address known for cluster '" + cluster +
+                               "': add one to bs.list (e.g. echo ADDR:2510 >> CONFIG/clusters/" + cluster +
+                               "/bs.list)");
+    mds_locate::master_search search(addrs);
+    search.prefer(master_hint);
+    const auto deadline = std::chrono::steady_clock::now() + search_budget;
+    for (unsigned attempt = 0; attempt < 200; ++attempt) {
+      if (!mds) {
+        at = search.next();
+        if (!at) {
+          auto pause = mds_locate::round_backoff(search.round());
+          if (std::chrono::steady_clock::now() + pause >= deadline) give_up(search);
+          std::this_thread::sleep_for(pause);
+          search.next_round();
+          continue;
+        }
+        auto svc = mds_locate::service_endpoint(*at);
+        auto h = sys.middleman().remote_actor<mds_api>(svc.host, svc.port);
+        if (!h) {
+          search.on_failure(*at, sys.render(h.error()));
+          continue;
+        }
+        mds = *h;
+      }
+      caf::scoped_actor self{sys};
+      std::optional<Answer> out;
+      std::string err;
+      self->request(mds, request_timeout, req)
+          .receive([&](Answer& a) { out = std::move(a); }, [&](caf::error& e) { err = sys.render(e); });
+      if (!out) {
+        mds = nullptr;
+        if (at) search.on_failure(*at, "request failed: " + err);
+        if (std::chrono::steady_clock::now() >= deadline) give_up(search);
+        continue;
+      }
+      auto d = wire::decode(*out);
+      if (d && d->getStatus().getCode() == p::STATUS_NOT_MASTER) {
+        std::string master = d->getStatus().getMasterAddress().cStr();
+        mds = nullptr;
+        if (at) search.on_not_master(*at, master);
+        if (!master.empty()) master_hint = master;
+        if (std::chrono::steady_clock::now() >= deadline) give_up(search);
+        continue;
+      }
+      return std::move(*out);
+    }
+    give_up(search);
   }
 };
 

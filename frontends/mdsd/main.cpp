@@ -1,16 +1,20 @@
 // pstorage-mdsd — runs one metadata server in the foreground
 // (guide: "Stage 2: Creating the First MDS Server", "service pstorage-mdsd
-// start"). Ports: ADDR:PORT serves the MDS actor (default 2510), PORT+1 the
-// HTTP status (default 2511); see docs/ports.md.
+// start"). Ports (docs/ports.md): ADDR:PORT is the MDS<->MDS port where the
+// election actor is published (default 2510), PORT+1 serves the MDS actor to
+// clients, CSs and the CLI (2511), PORT+2 the HTTP status (2512).
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <iostream>
 #include <random>
 
+#include "actors/common/mds_locator_policy.hpp"
 #include "actors/common/node_config.hpp"
+#include "actors/election/election_connector.hpp"
 #include "actors/mds/mds_actor.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/http_status.hpp"
@@ -32,7 +36,8 @@ int main(int argc, char** argv) {
   uint64_t offline_ms = 300000;
   app.add_option("-r,--repository", repo, "MDS repository directory (made by make-mds)")->required();
   app.add_option("-a,--address", address,
-                 "ADDR[:PORT] to serve on instead of the one recorded at make-mds; PORT+1 serves HTTP /status");
+                 "ADDR[:PORT] to serve on instead of the one recorded at make-mds: PORT is the MDS<->MDS port, "
+                 "PORT+1 serves clients, CSs and the CLI, PORT+2 HTTP /status");
   app.add_option("--config-dir", config_dir, "configuration root (default $PSTORAGE_CONFIG_DIR or /etc/pstorage)");
   app.add_option("--offline-timeout-ms", offline_ms,
                  "mds.wd.offline_tout: inactive CS becomes offline after this many ms (default 300000)");
@@ -67,7 +72,15 @@ int main(int argc, char** argv) {
     mds_deps deps;
     deps.store = store;
     deps.liveness.offline_after = std::chrono::milliseconds(offline_ms);
-    deps.http_port = static_cast<uint16_t>(ep->port + 1);
+    if (ep->port > 65533) throw std::runtime_error("port " + std::to_string(ep->port) + " leaves no room for PORT+1 and PORT+2");
+    const uint16_t service_port = mds_locate::service_endpoint(*ep).port;
+    deps.http_port = static_cast<uint16_t>(ep->port + 2);
+    deps.connect_peer = make_remote_peer_connector(sys);
+    // The election actor goes on the MDS<->MDS port: spawn_mds hands it over
+    // from the MDS actor's start (a worker thread), so main waits for it.
+    auto election_promise = std::make_shared<std::promise<election_api>>();
+    auto election_future = election_promise->get_future();
+    deps.election_spawned = [election_promise](const election_api& e) { election_promise->set_value(e); };
     deps.seed = std::random_device{}();
     deps.md = md;
     deps.journal = journal;
@@ -82,10 +95,23 @@ int main(int argc, char** argv) {
     const auto digest = store->auth().digest;
     const auto self_id = store->self_id();
     auto mds = spawn_mds(sys, deps);
-    auto published = sys.middleman().publish(mds, ep->port, ep->host.c_str(), true);
-    if (!published)
-      throw std::runtime_error("cannot listen on " + ep->to_string() + ": " + sys.render(published.error()) +
-                               " (port in use? another MDS running? pick another with -a ADDR:PORT)");
+    auto listen = [&](auto handle, uint16_t port, const char* what) {
+      auto p = sys.middleman().publish(handle, port, ep->host.c_str(), true);
+      if (!p) {
+        caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
+        throw std::runtime_error("cannot listen on " + ep->host + ":" + std::to_string(port) + " (" + what +
+                                 "): " + sys.render(p.error()) +
+                                 " (port in use? another MDS running? pick another with -a ADDR:PORT; the MDS "
+                                 "uses PORT, PORT+1 and PORT+2)");
+      }
+      return *p;
+    };
+    if (election_future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
+      throw std::runtime_error("the MDS started no election actor within 30 s");
+    }
+    auto peer_port = listen(election_future.get(), ep->port, "MDS<->MDS");
+    auto published = listen(mds, service_port, "clients, CSs, CLI");
     frontend::http_status_server http(ep->host, deps.http_port, [&sys, mds, cluster, digest] {
       caf::scoped_actor self{sys};
       std::string body;
@@ -103,12 +129,14 @@ int main(int argc, char** argv) {
               [&](caf::error& e) { throw std::runtime_error(sys.render(e)); });
       return body;
     });
-    spdlog::info("MDS#{} of cluster '{}' serving on {} (HTTP status on port {}, chunk size {} bytes)",
-                 self_id, cluster, ep->to_string(), http.port(), md->chunk_size());
+    spdlog::info("MDS#{} of cluster '{}' at {}: MDS<->MDS port {}, clients/CSs on port {}, HTTP status on port "
+                 "{}, chunk size {} bytes",
+                 self_id, cluster, ep->to_string(), peer_port, published, http.port(), md->chunk_size());
     int sig = frontend::wait_for_stop();
     spdlog::info("stopping on signal {}", sig);
     caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
-    sys.middleman().close(*published);
+    sys.middleman().close(published);
+    sys.middleman().close(peer_port);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "pstorage-mdsd: " << e.what() << "\n";

@@ -64,7 +64,7 @@ ps1 stat | grep -q "CS nodes:  3 of 3" || fail "text stat"
 ps1 stat | grep -qE "^M 1 +avail +$MDS" || fail "text stat MDS line: $(ps1 stat)"
 pass "3 CS registered across processes with ids 1025..1027, space, tier, flags, host ids"
 
-curl -sf "http://127.0.0.1:$((PORT+1))/status" | jq -e '.cs | length == 3' >/dev/null || fail "MDS /status"
+curl -sf "http://127.0.0.1:$((PORT+2))/status" | jq -e '.cs | length == 3' >/dev/null || fail "MDS /status"
 cport=$(jq -r '.cs[0].http_port' <<<"$J")
 curl -sf "http://127.0.0.1:$cport/status" | jq -e '.role == "cs" and .registered' >/dev/null || fail "CS /status"
 pass "HTTP /status on MDS and CS"

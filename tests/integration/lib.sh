@@ -40,21 +40,23 @@ stacks() {
   return 0
 }
 
-# mds_http_up PID: waits (bounded) for the MDS's HTTP status on PORT+1; on
-# failure prints the MDS's thread stacks and fails.
+# mds_http_up PID [PORT]: waits (bounded) for the MDS's HTTP status on
+# PORT+2 (docs/ports.md; PORT defaults to $PORT); on failure prints the MDS's
+# thread stacks and fails.
 mds_http_up() {
-  wait_until 10 curl -sf "http://127.0.0.1:$((PORT+1))/status" && return 0
+  wait_until 10 curl -sf "http://127.0.0.1:$(( ${2:-$PORT} + 2 ))/status" && return 0
   stacks "$1"
   fail "MDS HTTP status not up"
 }
 pass() { echo "ok: $*"; }
 
-# A free port pair on loopback (PORT and PORT+1), away from the defaults.
+# A free port triple on loopback (an MDS's PORT, PORT+1, PORT+2: MDS<->MDS,
+# clients/CSs, HTTP status), away from the defaults.
 free_port() {
   local p
   for _ in $(seq 200); do
     p=$((20000 + RANDOM % 20000))
-    ss -ltnH "( sport = :$p or sport = :$((p+1)) )" | grep -q . || { echo "$p"; return; }
+    ss -ltnH "( sport = :$p or sport = :$((p+1)) or sport = :$((p+2)) )" | grep -q . || { echo "$p"; return; }
   done
   fail "no free port"
 }

@@ -250,16 +250,18 @@ struct fixture {
     return d->getStatus().getCode();
   }
 
-  uint32_t create(const node& n, uint64_t chunk, uint64_t version) {
+  uint32_t create(const node& n, uint64_t chunk, uint64_t version, uint64_t epoch = 0) {
     return status_of<msg::cs_to_mds_create_chunk>(n, wire::make<p::MdsToCsCreateChunk>([&](auto b) {
                                                     b.setChunkId(chunk);
                                                     b.setVersion(version);
+                                                    b.setEpoch(epoch);
                                                   }));
   }
   uint32_t set_version(const node& n, uint64_t chunk, uint64_t old_v, uint64_t new_v,
-                       std::optional<uint64_t> truncate_to = std::nullopt) {
+                       std::optional<uint64_t> truncate_to = std::nullopt, uint64_t epoch = 0) {
     return status_of<msg::cs_to_mds_set_version>(n, wire::make<p::MdsToCsSetVersion>([&](auto b) {
                                                    b.setChunkId(chunk);
+                                                   b.setEpoch(epoch);
                                                    b.setOldVersion(old_v);
                                                    b.setNewVersion(new_v);
                                                    if (truncate_to) {
@@ -268,9 +270,11 @@ struct fixture {
                                                    }
                                                  }));
   }
-  uint32_t remove(const node& n, uint64_t chunk) {
-    return status_of<msg::cs_to_mds_delete_chunk>(
-        n, wire::make<p::MdsToCsDeleteChunk>([&](auto b) { b.setChunkId(chunk); }));
+  uint32_t remove(const node& n, uint64_t chunk, uint64_t epoch = 0) {
+    return status_of<msg::cs_to_mds_delete_chunk>(n, wire::make<p::MdsToCsDeleteChunk>([&](auto b) {
+                                                    b.setChunkId(chunk);
+                                                    b.setEpoch(epoch);
+                                                  }));
   }
   uint32_t replicate(const node& n, uint64_t chunk, uint64_t version, const node& source) {
     return status_of<msg::cs_to_mds_replicate>(n, wire::make<p::MdsToCsReplicate>([&](auto b) {
@@ -517,6 +521,22 @@ TEST_CASE_FIXTURE(fixture, "create, set_version and delete are idempotent") {
   CHECK(remove(cs[0], 20) == p::STATUS_OK);
   CHECK(read(cs[0], 20, 2, 0, 100).first == p::STATUS_NOT_FOUND);
   CHECK(cs[0].storage->list().value.empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "orders of a deposed master (lower epoch, or unset once one was seen) are refused; the replica stays") {
+  CHECK(create(cs[0], 30, 1, 5) == p::STATUS_OK);  // the master of epoch 5
+  CHECK(remove(cs[0], 30, 4) == p::STATUS_STALE);
+  CHECK(set_version(cs[0], 30, 1, 2, std::nullopt, 4) == p::STATUS_STALE);
+  CHECK(remove(cs[0], 30, 0) == p::STATUS_STALE);
+  CHECK(create(cs[0], 31, 1, 3) == p::STATUS_STALE);
+  REQUIRE(cs[0].storage->list().value.size() == 1);
+  CHECK(cs[0].storage->stat(30).value.version == 1);
+  CHECK(set_version(cs[0], 30, 1, 2, std::nullopt, 6) == p::STATUS_OK);  // a newer master
+  CHECK(remove(cs[0], 30, 5) == p::STATUS_STALE);
+  CHECK(remove(cs[0], 30, 6) == p::STATUS_OK);
+  CHECK(cs[0].storage->list().value.empty());
+  // Other CSs have seen no epoch yet: unset orders still pass there.
+  CHECK(create(cs[1], 30, 1) == p::STATUS_OK);
 }
 
 TEST_CASE_FIXTURE(fixture, "set_version with truncate cuts the data past truncateTo") {
