@@ -250,6 +250,35 @@ class applier {
         .bind(1, c.name).bind(2, c.value).run();
   }
 
+  void operator()(const cmd_register_cs& c) {
+    statement st(db_, "SELECT uuid, dropped FROM md_css WHERE id = ?");
+    st.bind(1, static_cast<int64_t>(c.id));
+    if (st.step()) {
+      if (st.col_text(0) != c.repo_uuid)
+        reject(EEXIST, "register CS#" + std::to_string(c.id) + ": registered with another repository");
+      if (st.col_int(1)) reject(ENOENT, "register CS#" + std::to_string(c.id) + ": it was dropped");
+    } else {
+      statement mx(db_, "SELECT coalesce(max(id), 0) FROM md_css");
+      mx.step();
+      if (c.id < 1025 || static_cast<int64_t>(c.id) <= mx.col_int(0))
+        reject(EINVAL, "register CS#" + std::to_string(c.id) + ": a new CS id must be above every id given (from 1025)");
+    }
+    statement(db_, "INSERT INTO md_css(id, uuid, host, host_id, address, location, tier, checksums, http_port, dropped)"
+                   " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT(id) DO UPDATE SET host = excluded.host,"
+                   " host_id = excluded.host_id, address = excluded.address, location = excluded.location,"
+                   " tier = excluded.tier, checksums = excluded.checksums, http_port = excluded.http_port")
+        .bind(1, static_cast<int64_t>(c.id)).bind(2, c.repo_uuid).bind(3, c.host).bind(4, c.host_id)
+        .bind(5, c.address).bind(6, c.location).bind(7, static_cast<int64_t>(c.tier))
+        .bind(8, c.checksums ? 1 : 0).bind(9, static_cast<int64_t>(c.http_port)).run();
+  }
+
+  void operator()(const cmd_drop_cs& c) {
+    statement st(db_, "SELECT dropped FROM md_css WHERE id = ?");
+    st.bind(1, static_cast<int64_t>(c.id));
+    if (!st.step()) reject(ENOENT, "drop CS#" + std::to_string(c.id) + ": not registered");
+    statement(db_, "UPDATE md_css SET dropped = 1 WHERE id = ?").bind(1, static_cast<int64_t>(c.id)).run();
+  }
+
   void operator()(const cmd_purge_orphan& c) {
     auto cur = inode_row(c.ino);
     if (!cur) reject(ENOENT, "purge: no " + ino_s(c.ino));
@@ -391,6 +420,10 @@ void md_store::create_schema(const md_store_options& opts) {
         // a directory's nlink counts its subdirectories (getattr)
         "CREATE INDEX IF NOT EXISTS md_dentries_subdirs ON md_dentries(parent, type);"
         "CREATE TABLE IF NOT EXISTS md_params (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        // the CS registry (cmd_register_cs / cmd_drop_cs); ids never reused
+        "CREATE TABLE IF NOT EXISTS md_css (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, host TEXT NOT NULL,"
+        " host_id TEXT NOT NULL, address TEXT NOT NULL, location TEXT NOT NULL, tier INTEGER NOT NULL,"
+        " checksums INTEGER NOT NULL, http_port INTEGER NOT NULL, dropped INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE IF NOT EXISTS md_journal (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL,"
         " outcome_code INTEGER, outcome TEXT)");
     std::optional<std::string> format;
@@ -842,7 +875,31 @@ std::string md_store::canonical_dump() const {
     while (st.step()) o << "replica " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << "\n";
   }
   for (auto& [name, value] : params()) o << "param " << name << ' ' << value << "\n";
+  for (auto& c : css())
+    o << "cs " << c.id << ' ' << c.repo_uuid << " '" << c.host << "' '" << c.host_id << "' " << c.address << " '"
+      << c.location << "' " << c.tier << ' ' << c.checksums << ' ' << c.http_port << ' ' << c.dropped << "\n";
   return o.str();
+}
+
+std::vector<cs_record> md_store::css() const {
+  std::vector<cs_record> out;
+  statement st(db_, "SELECT id, uuid, host, host_id, address, location, tier, checksums, http_port, dropped"
+                    " FROM md_css ORDER BY id");
+  while (st.step()) {
+    cs_record r;
+    r.id = static_cast<uint32_t>(st.col_int(0));
+    r.repo_uuid = st.col_text(1);
+    r.host = st.col_text(2);
+    r.host_id = st.col_text(3);
+    r.address = st.col_text(4);
+    r.location = st.col_text(5);
+    r.tier = static_cast<uint32_t>(st.col_int(6));
+    r.checksums = st.col_int(7) != 0;
+    r.http_port = static_cast<uint16_t>(st.col_int(8));
+    r.dropped = st.col_int(9) != 0;
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace pstorage::persistence

@@ -9,6 +9,8 @@
 //   md_dentries  (parent, name) -> ino, type    (no hard links: ino UNIQUE)
 //   md_chunks    id, ino, index, version        ((ino, index) UNIQUE)
 //   md_replicas  chunk, pos (chain order), cs, version
+//   md_css       the CS registry (id, repository uuid, address, host, tier,
+//                dropped): journaled so every MDS knows every CS
 //   md_journal   index, term, command bytes, outcome once applied
 //
 // Journal contract (kept separable for the replicated journal to come):
@@ -56,6 +58,7 @@
 
 #include "actors/mds/md_command.hpp"
 #include "actors/mds/md_validate.hpp"
+#include "persistence/mds_store.hpp"
 #include "persistence/sqlite_db.hpp"
 
 namespace pstorage::persistence {
@@ -137,6 +140,8 @@ class md_store final : public mds::md_view {
   // Cluster parameters set through cmd_set_param (name -> value); names not
   // set keep their defaults (cluster_params.hpp).
   std::map<std::string, int64_t> params() const;
+  // The CS registry (cmd_register_cs / cmd_drop_cs), by id; dropped ones included.
+  std::vector<cs_record> css() const;
   // Largest ids ever applied (ids are never reused): seeds the master's generators.
   mds::inode_id max_inode_id() const;
   mds::chunk_id max_chunk_id() const;

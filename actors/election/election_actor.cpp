@@ -173,6 +173,12 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
     st.core = std::make_unique<raft_core>(deps.core, std::move(state));
     // Alone in the cluster: no one to wait for, become master now.
     if (st.core->members().members.size() == 1 && st.core->members().contains(st.core->id())) st.core->campaign();
+    // A peer's election actor went away (its MDS stopped, the connection
+    // broke): forget the handle; the next message to it connects again.
+    self->set_down_handler([self](caf::down_msg& dm) {
+      for (auto& [id, h] : self->state.peers)
+        if (h && h.address() == dm.source) h = caf::actor{};
+    });
     schedule_flush(self);
     self->delayed_send(self, deps.tick_interval, tick_atom::value);
     return {
@@ -287,7 +293,10 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
           if (auto sender = self->current_sender()) {
             auto from = req->getFromId();
             auto& h = st.peers[from];
-            if (!h) h = caf::actor_cast<caf::actor>(sender);
+            if (!h) {
+              h = caf::actor_cast<caf::actor>(sender);
+              self->monitor(h);
+            }
           }
           flush(self);
         },

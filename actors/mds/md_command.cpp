@@ -175,6 +175,12 @@ json enc(const cmd_mark_written& c) { return {{"chunk", c.chunk}, {"version", c.
 json enc(const cmd_set_size& c) { return {{"ino", c.ino}, {"size", c.size}, {"time", c.time}}; }
 json enc(const cmd_purge_orphan& c) { return {{"ino", c.ino}}; }
 json enc(const cmd_set_param& c) { return {{"name", c.name}, {"value", c.value}}; }
+json enc(const cmd_register_cs& c) {
+  return {{"id", c.id},           {"uuid", c.repo_uuid},   {"host", enc_name(c.host)}, {"host_id", enc_name(c.host_id)},
+          {"address", c.address}, {"location", enc_name(c.location)}, {"tier", c.tier}, {"checksums", c.checksums},
+          {"http_port", c.http_port}};
+}
+json enc(const cmd_drop_cs& c) { return {{"id", c.id}}; }
 
 std::vector<cs_id> get_cs_ids(const json& j, const char* key) {
   const json& r = field(j, key);
@@ -223,6 +229,11 @@ md_command dec(const std::string& op, const json& j) {
   if (op == "set_size") return cmd_set_size{get_u64(j, "ino"), get_u64(j, "size"), get_i64(j, "time")};
   if (op == "purge_orphan") return cmd_purge_orphan{get_u64(j, "ino")};
   if (op == "set_param") return cmd_set_param{get_str(j, "name"), get_i64(j, "value")};
+  if (op == "register_cs")
+    return cmd_register_cs{get_u32(j, "id"),      get_str(j, "uuid"),          get_name(j, "host"),
+                           get_name(j, "host_id"), get_str(j, "address"),      get_name(j, "location"),
+                           get_u32(j, "tier"),     get_bool(j, "checksums"),   get_u32(j, "http_port")};
+  if (op == "drop_cs") return cmd_drop_cs{get_u32(j, "id")};
   bad("unknown op '" + op + "'");
 }
 
@@ -242,6 +253,8 @@ struct name_of {
   const char* operator()(const cmd_set_size&) const { return "set_size"; }
   const char* operator()(const cmd_purge_orphan&) const { return "purge_orphan"; }
   const char* operator()(const cmd_set_param&) const { return "set_param"; }
+  const char* operator()(const cmd_register_cs&) const { return "register_cs"; }
+  const char* operator()(const cmd_drop_cs&) const { return "drop_cs"; }
 };
 
 json to_json(const md_command& c) {

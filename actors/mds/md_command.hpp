@@ -319,10 +319,39 @@ struct cmd_set_param {
   bool operator==(const cmd_set_param&) const = default;
 };
 
+// ---- the CS registry ------------------------------------------------------------
+// Which chunk servers belong to the cluster is journaled state, so that
+// every MDS knows every CS: a new master accepts the CSs that re-register
+// with it after a failover, with the ids they have (guide: CS ids start at
+// 1025 and are never reused).
+
+// A CS registered for the first time (`id` decided by the master, above
+// every id given before), or registered again with changed details (same
+// id, same repository uuid). Rejected: an id known with another uuid, an id
+// of a dropped CS, a new id not above the largest given.
+struct cmd_register_cs {
+  cs_id id = 0;
+  std::string repo_uuid;
+  std::string host;
+  std::string host_id;
+  std::string address;
+  std::string location;
+  uint32_t tier = 0;
+  bool checksums = true;
+  uint32_t http_port = 0;
+  bool operator==(const cmd_register_cs&) const = default;
+};
+
+// rm-cs finished (or was forced): the CS is dropped for good.
+struct cmd_drop_cs {
+  cs_id id = 0;
+  bool operator==(const cmd_drop_cs&) const = default;
+};
+
 using md_command =
     std::variant<cmd_mkdir, cmd_create, cmd_unlink, cmd_rmdir, cmd_rename, cmd_setattr, cmd_set_repl,
                  cmd_alloc_chunk, cmd_drop_replica, cmd_fence_chunk, cmd_confirm_replicas, cmd_mark_written, cmd_set_size, cmd_purge_orphan,
-                 cmd_set_param>;
+                 cmd_set_param, cmd_register_cs, cmd_drop_cs>;
 
 // ---- journal ----------------------------------------------------------------
 

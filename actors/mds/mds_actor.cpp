@@ -93,64 +93,120 @@ persistence::cs_record record_from(p::CsInfo::Reader info, uint32_t id, const st
   return r;
 }
 
-msg::mds_to_cs_register handle_register(self_ptr self, const msg::cs_to_mds_register& m) {
+msg::mds_to_cs_register register_reply(self_ptr self, uint32_t code, const std::string& text, uint32_t id) {
   auto& st = self->state;
-  auto req = wire::decode(m);
-  auto reply = [&](uint32_t code, const std::string& text, uint32_t id) {
-    return wire::make<p::MdsToCsRegister>([&](auto b) {
-      set_status(b.initStatus(), code, text);
-      b.setCsId(id);
-      b.setHeartbeatMs(static_cast<uint32_t>(st.deps.heartbeat_interval.count()));
-    });
-  };
-  if (!req) {
-    spdlog::warn("{}", req.error);
-    return reply(p::STATUS_BAD_REQUEST, req.error, 0);
-  }
-  if (!credentials_ok(st, req->getCredentials())) return reply(p::STATUS_AUTH_FAILED, auth_error(st), 0);
-  if (std::string(req->getCredentials().getCluster().cStr()) != st.cluster)
-    return reply(p::STATUS_WRONG_CLUSTER, "this MDS serves cluster '" + st.cluster + "'", 0);
-  auto uuid = std::string(req->getRepoUuid().cStr());
-  auto info = req->getInfo();
-  uint32_t id = req->getCsId();
-  uint32_t existing = 0;
-  switch (st.registry.classify_register(id, uuid, &existing)) {
-    case mds::cs_registry::match::new_cs:
-      id = st.deps.store->add_cs(record_from(info, 0, uuid));
-      if (PSTORAGE_SIM_BUG(mds_reuse_cs_id) && !st.registry.entries().empty())  // simulator-only bug
-        id = st.registry.entries().begin()->first;
-      spdlog::info("registered new CS#{} at {} (host {})", id, info.getAddress().cStr(), info.getHost().cStr());
-      break;
-    case mds::cs_registry::match::known:
-      id = existing;  // also when the CS asked again without the id it never received
-      st.deps.store->update_cs(record_from(info, id, uuid));
-      break;
-    case mds::cs_registry::match::uuid_mismatch:
-      return reply(p::STATUS_WRONG_CLUSTER,
-                   "CS#" + std::to_string(id) + " is registered with another repository; this repository is a copy",
-                   0);
-    case mds::cs_registry::match::unknown_id:
-      return reply(p::STATUS_NOT_FOUND,
-                   "CS#" + std::to_string(id) + " is unknown to (or was dropped from) cluster '" + st.cluster +
-                       "'; create a new chunk server with make-cs",
-                   0);
-  }
-  auto rec = record_from(info, id, uuid);
-  if (auto ev = st.registry.on_register(rec, info.getTotalBytes(), info.getFreeBytes(), info.getFlags(),
-                                        self->clock().now()))
-    emit(self, ev->text);
-  if (auto sender = self->current_sender()) {
+  return wire::make<p::MdsToCsRegister>([&](auto b) {
+    set_status(b.initStatus(), code, text);
+    b.setCsId(id);
+    b.setHeartbeatMs(static_cast<uint32_t>(st.deps.heartbeat_interval.count()));
+    b.setEpoch(st.term);
+  });
+}
+
+// The registration is in the journal (or needed no change): the CS is
+// active, its connection known, its lagging replicas up for promotion.
+msg::mds_to_cs_register registered(self_ptr self, const persistence::cs_record& rec, uint64_t total, uint64_t free,
+                                   const std::string& flags, caf::strong_actor_ptr sender) {
+  auto& st = self->state;
+  if (auto ev = st.registry.on_register(rec, total, free, flags, self->clock().now())) emit(self, ev->text);
+  if (sender) {
     auto addr = caf::actor_cast<caf::actor_addr>(sender);
-    st.cs_by_addr[addr] = id;
-    st.cs_handles[id] = caf::actor_cast<cs_api>(sender);
+    st.cs_by_addr[addr] = rec.id;
+    st.cs_handles[rec.id] = caf::actor_cast<cs_api>(sender);
     self->monitor(sender);
   }
   // A returning CS may hold replicas that missed version rounds but no write
   // (md_command.hpp, the write floor): a round confirms them again.
   if (st.deps.md)
-    for (auto chunk : st.deps.md->lagging_chunks_on(id)) st.unconfirmed.insert(chunk);
+    for (auto chunk : st.deps.md->lagging_chunks_on(rec.id)) st.unconfirmed.insert(chunk);
   promote_unconfirmed(self);  // a returning holder may be the one a chunk waits for
-  return reply(p::STATUS_OK, "", id);
+  return register_reply(self, p::STATUS_OK, "", rec.id);
+}
+
+mds::cmd_register_cs register_command(const persistence::cs_record& r) {
+  return mds::cmd_register_cs{r.id,       r.repo_uuid, r.host, r.host_id, r.address,
+                              r.location, r.tier,      r.checksums, r.http_port};
+}
+
+// Registration (guide: CS ids from 1025, never reused): the CS registry is
+// journaled (md_command.hpp cmd_register_cs), so the answer waits for the
+// commit when the CS is new or its details changed. A CS asking again while
+// its first registration is being committed waits for that one.
+caf::result<msg::mds_to_cs_register> handle_register(self_ptr self, const msg::cs_to_mds_register& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) {
+    spdlog::warn("{}", req.error);
+    return register_reply(self, p::STATUS_BAD_REQUEST, req.error, 0);
+  }
+  if (!credentials_ok(st, req->getCredentials())) return register_reply(self, p::STATUS_AUTH_FAILED, auth_error(st), 0);
+  if (std::string(req->getCredentials().getCluster().cStr()) != st.cluster)
+    return register_reply(self, p::STATUS_WRONG_CLUSTER, "this MDS serves cluster '" + st.cluster + "'", 0);
+  auto uuid = std::string(req->getRepoUuid().cStr());
+  auto info = req->getInfo();
+  const uint64_t total = info.getTotalBytes(), free = info.getFreeBytes();
+  const std::string flags = info.getFlags();
+  uint32_t id = req->getCsId();
+  uint32_t existing = 0;
+  std::optional<mds::md_command> cmd;
+  bool join_pending = false;
+  switch (st.registry.classify_register(id, uuid, &existing)) {
+    case mds::cs_registry::match::new_cs:
+      if (auto it = st.registering.find(uuid); it != st.registering.end()) {
+        id = it->second;
+        join_pending = true;
+        break;
+      }
+      id = st.next_cs_id++;
+      if (PSTORAGE_SIM_BUG(mds_reuse_cs_id) && !st.registry.entries().empty()) {  // simulator-only bug
+        id = st.registry.entries().begin()->first;
+        break;  // and not journaled
+      }
+      cmd = register_command(record_from(info, id, uuid));
+      spdlog::info("registering new CS#{} at {} (host {})", id, info.getAddress().cStr(), info.getHost().cStr());
+      break;
+    case mds::cs_registry::match::known: {
+      id = existing;  // also when the CS asked again without the id it never received
+      auto* e = st.registry.find(id);
+      auto now = register_command(record_from(info, id, uuid));
+      if (!e || register_command(e->rec) != now) cmd = now;
+      break;
+    }
+    case mds::cs_registry::match::uuid_mismatch:
+      return register_reply(
+          self, p::STATUS_WRONG_CLUSTER,
+          "CS#" + std::to_string(id) + " is registered with another repository; this repository is a copy", 0);
+    case mds::cs_registry::match::unknown_id:
+      return register_reply(self, p::STATUS_NOT_FOUND,
+                            "CS#" + std::to_string(id) + " is unknown to (or was dropped from) cluster '" + st.cluster +
+                                "'; create a new chunk server with make-cs",
+                            0);
+  }
+  auto rec = record_from(info, id, uuid);
+  auto sender = self->current_sender();
+  if (!cmd && !join_pending) return registered(self, rec, total, free, flags, sender);
+  auto rp = self->make_response_promise<msg::mds_to_cs_register>();
+  auto answer = [self, rp, rec, total, free, flags, sender](std::optional<std::string> why) mutable {
+    if (why) {
+      rp.deliver(register_reply(self, p::STATUS_UNAVAILABLE, "registration not recorded: " + *why + "; retry", 0));
+      return;
+    }
+    rp.deliver(registered(self, rec, total, free, flags, sender));
+  };
+  if (join_pending) {
+    st.registration_waiters[uuid].push_back(std::move(answer));
+    return rp;
+  }
+  if (!req->getCsId()) st.registering[uuid] = id;
+  commit_command(self, *cmd, [self, uuid, answer](std::optional<std::string> why) mutable {
+    auto& st = self->state;
+    st.registering.erase(uuid);
+    answer(why);
+    auto waiters = std::move(st.registration_waiters[uuid]);
+    st.registration_waiters.erase(uuid);
+    for (auto& w : waiters) w(why);
+  });
+  return rp;
 }
 
 msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_heartbeat& m) {
@@ -292,8 +348,8 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
     st.self_id = deps.store->self_id();
     st.self_address = deps.store->self_address();
     st.auth = deps.store->auth();
-    st.registry.load(deps.store->css(), self->clock().now());
     init_data_path(self);
+    st.registry.load(st.deps.md->css(), self->clock().now());  // the journaled CS registry
     init_repair(self);
     // The election actor: the journal's only writer (docs/election.md).
     {

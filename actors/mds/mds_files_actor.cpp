@@ -155,7 +155,10 @@ void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) 
     std::vector<std::pair<uint32_t, msg::mds_to_cs_delete_chunk>> reqs;
     for (auto& c : chunks)
       for (auto& r : c.replicas)
-        reqs.emplace_back(r.cs, wire::make<p::MdsToCsDeleteChunk>([&](auto b) { b.setChunkId(c.id); }));
+        reqs.emplace_back(r.cs, wire::make<p::MdsToCsDeleteChunk>([&](auto b) {
+          b.setChunkId(c.id);
+          b.setEpoch(self->state.term);  // a CS refuses orders of a deposed master
+        }));
     fan_out<msg::cs_to_mds_delete_chunk>(self, std::move(reqs), [](std::vector<uint32_t>) {});
   });
 }
@@ -269,6 +272,7 @@ void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::strin
   std::vector<std::pair<uint32_t, msg::mds_to_cs_create_chunk>> reqs;
   for (auto cs : res.chain)
     reqs.emplace_back(cs, wire::make<p::MdsToCsCreateChunk>([&](auto b) {
+                        b.setEpoch(st.term);
                         b.setChunkId(id);
                         b.setVersion(1);
                       }));

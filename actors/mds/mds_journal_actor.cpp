@@ -51,6 +51,32 @@ void record_membership(self_ptr self, capnp::Data::Reader data) {
   }
 }
 
+// A new master takes the CS registry from md.db (a follower's in-memory one
+// is empty or old): every CS inactive until it registers or heartbeats.
+// CSs recorded only in mds.db (before the registry was journaled) are
+// journaled once, with their ids.
+void load_cs_registry(self_ptr self) {
+  auto& st = self->state;
+  auto journaled = st.deps.md->css();
+  mds::cs_registry fresh(st.registry.config());
+  fresh.load(journaled, self->clock().now());
+  st.registry = std::move(fresh);
+  uint32_t top = 1024;
+  for (auto& r : journaled) top = std::max(top, r.id);
+  if (journaled.empty()) {
+    for (auto& r : st.deps.store->css()) {
+      top = std::max(top, r.id);
+      spdlog::info("journaling CS#{} from mds.db's registry", r.id);
+      commit_command(self, mds::cmd_register_cs{r.id, r.repo_uuid, r.host, r.host_id, r.address, r.location, r.tier,
+                                                r.checksums, r.http_port},
+                     [](std::optional<std::string>) {});
+      if (r.dropped) commit_command(self, mds::cmd_drop_cs{r.id}, [](std::optional<std::string>) {});
+    }
+    st.registry.load(st.deps.store->css(), self->clock().now());
+  }
+  st.next_cs_id = std::max(st.next_cs_id, top + 1);
+}
+
 }  // namespace
 
 bool serving(self_ptr self) { return self->state.serving; }
@@ -170,9 +196,11 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
                                 store.entry(store.applied_index())->term == st.term))
     st.serving = true;
   if (st.serving && !was_serving) {
-    // Every entry of earlier epochs is applied: ids continue after them.
+    // Every entry of earlier epochs is applied: ids continue after them, and
+    // the CS registry is the journal's (CSs re-register with a new master).
     st.next_inode = std::max(st.next_inode, store.max_inode_id() + 1);
     st.next_chunk = std::max(st.next_chunk, store.max_chunk_id() + 1);
+    load_cs_registry(self);
     st.master_since_ns = steady_ns(self);
     emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
   }

@@ -82,8 +82,11 @@ void ask_cs(self_ptr self, uint32_t cs, Req req, std::function<void(bool)> done)
           [done](caf::error&) { done(false); });
 }
 
-msg::mds_to_cs_delete_chunk delete_msg(uint64_t chunk) {
-  return wire::make<p::MdsToCsDeleteChunk>([&](auto b) { b.setChunkId(chunk); });
+msg::mds_to_cs_delete_chunk delete_msg(self_ptr self, uint64_t chunk) {
+  return wire::make<p::MdsToCsDeleteChunk>([&](auto b) {
+    b.setChunkId(chunk);
+    b.setEpoch(self->state.term);  // a CS refuses orders of a deposed master
+  });
 }
 
 // ---- repair-job actor ------------------------------------------------------------
@@ -106,6 +109,7 @@ struct job_state {
   caf::timespan budget{};
   uint64_t bandwidth = 0;  // mds.repl.bandwidth for each copy, 0 = unlimited
   uint64_t chunk_size = 0;  // the cluster's: bytes each copy reads
+  uint64_t epoch = 0;       // the master's epoch, on every order to a CS
   bool answered = false;
 };
 
@@ -138,6 +142,7 @@ void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, si
     s.setAddress(src.second);
     b.setBandwidth(js->bandwidth);
     b.setLength(js->chunk_size);
+    b.setEpoch(js->epoch);
   });
   auto finish = [js](bool ok, uint32_t target) {
     if (js->answered) return;  // past the budget: the MDS discards this copy
@@ -290,6 +295,7 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
       js->version = version;
       js->bandwidth = st.repair->live.bandwidth;
       js->chunk_size = md(self).chunk_size();
+      js->epoch = st.term;
       js->budget = copy_budget(md(self).chunk_size(), js->bandwidth);
       for (size_t i = 0; i < copy_to.size(); ++i) {
         copy_task t;
@@ -322,7 +328,7 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
             copied.push_back(t);
             continue;
           }
-          ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(chunk), [](bool) {});
+          ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(self, chunk), [](bool) {});
         }
         // A discarded copy may have reached the chunk's version on its
         // target (its answer lost, or past the budget) and may survive its
@@ -405,7 +411,7 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
                 drop_in_round(self, chunk, victims, mds::drop_mode::keep_last_newest, std::nullopt, release,
                               [self, chunk](std::vector<uint32_t> gone) {
                                 for (auto cs : gone)
-                                  ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), [](bool) {});
+                                  ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(self, chunk), [](bool) {});
                               });
               });
 }
@@ -479,7 +485,7 @@ void start_move(self_ptr self, const repair::rebalance_move& mv) {
                 drop_in_round(self, chunk, {mv.from_cs}, mds::drop_mode::keep_last_newest, std::nullopt, release,
                               [self, chunk, mv, finished](std::vector<uint32_t> gone) {
                                 for (auto cs : gone)
-                                  ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), [](bool) {});
+                                  ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(self, chunk), [](bool) {});
                                 if (!gone.empty()) {
                                   ++self->state.repair->chunks_moved;
                                   note_moved_space(self, mv);
@@ -548,22 +554,17 @@ void evacuate(self_ptr self, const std::vector<persistence::chunk_with_attrs>& c
 void remove_replica(self_ptr self, uint64_t chunk, uint32_t cs, std::function<void()> done, mds::drop_mode mode) {
   drop_replicas(self, chunk, {cs}, mode, std::nullopt, [self, chunk, cs, done](std::vector<uint32_t> dropped) {
     if (dropped.empty()) return done();
-    ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(chunk), [done](bool) { done(); });
+    ask_cs<msg::cs_to_mds_delete_chunk>(self, cs, delete_msg(self, chunk), [done](bool) { done(); });
   });
 }
 
 void drop_cs(self_ptr self, uint32_t cs) {
   auto& st = self->state;
   auto ev = st.registry.mark_dropped(cs, self->clock().now());
-  if (auto* e = st.registry.find(cs)) {
-    auto rec = e->rec;
-    rec.dropped = true;
-    try {
-      st.deps.store->update_cs(rec);
-    } catch (const std::exception& ex) {
-      spdlog::error("cannot persist the drop of CS#{}: {}", cs, ex.what());
-    }
-  }
+  // Journaled: every MDS refuses the id from now on (md_command.hpp cmd_drop_cs).
+  commit_command(self, mds::cmd_drop_cs{cs}, [cs](std::optional<std::string> why) {
+    if (why) spdlog::error("the drop of CS#{} is not recorded in the journal: {}", cs, *why);
+  });
   if (ev) emit(self, ev->text);
 }
 

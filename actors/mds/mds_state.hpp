@@ -88,6 +88,12 @@ struct mds_state {
   uint64_t commit_index = 0;
   // Requests that arrived while no master was known (replayed once one is).
   std::vector<std::function<void()>> deferred;
+  // The CS registry is journaled (cmd_register_cs): the next new CS id, and
+  // registrations being committed (repository uuid -> id, and the same CS
+  // asking again meanwhile).
+  uint32_t next_cs_id = 1025;
+  std::map<std::string, uint32_t> registering;
+  std::map<std::string, std::vector<std::function<void(std::optional<std::string>)>>> registration_waiters;
 #ifdef PSTORAGE_SIM_BUGS
   // Bug mds_ack_before_commit (simulator only): acknowledged, not yet stored.
   std::vector<mds::md_command> sim_uncommitted;

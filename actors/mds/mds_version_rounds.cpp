@@ -42,9 +42,10 @@ void release_chunk(self_ptr self, mds::chunk_id chunk) {
   next();
 }
 
-msg::mds_to_cs_set_version set_version_msg(mds::chunk_id id, uint64_t old_v, uint64_t new_v,
+msg::mds_to_cs_set_version set_version_msg(self_ptr self, mds::chunk_id id, uint64_t old_v, uint64_t new_v,
                                            std::optional<uint64_t> cut) {
   return wire::make<p::MdsToCsSetVersion>([&](auto b) {
+    b.setEpoch(self->state.term);  // a CS refuses orders of a deposed master
     b.setChunkId(id);
     b.setOldVersion(old_v);
     b.setNewVersion(new_v);
@@ -131,11 +132,11 @@ void round_step(self_ptr self, mds::chunk_id chunk, std::optional<std::vector<ui
       if (r.version < newest && !taken.insert(domain(r.cs)).second) continue;
       asked.push_back(r.cs);
       all_current &= r.version == c->version;
-      reqs.emplace_back(r.cs, set_version_msg(chunk, r.version, c->version, c->cut_len));
+      reqs.emplace_back(r.cs, set_version_msg(self, chunk, r.version, c->version, c->cut_len));
     } else if (PSTORAGE_SIM_BUG(confirm_stale_replica) && r.version < c->version) {
       asked.push_back(r.cs);  // sim-only bug: a replica that missed writes is moved forward too
       all_current = false;
-      reqs.emplace_back(r.cs, set_version_msg(chunk, r.version, c->version, c->cut_len));
+      reqs.emplace_back(r.cs, set_version_msg(self, chunk, r.version, c->version, c->cut_len));
     }
   }
   if (asked.empty() || all_current) return done(asked, c->version);

@@ -1,5 +1,6 @@
 #include "tests/sim/node_factory.hpp"
 
+#include "persistence/journal_store.hpp"
 #include "persistence/md_store.hpp"
 
 namespace pstorage::sim {
@@ -54,6 +55,7 @@ mds_disk make_mds_disk(const identity& id) {
     if constexpr (requires { o.chunk_size; }) o.chunk_size = sim_chunk_size;
     d.md = std::make_shared<persistence::md_store>(":memory:", o);
   }
+  if constexpr (requires(mds_deps x) { x.journal; }) d.journal = std::make_shared<persistence::journal_store>(":memory:");
   return d;
 }
 
@@ -78,6 +80,7 @@ mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std
   if constexpr (requires { d.map_validity; }) d.map_validity = on_clock(d.map_validity, clock_rate);
   d.seed = seed;
   d.on_event = std::move(on_event);
+  if constexpr (requires { d.journal; }) d.journal = std::static_pointer_cast<persistence::journal_store>(disk.journal);
   set_mds_seams(d, disk, std::move(now_ns));
   return d;
 }

@@ -43,7 +43,8 @@ std::shared_ptr<persistence::mds_store> make_mds_store(const identity& id);
 
 struct mds_disk {
   std::shared_ptr<persistence::mds_store> store;
-  std::shared_ptr<void> md;  // the metadata store once mds_deps has one (type-erased)
+  std::shared_ptr<void> md;       // the metadata store once mds_deps has one (type-erased)
+  std::shared_ptr<void> journal;  // the replicated journal (persistence::journal_store), kept across restarts
 };
 mds_disk make_mds_disk(const identity& id);
 

@@ -1247,7 +1247,9 @@ run_result harness::run() {
   }
   if (!result_.failed) {
     m_.now_ms = now_ms();
-    for (auto& r : mdisk_.store->css()) m_.store_records.push_back({r.id, r.repo_uuid});
+    // The CS registry is journaled into md.db (md_command.hpp cmd_register_cs).
+    for (auto& r : std::static_pointer_cast<persistence::md_store>(mdisk_.md)->css())
+      m_.store_records.push_back({r.id, r.repo_uuid});
     if (auto v = check_final(m_)) fail(*v);
   }
   result_.steps = steps_;

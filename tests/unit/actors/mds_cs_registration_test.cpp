@@ -7,6 +7,8 @@
 #include "actors/common/node_config.hpp"
 #include "actors/cs/cs_actor.hpp"
 #include "actors/mds/mds_actor.hpp"
+#include "persistence/journal_store.hpp"
+#include "persistence/md_store.hpp"
 #include "persistence/auth_digest.hpp"
 
 using namespace pstorage;
@@ -19,6 +21,9 @@ struct fixture {
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
   std::shared_ptr<persistence::mds_store> store = std::make_shared<persistence::mds_store>(":memory:");
+  // The journaled state (namespace, chunk map, CS registry): kept across MDS restarts.
+  std::shared_ptr<persistence::md_store> md = std::make_shared<persistence::md_store>(":memory:");
+  std::shared_ptr<persistence::journal_store> journal = std::make_shared<persistence::journal_store>(":memory:");
   persistence::auth_digest auth;
   std::vector<std::string> events;
   mds_api mds;
@@ -32,6 +37,8 @@ struct fixture {
     store->init_cluster("sim", 1, "127.0.0.1:2510", auth);
     mds_deps d;
     d.store = store;
+    d.md = md;
+    d.journal = journal;
     d.liveness.inactive_after = 5s;
     d.liveness.offline_after = 60s;
     d.heartbeat_interval = 1s;
@@ -117,7 +124,7 @@ TEST_CASE_FIXTURE(fixture, "a CS registers, gets id 1025 and keeps it in its rep
   CHECK(count_events("CS#1025 is active") == 1);
   auto second = make_cs(auth.digest, "u2");
   CHECK(second->id == 1026);
-  REQUIRE(store->css().size() == 2);
+  REQUIRE(md->css().size() == 2);
   caf::anon_send_exit(cs->actor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(second->actor, caf::exit_reason::user_shutdown);
 }
@@ -161,7 +168,7 @@ TEST_CASE_FIXTURE(fixture, "a CS with the wrong digest is refused and stops with
   auto cs = make_cs(std::string(32, 'x'), "u1");
   CHECK(cs->id == 0);
   CHECK(cs->fatal.find("auth-node") != std::string::npos);
-  CHECK(store->css().empty());
+  CHECK(md->css().empty());
 }
 
 // cluster_smoke failed once in CI: the restarted CS registered before the

@@ -469,9 +469,9 @@ TEST_CASE_FIXTURE(fixture, "rm-cs: release evacuates then drops; cancel stops it
   CHECK(std::string(d->getCsStatus()) == "dropped");
   CHECK(log_of(victim).count("delete") >= 1);
   CHECK(find_event("CS#" + std::to_string(victim) + " is dropped") >= 0);
-  CHECK(store->css().size() == 4);
+  CHECK(md->css().size() == 4);
   bool persisted = false;
-  for (auto& rec : store->css()) persisted |= rec.id == victim && rec.dropped;
+  for (auto& rec : md->css()) persisted |= rec.id == victim && rec.dropped;
   CHECK(persisted);
 }
 
