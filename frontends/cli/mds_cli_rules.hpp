@@ -105,8 +105,8 @@ inline std::string join_advice(uint32_t new_id, size_t members) {
           ").";
   if (members % 2 == 0)
     out += std::string(out.empty() ? "" : "\n") + "Note: " + std::to_string(members) +
-           " MDSs survive no more failures than " + std::to_string(members - 1) +
-           "; the guide recommends 3 or 5 (add one more, or remove one).";
+           " MDSs tolerate no more failed MDSs than " + std::to_string(members - 1) +
+           " would; the guide recommends 3 or 5 (add one more, or remove one).";
   return out;
 }
 

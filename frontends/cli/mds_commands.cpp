@@ -281,8 +281,8 @@ int rm_mds(const global_options& g, uint32_t id, bool json) {
               << "On MDS#" << id << "'s host: stop its pstorage-mdsd and delete its repository "
               << "('pstorage list-services -M' shows it); drop its address from bs.list files.\n";
     if (members.size() % 2 == 0)
-      std::cout << "Note: " << members.size() << " MDSs survive no more failures than " << members.size() - 1
-                << "; the guide recommends 3 or 5.\n";
+      std::cout << "Note: " << members.size() << " MDSs tolerate no more failed MDSs than " << members.size() - 1
+                << " would; the guide recommends 3 or 5.\n";
     return 0;
   });
 }
