@@ -3,7 +3,12 @@
 # MooseFS 3.0 (Debian packages) on the same machine in the same run. Not a
 # ctest test: it prints figures, it does not pass or fail on them.
 #
-#   tests/bench/fs_bench.sh [--systems pstorage,moosefs] [--json FILE]
+#   tests/bench/fs_bench.sh [--systems pstorage,moosefs] [--json FILE] [--meta-only]
+#
+# Systems: pstorage (1 MDS, or PST_MDS of them), pstorage-3mds / pstorage-5mds
+# (that many MDSs, Raft-replicated journal; lib/pstorage.sh), moosefs.
+# --meta-only runs and prints only the metadata rows (create, stat, unlink);
+# tests/bench/meta_bench.sh runs that for pstorage 1 MDS, 3 MDS and MooseFS.
 #
 # Each system gets its own private cluster on loopback (1 metadata server +
 # 3 storage servers, 3 replicas / goal 3), mounted through FUSE, started and
@@ -39,11 +44,12 @@ run_one() {
       source "$HERE/lib/moosefs.sh"; BENCH_EXIT_HOOKS+=(mfs_stop)
       mfs_start 3; MNT=$MFS_MNT
       remount() { mfs_remount; } ;;
-    pstorage)
+    pstorage|pstorage-[135]mds)
       source "$HERE/lib/pstorage.sh"; BENCH_EXIT_HOOKS+=(pst_stop)
       local err; err=$(mktemp)
       pst_find_bin 2>"$err" || unavailable "$(cat "$err")"
       pst_have_mount 2>"$err" || unavailable "$(cat "$err")"
+      case $sys in pstorage-*mds) export PST_MDS=${sys#pstorage-}; PST_MDS=${PST_MDS%mds} ;; esac
       pst_start 3 2>"$err" || unavailable "cluster did not start: $(tail -n 3 "$err")"
       pst_mount 2>"$err" || unavailable "mount failed: $(tail -n 3 "$err")"
       rm -f "$err"; MNT=$PST_MNT
@@ -52,6 +58,7 @@ run_one() {
   esac
   local W="$MNT/bench"; mkdir -p "$W"
   local f="$W/seq.dat" t0 t1 bytes J
+  if [ "$META_ONLY" = 1 ]; then meta_one "$sys" "$W" "$out"; return 0; fi
 
   log "$sys: sequential write $BENCH_SIZE (1 MiB, end_fsync=1)"
   t0=$(date +%s.%N)
@@ -111,25 +118,44 @@ run_one() {
        unlink_per_s: $m.unlink_per_s, rand_mode: $mode, cold_read: $cold}' > "$out"
 }
 
+# meta_one SYS DIR OUT: only the metadata rows (--meta-only). For pstorage
+# also the number of MDSs and how many journal entries the phase committed
+# (commit_index of `pstorage stat --json` before and after).
+meta_one() {
+  local sys=$1 W=$2 out=$3 meta ci0='' ci1='' nmds=null
+  have python3 || die "python3 is needed for the metadata test"
+  case $sys in pstorage*) ci0=$(pst_cli stat --json | jq '.commit_index'); nmds=$PST_MDS ;; esac
+  log "$sys: metadata only, $BENCH_NFILES files create/stat/unlink"
+  meta=$(python3 "$HERE/lib/meta_bench.py" "$W" "$BENCH_NFILES")
+  case $sys in pstorage*) ci1=$(pst_cli stat --json | jq '.commit_index') ;; esac
+  jq -n --argjson m "$meta" --argjson nmds "$nmds" --arg ci0 "$ci0" --arg ci1 "$ci1" \
+     '{status: "ok", create_per_s: $m.create_per_s, stat_per_s: $m.stat_per_s,
+       unlink_per_s: $m.unlink_per_s, mds: $nmds,
+       journal_entries: (if $ci0 != "" and $ci1 != "" then ($ci1|tonumber) - ($ci0|tonumber) else null end)}' > "$out"
+}
+
 # ---------------------------------------------------------------------------
-SYSTEMS=pstorage,moosefs JSON_OUT='' ONE='' RESULT=''
+SYSTEMS=pstorage,moosefs JSON_OUT='' ONE='' RESULT='' META_ONLY=0
 while [ $# -gt 0 ]; do
   case $1 in
     --systems) SYSTEMS=$2; shift 2 ;;
     --json) JSON_OUT=$2; shift 2 ;;
     --one) ONE=$2; shift 2 ;;
     --result) RESULT=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --meta-only) META_ONLY=1; shift ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
-for t in fio jq; do have $t || die "$t is needed"; done
+for t in fio jq; do [ $t = fio ] && [ $META_ONLY = 1 ] && continue; have $t || die "$t is needed"; done
+[ $META_ONLY = 1 ] && METRICS=(create_per_s stat_per_s unlink_per_s)
+export META_ONLY
 if [ -n "$ONE" ]; then run_one "$ONE" "$RESULT"; exit 0; fi
 
 bench_tmpdir RES fs-bench-results
 IFS=, read -r -a SYS <<<"$SYSTEMS"
 for s in "${SYS[@]}"; do
-  if ! "$0" --one "$s" --result "$RES/$s.json"; then
+  if ! "$0" --one "$s" --result "$RES/$s.json" $([ $META_ONLY = 1 ] && echo --meta-only); then
     jq -n '{status: "failed", reason: "benchmark run failed, see the log above"}' > "$RES/$s.json"
   fi
 done
@@ -137,7 +163,8 @@ done
 ALL=$(for s in "${SYS[@]}"; do jq --arg s "$s" '{($s): .}' "$RES/$s.json"; done | jq -s 'add')
 REPORT=$(jq -n --argjson r "$ALL" --arg date "$(date -u +%FT%TZ)" --arg host "$(hostname)" \
   --arg size "$BENCH_SIZE" --arg rt "$BENCH_RUNTIME" --arg nf "$BENCH_NFILES" --arg cpus "$(nproc)" \
-  '{benchmark: "fs_bench", date: $date, host: $host, cpus: ($cpus|tonumber),
+  --argjson meta "$META_ONLY" \
+  '{benchmark: (if $meta == 1 then "fs_bench --meta-only" else "fs_bench" end), date: $date, host: $host, cpus: ($cpus|tonumber),
     params: {size: $size, random_runtime_s: ($rt|tonumber), files: ($nf|tonumber)}, results: $r}')
 
 # Table: one column per system, then pstorage/moosefs when both ran.
@@ -154,7 +181,8 @@ for m in "${METRICS[@]}"; do
   echo
 done
 for s in "${SYS[@]}"; do
-  jq -r --arg s "$s" '.results[$s] | if .status == "ok" then "\($s): random mode \(.rand_mode), cold read by \(.cold_read)" else "\($s): \(.status): \(.reason)" end' <<<"$REPORT"
+  jq -r --arg s "$s" '.results[$s] | if .status == "ok" and .rand_mode then "\($s): random mode \(.rand_mode), cold read by \(.cold_read)"
+    elif .status == "ok" then "\($s): metadata only" + (if .mds then ", \(.mds) MDS, \(.journal_entries) journal entries committed" else "" end) else "\($s): \(.status): \(.reason)" end' <<<"$REPORT"
 done
 [ -n "$JSON_OUT" ] && { echo "$REPORT" > "$JSON_OUT"; echo "JSON written to $JSON_OUT"; }
 exit 0
