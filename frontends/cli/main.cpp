@@ -4,6 +4,7 @@
 #include "frontends/cli/admin_commands.hpp"
 #include "frontends/cli/attr_commands.hpp"
 #include "frontends/cli/commands.hpp"
+#include "frontends/cli/digest_command.hpp"
 #include "frontends/cli/mds_commands.hpp"
 #include "frontends/common/logging.hpp"
 
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   auto attr = cli::add_attr_commands(app);  // get-attr, set-attr
   auto admin = cli::add_admin_commands(app);  // set-config, get-config, get-event, rm-cs
   auto mdsc = cli::add_mds_commands(app);      // rm-mds, configure-mds
+  auto digest = cli::add_digest_command(app);  // md-digest
 
   CLI11_PARSE(app, argc, argv);
   if (!config_dir.empty()) g.config_dir = config_dir;
@@ -87,5 +89,6 @@ int main(int argc, char** argv) {
   if (auto rc = attr->dispatch(g)) return *rc;
   if (auto rc = admin->dispatch(g)) return *rc;
   if (auto rc = mdsc->dispatch(g)) return *rc;
+  if (auto rc = digest->dispatch(g)) return *rc;
   return 2;
 }
