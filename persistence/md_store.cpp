@@ -394,7 +394,8 @@ class applier {
 
 // ---- open / schema ----------------------------------------------------------------
 
-md_store::md_store(const std::string& path, const md_store_options& opts, decoder dec) : db_(path), decode_(dec) {
+md_store::md_store(const std::string& path, const md_store_options& opts, decoder dec, tag_decoder tags)
+    : db_(path), decode_(dec), decode_tag_(tags) {
   create_schema(opts);
   apply_committed();
 }
@@ -420,6 +421,8 @@ void md_store::create_schema(const md_store_options& opts) {
         // a directory's nlink counts its subdirectories (getattr)
         "CREATE INDEX IF NOT EXISTS md_dentries_subdirs ON md_dentries(parent, type);"
         "CREATE TABLE IF NOT EXISTS md_params (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS md_requests (client TEXT NOT NULL, rid INTEGER NOT NULL, idx INTEGER NOT NULL,"
+        " PRIMARY KEY (client, rid)) WITHOUT ROWID;"
         // the CS registry (cmd_register_cs / cmd_drop_cs); ids never reused
         "CREATE TABLE IF NOT EXISTS md_css (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, host TEXT NOT NULL,"
         " host_id TEXT NOT NULL, address TEXT NOT NULL, location TEXT NOT NULL, tier INTEGER NOT NULL,"
@@ -584,6 +587,12 @@ apply_result md_store::apply_in_txn(const journal_entry& e) {
     db_.exec("ROLLBACK TO md_cmd");
     db_.exec("RELEASE md_cmd");
     r.rejected = rej.err;
+  }
+  if (auto tag = decode_tag_(e.data)) {  // rejected or not: the request is answered by this entry
+    statement(db_, "INSERT OR REPLACE INTO md_requests(client, rid, idx) VALUES(?, ?, ?)")
+        .bind(1, tag->client).bind(2, i64(tag->id)).bind(3, i64(e.index)).run();
+    if (tag->id > 4096)
+      statement(db_, "DELETE FROM md_requests WHERE client = ? AND rid <= ?").bind(1, tag->client).bind(2, i64(tag->id - 4096)).run();
   }
   statement(db_, "UPDATE md_journal SET outcome_code = ?, outcome = ? WHERE idx = ?")
       .bind(1, r.rejected ? r.rejected->code : 0)
@@ -875,10 +884,21 @@ std::string md_store::canonical_dump() const {
     while (st.step()) o << "replica " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << "\n";
   }
   for (auto& [name, value] : params()) o << "param " << name << ' ' << value << "\n";
+  {
+    statement st(db_, "SELECT client, rid, idx FROM md_requests ORDER BY client, rid");
+    while (st.step()) o << "request '" << st.col_text(0) << "' " << st.col_int(1) << ' ' << st.col_int(2) << "\n";
+  }
   for (auto& c : css())
     o << "cs " << c.id << ' ' << c.repo_uuid << " '" << c.host << "' '" << c.host_id << "' " << c.address << " '"
       << c.location << "' " << c.tier << ' ' << c.checksums << ' ' << c.http_port << ' ' << c.dropped << "\n";
   return o.str();
+}
+
+std::optional<uint64_t> md_store::request_index(const std::string& client, uint64_t id) const {
+  statement st(db_, "SELECT idx FROM md_requests WHERE client = ? AND rid = ?");
+  st.bind(1, client).bind(2, i64(id));
+  if (!st.step()) return std::nullopt;
+  return static_cast<uint64_t>(st.col_int(0));
 }
 
 std::vector<cs_record> md_store::css() const {

@@ -9,6 +9,7 @@
 //   md_dentries  (parent, name) -> ino, type    (no hard links: ino UNIQUE)
 //   md_chunks    id, ino, index, version        ((ino, index) UNIQUE)
 //   md_replicas  chunk, pos (chain order), cs, version
+//   md_requests  client request ids -> journal index (retries applied once)
 //   md_css       the CS registry (id, repository uuid, address, host, tier,
 //                dropped): journaled so every MDS knows every CS
 //   md_journal   index, term, command bytes, outcome once applied
@@ -89,7 +90,7 @@ class md_store final : public mds::md_view {
   // Opens or creates the store at `path` (":memory:" for the simulator) and
   // replays committed, unapplied journal entries.
   explicit md_store(const std::string& path, md_store_options opts = {})
-      : md_store(path, opts, &mds::decode_command) {}
+      : md_store(path, opts, &mds::decode_command, &mds::decode_request_tag) {}
 
   // ---- journal --------------------------------------------------------------
   void append(const mds::journal_entry& e);
@@ -140,6 +141,10 @@ class md_store final : public mds::md_view {
   // Cluster parameters set through cmd_set_param (name -> value); names not
   // set keep their defaults (cluster_params.hpp).
   std::map<std::string, int64_t> params() const;
+  // The journal index of the command that answered `client`'s request `id`
+  // (md_command.hpp request_tag), if it was applied; the last 4096 request
+  // ids of each client are kept.
+  std::optional<uint64_t> request_index(const std::string& client, uint64_t id) const;
   // The CS registry (cmd_register_cs / cmd_drop_cs), by id; dropped ones included.
   std::vector<cs_record> css() const;
   // Largest ids ever applied (ids are never reused): seeds the master's generators.
@@ -154,7 +159,8 @@ class md_store final : public mds::md_view {
 
  private:
   using decoder = mds::md_command (*)(std::span<const uint8_t>);
-  md_store(const std::string& path, const md_store_options& opts, decoder dec);
+  using tag_decoder = std::optional<mds::request_tag> (*)(std::span<const uint8_t>);
+  md_store(const std::string& path, const md_store_options& opts, decoder dec, tag_decoder tags);
 
   void create_schema(const md_store_options& opts);
   void set_synchronous(bool full);
@@ -170,6 +176,7 @@ class md_store final : public mds::md_view {
 
   mutable sqlite_db db_;
   decoder decode_;
+  tag_decoder decode_tag_;
   uint64_t chunk_size_ = mds::default_chunk_size;
 };
 

@@ -78,6 +78,10 @@ struct ClientToMdsFileOp {
     setSize @15 :SetSize;             # writer reports a larger size (fsync/close)
     sync @16 :Void;                   # make every namespace change so far power-loss durable (fsync/fsyncdir)
   }
+  # Unique per clientId for each namespace change; a retry of the same
+  # request (its answer lost, the master changed) sends the same id and is
+  # answered from the first outcome, never applied twice. 0: none.
+  requestId @17 :UInt64;
   # openForWrite (create only): also open the new file for writing, as Open
   # would (write lease, leaseMs in the answer): one round trip, not two.
   struct PathMode { path @0 :Text; mode @1 :UInt32; openForWrite @2 :Bool; }

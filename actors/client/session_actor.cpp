@@ -151,6 +151,10 @@ struct session::impl {
   // This mount changed the namespace since its last FileOp sync (the MDS
   // fsyncs namespace changes lazily: md_command.hpp durable_at_once).
   std::atomic<bool> namespace_changed{false};
+  // Request ids of namespace changes (ClientToMdsFileOp.requestId): unique
+  // within this session's client id; a retry resends the same message, so
+  // the MDS answers it from the first outcome (never applied twice).
+  std::atomic<uint64_t> next_request_id{1};
 
   std::mutex bg_m;
   std::condition_variable bg_cv;
@@ -287,6 +291,10 @@ struct session::impl {
       switch (b.getOp().which()) {
         case W::MKDIR: case W::CREATE: case W::UNLINK: case W::RMDIR: case W::RENAME: case W::SETATTR:
           namespace_changed = true;  // before sending: it may commit even if the answer is lost
+          b.setRequestId(next_request_id++);
+          break;
+        case W::SET_REPL: case W::RELEASE:
+          b.setRequestId(next_request_id++);
           break;
         default:
           break;

@@ -275,6 +275,25 @@ std::vector<uint8_t> encode_command(const md_command& c) {
   return std::vector<uint8_t>(s.begin(), s.end());
 }
 
+std::vector<uint8_t> encode_command(const md_command& c, const std::optional<request_tag>& tag) {
+  if (!tag) return encode_command(c);
+  json j = to_json(c);
+  j["rq"] = json{{"c", enc_name(tag->client)}, {"i", tag->id}};
+  std::string s = j.dump();
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+std::optional<request_tag> decode_request_tag(std::span<const uint8_t> data) {
+  json j = json::parse(data.begin(), data.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("rq")) return std::nullopt;
+  try {
+    const json& rq = j.at("rq");
+    return request_tag{get_name(rq, "c"), get_u64(rq, "i")};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 md_command decode_command(std::span<const uint8_t> data) {
   json j = json::parse(data.begin(), data.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) bad("not a JSON object");

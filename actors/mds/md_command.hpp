@@ -364,6 +364,16 @@ struct journal_entry {
   bool operator==(const journal_entry&) const = default;
 };
 
+// Which client request a command answers (ClientToMdsFileOp.requestId): the
+// store records it when the command is applied, so a retried request (its
+// answer lost, the master changed) is answered from the first outcome and
+// never applied twice.
+struct request_tag {
+  std::string client;
+  uint64_t id = 0;
+  bool operator==(const request_tag&) const = default;
+};
+
 struct command_decode_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -374,6 +384,11 @@ const char* command_name(const md_command& c);
 // Deterministic encoding: compact JSON text with sorted keys and a format
 // version, e.g. {"op":"mkdir","v":1,...}; readable with `sqlite3 .. SELECT`.
 std::vector<uint8_t> encode_command(const md_command& c);
+// The same with the request it answers ("rq": {"c": client, "i": id}).
+std::vector<uint8_t> encode_command(const md_command& c, const std::optional<request_tag>& tag);
+// The request tag of an encoded command, if any (nullopt also for bytes
+// that are no command: never throws).
+std::optional<request_tag> decode_request_tag(std::span<const uint8_t> data);
 
 // Throws command_decode_error on anything that encode_command() would not
 // produce (unknown op, missing field, wrong type, unsupported version).

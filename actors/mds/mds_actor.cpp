@@ -483,6 +483,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
             data_path_tick(self);
             promote_unconfirmed(self);
             repair_tick(self);
+            journal_tick(self);
           }
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
         },

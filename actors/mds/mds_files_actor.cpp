@@ -70,7 +70,8 @@ mds::decision_context make_ctx(self_ptr self) {
 // Journals one validated command (propose, answered when applied); the
 // store's rejection, a lost proposal or a storage failure becomes an error.
 using commit_done = std::function<void(std::optional<op_error>)>;
-void commit(self_ptr self, const mds::md_command& cmd, commit_done done) {
+void commit(self_ptr self, const mds::md_command& cmd, commit_done done,
+            const std::optional<mds::request_tag>& tag = std::nullopt) {
 #ifdef PSTORAGE_SIM_BUGS
   if ((std::holds_alternative<mds::cmd_rename>(cmd) || std::holds_alternative<mds::cmd_unlink>(cmd)) &&
       PSTORAGE_SIM_BUG(mds_ack_before_commit)) {
@@ -78,11 +79,14 @@ void commit(self_ptr self, const mds::md_command& cmd, commit_done done) {
     return done(std::nullopt);
   }
 #endif
-  propose(self, cmd, [done](const proposal_outcome& o) {
-    if (o.ok()) return done(std::nullopt);
-    if (o.rejected) return done(from_md(*o.rejected));
-    done(op_error{p::STATUS_NOT_MASTER, EAGAIN, o.error});
-  });
+  propose(
+      self, cmd,
+      [done](const proposal_outcome& o) {
+        if (o.ok()) return done(std::nullopt);
+        if (o.rejected) return done(from_md(*o.rejected));
+        done(op_error{p::STATUS_NOT_MASTER, EAGAIN, o.error});
+      },
+      tag);
 }
 
 // Makes every namespace change committed so far power-loss durable
@@ -395,22 +399,69 @@ file_answer attr_answer(self_ptr self, mds::inode_id ino) {
 
 // ---- file ops -----------------------------------------------------------------------
 
-// validate -> propose -> once applied, the answer `answer(command)` (or the
-// error). A validation error is answered at once.
+// The request a FileOp carries (requestId 0: none).
+std::optional<mds::request_tag> tag_of(p::ClientToMdsFileOp::Reader req) {
+  if (!req.getRequestId()) return std::nullopt;
+  return mds::request_tag{req.getClientId(), req.getRequestId()};
+}
+
+// A retried request whose command is already applied (md_store::
+// request_index): the answer of that first outcome, with `answer(command,
+// /*replay=*/true)` — no side effect runs twice.
+template <class A>
+std::optional<msg::mds_to_client_file_op> replayed_answer(self_ptr self, const mds::request_tag& tag, A& answer) {
+  auto idx = md(self).request_index(tag.client, tag.id);
+  if (!idx) return std::nullopt;
+  auto o = md(self).outcome(*idx);
+  auto e = md(self).entry(*idx);
+  if (!o || !e) return std::nullopt;
+  spdlog::info("client {} request {} retried: answered from journal entry {}", tag.client, tag.id, *idx);
+  if (o->rejected) return make_file_reply(fail(*o->rejected));
+  return make_file_reply(answer(mds::decode_command(e->data), true));
+}
+
+// validate -> propose -> once applied, the answer `answer(command, replay)`
+// (or the error). A validation error is answered at once. With a request
+// tag (the client's request id), a retry is answered from the first
+// outcome (replay = true: answer() must then skip its side effects, e.g.
+// deleting the replicas an unlink freed), and a retry of a request still
+// being committed waits for it.
 template <class V, class A>
-caf::result<msg::mds_to_client_file_op> validate_commit_reply(self_ptr self, V&& validate, A answer) {
+caf::result<msg::mds_to_client_file_op> validate_commit_reply(self_ptr self, const std::optional<mds::request_tag>& tag,
+                                                              V&& validate, A answer) {
+  auto& st = self->state;
+  std::pair<std::string, uint64_t> key;
+  if (tag) {
+    if (auto r = replayed_answer(self, *tag, answer)) return *r;
+    key = {tag->client, tag->id};
+    if (auto it = st.requests_in_flight.find(key); it != st.requests_in_flight.end()) {
+      auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
+      it->second.push_back([self, rp, tag, answer]() mutable {
+        auto r = replayed_answer(self, *tag, answer);
+        rp.deliver(r ? *r : make_file_reply(fail(op_error{p::STATUS_NOT_MASTER, EAGAIN, "the first try of this "
+                                                                                          "request was not committed; retry"})));
+      });
+      return rp;
+    }
+  }
   auto ctx = make_ctx(self);
   mds::md_outcome out = validate(ctx);
   if (!out) return make_file_reply(fail(out.error()));
   auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
   auto cmd = out.value();
-  commit(self, cmd, [rp, cmd, answer](std::optional<op_error> e) mutable {
-    if (e) {
-      rp.deliver(make_file_reply(fail(*e)));
-      return;
-    }
-    rp.deliver(make_file_reply(answer(cmd)));
-  });
+  if (tag) st.requests_in_flight[key];
+  commit(
+      self, cmd,
+      [self, rp, cmd, answer, tag, key](std::optional<op_error> e) mutable {
+        if (e) rp.deliver(make_file_reply(fail(*e)));
+        else rp.deliver(make_file_reply(answer(cmd, false)));
+        if (!tag) return;
+        auto& st = self->state;
+        auto waiting = std::move(st.requests_in_flight[key]);
+        st.requests_in_flight.erase(key);
+        for (auto& w : waiting) w();
+      },
+      tag);
   return rp;
 }
 
@@ -486,6 +537,7 @@ void after_setattr(self_ptr self, file_promise rp, const mds::cmd_setattr& cmd, 
 
 caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMdsFileOp::Reader req) {
   auto& st = self->state;
+  const auto tag = tag_of(req);
   const std::string client = req.getClientId();
   auto op = req.getOp();
   using W = p::ClientToMdsFileOp::Op::Which;
@@ -522,12 +574,12 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       uint32_t mode = pm.getMode() & 07777;
       const bool open_for_write = !dir && pm.getOpenForWrite();
       return validate_commit_reply(
-          self,
+          self, tag,
           [&](auto& ctx) {
             return dir ? mds::validate_mkdir(md(self), ctx, parent, name, mode)
                        : mds::validate_create(md(self), ctx, parent, name, mode);
           },
-          [self, dir, open_for_write, client](const mds::md_command& cmd) {
+          [self, dir, open_for_write, client](const mds::md_command& cmd, bool) {
             auto& st = self->state;
             auto ino = dir ? std::get<mds::cmd_mkdir>(cmd).ino : std::get<mds::cmd_create>(cmd).ino;
             auto out = attr_answer(self, ino);
@@ -547,9 +599,9 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       std::vector<mds::chunk_info> chunks;
       if (ent && ent->type == mds::inode_type::file) chunks = md(self).chunks(ent->ino);
       return validate_commit_reply(
-          self, [&](auto& ctx) { return mds::validate_unlink(md(self), ctx, pn.value().parent, pn.value().name); },
-          [self, chunks](const mds::md_command& cmd) {
-            if (!std::get<mds::cmd_unlink>(cmd).orphan) delete_replicas(self, chunks);
+          self, tag, [&](auto& ctx) { return mds::validate_unlink(md(self), ctx, pn.value().parent, pn.value().name); },
+          [self, chunks](const mds::md_command& cmd, bool replay) {
+            if (!replay && !std::get<mds::cmd_unlink>(cmd).orphan) delete_replicas(self, chunks);
             return file_answer{};
           });
     }
@@ -557,8 +609,8 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       auto pn = resolve_parent(self, op.getRmdir());
       if (!pn) return make_file_reply(fail(pn.error()));
       return validate_commit_reply(
-          self, [&](auto& ctx) { return mds::validate_rmdir(md(self), ctx, pn.value().parent, pn.value().name); },
-          [](const mds::md_command&) { return file_answer{}; });
+          self, tag, [&](auto& ctx) { return mds::validate_rmdir(md(self), ctx, pn.value().parent, pn.value().name); },
+          [](const mds::md_command&, bool) { return file_answer{}; });
     }
     case W::RENAME: {
       auto rn = op.getRename();
@@ -570,14 +622,14 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       std::vector<mds::chunk_info> chunks;
       if (dst && dst->type == mds::inode_type::file) chunks = md(self).chunks(dst->ino);
       return validate_commit_reply(
-          self,
+          self, tag,
           [&](auto& ctx) {
             return mds::validate_rename(md(self), ctx, from.value().parent, from.value().name, to.value().parent,
                                         to.value().name);
           },
-          [self, chunks](const mds::md_command& c) {
+          [self, chunks](const mds::md_command& c, bool replay) {
             auto& cmd = std::get<mds::cmd_rename>(c);
-            if (cmd.replaced && !cmd.orphan_replaced) delete_replicas(self, chunks);
+            if (!replay && cmd.replaced && !cmd.orphan_replaced) delete_replicas(self, chunks);
             return attr_answer(self, cmd.ino);
           });
     }
@@ -591,9 +643,9 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       for (auto a : sr.getAssignments()) assignments.emplace_back(a.cStr());
       const mds::inode_id ino = r.value();
       return validate_commit_reply(
-          self,
+          self, tag,
           [&](auto& ctx) { return mds::validate_set_repl(md(self), ctx, ino, assignments, sr.getRecursive()); },
-          [self, ino](const mds::md_command&) { return attr_answer(self, ino); });
+          [self, ino](const mds::md_command&, bool) { return attr_answer(self, ino); });
     }
     case W::OPEN: {
       auto o = op.getOpen();
@@ -630,9 +682,9 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       if (last && a && a->orphan) {
         auto chunks = md(self).chunks(ino);
         return validate_commit_reply(
-            self, [&](auto& ctx) { return mds::validate_purge_orphan(md(self), ctx, ino); },
-            [self, chunks](const mds::md_command&) {
-              delete_replicas(self, chunks);
+            self, tag, [&](auto& ctx) { return mds::validate_purge_orphan(md(self), ctx, ino); },
+            [self, chunks](const mds::md_command&, bool replay) {
+              if (!replay) delete_replicas(self, chunks);
               return file_answer{};
             });
       }
@@ -665,8 +717,8 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       auto ino = ss.getIno();
       auto size = ss.getSize();
       return validate_commit_reply(
-          self, [&](auto& ctx) { return mds::validate_set_size(md(self), ctx, ino, size); },
-          [self, ino](const mds::md_command&) { return attr_answer(self, ino); });
+          self, tag, [&](auto& ctx) { return mds::validate_set_size(md(self), ctx, ino, size); },
+          [self, ino](const mds::md_command&, bool) { return attr_answer(self, ino); });
     }
   }
   return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EINVAL, "unknown file operation"}));

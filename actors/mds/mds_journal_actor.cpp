@@ -87,7 +87,8 @@ std::string not_master_text(self_ptr self) {
   return "not master; the master is " + st.master_address;
 }
 
-void propose(self_ptr self, const mds::md_command& cmd, std::function<void(const proposal_outcome&)> done) {
+void propose(self_ptr self, const mds::md_command& cmd, std::function<void(const proposal_outcome&)> done,
+             const std::optional<mds::request_tag>& tag) {
   auto& st = self->state;
   if (!st.serving) {
     proposal_outcome out;
@@ -95,7 +96,7 @@ void propose(self_ptr self, const mds::md_command& cmd, std::function<void(const
     return done(out);
   }
   auto req = wire::make<p::MdsToElectionPropose>([&](auto b) {
-    auto data = mds::encode_command(cmd);
+    auto data = mds::encode_command(cmd, tag);
     b.setData(kj::arrayPtr(data.data(), data.size()));
     b.setDurable(mds::durable_at_once(cmd));
   });
@@ -201,6 +202,12 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
     st.next_inode = std::max(st.next_inode, store.max_inode_id() + 1);
     st.next_chunk = std::max(st.next_chunk, store.max_chunk_id() + 1);
     load_cs_registry(self);
+    // Chunk maps the previous master handed out are unknown here: rounds
+    // that leave a CS out wait until they must have expired (map_leases.hpp),
+    // as after an MDS restart. Write leases it granted are not known either:
+    // the lease table starts empty and a writer renews or re-acquires (the
+    // client's lease renewal re-grants while nobody else holds one).
+    st.map_leases.started(steady_ns(self));
     st.master_since_ns = steady_ns(self);
     emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
   }
@@ -211,6 +218,29 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
   }
 }
 
+
+void journal_tick(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.election, std::chrono::seconds(2), wire::make<p::MdsToElectionStatus>([](auto) {}))
+      .then(
+          [self](const msg::election_to_mds_status& sm) {
+            auto& st = self->state;
+            auto s = wire::decode(sm);
+            if (!s || !s->getIsLeader()) return;
+            std::vector<mds::peer_progress_view> peers;
+            for (auto pr : s->getPeers()) {
+              mds::peer_progress_view v;
+              v.id = pr.getId();
+              for (auto mem : s->getMembers())
+                if (mem.getId() == v.id) v.address = mem.getAddress();
+              v.match = pr.getMatch();
+              v.silent_ms = uint64_t(pr.getTicksSinceAck()) * s->getTickMs();
+              peers.push_back(std::move(v));
+            }
+            for (auto& text : mds::peer_health_events(peers, s->getLastIndex(), st.peer_health)) emit(self, text);
+          },
+          [](caf::error&) {});
+}
 
 // ---- MDS membership (make-mds joining, rm-mds) -----------------------------------
 

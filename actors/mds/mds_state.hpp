@@ -19,6 +19,7 @@
 #include "actors/election/election_api.hpp"
 #include "actors/mds/lease_table.hpp"
 #include "actors/mds/map_leases.hpp"
+#include "actors/mds/mds_peer_health.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_actor.hpp"
 #include "persistence/md_store.hpp"
@@ -92,6 +93,11 @@ struct mds_state {
   // registrations being committed (repository uuid -> id, and the same CS
   // asking again meanwhile).
   uint32_t next_cs_id = 1025;
+  // Client requests (client, request id) proposed and not applied yet: a
+  // retry arriving meanwhile waits for the first (mds_files_actor.cpp).
+  std::map<std::pair<std::string, uint64_t>, std::vector<std::function<void()>>> requests_in_flight;
+  // Which other MDSs the master has reported lagging / stale (JRN events).
+  mds::peer_health peer_health;
   std::map<std::string, uint32_t> registering;
   std::map<std::string, std::vector<std::function<void(std::optional<std::string>)>>> registration_waiters;
 #ifdef PSTORAGE_SIM_BUGS
@@ -107,12 +113,17 @@ using self_ptr = mds_api::stateful_pointer<mds_state>;
 // Every metadata change: propose -> (election actor: journal, majority) ->
 // committed -> applied to md.db -> `done` with the apply outcome, in the MDS
 // actor. Never answers before the change is applied.
-void propose(self_ptr self, const mds::md_command& cmd, std::function<void(const proposal_outcome&)> done);
+// `tag`: the client request the command answers (recorded on apply: a
+// retried request is answered from it, md_store::request_index).
+void propose(self_ptr self, const mds::md_command& cmd, std::function<void(const proposal_outcome&)> done,
+             const std::optional<mds::request_tag>& tag = std::nullopt);
 // Applies ElectionToMdsCommitted and follows master changes.
 void on_committed(self_ptr self, const msg::election_to_mds_committed& m);
 // make-mds (joining) / rm-mds: one MDS added or removed, journaled as a
 // membership entry by the master (mds_journal_actor.cpp).
 caf::result<msg::mds_to_client_membership> handle_membership(self_ptr self, const msg::client_to_mds_membership& m);
+// The master's tick: the guide's JRN events about lagging / silent MDSs.
+void journal_tick(self_ptr self);
 // Makes every journaled change power-loss durable, then `done(error)`.
 void sync_journal(self_ptr self, std::function<void(std::optional<std::string>)> done);
 // Requests are served by the master once its epoch's first entry is applied

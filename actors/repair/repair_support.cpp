@@ -10,6 +10,7 @@ bool contains(const std::string& s, const char* p) { return s.find(p) != std::st
 }  // namespace
 
 std::string event_severity(const std::string& text) {
+  if (event_source(text) == "JRN") return contains(text, "became master") ? "info" : "err";
   if (starts_with(text, "The cluster failed")) return "err";
   if (starts_with(text, "The cluster is degraded")) return "warn";
   if (starts_with(text, "The cluster is filled up to ")) {
@@ -20,6 +21,14 @@ std::string event_severity(const std::string& text) {
   if (contains(text, "has not registered during the last")) return "warn";
   if (starts_with(text, "Failed to allocate")) return "warn";
   return "info";
+}
+
+std::string event_source(const std::string& text) {
+  // The guide's journal events ("Exploring Basic Events": source JRN).
+  if (starts_with(text, "MDS#") && (contains(text, "became master") || contains(text, "lags behind") ||
+                                    contains(text, "didn't accept commits") || contains(text, "full resync")))
+    return "JRN";
+  return "MDS";
 }
 
 live_config make_live_config(const mds::cluster_params& p) {

@@ -35,6 +35,9 @@ namespace pstorage::repair {
 // Severity of an event text: "info" | "warn" | "err" (table above; anything
 // unknown is info). Fill level: warn at >= 80%.
 std::string event_severity(const std::string& text);
+// The event's source column: "JRN" for the guide's journal events (MDS#N
+// became master / lags behind / didn't accept commits / full resync), else "MDS".
+std::string event_source(const std::string& text);
 
 // Values of set-config applied to the running MDS.
 struct live_config {

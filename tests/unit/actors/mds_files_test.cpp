@@ -184,11 +184,13 @@ struct fixture {
   }
 
   template <class Fill>
-  msg::mds_to_client_file_op op(Fill&& fill, const std::string& client = "A", std::string digest = "") {
+  msg::mds_to_client_file_op op(Fill&& fill, const std::string& client = "A", std::string digest = "",
+                                uint64_t request_id = 0) {
     if (digest.empty()) digest = auth.digest;
     return ask<msg::mds_to_client_file_op>(wire::make<p::ClientToMdsFileOp>([&](auto b) {
       creds(b.initCredentials(), digest);
       b.setClientId(client);
+      b.setRequestId(request_id);
       fill(b.initOp());
     }));
   }
@@ -769,4 +771,41 @@ TEST_CASE_FIXTURE(fixture, "a CS reporting a bad replica: flag h, the guide's ev
     }
   }
   CHECK(seen);
+}
+
+// A retried namespace request (same client, same request id: its answer was
+// lost, or the master changed) is answered from the first outcome and never
+// applied twice: no spurious EEXIST / ENOENT, and a replayed rename or
+// unlink deletes no replica.
+TEST_CASE_FIXTURE(fixture, "a retried request is answered from its first outcome, applied once") {
+  add_css(1);
+  auto create_req = [&](uint64_t rid) {
+    return op([&](auto o) { o.initCreate().setPath("/f"); o.getCreate().setMode(0644); }, "A", "", rid);
+  };
+  auto& first = fop(create_req(7));
+  REQUIRE(first.getStatus().getCode() == p::STATUS_OK);
+  const uint64_t ino = first.getAttr().getIno();
+  auto& again = fop(create_req(7));
+  CHECK(again.getStatus().getCode() == p::STATUS_OK);  // not EEXIST
+  CHECK(again.getAttr().getIno() == ino);
+  CHECK(posix(create_req(8)) == EEXIST);  // another request: the file exists
+
+  // a chunk on the CS, so that a second delete would show
+  REQUIRE(wire::decode(chunk_map(ino, 0, 1, true))->getStatus().getCode() == p::STATUS_OK);
+  REQUIRE(code(release(ino)) == p::STATUS_OK);
+  auto rename_req = [&](uint64_t rid) {
+    return op([&](auto o) { o.initRename().setFrom("/f"); o.getRename().setTo("/g"); }, "A", "", rid);
+  };
+  CHECK(code(rename_req(9)) == p::STATUS_OK);
+  CHECK(code(rename_req(9)) == p::STATUS_OK);  // not ENOENT
+  CHECK(ino_of("/g") == ino);
+  auto unlink_req = [&](uint64_t rid) { return op([&](auto o) { o.setUnlink("/g"); }, "A", "", rid); };
+  CHECK(code(unlink_req(10)) == p::STATUS_OK);
+  size_t deletes = logs[0]->count("delete");
+  CHECK(code(unlink_req(10)) == p::STATUS_OK);  // not ENOENT
+  CHECK(logs[0]->count("delete") == deletes);   // the replay deleted nothing
+  CHECK(posix(unlink_req(11)) == ENOENT);
+  // another client's request ids are its own
+  CHECK(code(op([&](auto o) { o.initMkdir().setPath("/d"); o.getMkdir().setMode(0755); }, "B", "", 7)) ==
+        p::STATUS_OK);
 }
