@@ -157,6 +157,12 @@ const std::vector<scenario>& scenarios() {
     v.back().repl_changes = true;
     v.back().rm_cs = true;
     v.back().in_rotation = false;
+    // The MDS crashes (restarting from md.db + its journal) and hangs under
+    // the data workload (issue 12), by name only.
+    data("data-mds-restart",
+         "the data workload while the MDS crashes and restarts from its journal, hangs, and CSs crash",
+         {{"mds-restart", 3}, {"mds-hang", 1}, {"cs-crash", 2}, {"slow-disk", 1}}, {10, 2, 0, 10});
+    v.back().in_rotation = false;
     // Metadata churn (meta_client.hpp), by name only: 3 clients create,
     // mkdir, rename, unlink and rmdir in their own directories while the MDS
     // restarts and hangs and the network loses answers (never duplicates a
