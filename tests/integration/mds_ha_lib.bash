@@ -68,13 +68,16 @@ mds_run() {
   "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds$k" >>"$T/mds$k.out" 2>&1 &
   MPID[$k]=$!; PIDS+=($!)
 }
-# mds_kill9 K: kill -9 MDS#K and reap it.
+# mds_kill9 K...: one kill -9 for every given MDS, then reaps them.
 mds_kill9() {
-  local k=$1 p=${MPID[$1]}
-  [ "${p:-0}" != 0 ] || fail "MDS#$k is not running"
-  kill -9 "$p"; wait "$p" 2>/dev/null || true
-  drop_pid "$p"; MPID[$k]=0
-  echo "---- $(ts) killed -9" >>"$T/mds$k.out"
+  local k pids=()
+  for k in "$@"; do [ "${MPID[$k]:-0}" != 0 ] || fail "MDS#$k is not running"; pids+=("${MPID[$k]}"); done
+  kill -9 "${pids[@]}"
+  for k in "$@"; do
+    wait "${MPID[$k]}" 2>/dev/null || true
+    drop_pid "${MPID[$k]}"; MPID[$k]=0
+    echo "---- $(ts) killed -9" >>"$T/mds$k.out"
+  done
 }
 # mds_stop K...: SIGTERM to every given MDS at once, then waits (bounded) by PID.
 mds_stop() {
