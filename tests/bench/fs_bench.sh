@@ -143,7 +143,7 @@ while [ $# -gt 0 ]; do
     --one) ONE=$2; shift 2 ;;
     --result) RESULT=$2; shift 2 ;;
     --meta-only) META_ONLY=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
