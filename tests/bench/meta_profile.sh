@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     --mds) NMDS=$2; shift 2 ;;
     --files) NFILES=$2; shift 2 ;;
     --window) WIN=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
