@@ -121,8 +121,12 @@ void flush(self_ptr self) {
       }
       // One MDS: namespace changes may wait for the tick's fsync like a
       // local file system (md_command.hpp durable_at_once). Several: an
-      // entry counts towards a majority only once it is on disk.
-      const bool durable = st.core->members().members.size() > 1 || st.durable_wanted || vote_or_term;
+      // entry counts towards a majority only once it is on disk. A save
+      // that only moves the commit index is never fsynced: after a crash
+      // the commit index is learnt again from the majority (it is not part
+      // of Raft's persistent state, [R Figure 2]); the next fsync covers it.
+      const bool several = st.core->members().members.size() > 1;
+      const bool durable = (several && (!b.entries.empty() || b.truncate_after)) || st.durable_wanted || vote_or_term;
       st.deps.journal->save(b, durable);
       st.durable_wanted = false;
     } catch (const std::exception& e) {

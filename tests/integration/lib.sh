@@ -55,7 +55,7 @@ pass() { echo "ok: $*"; }
 free_port() {
   local p
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 20000))
+    p=$((20000 + RANDOM % 12000))  # below the ephemeral range (32768+): no client socket takes it
     ss -ltnH "( sport = :$p or sport = :$((p+1)) or sport = :$((p+2)) )" | grep -q . || { echo "$p"; return; }
   done
   fail "no free port"

@@ -42,7 +42,7 @@ ports_free() {
 }
 BASE=
 for _ in $(seq 100); do
-  p=$((20000 + (RANDOM % 2000) * 10))
+  p=$((20000 + (RANDOM % 1200) * 10))  # below the ephemeral range (32768+)
   ports_free "$p" && { BASE=$p; break; }
 done
 [ -n "$BASE" ] || fail "no free loopback ports"

@@ -37,7 +37,7 @@ pick_ports() {
   local n=$1 k o p ok
   BASE=
   for _ in $(seq 100); do
-    p=$((20000 + (RANDOM % 2000) * 10)); ok=1
+    p=$((20000 + (RANDOM % 1200) * 10)); ok=1  # below the ephemeral range (32768+)
     for ((k = 0; k < n; k++)); do for o in 0 1 2; do
       ss -ltnH "( sport = :$((p + 10 * k + o)) )" | grep -q . && ok=0
     done; done

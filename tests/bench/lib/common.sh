@@ -32,7 +32,7 @@ wait_until() {
 free_ports() {
   local n=$1 p i busy
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 20000)); busy=0
+    p=$((20000 + RANDOM % 12000)); busy=0  # below the ephemeral range (32768+): no client socket takes it
     for ((i = 0; i < n; i++)); do
       ss -ltnH "( sport = :$((p + i)) )" | grep -q . && { busy=1; break; }
     done
