@@ -1,5 +1,7 @@
 #include "persistence/md_store.hpp"
 
+#include "persistence/cs_record_row.hpp"
+
 #include <cerrno>
 #include <map>
 #include <optional>
@@ -903,22 +905,9 @@ std::optional<uint64_t> md_store::request_index(const std::string& client, uint6
 
 std::vector<cs_record> md_store::css() const {
   std::vector<cs_record> out;
-  statement st(db_, "SELECT id, uuid, host, host_id, address, location, tier, checksums, http_port, dropped"
+  statement st(db_, "SELECT id, uuid, host, host_id, address, location, tier, checksums, dropped, http_port"
                     " FROM md_css ORDER BY id");
-  while (st.step()) {
-    cs_record r;
-    r.id = static_cast<uint32_t>(st.col_int(0));
-    r.repo_uuid = st.col_text(1);
-    r.host = st.col_text(2);
-    r.host_id = st.col_text(3);
-    r.address = st.col_text(4);
-    r.location = st.col_text(5);
-    r.tier = static_cast<uint32_t>(st.col_int(6));
-    r.checksums = st.col_int(7) != 0;
-    r.http_port = static_cast<uint16_t>(st.col_int(8));
-    r.dropped = st.col_int(9) != 0;
-    out.push_back(std::move(r));
-  }
+  while (st.step()) out.push_back(read_cs_record(st));
   return out;
 }
 

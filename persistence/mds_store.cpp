@@ -1,5 +1,7 @@
 #include "persistence/mds_store.hpp"
 
+#include "persistence/cs_record_row.hpp"
+
 #include "persistence/file_util.hpp"
 
 namespace pstorage::persistence {
@@ -74,20 +76,7 @@ std::vector<cs_record> mds_store::css() {
   statement st(db_,
                "SELECT id, repo_uuid, host, host_id, address, location, tier, checksums, dropped, http_port "
                "FROM cs ORDER BY id");
-  while (st.step()) {
-    cs_record r;
-    r.id = static_cast<uint32_t>(st.col_int(0));
-    r.repo_uuid = st.col_text(1);
-    r.host = st.col_text(2);
-    r.host_id = st.col_text(3);
-    r.address = st.col_text(4);
-    r.location = st.col_text(5);
-    r.tier = static_cast<uint32_t>(st.col_int(6));
-    r.checksums = st.col_int(7) != 0;
-    r.dropped = st.col_int(8) != 0;
-    r.http_port = static_cast<uint16_t>(st.col_int(9));
-    out.push_back(r);
-  }
+  while (st.step()) out.push_back(read_cs_record(st));
   return out;
 }
 
