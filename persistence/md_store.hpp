@@ -57,8 +57,8 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/mds/md_command.hpp"
-#include "actors/mds/md_validate.hpp"
+#include "protocol/md_model/md_command.hpp"
+#include "protocol/md_model/md_view.hpp"
 #include "persistence/mds_store.hpp"
 #include "persistence/sqlite_db.hpp"
 

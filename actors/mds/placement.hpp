@@ -48,9 +48,9 @@
 //     M the registered count.
 #pragma once
 
-#include "actors/mds/md_command.hpp"
+#include "protocol/md_model/md_command.hpp"
 
-#include "actors/mds/tiers.hpp"
+#include "protocol/md_model/tiers.hpp"
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -105,7 +105,7 @@ struct placement_tunables {
   bool strict_failure_domain = true;
 };
 
-// max_tier: actors/mds/tiers.hpp
+// max_tier: protocol/md_model/tiers.hpp
 
 struct placement_request {
   uint32_t replicas = 1;            // how many new replicas to place

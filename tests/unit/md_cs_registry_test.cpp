@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "actors/mds/md_command.hpp"
+#include "protocol/md_model/md_command.hpp"
 #include "persistence/md_store.hpp"
 
 using namespace pstorage::mds;

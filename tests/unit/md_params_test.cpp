@@ -1,12 +1,12 @@
 // Cluster parameters journaled through cmd_set_param (persistence/md_store.hpp
-// params(), actors/mds/md_command.hpp) and the all_chunks() repair view.
+// params(), protocol/md_model/md_command.hpp) and the all_chunks() repair view.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "actors/mds/md_command.hpp"
+#include "protocol/md_model/md_command.hpp"
 #include "persistence/md_store.hpp"
 
 using namespace pstorage::mds;

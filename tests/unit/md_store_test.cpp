@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <set>
 
-#include "actors/mds/md_command.hpp"
+#include "protocol/md_model/md_command.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "persistence/md_store.hpp"
 

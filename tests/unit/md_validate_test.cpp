@@ -1,5 +1,5 @@
 // Pure validation of metadata requests (actors/mds/md_validate.hpp) and the
-// command encoding (actors/mds/md_command.hpp), against an in-memory fake
+// command encoding (protocol/md_model/md_command.hpp), against an in-memory fake
 // md_view: no SQLite, no clock.
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "actors/mds/md_command.hpp"
+#include "protocol/md_model/md_command.hpp"
 #include "actors/mds/md_validate.hpp"
 
 using namespace pstorage::mds;

@@ -1,4 +1,4 @@
-#include "actors/mds/md_command.hpp"
+#include "protocol/md_model/md_command.hpp"
 
 #include <nlohmann/json.hpp>
 

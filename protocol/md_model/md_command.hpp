@@ -22,7 +22,7 @@
 //     once orphaned), and there is no uid/gid anywhere in this model.
 #pragma once
 
-#include "actors/mds/tiers.hpp"
+#include "protocol/md_model/tiers.hpp"
 #include <cstdint>
 #include <optional>
 #include <span>
