@@ -1,7 +1,7 @@
 // election_actor.cpp — runs the consensus core (raft_core.hpp) for one MDS:
 // the only writer of DIR/journal.db. Every output of the core is carried out
 // in the order persist -> send -> apply (docs/election.md, "The ready
-// contract"):
+// contract"; a master's appends may go before its own save, see flush()):
 //   1. persist: snapshot install, truncation, new entries and the hard state
 //      in ONE journal transaction (one fsync: group commit of every proposal
 //      that arrived since the last flush);
@@ -19,6 +19,7 @@
 
 #include "actors/election/election_api.hpp"
 #include "actors/election/election_wire.hpp"
+#include "actors/common/sim_bugs.hpp"
 #include "persistence/journal_store.hpp"
 #include "protocol/common.capnp.h"
 
@@ -107,15 +108,30 @@ void flush(self_ptr self) {
   st.flush_scheduled = false;
   while (st.core->has_ready()) {
     auto rd = st.core->take_ready();
+    const bool vote_or_term_changes = rd.hs && (rd.hs->term != st.saved.term || rd.hs->vote != st.saved.vote);
+    // 0. A master sends its appends before its own save, so its fsync and
+    //    the followers' run at once (Ongaro's thesis §10.2.1). Safe because
+    //    the master counts its own entries towards a majority only when it
+    //    handles an answer, and this actor handles nothing before the save
+    //    below is done: an entry a follower acknowledged is on the master's
+    //    disk by then. Votes, acknowledgements and anything sent in a ready
+    //    that changes the term or vote still go only after the save.
+    std::vector<message> after_save;
+    after_save.reserve(rd.messages.size());
+    const bool master = st.core->get_role() == role::leader && !vote_or_term_changes;
+    for (auto& m : rd.messages) {
+      if (master && (m.type == msg_type::append || m.type == msg_type::snapshot))
+        send_to_peer(self, m);
+      else
+        after_save.push_back(std::move(m));
+    }
     // 1. persist
     try {
       if (rd.snapshot) st.deps.journal->install(to_record(*rd.snapshot));
       persistence::journal_batch b;
       b.truncate_after = rd.truncate_after;
       for (auto& e : rd.entries) b.entries.push_back(to_record(e));
-      bool vote_or_term = false;
       if (rd.hs) {
-        vote_or_term = rd.hs->term != st.saved.term || rd.hs->vote != st.saved.vote;
         b.hard_state = persistence::journal_hard_state{rd.hs->term, rd.hs->vote, rd.hs->commit};
         st.saved = *rd.hs;
       }
@@ -126,15 +142,17 @@ void flush(self_ptr self) {
       // the commit index is learnt again from the majority (it is not part
       // of Raft's persistent state, [R Figure 2]); the next fsync covers it.
       const bool several = st.core->members().members.size() > 1;
-      const bool durable = (several && (!b.entries.empty() || b.truncate_after)) || st.durable_wanted || vote_or_term;
+      const bool durable = (several && (!b.entries.empty() || b.truncate_after)) || st.durable_wanted || vote_or_term_changes;
       st.deps.journal->save(b, durable);
       st.durable_wanted = false;
     } catch (const std::exception& e) {
       journal_failed(e);
     }
     // 2. send
-    for (auto& m : rd.messages) send_to_peer(self, m);
+    for (auto& m : after_save) send_to_peer(self, m);
     // 3. apply (the MDS actor applies them in order)
+    if (PSTORAGE_SIM_BUG(raft_apply_before_persist))  // sim-only bug (tests/sim): uncommitted entries applied
+      for (auto& e : st.core->entries(st.core->commit_index() + 1, st.core->last_index())) rd.committed.push_back(e);
     tell_mds(self, rd.committed);
   }
   tell_mds(self, {});

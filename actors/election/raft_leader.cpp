@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "actors/election/raft_core.hpp"
+#include "actors/common/sim_bugs.hpp"
 
 namespace pstorage::election {
 
@@ -73,6 +74,7 @@ bool raft_core::maybe_commit() {
   }
   std::sort(matches.begin(), matches.end(), std::greater<>());
   uint64_t idx = matches[config_.quorum() - 1];
+  if (PSTORAGE_SIM_BUG(raft_commit_without_majority)) idx = last_index();  // sim-only bug (tests/sim)
   if (idx <= commit_ || term_at(idx) != term_) return false;
   commit_ = idx;
   return true;
@@ -219,8 +221,15 @@ void raft_core::handle_append_resp(const message& m, peer& p) {
       while (!p.inflight.empty() && p.inflight.front() <= m.index) p.inflight.pop_front();
       break;
   }
+  const uint64_t committed_before = commit_;
   if (updated && maybe_commit()) {
-    broadcast_append();  // followers learn the new commit at once
+    // Followers learn the new commit index with the next append or
+    // heartbeat (at most a heartbeat later): no message only for it, which
+    // would double the MDS<->MDS messages and follower saves per entry
+    // (docs/benchmarks.md, "Where the time goes"). Except when a membership
+    // change commits: a removed leader steps down now and sends no more
+    // heartbeats, so everyone is told at once.
+    if (config_index_ > committed_before && config_index_ <= commit_) broadcast_append();
     maybe_step_down_removed();
     if (role_ != role::leader) return;
   } else if (was_paused) {
