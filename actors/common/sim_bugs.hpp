@@ -67,7 +67,16 @@
     "(a restart in between loses them)",                                                                \
     "namespace-acked-visible")                                                                         \
   X(rm_cs_drop_early, "actors/mds/mds_admin_actor.cpp (handle_rm_cs, release)",                         \
-    "rm-cs drops the CS at once instead of after its replicas were moved", "rm-cs-evacuated")
+    "rm-cs drops the CS at once instead of after its replicas were moved", "rm-cs-evacuated")            \
+  /* --- the consensus core and election actor (several MDSs: tests/sim/mds_cluster.hpp) ------- */  \
+  X(raft_commit_without_majority, "actors/election/raft_leader.cpp (maybe_commit)",                      \
+    "the master advances the commit index to its own last entry, without a majority's match index",     \
+    "journal-prefix-agree")                                                                            \
+  X(raft_vote_twice, "actors/election/raft_core.cpp (handle_vote_request)",                             \
+    "an MDS grants its vote to a second candidate in an epoch it already voted in", "one-master-per-epoch") \
+  X(raft_apply_before_persist, "actors/election/election_actor.cpp (flush)",                            \
+    "the election actor hands every entry in its journal to the MDS to apply, before a majority persisted " \
+    "(committed) it: an MDS applies entries that a new master later overwrites", "md-converges")
 
 namespace pstorage::sim_bugs {
 

@@ -1,6 +1,7 @@
 // raft_core.cpp — the consensus core (see raft_core.hpp, docs/election.md).
 // Section numbers: [R] = Raft paper (extended version), [T] = Ongaro's thesis.
 #include "actors/election/raft_core.hpp"
+#include "actors/common/sim_bugs.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -357,6 +358,7 @@ void raft_core::handle_vote_request(const message& m) {
   // granted again); a pre-vote for a future term binds nothing.
   bool can_vote = vote_ == m.from || (vote_ == 0 && leader_ == 0) || (pre && m.term > term_);
   if (pre && in_lease()) can_vote = false;
+  if (PSTORAGE_SIM_BUG(raft_vote_twice) && !pre && m.term == term_) can_vote = true;  // sim-only bug (tests/sim)
   message r;
   r.type = pre ? msg_type::pre_vote_resp : msg_type::vote_resp;
   r.to = m.from;

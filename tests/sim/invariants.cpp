@@ -60,10 +60,16 @@ const std::vector<invariant_info>& invariants() {
        "every chunk it has"},
       {"rm-cs-evacuated", "final", "checked (data-ops)",
        "a CS removed with rm-cs is dropped by the end and no chunk lists it (its data stays readable)"},
-      {"one-master-per-epoch", "step", "pending: MDS HA not implemented (one MDS)", "at most one master per epoch"},
-      {"journal-prefix-agree", "step", "pending: MDS HA not implemented (one MDS)",
-       "committed journal prefixes are identical on all MDS"},
-      {"mds-membership-changes", "final", "pending: MDS HA not implemented (one MDS): no membership to change",
+      {"one-master-per-epoch", "event", "checked (scenarios with several MDSs)",
+       "at most one MDS becomes master in an epoch (its 'became master' event, with the epoch of the entry it "
+       "applied to start serving)"},
+      {"journal-prefix-agree", "step", "checked (several MDSs: every journal at the end of each virtual instant)",
+       "committed journal entries (index <= the journal's commit) agree index by index on every MDS: epoch, kind and "
+       "contents"},
+      {"md-converges", "final", "checked (several MDSs)",
+       "after healing and settling every MDS's md.db has applied the master's last entry and has the master's "
+       "canonical_dump"},
+      {"mds-membership-changes", "final", "pending: the simulated MDS membership is fixed (make-mds / rm-mds not driven)",
        "workload: MDSs are added and removed while clients work; every invariant above still holds"},
   };
   return list;

@@ -178,7 +178,7 @@ struct meta_client {
     if (!m.entries.count(m.root)) return make_root();
     for (size_t i = 0; i < m.uncertain.size(); ++i) {
       auto& u = m.uncertain[i];
-      if (u.mds_inc != env->mds_incarnation() || env->now_ms() - u.sent_ms >= decide_after_ms) return decide(i);
+      if (!env->incarnation_alive(u.mds_inc) || env->now_ms() - u.sent_ms >= decide_after_ms) return decide(i);
     }
     auto pick = env->r->below(100);
     if (pick < 20) return check_lookup();
@@ -260,7 +260,7 @@ struct meta_client {
     if (m.encloses_uncertain(op.a) || m.frozen(parent_of(op.a))) return;
     if (auto e = m.get(op.a)) op.ino = e->ino;
     op.dir = op.kind == ns_op::mkdir;
-    op.mds_inc = env->mds_incarnation();
+    op.mds_inc = env->mds_incarnation(k);
     op.sent_ms = env->now_ms();
     int due = m.predict(op);
     env->count("meta.op." + std::string(due ? "refusal-due" : "success-due"));

@@ -85,7 +85,11 @@ struct meta_env {
   std::vector<ns_model>* models = nullptr;
   std::function<void(const std::string&)> note, count;
   std::function<caf::actor(size_t client)> mds;  // link to the MDS, null if down
-  std::function<int()> mds_incarnation;
+  // A run-unique id of the MDS incarnation client k's requests go to now, and
+  // whether an incarnation still runs (an uncertain request is decided once
+  // the incarnation it was sent to is dead: its mailbox is gone).
+  std::function<int(size_t client)> mds_incarnation;
+  std::function<bool(int incarnation)> incarnation_alive;
   std::function<int64_t()> now_ms;
   std::function<bool()> stopping;  // no new operations
   std::string cluster, digest;

@@ -40,6 +40,9 @@ verdict network::judge(const std::string& from, const std::string& to, bool is_a
     v.why = "clogged";
   }
   v.duplicate = !is_answer && dup && !calm_;
+  // Drawn only on MDS<->MDS links (none exist with one MDS: its seeds keep their draws).
+  if (base_.peer_dup_permille && from.rfind("mds", 0) == 0 && to.rfind("mds", 0) == 0 && rng_.chance(base_.peer_dup_permille))
+    v.duplicate |= !is_answer && !calm_;
   return v;
 }
 

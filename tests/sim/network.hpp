@@ -27,6 +27,10 @@ struct base_link_rules {
   uint32_t loss_permille = 0;    // random loss of a request or an answer
   uint32_t dup_permille = 0;     // a request delivered twice
   uint32_t reorder_permille = 0; // extra delay of up to 4 * max to overtake
+  // MDS<->MDS links only (both ends named "mds..."): a message delivered
+  // twice. The consensus messages tolerate it; client requests are not
+  // idempotent, so dup_permille stays 0 where clients mutate.
+  uint32_t peer_dup_permille = 0;
 };
 
 struct verdict {

@@ -1,5 +1,6 @@
 #include "tests/sim/node_factory.hpp"
 
+#include "actors/election/raft_core.hpp"
 #include "persistence/journal_store.hpp"
 #include "persistence/md_store.hpp"
 
@@ -59,6 +60,33 @@ mds_disk make_mds_disk(const identity& id) {
   return d;
 }
 
+std::string sim_mds_address(uint32_t mds_id) { return "10.0.0." + std::to_string(mds_id) + ":2510"; }
+
+mds_disk make_mds_disk(const identity& id, uint32_t mds_id, uint32_t cluster_size) {
+  mds_disk d;
+  d.store = std::make_shared<persistence::mds_store>(":memory:");
+  d.store->init_cluster(id.cluster, mds_id, sim_mds_address(mds_id), id.auth);
+  election::membership all;
+  std::vector<persistence::mds_record> list;
+  for (uint32_t m = 1; m <= cluster_size; ++m) {
+    all.members.push_back(election::member{m, sim_mds_address(m)});
+    list.push_back({m, sim_mds_address(m)});
+  }
+  all.normalize();
+  d.store->set_mdses(list);
+  persistence::md_store_options o;
+  o.chunk_size = sim_chunk_size;
+  d.md = std::make_shared<persistence::md_store>(":memory:", o);
+  auto journal = std::make_shared<persistence::journal_store>(":memory:");
+  auto boot = election::raft_core::bootstrap(all);
+  persistence::journal_batch b;
+  for (auto& e : boot.entries) b.entries.push_back({e.index, e.term, static_cast<uint8_t>(e.kind), e.data});
+  b.hard_state = persistence::journal_hard_state{boot.hs.term, boot.hs.vote, boot.hs.commit};
+  journal->save(b, true);
+  d.journal = journal;
+  return d;
+}
+
 namespace {
 // A period measured by a clock running at `rate`, in true time.
 template <class D>
@@ -68,7 +96,8 @@ D on_clock(D d, double rate) {
 }  // namespace
 
 mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std::function<int64_t()> now_ns,
-                       std::function<void(const std::string&)> on_event, double clock_rate) {
+                       std::function<void(const std::string&)> on_event, double clock_rate,
+                       mds_peer_seams peers) {
   mds_deps d;
   d.store = disk.store;
   d.liveness.inactive_after = on_clock(t.inactive_after, clock_rate);
@@ -82,6 +111,12 @@ mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std
   d.on_event = std::move(on_event);
   if constexpr (requires { d.journal; }) d.journal = std::static_pointer_cast<persistence::journal_store>(disk.journal);
   set_mds_seams(d, disk, std::move(now_ns));
+  // Several MDSs: the election actor's tick (production default 100 ms,
+  // election timeout 10..20 ticks) is measured by the MDS's clock. (One MDS
+  // keeps the unscaled tick its seeds were recorded with.)
+  if (peers.connect) d.election_tick = on_clock(d.election_tick, clock_rate);
+  d.connect_peer = std::move(peers.connect);
+  d.election_spawned = std::move(peers.election_spawned);
   return d;
 }
 

@@ -48,12 +48,32 @@ struct mds_disk {
 };
 mds_disk make_mds_disk(const identity& id);
 
+// The simulated address of MDS `mds_id` (1..N): its MDS<->MDS port, as in
+// bs.list and Status.masterAddress.
+std::string sim_mds_address(uint32_t mds_id);
+
+// The disk of MDS `mds_id` of a cluster of `cluster_size` MDSs (>= 2): mds.db
+// lists every MDS (ids 1..N at sim_mds_address), and journal.db starts with
+// the bootstrap entry of that membership (raft_core::bootstrap: index 1,
+// epoch 1, committed) — every MDS's disk as `make-mds -I` leaves it for a
+// cluster of one, with all N named: etcd's "initial cluster". md.db is empty
+// and applies the membership entry when the election actor hands it over.
+mds_disk make_mds_disk(const identity& id, uint32_t mds_id, uint32_t cluster_size);
+
+// The MDS<->MDS seams of one MDS process (mds_deps::connect_peer,
+// election_spawned); empty for a one-MDS cluster.
+struct mds_peer_seams {
+  peer_connector connect;
+  std::function<void(const election_api&)> election_spawned;
+};
+
 // `clock_rate`: how fast the node's clock runs against true (virtual) time;
 // every period the node measures itself lasts period / clock_rate. For the
 // MDS that is its tick, liveness timeouts, lease lifetime and request
 // timeout; `virtual_now_ns` is its wall clock (skewed by the caller).
 mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std::function<int64_t()> virtual_now_ns,
-                       std::function<void(const std::string&)> on_event, double clock_rate = 1.0);
+                       std::function<void(const std::string&)> on_event, double clock_rate = 1.0,
+                       mds_peer_seams peers = {});
 
 struct cs_disk {
   std::shared_ptr<persistence::cs_repo> repo;

@@ -185,6 +185,49 @@ const std::vector<scenario>& scenarios() {
       s.in_rotation = false;
       v.push_back(s);
     }
+    // Several MDSs (mds_cluster.hpp; issue 12), by name only. The network
+    // duplicates MDS<->MDS messages (the consensus tolerates it) but never a
+    // client request.
+    {
+      scenario s;
+      s.name = "meta-churn-3mds";
+      s.description = "metadata churn by 3 clients on 3 MDSs while MDSs crash, lose power, hang, get isolated from "
+                      "the others and stall on their disks; lossy, reordering MDS<->MDS links";
+      s.mdses = 3;
+      s.css_initial = 3;
+      s.css_max = 3;
+      s.clients = 1;
+      s.meta_clients = 3;
+      s.fault_phase_ms = 30000;
+      s.settle_ms = 15000;
+      s.fault_len_max_ms = 6000;
+      s.fault_weights = {{"mds-restart", 3}, {"mds-power-loss", 2}, {"mds-hang", 2},     {"isolate-master", 2},
+                         {"mds-slow-disk", 2}, {"partition", 1},    {"one-way-loss", 1}, {"clog", 1},
+                         {"cs-crash", 1}};
+      s.net = {10, 3, 0, 10, 20};
+      s.in_rotation = false;
+      v.push_back(s);
+    }
+    {
+      scenario s = v.back();
+      s.name = "meta-churn-5mds";
+      s.description = "metadata churn on 5 MDSs: two may be down at once (changes go on), three (changes stop until "
+                      "one returns); crashes, power loss, hangs, isolated master, slow MDS disks";
+      s.mdses = 5;
+      s.fault_gap_min_ms = 300;
+      s.fault_gap_max_ms = 3000;
+      s.fault_weights = {{"mds-restart", 4}, {"mds-power-loss", 2}, {"mds-hang", 2}, {"isolate-master", 1},
+                         {"mds-slow-disk", 1}, {"partition", 1},    {"clog", 1}};
+      v.push_back(s);
+    }
+    data("data-3mds",
+         "the data workload on 3 MDSs while the master is killed, loses power, hangs or is isolated, MDS disks "
+         "stall, and CSs crash",
+         {{"mds-restart", 2}, {"mds-power-loss", 1}, {"isolate-master", 1}, {"mds-hang", 1}, {"mds-slow-disk", 1},
+          {"cs-crash", 2}, {"slow-disk", 1}},
+         {10, 2, 0, 10, 20});
+    v.back().mdses = 3;
+    v.back().in_rotation = false;
     return v;
   }();
   return list;

@@ -24,9 +24,17 @@ namespace pstorage::sim {
 //   disk-full      a CS's disk is full; freed later
 //   bit-rot        flip a bit in a stored chunk of a CS
 //   cs-add         a new CS joins (until css_max)
+// Several MDSs (scenario::mdses > 1) also:
+//   mds-power-loss kill an MDS and lose its journal's unsynced tail, restart it later
+//   mds-slow-disk  an MDS's election actor (the journal writer) blocks for 50..2000 ms
+//   isolate-master partition the master (and some CSs/clients) from every other MDS
 struct scenario {
   std::string name;
   std::string description;
+  // MDSs in the cluster (1, 3 or 5; mds_cluster.hpp). With several, the MDS
+  // faults strike the master half of the time and at most a majority is down
+  // at once; power loss, slow MDS disks and isolate-master need several.
+  int mdses = 1;
   int css_initial = 3;
   int css_max = 3;
   int clients = 2;

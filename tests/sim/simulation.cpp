@@ -17,6 +17,7 @@
 #include "protocol/messages.hpp"
 #include "persistence/md_store.hpp"
 #include "tests/sim/data_client.hpp"
+#include "tests/sim/mds_cluster.hpp"
 #include "tests/sim/meta_client.hpp"
 #include "tests/sim/ops_client.hpp"
 #include "tests/sim/node_factory.hpp"
@@ -144,30 +145,47 @@ class harness {
     note(buf);
     return rate;
   }
-  void start_mds() {
-    ++mds_inc_;
-    const double rate = clock_rate_for("mds1");
-    m_.mds_clock_rate = rate;
-    int64_t wall_offset_ns = 0;
-    if (sc_.clock_skew_max > 1.0) {
-      wall_offset_ns = (static_cast<int64_t>(skew_rng_.below(120001)) - 60000) * 1000000;
-      note("mds1's wall clock is off by " + std::to_string(wall_offset_ns / 1000000) + " ms");
-    }
-    auto deps = make_mds_deps(
-        mdisk_, t_, rng_.next(),
-        [this, rate, wall_offset_ns] {
-          return int64_t{1700000000} * 1000000000 + wall_offset_ns + static_cast<int64_t>(now_ms() * rate) * 1000000;
-        },
-        [this](const std::string& e) { on_mds_event(e); }, rate);
-    mds_ = spawn_mds(sys_, deps);
-    m_.mds_alive = true;
-    m_.mds_hung = false;
-    m_.mds_live_since_ms = now_ms();
-    for (auto& [id, st] : m_.mds_view) st = "inactive";  // the registry loads every CS inactive
-    note("mds1 started (incarnation " + std::to_string(mds_inc_) + ")");
+  // The MDSs (mds_cluster.hpp): this harness decides when a fault strikes
+  // which MDS; the cluster carries it out and knows which one is master.
+  void make_cluster() {
+    mds_cluster_env e;
+    e.sys = &sys_;
+    e.m = &m_;
+    e.ident = ident_;
+    e.t = t_;
+    e.note = [this](const std::string& t) { note(t); };
+    e.count = [this](const std::string& c) { count(c); };
+    e.now_ms = [this] { return now_ms(); };
+    e.next_seed = [this] { return rng_.next(); };
+    e.clock_rate = [this](const std::string& node) { return clock_rate_for(node); };
+    e.wall_offset_ns = [this](const std::string& node) -> int64_t {
+      if (sc_.clock_skew_max <= 1.0) return 0;
+      const int64_t off = (static_cast<int64_t>(skew_rng_.below(120001)) - 60000) * 1000000;
+      note(node + "'s wall clock is off by " + std::to_string(off / 1000000) + " ms");
+      return off;
+    };
+    e.link = [this](const std::string& from, int from_inc, const std::string& to, int to_inc, caf::actor target,
+                    answer_fn on_answer, caf::actor back) {
+      return make_link(from, from_inc, to, to_inc, std::move(target), std::move(on_answer), std::move(back));
+    };
+    e.client_link = [this](size_t k, const std::string& to, int to_inc, caf::actor target, answer_fn on_answer) {
+      return client_link(k, to, to_inc, std::move(target), std::move(on_answer));
+    };
+    e.close_links = [this](const std::string& node, int inc) { close_links(node, inc, false); };
+    e.kill = [this](const caf::actor& a) { kill_now(a); };
+    e.set_hung = [this](const caf::actor& a, bool hung) {
+      auto* p = caf::actor_cast<caf::abstract_actor*>(a);
+      if (hung)
+        hung_.insert(p);
+      else
+        hung_.erase(p);
+    };
+    e.on_master_event = [this](const std::string& ev) { on_mds_event(ev); };
+    mdses_ = std::make_unique<mds_cluster>(std::move(e), static_cast<uint32_t>(sc_.mdses));
   }
+  void start_mds(size_t i = 0) { mdses_->start(i); }
+  // An event of the MDS whose view the invariants judge (mds_cluster.hpp).
   void on_mds_event(const std::string& e) {
-    note("mds1 event: " + e);
     if (e.rfind("CS#", 0) != 0) return;
     uint32_t id = static_cast<uint32_t>(std::strtoul(e.c_str() + 3, nullptr, 10));
     if (e.find(" is active") != std::string::npos)
@@ -181,37 +199,86 @@ class harness {
       if (id == rm_id_) schedule(0, "rm-cs: the operator stops the dropped CS", false, [this] { remove_cs(); });
     }
   }
-  void crash_mds() {
-    if (!m_.mds_alive) return count("fault.mds-restart.skipped");
-    hung_.erase(caf::actor_cast<caf::abstract_actor*>(mds_));
-    kill_now(mds_);
-    m_.mds_alive = false;
-    m_.mds_hung = false;
-    close_links("mds1", mds_inc_, false);
-    note("fault mds-restart: mds1 killed");
-    count("fault.mds-restart");
-    schedule(rng_.between(sc_.fault_len_min_ms, sc_.fault_len_max_ms), "mds1 restarts", true, [this] {
-      if (m_.mds_alive) return;
+  // Which MDS a fault strikes: with several, the master half of the time.
+  std::optional<size_t> mds_target(bool running_only) {
+    std::vector<size_t> v;
+    for (size_t i = 0; i < mdses_->size(); ++i)
+      if (mdses_->alive(i) && (!running_only || !mdses_->hung(i))) v.push_back(i);
+    if (v.empty()) return std::nullopt;
+    if (!mdses_->several()) return v.front();
+    if (auto mi = mdses_->master(); mi && std::count(v.begin(), v.end(), *mi) && rng_.below(2) == 0) return mi;
+    return v[rng_.below(v.size())];
+  }
+  // How many MDSs may be down (dead or hung) at once: 3 MDSs may lose 2 (no
+  // majority: changes stop until one returns), 5 may lose 3.
+  bool mds_down_budget_left() {
+    if (!mdses_->several()) return true;
+    const size_t down = mdses_->size() - mdses_->running().size();
+    return down < mdses_->size() / 2 + 1;
+  }
+  void crash_mds(bool power_loss = false) {
+    const std::string kind = power_loss ? "mds-power-loss" : "mds-restart";
+    auto target = mds_target(false);
+    if (!target || !mds_down_budget_left()) return count("fault." + kind + ".skipped");
+    const size_t i = *target;
+    mdses_->crash(i, power_loss);
+    note("fault " + kind + ": " + mdses_->name(i) + " killed" + (power_loss ? " (power loss)" : ""));
+    count("fault." + kind);
+    schedule(rng_.between(sc_.fault_len_min_ms, sc_.fault_len_max_ms), mdses_->name(i) + " restarts", true, [this, i] {
+      if (mdses_->alive(i)) return;
       if (PSTORAGE_SIM_BUG(mds_store_not_durable)) {
-        mdisk_ = make_mds_disk(ident_);
+        mdses_->fresh_disk(i);
         count("bug.mds_store_not_durable.fresh_store");
       }
-      start_mds();
+      start_mds(i);
     });
   }
   void hang_mds() {
-    if (!m_.mds_alive || m_.mds_hung) return count("fault.mds-hang.skipped");
-    hung_.insert(caf::actor_cast<caf::abstract_actor*>(mds_));
-    m_.mds_hung = true;
-    note("fault mds-hang: mds1 stops running");
+    auto target = mds_target(true);
+    if (!target || !mds_down_budget_left()) return count("fault.mds-hang.skipped");
+    const size_t i = *target;
+    mdses_->hang(i);
+    note("fault mds-hang: " + mdses_->name(i) + " stops running");
     count("fault.mds-hang");
-    int inc = mds_inc_;
-    schedule(rng_.between(sc_.fault_len_min_ms, sc_.fault_len_max_ms), "mds1 resumes", true, [this, inc] {
-      if (inc != mds_inc_ || !m_.mds_hung) return;
-      hung_.erase(caf::actor_cast<caf::abstract_actor*>(mds_));
-      m_.mds_hung = false;
-      m_.mds_live_since_ms = now_ms();
-      note("mds1 resumes");
+    int inc = mdses_->incarnation(i);
+    schedule(rng_.between(sc_.fault_len_min_ms, sc_.fault_len_max_ms), mdses_->name(i) + " resumes", true, [this, i, inc] {
+      if (inc != mdses_->incarnation(i) || !mdses_->alive(i) || !mdses_->hung(i)) return;
+      mdses_->resume(i);
+      note(mdses_->name(i) + " resumes");
+    });
+  }
+  // Slow MDS disk: the election actor (the journal's only writer) blocks in
+  // a synchronous disk call for 50..2000 ms; the MDS actor keeps running.
+  void slow_mds_disk() {
+    auto target = mds_target(true);
+    if (!target || mdses_->disk_blocked(*target)) return count("fault.mds-slow-disk.skipped");
+    const size_t i = *target;
+    const int64_t len = rng_.between(50, 2000);
+    mdses_->block_disk(i, true);
+    note("fault mds-slow-disk: " + mdses_->name(i) + "'s journal blocks for " + std::to_string(len) + " ms");
+    count("fault.mds-slow-disk");
+    int inc = mdses_->incarnation(i);
+    schedule(len, mdses_->name(i) + "'s disk answers", true, [this, i, inc] {
+      if (inc == mdses_->incarnation(i) && mdses_->alive(i)) mdses_->block_disk(i, false);
+    });
+  }
+  // A partition that cuts the master (with a random part of the CSs and
+  // clients) from every other MDS: the rest elect a new master, the old one
+  // must step down, clients and CSs on its side follow once it heals.
+  void isolate_master(int64_t len) {
+    auto mi = mdses_->master();
+    if (!mdses_->several() || !mi) return count("fault.isolate-master.skipped");
+    std::set<std::string> side{mdses_->name(*mi)};
+    for (auto& n : node_names())
+      if (n.rfind("mds", 0) != 0 && rng_.below(2)) side.insert(n);
+    std::string s;
+    for (auto& n : side) s += " " + n;
+    count("fault.isolate-master");
+    note("fault isolate-master for " + std::to_string(len) + " ms: {" + s + " } | rest");
+    net_.partition(side);
+    schedule(len, "partition heals", true, [this] {
+      net_.heal_partition();
+      note("partition heals");
     });
   }
 
@@ -223,7 +290,7 @@ class harness {
       return caf::actor_cast<mds_api>(n.first_mds_link);
     }
     if (!m_.mds_alive) return caf::make_error(caf::sec::cannot_connect_to_node, "mds1 is down");
-    auto link = make_link(m_.css[i].name, inc, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_),
+    auto link = make_link(m_.css[i].name, inc, "mds1", mdses_->incarnation(0), caf::actor_cast<caf::actor>(mdses_->master_api()),
                           [this, i, inc](const std::string& type, const caf::message& ans) { on_mds_answer(i, inc, type, ans); },
                           caf::actor_cast<caf::actor>(n.actor));
     if (!n.first_mds_link) n.first_mds_link = link;
@@ -257,9 +324,14 @@ class harness {
     c.alive = true;
     c.hung = false;
     int inc = ++c.incarnation;
-    n.locator = sys_.spawn([this, i, inc](mds_locator_api::pointer) -> mds_locator_api::behavior_type {
-      return {[this, i, inc](locate_mds_atom) -> caf::result<mds_api> { return locate(i, inc); }};
-    });
+    if (mdses_->several())
+      n.locator = mdses_->spawn_locator(
+          c.name, inc, [this, i] { return caf::actor_cast<caf::actor>(nodes_[i].actor); },
+          [this, i, inc](const std::string& type, const caf::message& ans) { on_mds_answer(i, inc, type, ans); });
+    else
+      n.locator = sys_.spawn([this, i, inc](mds_locator_api::pointer) -> mds_locator_api::behavior_type {
+        return {[this, i, inc](locate_mds_atom) -> caf::result<mds_api> { return locate(i, inc); }};
+      });
     n.directory = sys_.spawn([this, i, inc](cs_directory_api::pointer) -> cs_directory_api::behavior_type {
       return {[this, i, inc](connect_atom, const std::string& addr) -> caf::result<cs_api> { return connect_cs(i, inc, addr); }};
     });
@@ -344,11 +416,11 @@ class harness {
   }
 
   // ---- clients ----
-  caf::actor client_link(size_t k, const std::string& to, int to_inc, caf::actor target) {
+  caf::actor client_link(size_t k, const std::string& to, int to_inc, caf::actor target, answer_fn on_answer = nullptr) {
     auto key = "client" + std::to_string(k + 1) + "->" + to + "#" + std::to_string(to_inc);
     auto it = client_links_.find(key);
     if (it != client_links_.end()) return it->second;
-    auto l = make_link("client" + std::to_string(k + 1), 1, to, to_inc, std::move(target));
+    auto l = make_link("client" + std::to_string(k + 1), 1, to, to_inc, std::move(target), std::move(on_answer));
     client_links_[key] = l;
     return l;
   }
@@ -394,8 +466,9 @@ class harness {
     auto who = "client" + std::to_string(k + 1);
     auto choice = rng_.below(10);
     if (choice < 6) {
-      if (!m_.mds_alive) return count("client.stat.mds-down");
-      auto mds = caf::actor_cast<mds_api>(client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_)));
+      auto link = mdses_->client_mds(k);
+      if (!link) return count("client.stat.mds-down");
+      auto mds = caf::actor_cast<mds_api>(link);
       count("client.stat");
       self->request(mds, std::chrono::milliseconds(request_timeout_ms), stat_request())
           .then([this, who](msg::mds_to_client_stat& r) { check_stat(who, r, false); },
@@ -436,11 +509,9 @@ class harness {
     menv_.models = &ns_;
     menv_.note = [this](const std::string& t) { note(t); };
     menv_.count = [this](const std::string& c) { count(c); };
-    menv_.mds = [this](size_t k) -> caf::actor {
-      if (!m_.mds_alive) return {};
-      return client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_));
-    };
-    menv_.mds_incarnation = [this] { return mds_inc_; };
+    menv_.mds = [this](size_t k) -> caf::actor { return mdses_->client_mds(k); };
+    menv_.mds_incarnation = [this](size_t k) { return mdses_->client_incarnation(k); };
+    menv_.incarnation_alive = [this](int gid) { return mdses_->incarnation_alive(gid); };
     menv_.now_ms = [this] { return now_ms(); };
     menv_.stopping = [this] { return m_.faults_over; };
     menv_.cluster = ident_.cluster;
@@ -454,7 +525,7 @@ class harness {
   }
   // namespace-acked-visible, final: the MDS's store against every model.
   void meta_final_check() {
-    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    auto md = mdses_->master_md();
     if (!md) return;
     for (auto& ns : ns_) {
       if (auto v = check_namespace_final(ns, *md)) return m_.raised.push_back({v->invariant, v->detail});
@@ -471,10 +542,7 @@ class harness {
   void start_ops() {
     oenv_.note = [this](const std::string& t) { note(t); };
     oenv_.count = [this](const std::string& c) { count(c); };
-    oenv_.mds = [this](size_t k) -> caf::actor {
-      if (!m_.mds_alive) return {};
-      return client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_));
-    };
+    oenv_.mds = [this](size_t k) -> caf::actor { return mdses_->client_mds(k); };
     oenv_.cluster = ident_.cluster;
     oenv_.digest = ident_.auth.digest;
     if (sc_.repl_changes) schedule_repl_change();
@@ -528,7 +596,7 @@ class harness {
   // lists it (its data lives elsewhere: the data invariants read it).
   void rm_cs_final_check() {
     if (!rm_id_) return;
-    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    auto md = mdses_->master_md();
     if (!rm_done_)
       return m_.raised.push_back({"rm-cs-evacuated", "CS#" + std::to_string(rm_id_) +
                                                          " (rm-cs) is not dropped after the settle phase; it still holds " +
@@ -548,10 +616,7 @@ class harness {
     denv_.r = &rng_;
     denv_.note = [this](const std::string& t) { note(t); };
     denv_.count = [this](const std::string& c) { count(c); };
-    denv_.mds = [this](size_t k) -> caf::actor {
-      if (!m_.mds_alive) return {};
-      return client_link(k, "mds1", mds_inc_, caf::actor_cast<caf::actor>(mds_));
-    };
+    denv_.mds = [this](size_t k) -> caf::actor { return mdses_->client_mds(k); };
     denv_.cs = [this](size_t k, const std::string& addr) -> caf::actor {
       for (size_t j = 0; j < m_.css.size(); ++j) {
         auto& c = m_.css[j];
@@ -580,7 +645,7 @@ class harness {
   // chunk-versions-monotone and replica-domains-distinct on the MDS's own
   // chunk map (its md_store) and the CSs' disks, once a virtual second.
   void data_audit() {
-    if (auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md)) {
+    if (auto md = mdses_->master_md()) {
       for (auto& cw : md->all_chunks()) {
         auto& c = cw.chunk;
         auto& seen = mds_versions_[c.id];
@@ -626,7 +691,7 @@ class harness {
   // chunk's version on live CSs (the MDS's own map, read straight from its
   // store: no network).
   void data_final_replica_count() {
-    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    auto md = mdses_->master_md();
     if (!md || !sc_.check_replicas_restored) return;
     for (auto& cw : md->all_chunks()) {
       if (cw.orphan) continue;
@@ -652,7 +717,7 @@ class harness {
     note("final data read: every replica of every chunk");
     for (size_t fi = 0; fi < dm_.files.size(); ++fi) {
       if (!dm_.files[fi].ino) continue;
-      auto mds = mds_;
+      auto mds = mdses_->master_api();
       auto ino = dm_.files[fi].ino;
       uint64_t bpc = std::min<uint64_t>(16, sim_chunk_size / data_block);
       uint64_t chunks = dm_.blocks_per_file / bpc;
@@ -706,7 +771,7 @@ class harness {
   // MDS records and whose disk serves every acknowledged block of it intact
   // (read past injected faults). Chunks outside the data workload: SIZE_MAX.
   size_t sound_copies_elsewhere(uint64_t chunk, size_t except, size_t* recorded = nullptr) {
-    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    auto md = mdses_->master_md();
     if (!md) return SIZE_MAX;
     auto c = md->chunk_by_id(chunk);
     if (!c) return SIZE_MAX;
@@ -760,7 +825,7 @@ class harness {
   std::map<uint64_t, std::set<size_t>> rotted_;
   std::string md_chunks_of(uint64_t ino) {
     std::string out;
-    auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md);
+    auto md = mdses_->master_md();
     if (!md) return out;
     for (auto& cw : md->all_chunks()) {
       if (cw.chunk.ino != ino) continue;
@@ -846,7 +911,8 @@ class harness {
 
   // ---- faults ----
   std::vector<std::string> node_names() {
-    std::vector<std::string> v{"mds1"};
+    std::vector<std::string> v;
+    for (size_t i = 0; i < mdses_->size(); ++i) v.push_back(mdses_->name(i));
     for (auto& c : m_.css)
       if (c.exists) v.push_back(c.name);
     for (int k = 0; k < sc_.clients + sc_.meta_clients + ops_clients(); ++k) v.push_back("client" + std::to_string(k + 1));
@@ -887,6 +953,12 @@ class harness {
       hang_mds();
     } else if (kind == "mds-restart") {
       crash_mds();
+    } else if (kind == "mds-power-loss") {
+      crash_mds(true);
+    } else if (kind == "mds-slow-disk") {
+      slow_mds_disk();
+    } else if (kind == "isolate-master") {
+      isolate_master(len);
     } else if (kind == "partition") {
       auto names = node_names();
       std::set<std::string> side;
@@ -1023,7 +1095,11 @@ class harness {
     for (auto& f : undo) f();
     net_.heal();
     net_.calm(true);
-    if (!m_.mds_alive) start_mds();
+    for (size_t i = 0; i < mdses_->size(); ++i) {
+      if (!mdses_->alive(i)) start_mds(i);
+      if (mdses_->hung(i)) mdses_->resume(i);
+      if (mdses_->disk_blocked(i)) mdses_->block_disk(i, false);
+    }
     for (size_t i = 0; i < m_.css.size(); ++i) {
       nodes_[i].disk.storage->set_full(false);
       if (m_.css[i].exists && !m_.css[i].alive && !m_.css[i].fatal) restart_cs(i);
@@ -1083,15 +1159,30 @@ class harness {
   }
   void final_probe() {
     note("final stat request");
-    if (!m_.mds_alive) return;
+    if (!mdses_->master_api()) {
+      if (mdses_->several()) m_.raised.push_back({"progress", "no MDS serves as master after the settle phase:" + mdses_->describe_journals()});
+      return;
+    }
     if (sc_.data_workload) data_final_probe();
     if (sc_.meta_clients) meta_final_check();
     if (sc_.rm_cs) rm_cs_final_check();
-    auto mds = mds_;
+    auto mds = mdses_->master_api();
     probe_ = sys_.spawn([this, mds](caf::event_based_actor* self) {
       self->request(mds, std::chrono::milliseconds(request_timeout_ms), stat_request())
           .then([this](msg::mds_to_client_stat& r) { check_stat("final probe", r, true); }, [](caf::error&) {});
     });
+  }
+
+  // The run ends once every MDS applied what the master did (several MDSs:
+  // a follower learns the last commit index with the next heartbeat), or
+  // after `tries` more half-seconds: md-converges then names the laggard.
+  void end_when_applied(int tries) {
+    if (tries <= 0 || mdses_->applied_everywhere()) {
+      done_ = true;
+      return;
+    }
+    count("end.waits-for-followers");
+    schedule(500, "end", false, [this, tries] { end_when_applied(tries - 1); });
   }
 
   // ---- the loop ----
@@ -1109,11 +1200,14 @@ class harness {
     auto* a = dynamic_cast<caf::abstract_actor*>(sched_.jobs.front());
     tr_.step(++steps_, a ? a->id() : 0);
     sched_.run_once();
+    mdses_->observe_step(a);
     return true;
   }
   bool check(bool instant_done = false) {
     if (result_.failed) return false;
     m_.now_ms = now_ms();
+    mdses_->refresh_model();
+    if (instant_done) mdses_->audit_journals();
     if (auto v = check_step(m_, instant_done)) {
       fail(*v);
       return false;
@@ -1135,7 +1229,7 @@ class harness {
       if (n.locator) caf::anon_send_exit(n.locator, caf::exit_reason::kill);
       if (n.directory) caf::anon_send_exit(n.directory, caf::exit_reason::kill);
     }
-    if (mds_) caf::anon_send_exit(mds_, caf::exit_reason::kill);
+    if (mdses_) mdses_->kill_all();
     tearing_down_ = true;
     for (int i = 0; i < 1000 && (sched_.has_job() || sched_.has_pending_timeout()); ++i) {
       sched_.run();
@@ -1158,8 +1252,7 @@ class harness {
   timing t_;
   identity ident_;
   uint64_t steps_ = 0;
-  mds_disk mdisk_;
-  int mds_inc_ = 0;
+  std::unique_ptr<mds_cluster> mdses_;
   std::vector<cs_node> nodes_;
   std::vector<caf::actor> clients_;
   std::vector<link_rec> links_;
@@ -1186,7 +1279,6 @@ class harness {
   caf::actor_system sys_{cfg_};
   caf::scheduler::test_coordinator& sched_;
   clock_tp t0_;
-  mds_api mds_;
   caf::actor probe_;
 };
 
@@ -1196,8 +1288,8 @@ run_result harness::run() {
   if (!cs_has_storage_seam()) m_.notes.insert("disk faults hit the CS's memory storage, but cs_deps has no storage seam yet");
   note("seed " + std::to_string(opts_.seed) + ", scenario " + sc_.name);
   m_.expect_healthy = sc_.check_cluster_healthy;
-  mdisk_ = make_mds_disk(ident_);
-  if (auto md = std::static_pointer_cast<persistence::md_store>(mdisk_.md))
+  make_cluster();
+  if (auto md = sc_.mds_params.empty() ? nullptr : mdses_->md(0))
     for (auto& [name, value] : sc_.mds_params)
       md->commit_local(mds::make_entry(md->last_index() + 1, 1, mds::cmd_set_param{name, value}));
   for (int i = 0; i < sc_.css_max; ++i) {
@@ -1209,13 +1301,13 @@ run_result harness::run() {
     nodes_.push_back(cs_node{make_cs_disk(ident_, c.uuid), {}, {}, {}, {}});
     nodes_.back().disk.storage->set_capacity(sc_.cs_capacity_bytes);
   }
-  start_mds();
+  for (size_t i = 0; i < mdses_->size(); ++i) start_mds(i);
   for (int i = 0; i < sc_.css_initial; ++i) start_cs(static_cast<size_t>(i));
   start_clients();
   schedule_next_fault();
   schedule(sc_.fault_phase_ms, "faults stop", false, [this] { stop_faults(); });
   schedule(sc_.fault_phase_ms + sc_.settle_ms, "final probe", false, [this] { final_probe(); });
-  schedule(sc_.fault_phase_ms + sc_.settle_ms + 2000, "end", false, [this] { done_ = true; });
+  schedule(sc_.fault_phase_ms + sc_.settle_ms + 2000, "end", false, [this] { end_when_applied(20); });
 
   while (!done_ && !result_.failed) {
     // harness events due now
@@ -1248,9 +1340,11 @@ run_result harness::run() {
   if (!result_.failed) {
     m_.now_ms = now_ms();
     // The CS registry is journaled into md.db (md_command.hpp cmd_register_cs).
-    for (auto& r : std::static_pointer_cast<persistence::md_store>(mdisk_.md)->css())
+    for (auto& r : mdses_->master_md()->css())
       m_.store_records.push_back({r.id, r.repo_uuid});
     if (auto v = check_final(m_)) fail(*v);
+    // md-converges: every MDS's md.db equals the master's (canonical_dump).
+    if (auto why = mdses_->converged(); !result_.failed && !why.empty()) fail({"md-converges", why});
   }
   result_.steps = steps_;
   result_.end_ms = now_ms();
