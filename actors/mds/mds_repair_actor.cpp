@@ -12,7 +12,8 @@
 // source, bandwidth} to each target (retrying with the next source,
 // bounded) and answers the MDS with the targets that succeeded -> the MDS
 // confirms holders and copies at the fenced version (rejected by the store
-// if the chunk moved on meanwhile: then the copy is deleted on the target).
+// if the chunk moved on meanwhile: then the copy is deleted on the target;
+// a confirm whose outcome is unknown keeps the copy: it may still commit).
 //
 // Rebalancing (guide: "Using Storage Tiers", "Automatic Data Balancing"):
 // when the repair plan leaves nothing to recover, plan_rebalance (pure)
@@ -309,12 +310,21 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
         js->tasks.push_back(std::move(t));
       }
       // After the copies: confirm holders + good copies (journaled), then
-      // keep or discard each copy.
+      // keep or discard each copy. `why` set: not confirmed here; `refused`:
+      // definitely never recorded (the validator refused it, before proposing
+      // or when the entry was applied), so the copies in the confirm may go.
+      // Otherwise the outcome is unknown (the proposal failed: master
+      // stepped down, no majority, the election actor gone) and the entry may
+      // still commit under the next master, recording the copy as a replica:
+      // the copies stay (the next repair round or the CS's registration
+      // reconciles them). A copy that did not finish is not in the confirm:
+      // it is deleted either way.
       auto confirmed = [self, chunk, version, release, then](std::vector<uint32_t> ok, std::vector<uint32_t> targets,
-                                                             std::optional<std::string> why) {
+                                                             std::optional<std::string> why, bool refused) {
         auto& rs = *self->state.repair;
         if (why) {
-          spdlog::info("copy of chunk {}: v{} not confirmed: {}", chunk, version, *why);
+          spdlog::info("copy of chunk {}: v{} not confirmed{}: {}", chunk, version,
+                       refused ? "" : " (outcome unknown: the copies stay)", *why);
           self->state.unconfirmed.insert(chunk);
         } else {
           self->state.unconfirmed.erase(chunk);
@@ -328,6 +338,7 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
             copied.push_back(t);
             continue;
           }
+          if (done_ok && !refused) continue;  // maybe recorded by the next master: never delete it
           ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(self, chunk), [](bool) {});
         }
         // A discarded copy may have reached the chunk's version on its
@@ -347,7 +358,10 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
               });
           release();
         };
-        then(!why, copied, !why && copied.size() < targets.size() ? std::function<void()>(end_hold) : release);
+        // A copy kept after an unknown outcome may stay unrecorded: fence too.
+        const bool kept_unknown = why && !refused && !ok.empty();
+        const bool fence = (!why && copied.size() < targets.size()) || kept_unknown;
+        then(!why, copied, fence ? std::function<void()>(end_hold) : release);
         // A slot is free: plan the next jobs now rather than at the next tick —
         // only after progress, so a copy that keeps failing waits for the tick.
         if (!ok.empty()) repair_tick(self);
@@ -361,9 +375,10 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
           if (std::find(targets.begin(), targets.end(), t) != targets.end()) confirm.push_back(t);
         mds::decision_context ctx;
         auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, confirm);
-        if (!out) return confirmed(ok, targets, out.error().message);
-        commit_command(self, out.value(), [confirmed, ok, targets](std::optional<std::string> why) {
-          confirmed(ok, targets, why);
+        if (!out) return confirmed(ok, targets, out.error().message, true);
+        propose(self, out.value(), [confirmed, ok, targets](const proposal_outcome& o) {
+          if (o.ok()) return confirmed(ok, targets, std::nullopt, false);
+          confirmed(ok, targets, o.why(), o.rejected.has_value());
         });
       };
       auto worker = self->spawn(repair_job, js);

@@ -33,6 +33,9 @@ struct cs_log {
   bool fail_create = false;
   bool fail_set_version = false;
   bool fail_replicate = false;
+  // Replicate answers are held here (not sent) while set; the test delivers them.
+  bool defer_replicate = false;
+  std::vector<caf::typed_response_promise<msg::cs_to_mds_replicate>> held_replicates;
   uint64_t free_bytes = 50ull << 30;  // reported at registration (of 100 GiB)
   size_t count(const std::string& prefix) const {
     return std::count_if(calls.begin(), calls.end(), [&](auto& c) { return c.rfind(prefix, 0) == 0; });
@@ -73,11 +76,15 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
           log->calls.push_back("delete " + std::to_string(d->getChunkId()));
           return ok_status_msg<p::CsToMdsDeleteChunk>();
         },
-        [=](const msg::mds_to_cs_replicate& m) {
+        [=](const msg::mds_to_cs_replicate& m) -> caf::result<msg::cs_to_mds_replicate> {
           auto d = wire::decode(m);
           log->calls.push_back("replicate " + std::to_string(d->getChunkId()) + " v" + std::to_string(d->getVersion()) +
                                " from " + std::to_string(d->getSource().getCsId()) + " bw " +
                                std::to_string(d->getBandwidth()) + " len " + std::to_string(d->getLength()));
+          if (log->defer_replicate) {
+            log->held_replicates.push_back(self->make_response_promise<msg::cs_to_mds_replicate>());
+            return log->held_replicates.back();
+          }
           return ok_status_msg<p::CsToMdsReplicate>(!log->fail_replicate);
         },
         [=](start_atom, const std::string&) {
@@ -103,7 +110,12 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
         [](connect_atom) {},
         [](heartbeat_atom) {},
         [](scrub_atom, uint64_t) {},
-        [](copy_pace_atom, uint64_t) {},
+        // (The real CS's own copy-pacing timer; the stand-in's: the test
+        // finishes the copies it holds, answering them from inside the actor.)
+        [=](copy_pace_atom, uint64_t) {
+          for (auto& rp : log->held_replicates) rp.deliver(ok_status_msg<p::CsToMdsReplicate>());
+          log->held_replicates.clear();
+        },
     };
   });
 }
@@ -539,4 +551,46 @@ TEST_CASE_FIXTURE(fixture, "a stale replica of a chunk that has all its replicas
   CHECK(current == 3);
   CHECK(log_of(missed).count("delete " + std::to_string(c.id)) == 1);  // its CS was told to delete it
   CHECK(chunk_counts()["healthy"] == 1);
+}
+
+// The confirm of a finished copy whose outcome is unknown (the master lost
+// its majority while the copy ran: the proposal fails, yet an entry already
+// in the journal may still commit under the next master) must not delete the
+// copy: only a definite rejection may (mds_repair_actor.cpp, fenced_copy).
+TEST_CASE_FIXTURE(fixture, "a copy whose confirm has an unknown outcome is not deleted") {
+  add_css(4);
+  auto ino = file_with_chunks("/f", "2", 1);
+  advance(4s);
+  // A slow copy (budget 5 s + 1 MiB at 64 KiB/s): the copy outlives the step-down.
+  REQUIRE(wire::decode(config({"mds.repl.bandwidth=65536"}))->getStatus().getCode() == p::STATUS_OK);
+  for (auto& l : logs) l->defer_replicate = true;
+  REQUIRE(code(set_repl("/f", {"replicas=3"})) == p::STATUS_OK);
+  std::shared_ptr<cs_log> target;
+  for (int i = 0; i < 20 && !target; ++i) {
+    advance(250ms);
+    for (auto& l : logs)
+      if (!l->held_replicates.empty()) target = l;
+  }
+  REQUIRE(target);
+  // The master loses its majority: an MDS that never runs joins the
+  // membership (2 voters, 1 alive); check-quorum deposes the master.
+  auto m = wire::make<p::ClientToMdsMembership>([&](auto b) {
+    creds(b.initCredentials(), auth.digest);
+    b.getChange().setAdd("127.0.0.1:2520");
+  });
+  auto target_mds = mds;
+  sys.spawn([=](caf::event_based_actor* self) { self->request(target_mds, 30s, m).then([](msg::mds_to_client_membership&) {}); });
+  advance(4s);  // > election_ticks ticks (one per advance step)
+  auto st = wire::decode(ask<msg::mds_to_client_stat>(
+      wire::make<p::ClientToMdsStat>([&](auto b) { creds(b.initCredentials(), auth.digest); })));
+  REQUIRE(st);
+  CHECK(std::string(st->getMasterProblem()).size() > 0);  // no master any more
+  // The copy finishes now; its confirm cannot be committed by this MDS.
+  for (size_t i = 0; i < logs.size(); ++i)
+    if (logs[i] == target) caf::anon_send(css[i], copy_pace_atom::value, uint64_t(0));
+  sched.run();
+  REQUIRE(target->held_replicates.empty());
+  advance(2s);
+  CHECK(target->count("delete") == 0);
+  CHECK(md->chunks(ino)[0].replicas.size() == 2);  // not confirmed here
 }
