@@ -15,7 +15,10 @@ journal_store::journal_store(const std::string& path) : db_(path) {
         " vote INTEGER NOT NULL, cmt INTEGER NOT NULL, snap_idx INTEGER NOT NULL, snap_term INTEGER NOT NULL,"
         " snap_config BLOB NOT NULL);"
         "INSERT OR IGNORE INTO j_state(id, term, vote, cmt, snap_idx, snap_term, snap_config)"
-        " VALUES(1, 0, 0, 0, 0, 0, x'')");
+        " VALUES(1, 0, 0, 0, 0, 0, x'');"
+        "CREATE TABLE IF NOT EXISTS j_incoming_meta (id INTEGER PRIMARY KEY CHECK (id = 1), idx INTEGER NOT NULL,"
+        " term INTEGER NOT NULL, total INTEGER NOT NULL, received INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS j_incoming (off INTEGER PRIMARY KEY, data BLOB NOT NULL)");
   });
 }
 
@@ -130,6 +133,56 @@ std::vector<journal_record> journal_store::entries(uint64_t from, uint64_t to) c
   while (st.step())
     out.push_back({u64(st.col_int(0)), u64(st.col_int(1)), static_cast<uint8_t>(st.col_int(2)), st.col_blob(3)});
   return out;
+}
+
+void journal_store::incoming_begin(uint64_t index, uint64_t term, uint64_t total) {
+  db_.transaction([&] {
+    db_.exec("DELETE FROM j_incoming; DELETE FROM j_incoming_meta");
+    statement(db_, "INSERT INTO j_incoming_meta(id, idx, term, total, received) VALUES(1, ?, ?, ?, 0)")
+        .bind(1, i64(index))
+        .bind(2, i64(term))
+        .bind(3, i64(total))
+        .run();
+  });
+}
+
+void journal_store::incoming_chunk(uint64_t offset, const uint8_t* data, size_t size) {
+  set_synchronous(false);
+  try {
+    db_.transaction([&] {
+      auto in = incoming();
+      if (!in || offset != in->received || offset + size > in->total)
+        throw store_error("journal '" + db_.path() + "': snapshot bytes at " + std::to_string(offset) +
+                          " do not follow the " + std::to_string(in ? in->received : 0) + " stored");
+      statement(db_, "INSERT INTO j_incoming(off, data) VALUES(?, ?)").bind(1, i64(offset)).bind_blob(2, data, size).run();
+      statement(db_, "UPDATE j_incoming_meta SET received = ? WHERE id = 1").bind(1, i64(offset + size)).run();
+    });
+  } catch (...) {
+    set_synchronous(true);
+    throw;
+  }
+  set_synchronous(true);
+  unsynced_ = true;
+}
+
+std::optional<journal_incoming> journal_store::incoming() const {
+  statement st(db_, "SELECT idx, term, total, received FROM j_incoming_meta WHERE id = 1");
+  if (!st.step()) return std::nullopt;
+  return journal_incoming{u64(st.col_int(0)), u64(st.col_int(1)), u64(st.col_int(2)), u64(st.col_int(3))};
+}
+
+std::vector<uint8_t> journal_store::incoming_data() const {
+  std::vector<uint8_t> out;
+  statement st(db_, "SELECT data FROM j_incoming ORDER BY off");
+  while (st.step()) {
+    auto b = st.col_blob(0);
+    out.insert(out.end(), b.begin(), b.end());
+  }
+  return out;
+}
+
+void journal_store::clear_incoming() {
+  db_.transaction([&] { db_.exec("DELETE FROM j_incoming; DELETE FROM j_incoming_meta"); });
 }
 
 journal_contents journal_store::load() const {

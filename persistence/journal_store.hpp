@@ -17,6 +17,13 @@
 //                 s.index (every entry dropped), hard state kept.
 //   compact(s)    entries <= s.index dropped, snapshot metadata recorded.
 //   load()        everything above, as it was at the last save.
+//   incoming_*    a snapshot being received from the master (the MDS state,
+//                 md.db, as of incoming.index): chunks are stored in order
+//                 as they come (not fsynced); install() of the same index
+//                 fsyncs them with the snapshot metadata, so after a crash
+//                 between install() and the MDS replacing md.db the state
+//                 is still here (docs/election.md "Snapshots and compaction").
+//                 incoming_begin() of another transfer drops the old one.
 // Records are plain structs (no dependency on actors/): the election actor
 // converts them to the core's types.
 #pragma once
@@ -52,6 +59,15 @@ struct journal_snapshot {
   bool operator==(const journal_snapshot&) const = default;
 };
 
+struct journal_incoming {
+  uint64_t index = 0;     // the snapshot's last included entry
+  uint64_t term = 0;      // its term
+  uint64_t total = 0;     // bytes of the whole state
+  uint64_t received = 0;  // bytes stored, in order from 0
+  bool complete() const { return total > 0 && received == total; }
+  bool operator==(const journal_incoming&) const = default;
+};
+
 struct journal_batch {
   std::optional<uint64_t> truncate_after;
   std::vector<journal_record> entries;
@@ -83,6 +99,15 @@ class journal_store {
   journal_snapshot snapshot() const;
   std::vector<journal_record> entries(uint64_t from, uint64_t to) const;  // [from, to]
   const std::string& path() const { return db_.path(); }
+
+  // ---- a snapshot being received (see the contract above) ----
+  void incoming_begin(uint64_t index, uint64_t term, uint64_t total);
+  // Appends bytes at `offset` == incoming().received; others are refused
+  // (store_error): the caller (snapshot_receiver) orders them.
+  void incoming_chunk(uint64_t offset, const uint8_t* data, size_t size);
+  std::optional<journal_incoming> incoming() const;  // nullopt: none
+  std::vector<uint8_t> incoming_data() const;         // the bytes stored, in order
+  void clear_incoming();
 
  private:
   void set_synchronous(bool full);

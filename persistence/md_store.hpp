@@ -151,6 +151,23 @@ class md_store final : public mds::md_view {
   mds::inode_id max_inode_id() const;
   mds::chunk_id max_chunk_id() const;
 
+  // ---- snapshots (persistence/md_snapshot.cpp; docs/election.md "Snapshots
+  // and compaction") ----------------------------------------------------------
+  // The whole state as one SQLite database image (a consistent copy taken in
+  // one read transaction); `applied_index()` of the image is this store's.
+  std::vector<uint8_t> export_snapshot() const;
+  // Replaces the whole state by an image from export_snapshot() (another
+  // MDS's), in one durable write transaction: after a crash the store is
+  // either the old one or the new one. Refused (store_error, state
+  // unchanged) when the image is not a metadata store of this format and
+  // chunk size.
+  void install_snapshot(std::span<const uint8_t> image);
+  // Forgets the stored copies of applied entries <= index (the journal was
+  // compacted there); outcome()/entry() of them answer nullopt since.
+  void forget_entries_through(uint64_t index);
+  // The smallest entry index still stored (0: none).
+  uint64_t first_stored_index() const;
+
   // Every table in a canonical text form: equal states give equal dumps
   // (determinism tests, "journal prefixes agree" checks in the simulator).
   std::string canonical_dump() const;

@@ -49,6 +49,17 @@ struct MdsToMdsRaft {
   snapshotTerm @12 :UInt64;
   snapshotConfig @13 :List(RaftMember);
   fromAddress @14 :Text;   # where the sender's election actor listens
+  # Snapshot transfer (actors/election/snapshot_transfer.hpp), handled by the
+  # election actors, not the consensus core: a `snapshot` message carries
+  # bytes [snapshotOffset, snapshotOffset + size(snapshotData)) of an MDS
+  # state of snapshotTotal bytes (md.db as of snapshotIndex); the receiver
+  # answers each with a `snapshot_resp` with chunkAck set and `index` = the
+  # bytes it holds in order. The core sees one `snapshot` message, once the
+  # whole state is stored.
+  snapshotOffset @15 :UInt64;
+  snapshotTotal @16 :UInt64;
+  snapshotData @17 :Data;
+  chunkAck @18 :Bool;
 }
 
 # ---- inside one MDS process: the MDS actor and its election actor ----------
@@ -92,6 +103,7 @@ struct ElectionToMdsSync {
 # What the election actor knows now (stat, /status, lag events).
 struct MdsToElectionStatus {
   unused @0 :Bool;
+  applied @1 :UInt64;   # md.db is applied up to here: the journal may be compacted below it
 }
 struct ElectionToMdsStatus {
   term @0 :UInt64;
@@ -106,7 +118,9 @@ struct ElectionToMdsStatus {
     id @0 :UInt32;
     match @1 :UInt64;
     ticksSinceAck @2 :UInt32;
+    resync @3 :Bool;   # it is sent a snapshot (full resync)
   }
+  snapshotIndex @8 :UInt64;  # the journal is compacted up to here
 }
 
 # The master proposes a new MDS membership (one MDS added or removed).
@@ -118,4 +132,33 @@ struct ElectionToMdsConfig {
   status @0 :Common.Status;
   index @1 :UInt64;
   term @2 :UInt64;
+}
+
+# ---- snapshots (docs/election.md "Snapshots and compaction") ---------------
+
+# The master's election actor needs the MDS state to send to MDS#peerId,
+# whose entries are compacted away ("state is outdated and will do a full
+# resync"). The MDS answers with md.db as of its applied index.
+struct ElectionToMdsSnapshotExport {
+  peerId @0 :UInt32;
+  peerAddress @1 :Text;
+}
+struct MdsToElectionSnapshotExport {
+  status @0 :Common.Status;
+  index @1 :UInt64;   # md.db's applied index
+  term @2 :UInt64;    # the term of the entry at `index`
+  data @3 :Data;      # the whole md.db (SQLite image)
+}
+
+# A follower's election actor received a snapshot at (index, term) and made
+# it durable in journal.db: the MDS replaces md.db with it before applying
+# any later entry.
+struct ElectionToMdsSnapshotInstall {
+  index @0 :UInt64;
+  term @1 :UInt64;
+  data @2 :Data;
+}
+struct MdsToElectionSnapshotInstall {
+  status @0 :Common.Status;
+  applied @1 :UInt64;
 }

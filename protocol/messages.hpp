@@ -80,6 +80,10 @@ using mds_to_election_status = m<p::MdsToElectionStatus>;
 using election_to_mds_status = m<p::ElectionToMdsStatus>;
 using mds_to_election_config = m<p::MdsToElectionConfig>;
 using election_to_mds_config = m<p::ElectionToMdsConfig>;
+using election_to_mds_snapshot_export = m<p::ElectionToMdsSnapshotExport>;
+using mds_to_election_snapshot_export = m<p::MdsToElectionSnapshotExport>;
+using election_to_mds_snapshot_install = m<p::ElectionToMdsSnapshotInstall>;
+using mds_to_election_snapshot_install = m<p::MdsToElectionSnapshotInstall>;
 }  // namespace pstorage::msg
 
 // X(alias) for every message; the registered CAF name is "pstorage.<alias>".
@@ -139,4 +143,8 @@ using election_to_mds_config = m<p::ElectionToMdsConfig>;
   X(mds_to_election_status)       \
   X(election_to_mds_status)       \
   X(mds_to_election_config)       \
-  X(election_to_mds_config)
+  X(election_to_mds_config)       \
+  X(election_to_mds_snapshot_export) \
+  X(mds_to_election_snapshot_export) \
+  X(election_to_mds_snapshot_install) \
+  X(mds_to_election_snapshot_install)

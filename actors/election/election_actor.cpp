@@ -41,6 +41,16 @@ struct election_state {
   uint64_t told_term = 0;
   node_id told_leader = 0;
   bool told_is_leader = false;
+  // ---- snapshots (docs/election.md "Snapshots and compaction") ----
+  struct outgoing_snapshot {
+    snapshot_sender sender;
+    snapshot_meta meta;
+    std::shared_ptr<const std::vector<uint8_t>> data;
+  };
+  std::map<uint32_t, outgoing_snapshot> outgoing;  // master: a transfer per follower
+  std::set<uint32_t> exporting;                    // master: md.db asked of the MDS for them
+  snapshot_receiver incoming;                      // follower
+  uint64_t mds_applied = 0;                        // md.db's applied index (status requests)
   static inline const char* name = "pstorage-election";
 };
 
@@ -63,21 +73,35 @@ std::string master_address(const election_state& st) {
   return st.core->leader() ? address_of(st, st.core->leader()) : std::string();
 }
 
+void start_snapshot(self_ptr self, node_id to);
+
+// Peer `to`'s election actor, or an invalid handle after asking the
+// connector for it (the answer comes as peer_atom).
+caf::actor peer_or_connect(self_ptr self, node_id to) {
+  auto& st = self->state;
+  if (auto it = st.peers.find(to); it != st.peers.end() && it->second) return it->second;
+  if (st.deps.connect && !st.connecting.count(to)) {
+    if (auto addr = address_of(st, to); !addr.empty()) {
+      st.connecting.insert(to);
+      st.deps.connect(self, to, addr);
+    }
+  }
+  return {};
+}
+
+// Sends an encoded message to peer `to` if connected (else it is dropped
+// while the connector works: the sender retransmits).
+void send_wire(self_ptr self, node_id to, msg::mds_to_mds_raft w) {
+  if (auto h = peer_or_connect(self, to)) self->send(caf::actor_cast<election_api>(h), std::move(w));
+}
+
 void send_to_peer(self_ptr self, const message& m) {
   auto& st = self->state;
-  auto it = st.peers.find(m.to);
-  if (it == st.peers.end() || !it->second) {
-    // Not connected: the core retransmits (heartbeats, probes), so the
-    // message is dropped while the connector works on it.
-    if (st.deps.connect && !st.connecting.count(m.to)) {
-      if (auto addr = address_of(st, m.to); !addr.empty()) {
-        st.connecting.insert(m.to);
-        st.deps.connect(self, m.to, addr);
-      }
-    }
-    return;
-  }
-  self->send(caf::actor_cast<election_api>(it->second), to_wire(m, st.deps.cluster, st.deps.self_address));
+  if (m.type == msg_type::snapshot) return start_snapshot(self, m.to);  // the data goes in chunks
+  // Not connected: the core retransmits (heartbeats, probes), so the
+  // message is dropped while the connector works on it.
+  if (auto h = peer_or_connect(self, m.to))
+    self->send(caf::actor_cast<election_api>(h), to_wire(m, st.deps.cluster, st.deps.self_address));
 }
 
 void tell_mds(self_ptr self, const std::vector<entry>& committed) {
@@ -93,6 +117,51 @@ void tell_mds(self_ptr self, const std::vector<entry>& committed) {
   st.told_leader = core.leader();
   st.told_is_leader = is_leader;
   self->send(st.deps.sink, committed_message(core, committed, [&st](node_id id) { return address_of(st, id); }));
+}
+
+[[noreturn]] void journal_failed(const std::exception& e);
+
+// The snapshot at (index, term), stored in journal.db (journal_store
+// incoming), replaces the MDS's md.db; journal.db drops it once md.db holds
+// it. Messages to the MDS actor keep their order: later committed entries
+// are applied after it.
+void install_in_mds(self_ptr self, uint64_t index, uint64_t term) {
+  auto& st = self->state;
+  st.incoming.reset();
+  std::vector<uint8_t> data;
+  try {
+    data = st.deps.journal->incoming_data();
+  } catch (const std::exception& e) {
+    journal_failed(e);
+  }
+  spdlog::info("MDS#{}: installing the master's state as of entry {} ({} bytes)", st.core->id(), index, data.size());
+  auto req = wire::make<p::ElectionToMdsSnapshotInstall>([&](auto b) {
+    b.setIndex(index);
+    b.setTerm(term);
+    b.setData(kj::arrayPtr(data.data(), data.size()));
+  });
+  self->request(st.deps.sink, caf::infinite, std::move(req))
+      .then(
+          [self, index](const msg::mds_to_election_snapshot_install& r) {
+            auto a = wire::decode(r);
+            if (!a || a->getStatus().getCode() != p::STATUS_OK || a->getApplied() < index) {
+              // md.db could not take it: this MDS cannot go on with a state
+              // behind its journal (the snapshot stays in journal.db for the
+              // next start).
+              spdlog::critical("the MDS could not install the master's state as of entry {}: {}; stopping this MDS",
+                               index, a ? std::string(a->getStatus().getMessage().cStr()) : a.error);
+              std::fflush(nullptr);
+              std::_Exit(70);
+            }
+            self->state.mds_applied = std::max(self->state.mds_applied, a->getApplied());
+            try {
+              if (auto in = self->state.deps.journal->incoming(); in && in->index <= a->getApplied())
+                self->state.deps.journal->clear_incoming();
+            } catch (const std::exception& e) {
+              journal_failed(e);
+            }
+          },
+          [](caf::error& e) { spdlog::error("snapshot install: the MDS did not answer: {}", caf::to_string(e)); });
 }
 
 [[noreturn]] void journal_failed(const std::exception& e) {
@@ -153,9 +222,141 @@ void flush(self_ptr self) {
     // 3. apply (the MDS actor applies them in order)
     if (PSTORAGE_SIM_BUG(raft_apply_before_persist))  // sim-only bug (tests/sim): uncommitted entries applied
       for (auto& e : st.core->entries(st.core->commit_index() + 1, st.core->last_index())) rd.committed.push_back(e);
+    //    An installed snapshot replaces md.db before any later entry.
+    if (rd.snapshot) install_in_mds(self, rd.snapshot->index, rd.snapshot->term);
     tell_mds(self, rd.committed);
   }
   tell_mds(self, {});
+}
+
+// ---- snapshots: master side ------------------------------------------------
+
+// Sends the chunks the window allows of the transfer to `to`.
+void pump_snapshot(self_ptr self, node_id to) {
+  auto& st = self->state;
+  auto it = st.outgoing.find(to);
+  if (it == st.outgoing.end()) return;
+  auto& out = it->second;
+  message header;
+  header.type = msg_type::snapshot;
+  header.from = st.core->id();
+  header.to = to;
+  header.term = out.sender.id().term;
+  header.snapshot = out.meta;
+  for (auto c : out.sender.next()) {
+    snapshot_chunk chunk{c.offset, out.sender.id().total, out.data->data() + c.offset, static_cast<size_t>(c.size)};
+    send_wire(self, to, to_wire(header, st.deps.cluster, st.deps.self_address, &chunk));
+  }
+}
+
+// The core wants follower `to` to get a snapshot (its entries are
+// compacted away): the MDS exports md.db as of its applied index, which is
+// sent in chunks; the core sees the follower's answer once it installed it.
+void start_snapshot(self_ptr self, node_id to) {
+  auto& st = self->state;
+  if (st.outgoing.count(to) || st.exporting.count(to)) return;  // under way
+  // Not connected (the follower is down, or unreachable): connect first;
+  // the core asks again (its heartbeats probe the follower).
+  if (!peer_or_connect(self, to)) return;
+  st.exporting.insert(to);
+  auto req = wire::make<p::ElectionToMdsSnapshotExport>([&](auto b) {
+    b.setPeerId(to);
+    b.setPeerAddress(address_of(st, to));
+  });
+  self->request(st.deps.sink, std::chrono::minutes(5), std::move(req))
+      .then(
+          [self, to](const msg::mds_to_election_snapshot_export& r) {
+            auto& st = self->state;
+            st.exporting.erase(to);
+            auto a = wire::decode(r);
+            if (!a || a->getStatus().getCode() != p::STATUS_OK)
+              return spdlog::warn("cannot send MDS#{} a snapshot: {}", to,
+                                  a ? std::string(a->getStatus().getMessage().cStr()) : a.error);
+            if (st.core->get_role() != role::leader) return;
+            auto meta = st.core->snapshot_at(a->getIndex());
+            if (!meta || (a->getTerm() && a->getTerm() != meta->term))
+              return spdlog::warn("cannot send MDS#{} a snapshot: md.db's applied entry {} does not match the journal",
+                                  to, a->getIndex());
+            auto d = a->getData();
+            auto data = std::make_shared<const std::vector<uint8_t>>(d.begin(), d.end());
+            transfer_id id{st.core->term(), meta->index, data->size()};
+            spdlog::info("MDS#{}: sending MDS#{} the state as of entry {} ({} bytes)", st.core->id(), to, id.index,
+                         id.total);
+            st.outgoing.insert_or_assign(to, election_state::outgoing_snapshot{snapshot_sender(id, st.deps.transfer),
+                                                                                *meta, std::move(data)});
+            pump_snapshot(self, to);
+          },
+          [self, to](caf::error& e) {
+            self->state.exporting.erase(to);
+            spdlog::warn("cannot send MDS#{} a snapshot: the MDS did not answer: {}", to, caf::to_string(e));
+          });
+}
+
+// ---- snapshots: follower side ------------------------------------------------
+
+// A chunk of the master's state: stored in order in journal.db, answered
+// with the bytes held; once whole, the core gets the snapshot message.
+void on_snapshot_chunk(self_ptr self, proto::MdsToMdsRaft::Reader r) {
+  auto& st = self->state;
+  if (r.getTerm() < st.core->term()) return;  // a deposed master's
+  const transfer_id id{r.getTerm(), r.getSnapshotIndex(), r.getSnapshotTotal()};
+  const auto data = r.getSnapshotData();
+  const uint64_t offset = r.getSnapshotOffset();
+  try {
+    switch (st.incoming.on_chunk(id, offset, data.size())) {
+      case snapshot_receiver::verdict::start:
+        st.deps.journal->incoming_begin(id.index, r.getSnapshotTerm(), id.total);
+        [[fallthrough]];
+      case snapshot_receiver::verdict::store:
+        st.deps.journal->incoming_chunk(offset, data.begin(), data.size());
+        st.incoming.stored(data.size());
+        break;
+      case snapshot_receiver::verdict::ignore:
+        break;
+    }
+  } catch (const std::exception& e) {
+    journal_failed(e);
+  }
+  message ack;
+  ack.type = msg_type::snapshot_resp;
+  ack.from = st.core->id();
+  ack.to = r.getFromId();
+  ack.term = st.core->term();
+  snapshot_chunk c;
+  c.chunk_ack = true;
+  c.offset = st.incoming.current() && *st.incoming.current() == id ? st.incoming.held() : 0;
+  send_wire(self, ack.to, to_wire(ack, st.deps.cluster, st.deps.self_address, &c));
+  if (!st.incoming.complete() || !(*st.incoming.current() == id)) return;
+  // Whole: the core decides (it installs it, or its log already holds it).
+  auto m = from_wire(r);
+  st.core->step(m);
+  flush(self);  // installs (install_in_mds) if the core took it
+  if (st.incoming.current()) {  // the core did not take it: not needed
+    st.incoming.reset();
+    try {
+      if (auto in = st.deps.journal->incoming(); in && in->index > st.deps.journal->snapshot().index)
+        st.deps.journal->clear_incoming();
+    } catch (const std::exception& e) {
+      journal_failed(e);
+    }
+  }
+}
+
+// ---- compaction ----------------------------------------------------------------
+
+void maybe_compact(self_ptr self) {
+  auto& st = self->state;
+  auto& core = *st.core;
+  const uint64_t applied = std::min(st.mds_applied, core.applied_index());
+  auto to = compaction_point(core.snapshot_info().index, applied, st.deps.compact_keep, st.deps.compact_every);
+  if (!to) return;
+  core.compact(*to);
+  try {
+    st.deps.journal->compact(to_record(core.snapshot_info()));
+  } catch (const std::exception& e) {
+    journal_failed(e);
+  }
+  spdlog::info("MDS#{}: journal compacted up to entry {}", core.id(), core.snapshot_info().index);
 }
 
 persisted load(election_state& st) {
@@ -193,6 +394,23 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
     auto state = load(st);
     st.saved = state.hs;
     st.core = std::make_unique<raft_core>(deps.core, std::move(state));
+    st.mds_applied = deps.applied;
+    // md.db behind the journal's snapshot: a crash came between the install
+    // of a received snapshot in journal.db and md.db taking it; the state is
+    // still in journal.db (journal_store incoming).
+    if (const auto snap = st.core->snapshot_info(); snap.index > deps.applied) {
+      auto in = st.deps.journal->incoming();
+      if (!in || !in->complete() || in->index != snap.index) {
+        spdlog::critical(
+            "md.db is applied up to entry {} but journal.db starts after its snapshot at entry {} and keeps no copy "
+            "of that state; this MDS cannot rebuild it. Remove it from the cluster and add it again: `pstorage -c {} "
+            "rm-mds {}`, delete its repository, then `pstorage -c {} make-mds -a ADDR -r DIR -b MASTER`",
+            deps.applied, snap.index, deps.cluster, deps.core.id, deps.cluster);
+        std::fflush(nullptr);
+        std::_Exit(70);
+      }
+      install_in_mds(self, snap.index, snap.term);
+    }
     // Alone in the cluster: no one to wait for, become master now.
     if (st.core->members().members.size() == 1 && st.core->members().contains(st.core->id())) st.core->campaign();
     // A peer's election actor went away (its MDS stopped, the connection
@@ -242,9 +460,12 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
             }
           });
         },
-        [self](const msg::mds_to_election_status&) {
+        [self](const msg::mds_to_election_status& m) {
           auto& core = *self->state.core;
+          if (auto req = wire::decode(m))
+            self->state.mds_applied = std::max(self->state.mds_applied, req->getApplied());
           return wire::make<p::ElectionToMdsStatus>([&](auto b) {
+            b.setSnapshotIndex(core.snapshot_info().index);
             b.setTerm(core.term());
             b.setLeaderId(core.leader());
             b.setIsLeader(core.get_role() == role::leader);
@@ -262,6 +483,8 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
               pl[i].setId(peers[i].id);
               pl[i].setMatch(peers[i].match);
               pl[i].setTicksSinceAck(peers[i].ticks_since_ack);
+              pl[i].setResync(peers[i].pending_snapshot || self->state.outgoing.count(peers[i].id) ||
+                              self->state.exporting.count(peers[i].id));
             }
             b.setTickMs(static_cast<uint32_t>(self->state.deps.tick_interval.count()));
           });
@@ -310,7 +533,6 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
           if (!req) return spdlog::warn("dropping a consensus message: {}", req.error);
           if (std::string(req->getCluster().cStr()) != st.deps.cluster)
             return spdlog::warn("dropping a consensus message for cluster '{}'", req->getCluster().cStr());
-          st.core->step(from_wire(*req));
           // The sender's handle: answers go back the way it came.
           if (auto sender = self->current_sender()) {
             auto from = req->getFromId();
@@ -320,6 +542,19 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
               self->monitor(h);
             }
           }
+          const auto type = static_cast<msg_type>(req->getType());
+          if (type == msg_type::snapshot && req->getSnapshotTotal() > 0) return on_snapshot_chunk(self, *req);
+          if (type == msg_type::snapshot_resp && req->getChunkAck()) {
+            auto it = st.outgoing.find(req->getFromId());
+            if (it == st.outgoing.end()) return;
+            it->second.sender.acked(req->getSnapshotOffset());
+            if (it->second.sender.done()) {
+              st.outgoing.erase(it);  // the follower's core answers once it installed it
+              return;
+            }
+            return pump_snapshot(self, req->getFromId());
+          }
+          st.core->step(from_wire(*req));
           flush(self);
         },
         [self](peer_atom, uint32_t id, caf::actor handle) {
@@ -334,6 +569,15 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
           auto& st = self->state;
           st.core->tick();
           flush(self);
+          for (auto it = st.outgoing.begin(); it != st.outgoing.end();) {
+            if (st.core->get_role() != role::leader || !it->second.sender.tick()) {
+              it = st.outgoing.erase(it);  // deposed, or the follower is silent: the core asks again
+              continue;
+            }
+            pump_snapshot(self, it->first);
+            ++it;
+          }
+          maybe_compact(self);
           self->delayed_send(self, st.deps.tick_interval, tick_atom::value);
         },
         [self](flush_atom) { flush(self); },

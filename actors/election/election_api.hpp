@@ -17,6 +17,7 @@
 
 #include "actors/common/atoms.hpp"
 #include "actors/election/raft_core.hpp"
+#include "actors/election/snapshot_transfer.hpp"
 #include "actors/mds/mds_api.hpp"
 #include "protocol/messages.hpp"
 
@@ -73,6 +74,13 @@ struct election_deps {
   std::string self_address;
   std::string cluster;
   peer_connector connect;  // empty: peers are never contacted (one MDS)
+  // Journal compaction (snapshot_transfer.hpp compaction_point): entries
+  // md.db holds are dropped once `compact_every` of them are beyond the last
+  // snapshot, keeping the newest `compact_keep` for followers that are
+  // briefly behind; one further behind gets the whole md.db (full resync).
+  uint64_t compact_keep = 20000;
+  uint64_t compact_every = 20000;
+  election::transfer_options transfer;
 };
 
 election_api spawn_election(caf::actor_system& sys, election_deps deps);

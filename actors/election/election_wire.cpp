@@ -27,7 +27,8 @@ entry read_entry(p::RaftEntry::Reader r) {
 }
 }  // namespace
 
-msg::mds_to_mds_raft to_wire(const message& m, const std::string& cluster, const std::string& from_address) {
+msg::mds_to_mds_raft to_wire(const message& m, const std::string& cluster, const std::string& from_address,
+                             const snapshot_chunk* chunk) {
   return wire::make<p::MdsToMdsRaft>([&](auto b) {
     b.setCluster(cluster);
     b.setType(static_cast<uint8_t>(m.type));
@@ -45,6 +46,12 @@ msg::mds_to_mds_raft to_wire(const message& m, const std::string& cluster, const
     b.setSnapshotTerm(m.snapshot.term);
     fill_members(b.initSnapshotConfig(static_cast<unsigned>(m.snapshot.config.members.size())), m.snapshot.config);
     b.setFromAddress(from_address);
+    if (chunk) {
+      b.setSnapshotOffset(chunk->offset);
+      b.setSnapshotTotal(chunk->total);
+      if (chunk->size) b.setSnapshotData(kj::arrayPtr(chunk->data, chunk->size));
+      b.setChunkAck(chunk->chunk_ack);
+    }
   });
 }
 

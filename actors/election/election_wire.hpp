@@ -13,7 +13,20 @@
 
 namespace pstorage::election {
 
-msg::mds_to_mds_raft to_wire(const message& m, const std::string& cluster, const std::string& from_address);
+// The snapshot-transfer fields of an MdsToMdsRaft (protocol/mds_mds.capnp,
+// actors/election/snapshot_transfer.hpp): a chunk of a `snapshot` message
+// (bytes [offset, offset + size) of `total`), or a `snapshot_resp` that
+// acknowledges `acked` bytes (chunk_ack).
+struct snapshot_chunk {
+  uint64_t offset = 0;
+  uint64_t total = 0;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  bool chunk_ack = false;
+};
+
+msg::mds_to_mds_raft to_wire(const message& m, const std::string& cluster, const std::string& from_address,
+                             const snapshot_chunk* chunk = nullptr);
 // A decoded MdsToMdsRaft (wire::decode validated it).
 message from_wire(proto::MdsToMdsRaft::Reader r);
 

@@ -126,9 +126,9 @@ void raft_core::commit_to(uint64_t index) {
   if (index > commit_) commit_ = index;
 }
 
-void raft_core::compact(uint64_t index) {
-  index = std::min(index, applied_);
-  if (index <= snap_.index) return;
+std::optional<snapshot_meta> raft_core::snapshot_at(uint64_t index) const {
+  if (index < snap_.index || index > commit_) return std::nullopt;
+  if (index == snap_.index) return snap_;
   snapshot_meta meta{index, at(index).term, snap_.config};
   for (uint64_t i = index; i > snap_.index; --i) {
     const entry& e = at(i);
@@ -138,8 +138,16 @@ void raft_core::compact(uint64_t index) {
       break;
     }
   }
+  return meta;
+}
+
+void raft_core::compact(uint64_t index) {
+  index = std::min(index, applied_);
+  if (index <= snap_.index) return;
+  auto meta = snapshot_at(index);
+  if (!meta) return;
   log_.erase(log_.begin(), log_.begin() + static_cast<ptrdiff_t>(index - snap_.index));
-  snap_ = std::move(meta);
+  snap_ = std::move(*meta);
 }
 
 // ---------------------------------------------------------------- roles

@@ -222,6 +222,10 @@ class raft_core {
   uint64_t last_term() const;
   uint64_t applied_index() const { return applied_; }  // emitted in `committed` so far
   const snapshot_meta& snapshot_info() const { return snap_; }  // the compaction point
+  // The metadata of a snapshot of the state after applying every entry up to
+  // `index` (its term, the membership in force there); nullopt when index is
+  // below the compaction point or not committed.
+  std::optional<snapshot_meta> snapshot_at(uint64_t index) const;
   std::optional<uint64_t> term_at(uint64_t index) const;       // nullopt: compacted or beyond last
   std::vector<entry> entries(uint64_t from, uint64_t to) const;  // [from, to] within the log
 

@@ -379,6 +379,8 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
       ed.self_address = st.self_address;
       ed.cluster = st.cluster;
       ed.connect = deps.connect_peer;
+      ed.compact_keep = deps.journal_keep;
+      ed.compact_every = deps.journal_compact_every;
       st.election = spawn_election(self->system(), std::move(ed));
       self->link_to(st.election);
       if (deps.election_spawned) deps.election_spawned(st.election);
@@ -468,6 +470,8 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
           return for_master<msg::mds_to_cs_heartbeat>(self, m, handle_heartbeat);
         },
         [self](const msg::election_to_mds_committed& m) { on_committed(self, m); },
+        [self](const msg::election_to_mds_snapshot_export& m) { return export_snapshot(self, m); },
+        [self](const msg::election_to_mds_snapshot_install& m) { return install_snapshot(self, m); },
         [self](const msg::mds_to_mds_ping& m) {
           auto req = wire::decode(m);
           return wire::make<p::MdsToMdsPong>([&](auto b) {
@@ -483,8 +487,8 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
             data_path_tick(self);
             promote_unconfirmed(self);
             repair_tick(self);
-            journal_tick(self);
           }
+          if (self->state.election) journal_tick(self);  // every MDS: compaction; the master: JRN events
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
         },
         [self](later_atom, uint64_t id) {

@@ -72,6 +72,10 @@ struct mds_deps {
   uint32_t heartbeat_ticks = 1;
   // Reaches peer MDSs' election actors (network seam); empty: one MDS.
   peer_connector connect_peer;
+  // Journal compaction (election_deps compact_keep / compact_every): keep
+  // this many newest applied entries, compact once this many more are applied.
+  uint64_t journal_keep = 20000;
+  uint64_t journal_compact_every = 20000;
   // Called once with the election actor spawn_mds starts (pstorage-mdsd
   // publishes it on the MDS<->MDS port); may be empty.
   std::function<void(const election_api&)> election_spawned;

@@ -31,6 +31,8 @@ using mds_api = caf::typed_actor<
     caf::replies_to<msg::mds_to_mds_ping>::with<msg::mds_to_mds_pong>,
     // its election actor (actors/election)
     caf::reacts_to<msg::election_to_mds_committed>,
+    caf::replies_to<msg::election_to_mds_snapshot_export>::with<msg::mds_to_election_snapshot_export>,
+    caf::replies_to<msg::election_to_mds_snapshot_install>::with<msg::mds_to_election_snapshot_install>,
     // itself
     caf::reacts_to<tick_atom>,
     caf::reacts_to<later_atom, uint64_t>>;

@@ -205,9 +205,9 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
     // Chunk maps the previous master handed out are unknown here: rounds
     // that leave a CS out wait until they must have expired (map_leases.hpp),
     // as after an MDS restart. Write leases it granted are not known either:
-    // the lease table starts empty and a writer renews or re-acquires (the
-    // client's lease renewal re-grants while nobody else holds one).
+    // for one lease duration only their holders re-claim them (lease_table.hpp).
     st.map_leases.started(steady_ns(self));
+    st.leases.master_started(steady_ns(self), store.max_inode_id() > mds::root_inode);
     st.master_since_ns = steady_ns(self);
     emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
   }
@@ -221,12 +221,23 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
 
 void journal_tick(self_ptr self) {
   auto& st = self->state;
-  self->request(st.election, std::chrono::seconds(2), wire::make<p::MdsToElectionStatus>([](auto) {}))
+  const uint64_t applied = st.deps.md->applied_index();
+  self->request(st.election, std::chrono::seconds(2),
+                wire::make<p::MdsToElectionStatus>([&](auto b) { b.setApplied(applied); }))
       .then(
           [self](const msg::election_to_mds_status& sm) {
             auto& st = self->state;
             auto s = wire::decode(sm);
-            if (!s || !s->getIsLeader()) return;
+            if (!s) return;
+            // md.db's copies of entries the journal no longer holds go too.
+            if (auto first = st.deps.md->first_stored_index(); first && first <= s->getSnapshotIndex()) {
+              try {
+                st.deps.md->forget_entries_through(s->getSnapshotIndex());
+              } catch (const std::exception& e) {
+                store_failed(e.what());
+              }
+            }
+            if (!s->getIsLeader()) return;
             std::vector<mds::peer_progress_view> peers;
             for (auto pr : s->getPeers()) {
               mds::peer_progress_view v;
@@ -240,6 +251,47 @@ void journal_tick(self_ptr self) {
             for (auto& text : mds::peer_health_events(peers, s->getLastIndex(), st.peer_health)) emit(self, text);
           },
           [](caf::error&) {});
+}
+
+msg::mds_to_election_snapshot_export export_snapshot(self_ptr self, const msg::election_to_mds_snapshot_export& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  return wire::make<p::MdsToElectionSnapshotExport>([&](auto b) {
+    if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+    emit(self, "MDS#" + std::to_string(req->getPeerId()) + " (" + std::string(req->getPeerAddress().cStr()) +
+                   ") state is outdated and will do a full resync");
+    try {
+      auto& store = *st.deps.md;
+      auto image = store.export_snapshot();
+      const uint64_t index = store.applied_index();
+      b.setIndex(index);
+      if (auto e = store.entry(index)) b.setTerm(e->term);
+      b.setData(kj::arrayPtr(image.data(), image.size()));
+      set_status(b.initStatus(), p::STATUS_OK, "");
+    } catch (const std::exception& e) {
+      set_status(b.initStatus(), p::STATUS_IO_ERROR, e.what());
+    }
+  });
+}
+
+msg::mds_to_election_snapshot_install install_snapshot(self_ptr self, const msg::election_to_mds_snapshot_install& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  return wire::make<p::MdsToElectionSnapshotInstall>([&](auto b) {
+    if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
+    auto& store = *st.deps.md;
+    try {
+      if (store.applied_index() < req->getIndex()) {
+        auto d = req->getData();
+        store.install_snapshot(std::span<const uint8_t>(d.begin(), d.size()));
+        spdlog::info("md.db replaced by the master's state as of entry {}", store.applied_index());
+      }
+      b.setApplied(store.applied_index());
+      set_status(b.initStatus(), p::STATUS_OK, "");
+    } catch (const std::exception& e) {
+      set_status(b.initStatus(), p::STATUS_IO_ERROR, e.what());
+    }
+  });
 }
 
 // ---- MDS membership (make-mds joining, rm-mds) -----------------------------------

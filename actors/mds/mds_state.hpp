@@ -123,7 +123,15 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m);
 // membership entry by the master (mds_journal_actor.cpp).
 caf::result<msg::mds_to_client_membership> handle_membership(self_ptr self, const msg::client_to_mds_membership& m);
 // The master's tick: the guide's JRN events about lagging / silent MDSs.
+// Every MDS: tells its election actor how far md.db is applied (compaction)
+// and forgets md.db's copies of entries the journal compacted away.
 void journal_tick(self_ptr self);
+// Snapshots (docs/election.md "Snapshots and compaction"): md.db as of its
+// applied index for a follower that needs a full resync (the guide's event
+// "MDS#N (ADDR:PORT) state is outdated and will do a full resync"), and the
+// master's md.db replacing this one's.
+msg::mds_to_election_snapshot_export export_snapshot(self_ptr self, const msg::election_to_mds_snapshot_export& m);
+msg::mds_to_election_snapshot_install install_snapshot(self_ptr self, const msg::election_to_mds_snapshot_install& m);
 // Makes every journaled change power-loss durable, then `done(error)`.
 void sync_journal(self_ptr self, std::function<void(std::optional<std::string>)> done);
 // Requests are served by the master once its epoch's first entry is applied

@@ -41,6 +41,12 @@ int main(int argc, char** argv) {
   app.add_option("--config-dir", config_dir, "configuration root (default $PSTORAGE_CONFIG_DIR or /etc/pstorage)");
   app.add_option("--offline-timeout-ms", offline_ms,
                  "mds.wd.offline_tout: inactive CS becomes offline after this many ms (default 300000)");
+  uint64_t journal_keep = 20000, journal_every = 20000;
+  app.add_option("--journal-keep", journal_keep,
+                 "journal compaction: keep this many newest applied entries in journal.db so a follower that is "
+                 "briefly behind catches up from them; one further behind gets the whole md.db (default 20000)");
+  app.add_option("--journal-compact-every", journal_every,
+                 "journal compaction: compact once this many more entries are applied (default 20000)");
   app.add_flag("-v,--verbose", verbosity, "more log output (repeat for more)");
   CLI11_PARSE(app, argc, argv);
 
@@ -84,6 +90,8 @@ int main(int argc, char** argv) {
     deps.seed = std::random_device{}();
     deps.md = md;
     deps.journal = journal;
+    deps.journal_keep = journal_keep;
+    deps.journal_compact_every = std::max<uint64_t>(journal_every, 1);
     deps.wall_clock_ns = [] {
       return std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::system_clock::now().time_since_epoch())

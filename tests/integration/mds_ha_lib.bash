@@ -60,12 +60,13 @@ all_caught_up() {
 }
 
 MPID=()
+MDSD_ARGS=()  # extra pstorage-mdsd options for every MDS (set before make_cluster)
 drop_pid() { local p=$1 i; for i in "${!PIDS[@]}"; do [ "${PIDS[$i]}" = "$p" ] && unset 'PIDS[i]'; done; PIDS=("${PIDS[@]}"); }
 # mds_run K: starts pstorage-mdsd of MDS#K (output appended to $T/mdsK.out).
 mds_run() {
   local k=$1
   echo "---- $(ts) start" >>"$T/mds$k.out"
-  "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds$k" >>"$T/mds$k.out" 2>&1 &
+  "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds$k" "${MDSD_ARGS[@]}" >>"$T/mds$k.out" 2>&1 &
   MPID[$k]=$!; PIDS+=($!)
 }
 # mds_kill9 K...: one kill -9 for every given MDS, then reaps them.

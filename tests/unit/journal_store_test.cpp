@@ -119,3 +119,30 @@ TEST_CASE("an entry with no data (a noop) is stored as an empty blob") {
   REQUIRE(j.load().entries.size() == 1);
   CHECK(j.load().entries[0].data.empty());
 }
+
+TEST_CASE("a snapshot being received is stored in order, survives reopening and install, and a new one replaces it") {
+  scratch s("incoming");
+  const std::vector<uint8_t> a{1, 2, 3}, b{4, 5};
+  {
+    journal_store j(s.db());
+    CHECK_FALSE(j.incoming());
+    j.incoming_begin(40, 3, 5);
+    j.incoming_chunk(0, a.data(), a.size());
+    CHECK_THROWS_AS(j.incoming_chunk(0, a.data(), a.size()), store_error);  // not at the end: refused
+    CHECK_THROWS_AS(j.incoming_chunk(4, b.data(), 1), store_error);         // a gap: refused
+    CHECK_FALSE(j.incoming()->complete());
+    j.incoming_chunk(3, b.data(), b.size());
+    CHECK(j.incoming() == journal_incoming{40, 3, 5, 5});
+    CHECK(j.incoming()->complete());
+    j.install({40, 3, {}});  // durable, and the state stays for the MDS to take
+  }
+  journal_store j(s.db());
+  CHECK(j.snapshot().index == 40);
+  CHECK(j.incoming()->complete());
+  CHECK(j.incoming_data() == std::vector<uint8_t>{1, 2, 3, 4, 5});
+  j.incoming_begin(50, 4, 2);
+  CHECK(j.incoming() == journal_incoming{50, 4, 2, 0});
+  CHECK(j.incoming_data().empty());
+  j.clear_incoming();
+  CHECK_FALSE(j.incoming());
+}

@@ -76,6 +76,8 @@ mds_api spawn_stand_in_mds(caf::actor_system& sys, std::shared_ptr<mds_record> r
         [](tick_atom) {},
         [](later_atom, uint64_t) {},
         [](const msg::election_to_mds_committed&) {},
+        [](const msg::election_to_mds_snapshot_export&) { return msg::mds_to_election_snapshot_export{}; },
+        [](const msg::election_to_mds_snapshot_install&) { return msg::mds_to_election_snapshot_install{}; },
         [](const msg::client_to_mds_membership&) { return msg::mds_to_client_membership{}; },
     };
   });
