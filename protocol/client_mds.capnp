@@ -141,10 +141,14 @@ struct MdsToClientReplicaFailed {
   chunk @1 :Common.ChunkLocation;
 }
 
-# Keeps the client's write leases alive (sent every leaseMs/3).
+# Keeps the client's write leases alive (sent every leaseMs/3). `held`: the
+# inodes this client has open for write; right after a master change (the
+# new master's grace, docs/election.md "Leases across a master change") they
+# re-claim the leases the old master granted, otherwise they are ignored.
 struct ClientToMdsRenewLease {
   credentials @0 :Common.Credentials;
   clientId @1 :Text;
+  held @2 :List(UInt64);
 }
 struct MdsToClientRenewLease {
   status @0 :Common.Status;

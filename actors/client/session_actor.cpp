@@ -956,22 +956,26 @@ struct session::impl {
         std::lock_guard<std::mutex> g(ino_m);
         all.assign(inos.begin(), inos.end());
       }
-      bool writers = false;
+      std::vector<uint64_t> held;  // open for write here: named in the renewal (re-claims after a master change)
       for (auto& [ino, st] : all) {
         {
           std::lock_guard<std::mutex> g(st->m);
-          writers |= st->write_opens > 0;
+          if (st->write_opens > 0) held.push_back(ino);
         }
         if (report_size(ino, *st)) log_line("size report for inode " + std::to_string(ino) + ": " + tl_error);
       }
-      if (writers && clock_type::now() - last_renew >= std::chrono::milliseconds(lease / 3)) {
-        last_renew = clock_type::now();
+      if (!held.empty() && clock_type::now() - last_renew >= std::chrono::milliseconds(lease / 3)) {
         auto req = wire::make<p::ClientToMdsRenewLease>([&](p::ClientToMdsRenewLease::Builder b) {
           creds(b);
           b.setClientId(o.client_id);
+          auto l = b.initHeld(static_cast<unsigned>(held.size()));
+          for (unsigned i = 0; i < held.size(); ++i) l.set(i, held[i]);
         });
         std::string err;
         auto a = call_mds<msg::mds_to_client_renew_lease>(req, err, false);
+        // Failed (no master during a failover): again at the next second, not
+        // a third of a lease later — the new master's grace is one lease.
+        if (a) last_renew = clock_type::now();
         if (!a) {
           log_line("lease renewal failed: " + err);
         } else if (auto d = wire::decode(*a); d && d->getStatus().getCode() != p::STATUS_OK) {
@@ -1168,15 +1172,22 @@ int session::create(const std::string& path, uint32_t mode, file_attr& out) {
 
 int session::open(const std::string& path, uint64_t ino, bool write, file_attr& out) {
   fop_answer a;
-  int e = impl_->file_op(
-      [&](p::ClientToMdsFileOp::Builder b) {
-        auto o = b.getOp().initOpen();
-        o.setPath(path);
-        o.setIno(ino);
-        o.setWrite(write);
-      },
-      &a);
-  if (e) return e;
+  // EAGAIN (statusUnavailable): a new master's lease grace (lease_table.hpp);
+  // an open for write waits it out within the patience, like a failover.
+  const auto deadline = clock_type::now() + mds_patience;
+  for (unsigned attempt = 0;; ++attempt) {
+    int e = impl_->file_op(
+        [&](p::ClientToMdsFileOp::Builder b) {
+          auto o = b.getOp().initOpen();
+          o.setPath(path);
+          o.setIno(ino);
+          o.setWrite(write);
+        },
+        &a);
+    if (!e) break;
+    if (e != EAGAIN || !write || clock_type::now() + backoff_delay(attempt) > deadline) return e;
+    std::this_thread::sleep_for(backoff_delay(attempt));
+  }
   return impl_->opened(a, write, out);
 }
 

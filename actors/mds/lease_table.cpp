@@ -2,10 +2,12 @@
 
 namespace pstorage::mds {
 
-lease_table::grant lease_table::acquire(ino_t ino, const std::string& client, ns now) {
+lease_table::grant lease_table::acquire(ino_t ino, const std::string& client, ns now, origin why) {
   auto it = leases_.find(ino);
-  if (it != leases_.end() && it->second.expires_at > now && it->second.client != client)
-    return grant{false, it->second.client, 0};
+  const bool live = it != leases_.end() && it->second.expires_at > now;
+  if (live && it->second.client != client) return grant{false, it->second.client, 0, 0};
+  // In the grace a new writer waits unless it re-claimed the lease already.
+  if (why == origin::open && in_grace(now) && !live) return grant{false, {}, 0, grace_until_};
   auto& l = leases_[ino];
   l.client = client;
   l.expires_at = now + duration_;
@@ -23,14 +25,22 @@ std::optional<std::string> lease_table::holder(ino_t ino, ns now) const {
   return it->second.client;
 }
 
-size_t lease_table::renew(const std::string& client, ns now) {
+size_t lease_table::renew(const std::string& client, ns now, const std::vector<ino_t>& held) {
   size_t n = 0;
   for (auto& [ino, l] : leases_)
     if (l.client == client && l.expires_at > now) {
       l.expires_at = now + duration_;
       ++n;
     }
+  if (in_grace(now))
+    for (auto ino : held)
+      if (!holds(ino, client, now) && acquire(ino, client, now, origin::held).ok) ++n;
   return n;
+}
+
+void lease_table::master_started(ns now, bool files_existed) {
+  leases_.clear();  // granted by an earlier master, or by this one in an earlier epoch: unknown now
+  grace_until_ = files_existed ? now + duration_ : 0;
 }
 
 void lease_table::release_lease(ino_t ino, const std::string& client) {

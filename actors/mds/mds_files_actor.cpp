@@ -584,7 +584,7 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
             auto ino = dir ? std::get<mds::cmd_mkdir>(cmd).ino : std::get<mds::cmd_create>(cmd).ino;
             auto out = attr_answer(self, ino);
             if (open_for_write && out.attr) {  // a new file: nobody else holds a lease on it
-              st.leases.acquire(ino, client, steady_ns(self));
+              st.leases.acquire(ino, client, steady_ns(self), mds::lease_table::origin::created);
               st.leases.open(ino, client);
               out.lease_ms = static_cast<uint32_t>(st.deps.lease_duration.count());
             }
@@ -665,7 +665,13 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       if (o.getWrite()) {
         if (a->is_dir())
           return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EISDIR, "'" + path_text() + "' is a directory"}));
-        auto g = st.leases.acquire(ino, client, steady_ns(self));
+        const auto now = steady_ns(self);
+        auto g = st.leases.acquire(ino, client, now);
+        if (!g.ok && g.holder.empty())  // the grace after a master change (lease_table.hpp)
+          return make_file_reply(fail(op_error{
+              p::STATUS_UNAVAILABLE, EAGAIN,
+              "'" + path_text() + "': write leases granted by the previous master may still be in use for " +
+                  std::to_string((g.retry_at - now + 999'999) / 1'000'000) + " ms; retry"}));
         if (!g.ok)
           return make_file_reply(fail(op_error{p::STATUS_BUSY, EBUSY,
                                                "'" + path_text() + "' is open for writing by another client (" + g.holder +
@@ -844,10 +850,11 @@ caf::result<msg::mds_to_client_chunk_map> handle_chunk_map(self_ptr self, const 
     return chunk_map_reply(self, un ? *un : op_error{}, ino, first, count, client);
   }
   // Writes need this client's lease: refused while another client holds a
-  // live one; (re)granted when nobody does (e.g. after an MDS restart).
+  // live one; (re)granted when nobody does (e.g. after an MDS restart or a
+  // master change: a write re-claims, lease_table.hpp).
   const auto now = steady_ns(self);
   if (!st.leases.holds(ino, client, now)) {
-    auto g = st.leases.acquire(ino, client, now);
+    auto g = st.leases.acquire(ino, client, now, mds::lease_table::origin::held);
     if (!g.ok)
       return reply(op_error{p::STATUS_BUSY, EBUSY,
                             "'" + path_of(self, ino) + "' is being written by another client (" + g.holder + ")"});
@@ -961,7 +968,11 @@ msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::clie
   op_error err;
   if (!req) err = op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error};
   else if (!credentials_ok(st, req->getCredentials())) err = op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(st)};
-  else st.leases.renew(req->getClientId(), steady_ns(self));
+  else {
+    std::vector<mds::lease_table::ino_t> held;
+    for (auto ino : req->getHeld()) held.push_back(ino);
+    st.leases.renew(req->getClientId(), steady_ns(self), held);
+  }
   return wire::make<p::MdsToClientRenewLease>([&](auto b) { put_status(b.initStatus(), err); });
 }
 

@@ -36,6 +36,42 @@ TEST_CASE("renew extends only live leases of that client; re-acquire by the hold
   CHECK(t.lease_count() == 0);
 }
 
+TEST_CASE("after a master change: during one lease duration only re-claims and new inodes get a lease") {
+  lease_table t(10);
+  t.acquire(7, "C", 0);     // a lease of this MDS's earlier epoch: forgotten
+  t.master_started(100, true);
+  CHECK(t.in_grace(100));
+  CHECK_FALSE(t.holds(7, "C", 100));
+  // A new writer waits for the grace to end ("retry", not "busy").
+  auto b = t.acquire(5, "B", 101);
+  CHECK_FALSE(b.ok);
+  CHECK(b.holder.empty());
+  CHECK(b.retry_at == 110);
+  // The old master's writer re-claims through its renewal.
+  CHECK(t.renew("A", 102, {5}) == 1);
+  CHECK(t.holds(5, "A", 111));
+  auto b2 = t.acquire(5, "B", 103);
+  CHECK_FALSE(b2.ok);
+  CHECK(b2.holder == "A");  // now the ordinary conflict
+  // A's open for write of a file it re-claimed is fine; a write's chunk map re-claims too.
+  CHECK(t.acquire(5, "A", 104).ok);
+  CHECK(t.acquire(6, "A", 104, lease_table::origin::held).ok);
+  CHECK_FALSE(t.acquire(6, "B", 104, lease_table::origin::held).ok);  // first claimant wins
+  CHECK(t.acquire(8, "B", 104, lease_table::origin::created).ok);     // a new inode
+  // After the grace: as before.
+  CHECK_FALSE(t.in_grace(110));
+  CHECK(t.acquire(9, "B", 110).ok);
+  CHECK(t.renew("B", 111, {10}) == 2);  // extends 8 and 9; names are ignored
+  CHECK_FALSE(t.holds(10, "B", 111));
+}
+
+TEST_CASE("a master that starts with no file opens no grace") {
+  lease_table t(10);
+  t.master_started(100, false);
+  CHECK_FALSE(t.in_grace(100));
+  CHECK(t.acquire(5, "B", 101).ok);
+}
+
 TEST_CASE("open handles: the last close of any client reports closed; close drops the lease") {
   lease_table t(10);
   t.open(7, "A");

@@ -134,7 +134,23 @@ struct fixture {
     d.placement.free_space_margin = 0;
     d.on_event = [this](const std::string& e) { events.push_back(e); };
     d.map_validity = map_validity;
+    deps = d;
     mds = spawn_mds(sys, d);
+  }
+  mds_deps deps;
+
+  // Stops the MDS and starts it again on the same stores; returns once it
+  // serves as master again (a new epoch).
+  void restart_mds() {
+    caf::anon_send_exit(mds, caf::exit_reason::kill);
+    sched.run();
+    auto before = count_events("became master");
+    mds = spawn_mds(sys, deps);
+    for (int i = 0; i < 100 && count_events("became master") == before; ++i) {
+      sched.advance_time(100ms);
+      sched.run();
+    }
+    REQUIRE(count_events("became master") == before + 1);
   }
 
   ~fixture() {
@@ -808,4 +824,53 @@ TEST_CASE_FIXTURE(fixture, "a retried request is answered from its first outcome
   // another client's request ids are its own
   CHECK(code(op([&](auto o) { o.initMkdir().setPath("/d"); o.getMkdir().setMode(0755); }, "B", "", 7)) ==
         p::STATUS_OK);
+}
+
+// docs/election.md "Leases across a master change": the new master does not
+// know the write leases the old one granted; for one lease duration only
+// their holders re-claim them (renewal naming the inode), new files are
+// fine, and other writers are told to retry (statusUnavailable, EAGAIN).
+TEST_CASE_FIXTURE(fixture, "after a master change a writer's lease is kept for it during the grace") {
+  REQUIRE(code(create("/f")) == p::STATUS_OK);
+  REQUIRE(code(create("/g")) == p::STATUS_OK);
+  const auto f = ino_of("/f"), g = ino_of("/g");
+  REQUIRE(code(open("/f", true, "A")) == p::STATUS_OK);
+  restart_mds();
+  auto renew = [&](const std::string& who, std::vector<uint64_t> held) {
+    return ask<msg::mds_to_client_renew_lease>(wire::make<p::ClientToMdsRenewLease>([&](auto b) {
+      creds(b.initCredentials(), auth.digest);
+      b.setClientId(who);
+      auto l = b.initHeld(static_cast<unsigned>(held.size()));
+      for (unsigned i = 0; i < held.size(); ++i) l.set(i, held[i]);
+    }));
+  };
+  // B may not take A's file before A had the time to renew.
+  auto b = open("/f", true, "B");
+  CHECK(code(b) == p::STATUS_UNAVAILABLE);
+  CHECK(posix(b) == EAGAIN);
+  CHECK(message(b).find("retry") != std::string::npos);
+  CHECK(code(open("/g", true, "B")) == p::STATUS_UNAVAILABLE);  // unclaimed yet: waits as well
+  CHECK(code(open("/f", false, "B")) == p::STATUS_OK);          // readers are fine
+  // A renews naming /f: the lease is A's again; B now gets the usual conflict.
+  CHECK(wire::decode(renew("A", {f}))->getStatus().getCode() == p::STATUS_OK);
+  auto b2 = open("/f", true, "B");
+  CHECK(code(b2) == p::STATUS_BUSY);
+  CHECK(message(b2).find("A") != std::string::npos);
+  CHECK(code(open("/f", true, "A")) == p::STATUS_OK);
+  // A new file is B's at once.
+  auto h = op([&](auto o) {
+    o.initCreate().setPath("/h");
+    o.getCreate().setMode(0644);
+    o.getCreate().setOpenForWrite(true);
+  }, "B");
+  CHECK(code(h) == p::STATUS_OK);
+  // After one lease duration: normal again; A keeps /f by renewing.
+  for (int i = 0; i < 4; ++i) {
+    sched.advance_time(3s);
+    sched.run();
+    CHECK(wire::decode(renew("A", {f}))->getStatus().getCode() == p::STATUS_OK);
+  }
+  CHECK(code(open("/g", true, "B")) == p::STATUS_OK);
+  CHECK(code(open("/f", true, "B")) == p::STATUS_BUSY);
+  (void)g;
 }
