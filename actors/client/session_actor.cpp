@@ -18,6 +18,7 @@
 
 #include "actors/client/chunk_loc.hpp"
 #include "actors/client/chunk_range.hpp"
+#include "actors/client/bounded_connect.hpp"
 #include "actors/client/retry_policy.hpp"
 #include "actors/common/mds_locator_policy.hpp"
 #include "actors/client/size_tracker.hpp"
@@ -194,13 +195,14 @@ struct session::impl {
     search.prefer(hint);
     while (auto e = search.next()) {
       auto svc = mds_locate::service_endpoint(*e);
-      auto h = sys.middleman().remote_actor<mds_api>(svc.host, svc.port);
+      std::string why;  // each connect bounded (bounded_connect.hpp): call_mds retries within its patience
+      auto h = connect_within<mds_api>(sys, svc.host, svc.port, connect_timeout, why);
       if (h) {
         std::lock_guard<std::mutex> g(mds_m);
         mds = *h;
         return *h;
       }
-      search.on_failure(*e, sys.render(h.error()));
+      search.on_failure(*e, why);
       if (*e == mds_locate::parse_master_address(hint)) {  // a master that died: not first any more
         std::lock_guard<std::mutex> g(mds_m);
         if (master_hint == hint) master_hint.clear();
@@ -325,9 +327,10 @@ struct session::impl {
       err = "CS address '" + addr + "' has no port";
       return std::nullopt;
     }
-    auto h = sys.middleman().remote_actor<cs_api>(ep->host, ep->port);
+    std::string why;
+    auto h = connect_within<cs_api>(sys, ep->host, ep->port, connect_timeout, why);
     if (!h) {
-      err = "cannot connect to CS at " + addr + ": " + sys.render(h.error());
+      err = "cannot connect to CS at " + addr + ": " + why;
       return std::nullopt;
     }
     std::lock_guard<std::mutex> g(cs_m);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "actors/client/bounded_connect.hpp"
 #include "actors/common/mds_locator_policy.hpp"
 #include "actors/common/node_config.hpp"
 #include "actors/mds/mds_api.hpp"
@@ -19,7 +20,11 @@ namespace p = proto;
 // addresses whose MDS actor listens on PORT+1; a follower's NOT_MASTER
 // answer sends the request to the master it names; with no master known the
 // other MDSs are tried with a short backoff, for at most search_budget, then
-// the error names every MDS tried and why.
+// the error names every MDS tried and why. Each connect takes at most
+// client::connect_timeout (3 s, bounded_connect.hpp). A round in which no
+// MDS could even be connected to ends the search at once (nothing runs
+// there: waiting would not help), so a command against a stopped cluster
+// fails within 3 s per address, with the addresses, causes and the fix.
 struct mds_client::impl {
   static constexpr auto request_timeout = std::chrono::seconds(15);
   static constexpr auto search_budget = std::chrono::seconds(15);
@@ -32,6 +37,11 @@ struct mds_client::impl {
   std::optional<endpoint> at;  // the MDS address `mds` belongs to
   std::string master_hint;     // the master named last (kept across calls)
 
+  [[noreturn]] void give_up_unreachable(const mds_locate::master_search& search) {
+    throw std::runtime_error("cannot reach any MDS of cluster '" + cluster + "'; tried:" + search.report() +
+                             "\nIs pstorage-mdsd running? See 'pstorage -c " + cluster +
+                             " list-services -M' on the MDS servers, and bs.list on this host.");
+  }
   [[noreturn]] void give_up(const mds_locate::master_search& search) {
     throw std::runtime_error("cannot reach the master MDS of cluster '" + cluster + "'; tried:" + search.report() +
                              "\nIs pstorage-mdsd running on a majority of the MDS servers? Check bs.list.");
@@ -46,22 +56,27 @@ struct mds_client::impl {
     mds_locate::master_search search(addrs);
     search.prefer(master_hint);
     const auto deadline = std::chrono::steady_clock::now() + search_budget;
+    bool connected_in_round = false;
     for (unsigned attempt = 0; attempt < 200; ++attempt) {
       if (!mds) {
         at = search.next();
         if (!at) {
+          if (!connected_in_round) give_up_unreachable(search);
           auto pause = mds_locate::round_backoff(search.round());
           if (std::chrono::steady_clock::now() + pause >= deadline) give_up(search);
           std::this_thread::sleep_for(pause);
           search.next_round();
+          connected_in_round = false;
           continue;
         }
         auto svc = mds_locate::service_endpoint(*at);
-        auto h = sys.middleman().remote_actor<mds_api>(svc.host, svc.port);
+        std::string why;
+        auto h = client::connect_within<mds_api>(sys, svc.host, svc.port, client::connect_timeout, why);
         if (!h) {
-          search.on_failure(*at, sys.render(h.error()));
+          search.on_failure(*at, why);
           continue;
         }
+        connected_in_round = true;
         mds = *h;
       }
       caf::scoped_actor self{sys};
