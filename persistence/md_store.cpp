@@ -281,6 +281,15 @@ class applier {
     statement(db_, "UPDATE md_css SET dropped = 1 WHERE id = ?").bind(1, static_cast<int64_t>(c.id)).run();
   }
 
+  // Events keep their apply order (rowid = the largest + 1, the same on every
+  // MDS); the newest md_event_capacity stay.
+  void operator()(const cmd_event& c) {
+    statement(db_, "INSERT INTO md_events(time_ns, severity, source, text, epoch) VALUES(?, ?, ?, ?, ?)")
+        .bind(1, c.time).bind(2, c.severity).bind(3, c.source).bind(4, c.text).bind(5, i64(c.epoch)).run();
+    statement(db_, "DELETE FROM md_events WHERE id <= (SELECT id FROM md_events ORDER BY id DESC LIMIT 1 OFFSET ?)")
+        .bind(1, i64(md_event_capacity)).run();
+  }
+
   void operator()(const cmd_purge_orphan& c) {
     auto cur = inode_row(c.ino);
     if (!cur) reject(ENOENT, "purge: no " + ino_s(c.ino));
@@ -430,7 +439,9 @@ void md_store::create_schema(const md_store_options& opts) {
         " host_id TEXT NOT NULL, address TEXT NOT NULL, location TEXT NOT NULL, tier INTEGER NOT NULL,"
         " checksums INTEGER NOT NULL, http_port INTEGER NOT NULL, dropped INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE IF NOT EXISTS md_journal (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL,"
-        " outcome_code INTEGER, outcome TEXT)");
+        " outcome_code INTEGER, outcome TEXT);"
+        "CREATE TABLE IF NOT EXISTS md_events (id INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, severity TEXT NOT NULL,"
+        " source TEXT NOT NULL, text TEXT NOT NULL, epoch INTEGER NOT NULL)");
     std::optional<std::string> format;
     {
       statement st(db_, "SELECT value FROM md_meta WHERE key = 'format'");
@@ -889,6 +900,12 @@ std::string md_store::canonical_dump() const {
   {
     statement st(db_, "SELECT client, rid, idx FROM md_requests ORDER BY client, rid");
     while (st.step()) o << "request '" << st.col_text(0) << "' " << st.col_int(1) << ' ' << st.col_int(2) << "\n";
+  }
+  {
+    statement st(db_, "SELECT id, time_ns, severity, source, epoch, text FROM md_events ORDER BY id");
+    while (st.step())
+      o << "event " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_text(2) << ' ' << st.col_text(3) << ' '
+        << st.col_int(4) << " '" << st.col_text(5) << "'\n";
   }
   for (auto& c : css())
     o << "cs " << c.id << ' ' << c.repo_uuid << " '" << c.host << "' '" << c.host_id << "' " << c.address << " '"

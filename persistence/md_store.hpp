@@ -85,6 +85,8 @@ struct chunk_with_attrs {
   bool orphan = false;  // the owning file was unlinked while open
 };
 
+inline constexpr uint64_t md_event_capacity = 100000;
+
 class md_store final : public mds::md_view {
  public:
   // Opens or creates the store at `path` (":memory:" for the simulator) and
@@ -145,6 +147,15 @@ class md_store final : public mds::md_view {
   // (md_command.hpp request_tag), if it was applied; the last 4096 request
   // ids of each client are kept.
   std::optional<uint64_t> request_index(const std::string& client, uint64_t id) const;
+  // Events (cmd_event), oldest first: at most `limit` with id > after_id
+  // (persistence/md_events.cpp). The newest md_event_capacity are kept.
+  struct event_row {
+    int64_t id = 0;
+    mds::time_ns time = 0;
+    std::string severity, source, text;
+    uint64_t epoch = 0;
+  };
+  std::vector<event_row> events(int64_t after_id, size_t limit) const;
   // The CS registry (cmd_register_cs / cmd_drop_cs), by id; dropped ones included.
   std::vector<cs_record> css() const;
   // Largest ids ever applied (ids are never reused): seeds the master's generators.

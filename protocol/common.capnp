@@ -137,6 +137,7 @@ struct Event {
   severity @2 :Text;   # info | warn | err
   source @3 :Text;     # MDS | JRN
   text @4 :Text;
+  epoch @5 :UInt64;    # the master's epoch when it recorded the event
 }
 
 # One cluster parameter (pstorage get-config).

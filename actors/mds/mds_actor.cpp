@@ -26,6 +26,8 @@ void run_later(self_ptr self, caf::timespan delay, std::function<void()> fn) {
 void emit(self_ptr self, const std::string& text) {
   spdlog::info("event: {}", text);
   if (self->state.deps.on_event) self->state.deps.on_event(text);
+  journal_event(self, text);  // the master's replicated history (get-event); before
+                              // after_event, which may emit the cluster status
   after_event(self, text);  // persisted; cluster status re-evaluated (mds_repair_actor.cpp)
 }
 
@@ -330,7 +332,10 @@ caf::result<Resp> for_master(self_ptr self, const Req& m, Handler handler) {
     });
   }
   auto rp = self->make_response_promise<Resp>();
-  st.deferred.push_back([self, rp, m]() mutable { rp.delegate(caf::actor_cast<mds_api>(self), m); });
+  st.deferred.push_back([self, rp, m, from = self->current_sender() ? self->current_sender()->address() : caf::actor_addr{}]() mutable {
+    if (from && self->state.closed_while_deferred.count(from)) return;  // its connection closed meanwhile
+    rp.delegate(caf::actor_cast<mds_api>(self), m);
+  });
   return rp;
 }
 
@@ -389,6 +394,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
       auto& st = self->state;
       auto it = st.cs_by_addr.find(dm.source);
       if (it == st.cs_by_addr.end()) return;
+      if (!st.deferred.empty() && st.closed_while_deferred.size() < 100000) st.closed_while_deferred.insert(dm.source);
       auto id = it->second;
       st.cs_by_addr.erase(it);
       // The connection of an earlier incarnation: the CS has registered again

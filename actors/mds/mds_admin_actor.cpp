@@ -110,21 +110,23 @@ msg::mds_to_client_events handle_events(self_ptr self, const msg::client_to_mds_
   return wire::make<p::MdsToClientEvents>([&](auto b) {
     if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
     if (!credentials_ok(st, req->getCredentials())) return set_status(b.initStatus(), p::STATUS_AUTH_FAILED, auth_error(st));
-    if (!st.repair || !st.repair->events) return set_status(b.initStatus(), p::STATUS_UNAVAILABLE, "no event log");
     size_t limit = req->getLimit() ? req->getLimit() : 1000;
-    std::vector<persistence::event_record> evs;
+    // The replicated history (cmd_event in md.db): the same on every MDS,
+    // so it survives a master change.
+    std::vector<persistence::md_store::event_row> evs;
     try {
-      evs = st.repair->events->list(req->getAfterId(), limit);
+      evs = st.deps.md->events(req->getAfterId(), limit);
     } catch (const std::exception& e) {
       return set_status(b.initStatus(), p::STATUS_IO_ERROR, e.what());
     }
     auto list = b.initEvents(static_cast<unsigned>(evs.size()));
     for (unsigned i = 0; i < evs.size(); ++i) {
       list[i].setId(evs[i].id);
-      list[i].setTimeNs(evs[i].time_ns);
+      list[i].setTimeNs(evs[i].time);
       list[i].setSeverity(evs[i].severity);
       list[i].setSource(evs[i].source);
       list[i].setText(evs[i].text);
+      list[i].setEpoch(evs[i].epoch);
     }
     set_status(b.initStatus(), p::STATUS_OK, "");
   });

@@ -9,6 +9,7 @@
 
 #include "actors/mds/mds_membership.hpp"
 #include "actors/mds/mds_state.hpp"
+#include "actors/repair/repair_support.hpp"
 #include "persistence/host_config.hpp"
 #include "protocol/endpoint.hpp"
 #include "persistence/journal_store.hpp"
@@ -251,6 +252,19 @@ void journal_tick(self_ptr self) {
             for (auto& text : mds::peer_health_events(peers, s->getLastIndex(), st.peer_health)) emit(self, text);
           },
           [](caf::error&) {});
+}
+
+void journal_event(self_ptr self, const std::string& text) {
+  auto& st = self->state;
+  if (!serving(self)) return;
+  const int64_t now = st.deps.wall_clock_ns ? st.deps.wall_clock_ns()
+                                            : std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count();
+  propose(self, mds::cmd_event{now, repair::event_severity(text), repair::event_source(text), text, st.term},
+          [text](const proposal_outcome& o) {
+            if (!o.applied) spdlog::warn("event '{}' not journaled: {}", text, o.error);
+          });
 }
 
 msg::mds_to_election_snapshot_export export_snapshot(self_ptr self, const msg::election_to_mds_snapshot_export& m) {

@@ -89,6 +89,10 @@ struct mds_state {
   uint64_t commit_index = 0;
   // Requests that arrived while no master was known (replayed once one is).
   std::vector<std::function<void()>> deferred;
+  // Connections (CSs) that closed while requests were deferred: their
+  // deferred requests are dropped, not replayed (a replayed heartbeat would
+  // mark a CS active after its disconnect was handled).
+  std::set<caf::actor_addr> closed_while_deferred;
   // The CS registry is journaled (cmd_register_cs): the next new CS id, and
   // registrations being committed (repository uuid -> id, and the same CS
   // asking again meanwhile).
@@ -141,6 +145,10 @@ bool serving(self_ptr self);
 std::string not_master_text(self_ptr self);
 
 void emit(self_ptr self, const std::string& text);
+// The master proposes the event (cmd_event, with its epoch): every MDS's
+// md.db keeps the same history, which `get-event` shows. Elsewhere a no-op
+// (the event is in this MDS's log and its own local event table only).
+void journal_event(self_ptr self, const std::string& text);
 // The actor clock in nanoseconds (monotonic; virtual time in the simulator):
 // the time base of lease_table and map_leases.
 int64_t steady_ns(self_ptr self);

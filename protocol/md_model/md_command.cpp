@@ -181,6 +181,9 @@ json enc(const cmd_register_cs& c) {
           {"http_port", c.http_port}};
 }
 json enc(const cmd_drop_cs& c) { return {{"id", c.id}}; }
+json enc(const cmd_event& c) {
+  return {{"time", c.time}, {"severity", c.severity}, {"source", c.source}, {"text", enc_name(c.text)}, {"epoch", c.epoch}};
+}
 
 std::vector<cs_id> get_cs_ids(const json& j, const char* key) {
   const json& r = field(j, key);
@@ -234,6 +237,9 @@ md_command dec(const std::string& op, const json& j) {
                            get_name(j, "host_id"), get_str(j, "address"),      get_name(j, "location"),
                            get_u32(j, "tier"),     get_bool(j, "checksums"),   get_u32(j, "http_port")};
   if (op == "drop_cs") return cmd_drop_cs{get_u32(j, "id")};
+  if (op == "event")
+    return cmd_event{get_i64(j, "time"), get_str(j, "severity"), get_str(j, "source"), get_name(j, "text"),
+                     get_u64(j, "epoch")};
   bad("unknown op '" + op + "'");
 }
 
@@ -255,6 +261,7 @@ struct name_of {
   const char* operator()(const cmd_set_param&) const { return "set_param"; }
   const char* operator()(const cmd_register_cs&) const { return "register_cs"; }
   const char* operator()(const cmd_drop_cs&) const { return "drop_cs"; }
+  const char* operator()(const cmd_event&) const { return "event"; }
 };
 
 json to_json(const md_command& c) {
@@ -311,6 +318,7 @@ bool durable_at_once(const md_command& c) {
       std::holds_alternative<cmd_rename>(c))
     return false;
   if (auto* s = std::get_if<cmd_setattr>(&c)) return s->size.has_value() || s->cut_version.has_value();
+  if (std::holds_alternative<cmd_event>(c)) return false;  // the next fsync covers it
   return true;
 }
 

@@ -348,10 +348,23 @@ struct cmd_drop_cs {
   bool operator==(const cmd_drop_cs&) const = default;
 };
 
+// ---- events ----------------------------------------------------------------
+// A cluster event (guide "Monitoring Event Logs"), written by the master with
+// its epoch: every MDS keeps the same history, so `get-event` shows the events
+// of earlier masters after a failover. The time is the master's wall clock.
+struct cmd_event {
+  time_ns time = 0;
+  std::string severity;  // info | warn | err
+  std::string source;    // MDS | JRN
+  std::string text;
+  uint64_t epoch = 0;
+  bool operator==(const cmd_event&) const = default;
+};
+
 using md_command =
     std::variant<cmd_mkdir, cmd_create, cmd_unlink, cmd_rmdir, cmd_rename, cmd_setattr, cmd_set_repl,
                  cmd_alloc_chunk, cmd_drop_replica, cmd_fence_chunk, cmd_confirm_replicas, cmd_mark_written, cmd_set_size, cmd_purge_orphan,
-                 cmd_set_param, cmd_register_cs, cmd_drop_cs>;
+                 cmd_set_param, cmd_register_cs, cmd_drop_cs, cmd_event>;
 
 // ---- journal ----------------------------------------------------------------
 

@@ -111,6 +111,19 @@ pass "MDS#$M1 killed (-9); MDS#$M2 is master after $((SECONDS - t0)) s; the CLI 
 cs_back() { [ "$(stat_json | jq -c '[.cs[] | select(.status=="active") | .id] | sort')" = "$CSIDS" ]; }
 wait_for 40 cs_back || fail "CSs not active again under MDS#$M2 with the same ids: $(psq 1 stat 2>&1)"
 pass "all 3 CSs re-registered with MDS#$M2 under their ids $CSIDS"
+# The event history is the cluster's, not the master's: the new master shows
+# what the old one recorded (its own "became master", the CSs going active)
+# and its own election, in order.
+history() { psq 1 get-event --json | jq -r '.[].text'; }
+became_both() {
+  local h; h=$(history) || return 1
+  local a b
+  a=$(grep -n "^MDS#$M1 at .* became master$" <<<"$h" | head -1 | cut -d: -f1)
+  b=$(grep -n "^MDS#$M2 at .* became master$" <<<"$h" | tail -1 | cut -d: -f1)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+wait_for 20 became_both || fail "get-event on the new master MDS#$M2 lacks the old master's history: $(history | tail -8)"
+pass "get-event on MDS#$M2 shows MDS#$M1's election and its own, in order (replicated event log)"
 for _ in $(seq 600); do kill -0 "$APP" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$APP" 2>/dev/null && { kill "$APP"; fail "the application hung: $(cat "$T/app.out")"; }
 wait "$APP" || fail "the application saw an error during the failover: $(cat "$T/app.out")"
