@@ -197,7 +197,8 @@ nlohmann::json mds_client::events(const std::string& digest, int64_t after_id, u
                    {"time_ns", e.getTimeNs()},
                    {"severity", e.getSeverity().cStr()},
                    {"source", e.getSource().cStr()},
-                   {"text", e.getText().cStr()}});
+                   {"text", e.getText().cStr()},
+                   {"epoch", e.getEpoch()}});
   return out;
 }
 
