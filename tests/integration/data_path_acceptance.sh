@@ -23,10 +23,10 @@
 source "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  echo "data_path_acceptance: skipped (needs root, /dev/fuse and fusermount3)"; exit 0
+  skip "data_path_acceptance: needs root, /dev/fuse and fusermount3"
 fi
 for tool in fio sqlite3 git tar jq; do
-  command -v $tool >/dev/null || { echo "data_path_acceptance: skipped (needs $tool)"; exit 0; }
+  command -v $tool >/dev/null || { skip "data_path_acceptance: needs $tool"; }
 done
 
 MOUNTS=()

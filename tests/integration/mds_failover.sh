@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  echo "mds_failover: skipped (needs root, /dev/fuse and fusermount3)"; exit 0
+  skip "mds_failover: needs root, /dev/fuse and fusermount3"
 fi
 MNT="$T/m"
 unmount_all() {

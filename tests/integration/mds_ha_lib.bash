@@ -8,7 +8,7 @@
 
 need_fuse() {
   if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v jq >/dev/null; then
-    echo "$1: skipped (needs root, /dev/fuse, fusermount3 and jq)"; exit 0
+    skip "$1: needs root, /dev/fuse, fusermount3 and jq"
   fi
 }
 MNT="$T/m"

@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mds_ha_lib.bash"
 need_fuse mds_resync
-command -v sqlite3 >/dev/null || { echo "mds_resync: skipped (needs sqlite3)"; exit 0; }
+command -v sqlite3 >/dev/null || { skip "mds_resync: needs sqlite3"; }
 
 C=resync
 echo "resync-pw" > "$T/pw"

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mds_ha_lib.bash"
 need_fuse mds_single_restart
-command -v fio >/dev/null || { echo "mds_single_restart: skipped (needs fio)"; exit 0; }
+command -v fio >/dev/null || { skip "mds_single_restart: needs fio"; }
 
 C=single
 echo "single-pw" > "$T/pw"

@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  echo "mount_basic: skipped (needs root, /dev/fuse and fusermount3)"; exit 0
+  skip "mount_basic: needs root, /dev/fuse and fusermount3"
 fi
 
 MOUNTS=()

@@ -15,7 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v sqlite3 >/dev/null; then
-  echo "rebalancing: skipped (needs root, /dev/fuse, fusermount3 and sqlite3)"; exit 0
+  skip "rebalancing: needs root, /dev/fuse, fusermount3 and sqlite3"
 fi
 DATA_MB=${DATA_MB:-20}
 DISK_MB=48

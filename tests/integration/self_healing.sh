@@ -11,7 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  echo "self_healing: skipped (needs root, /dev/fuse and fusermount3)"; exit 0
+  skip "self_healing: needs root, /dev/fuse and fusermount3"
 fi
 DATA_MB=${DATA_MB:-16}
 
