@@ -341,13 +341,37 @@ caf::result<msg::mds_to_client_membership> handle_membership(self_ptr self, cons
               return (void)rp.deliver(membership_error(p::STATUS_NOT_MASTER, not_master_text(self)));
             std::vector<uint32_t> ids;
             std::vector<std::pair<uint32_t, std::string>> members;
+            std::optional<uint32_t> at_address;  // the member already at the address to add
             for (auto mem : s->getMembers()) {
               ids.push_back(mem.getId());
               members.emplace_back(mem.getId(), mem.getAddress());
-              if (add && mem.getAddress() == add->to_string())
+              if (add && mem.getAddress() == add->to_string()) at_address = mem.getId();
+            }
+            if (at_address) {
+              // make-mds retried after its answer was lost: the member at
+              // that address never acknowledged an entry (its pstorage-mdsd
+              // has not run), so the join is answered again with its id. A
+              // member that has acknowledged entries runs there: refused.
+              bool ran = *at_address == st.self_id;
+              for (auto pr : s->getPeers())
+                if (pr.getId() == *at_address && pr.getMatch() > 0) ran = true;
+              if (ran)
                 return (void)rp.deliver(membership_error(
-                    p::STATUS_BAD_REQUEST, "MDS#" + std::to_string(mem.getId()) + " already serves at " +
+                    p::STATUS_BAD_REQUEST, "MDS#" + std::to_string(*at_address) + " already serves at " +
                                                add->to_string() + "; pick another address or port"));
+              spdlog::info("make-mds for {} again: MDS#{} was added there and never ran; answering the join again",
+                           add->to_string(), *at_address);
+              return (void)rp.deliver(wire::make<p::MdsToClientMembership>([&](auto b) {
+                set_status(b.initStatus(), p::STATUS_OK, "");
+                b.setMdsId(*at_address);
+                auto l = b.initMembers(static_cast<unsigned>(members.size()));
+                for (unsigned i = 0; i < members.size(); ++i) {
+                  l[i].setId(members[i].first);
+                  l[i].setAddress(members[i].second);
+                  l[i].setStatus(p::MdsStatus::AVAIL);
+                }
+                b.setChunkSize(st.deps.md->chunk_size());
+              }));
             }
             // Running: this master and every MDS that answered it within an
             // election timeout.

@@ -67,6 +67,14 @@ grep -q "Added MDS#2 at $A2" <<<"$out" || fail "join output: $out"
 grep -q "metadata changes wait until MDS#2 runs" <<<"$out" || fail "no 2-MDS warning: $out"
 grep -q "pstorage-mdsd.* -r $T/mds2" <<<"$out" || fail "no start hint: $out"
 grep -qx "$A2" "$T/host1/clusters/$C/bs.list" || fail "bs.list lacks $A2"
+# The answer of a join can be lost (client timeout, the CLI killed): the
+# repository was not made. The same make-mds again gets the same id back as
+# long as MDS#2 never ran; at the address of a running MDS it is refused (above).
+rm -rf "$T/mds2"
+out=$(ps 1 make-mds -a "$A2" -r "$T/mds2" -b "$A1" 2>&1) || fail "make-mds join of MDS#2 retried: $out"
+grep -q "Added MDS#2 at $A2" <<<"$out" || fail "retried join output: $out"
+[ "$(ps 1 stat --json | jq '.mds | length')" = 2 ] || fail "the retried join changed the membership: $(ps 1 stat 2>&1)"
+pass "a retried join (answer lost) gets MDS#2 again, membership unchanged"
 start mds2 "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds2"
 wait_for 30 avail_is 2 || fail "MDS#2 not avail: $(ps 1 stat 2>&1)"
 pass "MDS#2 joined with -b and runs"
