@@ -102,6 +102,11 @@ class session {
   // Connects to the MDS and checks the credentials with a lookup of "/".
   int check_connection();
 
+  // Unmount (SIGTERM, umount): every request waiting now — for an answer, a
+  // master, a backoff, a chunk below MIN — ends at once with ENOTCONN (or
+  // EIO), and every later one fails the same way. Thread-safe; idempotent.
+  void abort();
+
   // Id of the master MDS this session talks to (ClientToMdsStat), for the
   // guide's "connected to MDS#N" line.
   int master_mds_id(uint32_t& id);

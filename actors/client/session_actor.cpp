@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "actors/client/chunk_loc.hpp"
@@ -57,6 +59,8 @@ inline std::chrono::seconds chain_timeout(size_t replicas) {
   return std::max(cs_timeout, std::chrono::seconds(5 * (replicas + 1)));
 }
 constexpr auto mds_patience = std::chrono::seconds(30);  // reconnect attempts before EIO
+// session::abort(): wakes every request waiting in ask().
+using session_abort_atom = caf::atom_constant<caf::atom("sabort")>;
 // Write-behind: a file's buffered writes are sent once they reach this size
 // (and on fsync/flush/close, before reads, and every second) by the
 // background sender while the writer goes on filling the buffer
@@ -225,8 +229,34 @@ struct session::impl {
     mds = mds_api{};
   }
 
+  // ---- unmount: session::abort() ends every wait at once ----
+  std::atomic<bool> aborting{false};
+  std::mutex abort_m;
+  std::condition_variable abort_cv;
+  std::set<caf::actor> asking;  // the scoped actors waiting inside ask()
+  static constexpr const char* aborted_text = "the mount is being unmounted";
+
+  // Waits `d` (a backoff); false, at once, when the session is aborted.
+  bool pause(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lk(abort_m);
+    return !abort_cv.wait_for(lk, d, [this] { return aborting.load(); });
+  }
+  int aborted() { return fail(ENOTCONN, aborted_text); }
+
+  void abort_all() {
+    std::set<caf::actor> waiting;
+    {
+      std::lock_guard<std::mutex> g(abort_m);
+      aborting = true;
+      waiting = asking;
+    }
+    abort_cv.notify_all();
+    for (auto& a : waiting) caf::anon_send(a, session_abort_atom::value);
+  }
+
   // One request to a remote actor `h`; waits for its answer, for `timeout`, or
-  // until `h` is known to be gone — whichever comes first. A blocking
+  // until `h` is known to be gone — whichever comes first (or the session is
+  // aborted). A blocking
   // request().receive() of CAF 0.17 ignores down messages, so a peer killed
   // with -9 would cost the whole timeout; here the request is a plain send
   // (the answer comes back as an ordinary message) and a monitor's down
@@ -235,6 +265,15 @@ struct session::impl {
   template <class Answer, class Handle, class Req, class OnAnswer>
   bool ask(const Handle& h, caf::timespan timeout, Req req, OnAnswer&& on_answer, std::string& err) {
     caf::scoped_actor self{sys};
+    const auto me = caf::actor_cast<caf::actor>(self.ptr());
+    {
+      std::lock_guard<std::mutex> g(abort_m);
+      if (aborting) {
+        err = aborted_text;
+        return false;
+      }
+      asking.insert(me);
+    }
     self->monitor(h);
     self->send(h, std::move(req));
     bool ok = false;
@@ -245,10 +284,15 @@ struct session::impl {
         },
         [&](caf::down_msg& dm) { err = "connection lost (" + sys.render(dm.reason) + ")"; },
         [&](caf::error& e) { err = sys.render(e); },
+        [&](session_abort_atom) { err = aborted_text; },
         caf::after(timeout) >> [&] {
           err = "no answer within " +
                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) + " ms";
         });
+    {
+      std::lock_guard<std::mutex> g(abort_m);
+      asking.erase(me);
+    }
     self->demonitor(h.address());
     return ok;
   }
@@ -278,8 +322,12 @@ struct session::impl {
           drop_mds();
         }
       }
-      if (!patient || clock_type::now() + backoff_delay(attempt) > deadline) return std::nullopt;
-      std::this_thread::sleep_for(backoff_delay(attempt));
+      if (aborting) err = aborted_text;
+      if (aborting || !patient || clock_type::now() + backoff_delay(attempt) > deadline) return std::nullopt;
+      if (!pause(backoff_delay(attempt))) {
+        err = aborted_text;
+        return std::nullopt;
+      }
     }
   }
 
@@ -434,7 +482,7 @@ struct session::impl {
                  std::to_string(index) + " waiting: " + st.getMessage().cStr());
         logged = true;
       }
-      std::this_thread::sleep_for(backoff_delay(attempt));
+      if (!pause(backoff_delay(attempt))) return aborted();
     }
   }
 
@@ -491,7 +539,7 @@ struct session::impl {
       default:
         log_line("chunk " + std::to_string(old.chunk_id) + ": reported" + who + "; waiting: " +
                  st.getMessage().cStr());
-        std::this_thread::sleep_for(backoff_delay(waits++));
+        if (!pause(backoff_delay(waits++))) return aborted();
         return 0;
     }
   }
@@ -515,7 +563,7 @@ struct session::impl {
       if (loc->replicas.empty()) {
         uncache(ino, index);
         loc.reset();
-        std::this_thread::sleep_for(backoff_delay(waits++));
+        if (!pause(backoff_delay(waits++))) return aborted();
         continue;
       }
       const auto& first = loc->replicas[0];
@@ -542,7 +590,7 @@ struct session::impl {
         case action::wait_retry:
           uncache(ino, index);
           loc.reset();
-          std::this_thread::sleep_for(backoff_delay(waits++));
+          if (!pause(backoff_delay(waits++))) return aborted();
           continue;
         default:
           return fail(dec.error ? dec.error : EIO, err);
@@ -683,7 +731,7 @@ struct session::impl {
         continue;
       }
       if (++sweeps >= max_read_sweeps) return fail(EIO, "no replica could be read: " + last_err);
-      std::this_thread::sleep_for(backoff_delay(sweeps));
+      if (!pause(backoff_delay(sweeps))) return aborted();
     }
   }
 
@@ -1014,6 +1062,8 @@ session::~session() {
 
 const std::string& session::last_error() { return tl_error; }
 
+void session::abort() { impl_->abort_all(); }
+
 int session::check_connection() {
   fop_answer a;
   return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setLookup("/"); }, &a, false);
@@ -1189,7 +1239,7 @@ int session::open(const std::string& path, uint64_t ino, bool write, file_attr& 
         &a);
     if (!e) break;
     if (e != EAGAIN || !write || clock_type::now() + backoff_delay(attempt) > deadline) return e;
-    std::this_thread::sleep_for(backoff_delay(attempt));
+    if (!impl_->pause(backoff_delay(attempt))) return impl_->aborted();
   }
   return impl_->opened(a, write, out);
 }

@@ -12,6 +12,8 @@
 // waiting parent to exit 0. Errors of the child reach the terminal and the
 // parent's exit code.
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #include <iostream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "actors/client/mount_options.hpp"
@@ -43,6 +46,47 @@ std::string make_client_id() {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
   return frontend::local_host_name() + ":" + std::to_string(getpid()) + ":" + buf;
+}
+
+// SIGTERM/SIGINT/SIGHUP: libfuse's own handlers only mark the session as
+// exiting, and its loop then waits for every busy worker, so an operation
+// blocked in the session (no MDS majority: up to the 30 s patience) delayed
+// the exit. Ours also wake the watcher (self-pipe; only async-signal-safe
+// calls here), which aborts the session: blocked operations fail at once
+// (ENOTCONN/EIO), the workers return, the loop ends and the mount point is
+// released. The watcher also notices an exit begun by umount (the kernel
+// ends the FUSE connection) and aborts the same way.
+fuse_session* g_fuse = nullptr;
+int g_stop_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int) {
+  if (g_fuse) fuse_session_exit(g_fuse);
+  const char c = 1;
+  (void)!::write(g_stop_pipe[1], &c, 1);
+}
+
+// Runs until the session is aborted or told to end (a 0 byte on the pipe).
+void watch_for_stop(client::session& sess, fuse_session* se) {
+  for (;;) {
+    pollfd p{g_stop_pipe[0], POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      char c = 0;
+      if (::read(g_stop_pipe[0], &c, 1) == 1 && c == 0) return;  // the loop ended by itself
+      sess.abort();
+      return;
+    }
+    if (fuse_session_exited(se)) {  // umount, or a fatal FUSE error
+      sess.abort();
+      return;
+    }
+  }
+}
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
 }
 
 // Tells the parent how start-up ended (daemon mode); no-op in the foreground.
@@ -89,7 +133,15 @@ int run(const client::mount_request& r, const std::string& digest, const std::ve
     fuse_session_destroy(se);
     return die("cannot mount on '" + r.mount_point + "' (is /dev/fuse available and are you root?)");
   }
-  fuse_set_signal_handlers(se);
+  fuse_set_signal_handlers(se);  // SIGPIPE ignored etc.; the stop signals are ours:
+  if (::pipe2(g_stop_pipe, O_CLOEXEC) != 0) {
+    fuse_session_unmount(se);
+    fuse_session_destroy(se);
+    return die(std::string("pipe: ") + std::strerror(errno));
+  }
+  g_fuse = se;
+  install_stop_handlers();
+  std::thread watcher([&sess, se] { watch_for_stop(sess, se); });
   std::cerr << "pstorage-mount: cluster '" << r.cluster << "' mounted on " << r.mount_point << "\n";
   if (!r.foreground) {
     report.send(0);
@@ -106,6 +158,11 @@ int run(const client::mount_request& r, const std::string& digest, const std::ve
   cfg.clone_fd = 0;
   cfg.max_idle_threads = 16;
   int rc = fuse_session_loop_mt(se, &cfg);
+  const char end = 0;
+  (void)!::write(g_stop_pipe[1], &end, 1);
+  watcher.join();
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::signal(sig, SIG_DFL);
+  g_fuse = nullptr;
   fuse_remove_signal_handlers(se);
   fuse_session_unmount(se);
   fuse_session_destroy(se);
