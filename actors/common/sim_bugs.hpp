@@ -76,7 +76,8 @@
     "an MDS grants its vote to a second candidate in an epoch it already voted in", "one-master-per-epoch") \
   X(raft_apply_before_persist, "actors/election/election_actor.cpp (flush)",                            \
     "the election actor hands every entry in its journal to the MDS to apply, before a majority persisted " \
-    "(committed) it: an MDS applies entries that a new master later overwrites", "md-converges")
+    "(committed) it: an MDS applies entries that a new master later overwrites",             \
+    "namespace-acked-visible|md-converges")
 
 namespace pstorage::sim_bugs {
 

@@ -339,12 +339,18 @@ struct writer {
     if (auto m = mds()) {
       auto ino = fh.ino;
       auto size = (first_block + nblocks) * data_block;
+      fh.size_sent = std::max(fh.size_sent, size);
       self->request(m, mds_timeout, file_op([&](auto b) {
               auto s = b.getOp().initSetSize();
               s.setIno(ino);
               s.setSize(size);
             }))
-          .then([](msg::mds_to_client_file_op&) {}, [](caf::error&) {});
+          .then(
+              [this, size](msg::mds_to_client_file_op& r) {
+                auto a = wire::decode(r);
+                if (a && a->getStatus().getCode() == p::STATUS_OK) file().size_acked = std::max(file().size_acked, size);
+              },
+              [](caf::error&) {});
     }
     id = 0;
     later(env->r->between(20, 400), [this] { next_write(); });

@@ -63,6 +63,9 @@ struct file_history {
   std::vector<uint64_t> acked;            // per block: last acknowledged write id (0 = never written)
   std::vector<std::set<uint64_t>> issued;  // per block: every write id sent for it
   uint64_t acked_writes = 0;
+  // setSize after each acknowledged write (the size becomes max(size, end)):
+  // the highest end acknowledged OK, and the highest end sent (file-size-acked).
+  uint64_t size_acked = 0, size_sent = 0;
 };
 
 struct data_model {

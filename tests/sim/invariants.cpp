@@ -69,6 +69,9 @@ const std::vector<invariant_info>& invariants() {
       {"md-converges", "final", "checked (several MDSs)",
        "after healing and settling every MDS's md.db has applied the master's last entry and has the master's "
        "canonical_dump"},
+      {"file-size-acked", "final", "checked (data scenarios with several MDSs)",
+       "each data file's size in the master's md.db is at least the highest end whose setSize was acknowledged and "
+       "at most the highest end sent (the size is max(size, end): a lost acknowledged setSize shows)"},
       {"mds-membership-changes", "final", "pending: the simulated MDS membership is fixed (make-mds / rm-mds not driven)",
        "workload: MDSs are added and removed while clients work; every invariant above still holds"},
   };
@@ -88,7 +91,8 @@ std::optional<violation> check_step(model& m, bool instant_done) {
   // The MDS measures the silence by its own clock (clock skew: a slow MDS
   // clock waits longer in true time).
   const int64_t bound =
-      static_cast<int64_t>(static_cast<double>(m.inactive_after_ms + m.tick_ms) / (m.mds_clock_rate > 0 ? m.mds_clock_rate : 1.0)) + 1;
+      static_cast<int64_t>(static_cast<double>(m.inactive_after_ms + m.tick_ms) / (m.mds_clock_rate > 0 ? m.mds_clock_rate : 1.0)) + 1 +
+      m.mds_view_slack_ms;
   for (auto& [id, status] : m.mds_view) {
     if (status != "active") continue;
     auto heard = m.answered_at.count(id) ? m.answered_at[id] : never;
@@ -101,7 +105,7 @@ std::optional<violation> check_step(model& m, bool instant_done) {
                            " (bound (inactive_after + tick) / MDS clock rate = " + ms(bound) + ")"};
     if (!c) continue;
     if (!c->alive && !c->fatal && c->died_at_ms != never) {
-      int64_t deadline = std::max(c->died_at_ms, m.mds_live_since_ms) + crash_notice_ms;
+      int64_t deadline = std::max(c->died_at_ms, m.mds_live_since_ms) + crash_notice_ms + m.mds_view_slack_ms;
       if (m.now_ms > deadline)
         return violation{"cs-crash-noticed", "CS#" + std::to_string(id) + " (" + c->name + ") died at " +
                                                  ms(c->died_at_ms) + " and is still active at " + ms(m.now_ms)};

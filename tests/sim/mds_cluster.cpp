@@ -104,6 +104,9 @@ void mds_cluster::start(size_t i) {
         return int64_t{1700000000} * 1000000000 + wall_offset_ns + static_cast<int64_t>(env_.now_ms() * rate) * 1000000;
       },
       [this, i, inc](const std::string& e) { on_event(i, inc, e); }, rate, std::move(peers));
+  // The MDS actor spawns its election actor when it first runs
+  // (election_spawned): until then peers cannot reach this incarnation.
+  n.election = election_api{};
   n.api = spawn_mds(*env_.sys, deps);
   n.alive = true;
   n.hung = false;
@@ -127,6 +130,7 @@ void mds_cluster::crash(size_t i, bool power_loss) {
   if (n.election) env_.set_hung(caf::actor_cast<caf::actor>(n.election), false);
   env_.kill(caf::actor_cast<caf::actor>(n.api));
   if (n.election) env_.kill(caf::actor_cast<caf::actor>(n.election));
+  n.election = election_api{};
   n.alive = false;
   n.hung = false;
   n.disk_blocked = false;
@@ -245,6 +249,7 @@ void mds_cluster::on_answer(size_t i, int inc, const std::string& type, const ca
 void mds_cluster::refresh_model() {
   if (!several()) return;
   auto& m = *env_.m;
+  m.mds_view_slack_ms = serving_evidence_ms;
   auto mi = master();
   m.mds_alive = mi && env_.now_ms() - master_ok_ms_ <= serving_evidence_ms;
   m.mds_hung = mi && nodes_[*mi].hung;
@@ -362,6 +367,7 @@ peer_connector mds_cluster::connector(size_t i, int inc) {
                     nullptr, caf::actor_cast<caf::actor>(self));
     else
       env_.count("mds.peer.connect-refused");
+    env_.note(nodes_[i].name + "'s election actor connects to MDS#" + std::to_string(id) + (h ? "" : ": refused"));
     caf::anon_send(self, peer_atom::value, id, h);
   };
 }

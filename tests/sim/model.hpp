@@ -55,6 +55,9 @@ struct model {
   bool mds_alive = false;
   bool mds_hung = false;
   int64_t mds_live_since_ms = 0;  // last start or resume of the MDS
+  // Several MDSs: how long a master that stopped serving may still be judged
+  // (its CS view freezes when it steps down; mds_cluster.cpp evidence window).
+  int64_t mds_view_slack_ms = 0;
   std::map<uint32_t, std::string> id_owner;  // id -> repository uuid, whole run
   std::map<std::string, uint32_t> id_of_uuid;
   // When the MDS last answered OK a register (the id in the answer) or a

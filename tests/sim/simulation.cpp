@@ -711,7 +711,25 @@ class harness {
     }
     count("data.final.replicas-restored");
   }
+  // file-size-acked (several MDSs): every acknowledged setSize survived the
+  // failovers, and no size came from nowhere.
+  void data_final_sizes() {
+    if (!mdses_->several()) return;
+    auto md = mdses_->master_md();
+    for (auto& f : dm_.files) {
+      if (!f.ino) continue;
+      auto a = md->getattr(f.ino);
+      const uint64_t size = a ? a->size : 0;
+      if (size < f.size_acked || size > f.size_sent)
+        return m_.raised.push_back({"file-size-acked", f.path + " is " + std::to_string(size) +
+                                                           " bytes in the master's md.db; acknowledged ends reach " +
+                                                           std::to_string(f.size_acked) + ", ends sent " +
+                                                           std::to_string(f.size_sent)});
+    }
+    count("data.final.file-size-acked");
+  }
   void data_final_probe() {
+    data_final_sizes();
     data_final_replica_count();
     data_final_rebalanced();
     note("final data read: every replica of every chunk");
@@ -1344,7 +1362,8 @@ run_result harness::run() {
       m_.store_records.push_back({r.id, r.repo_uuid});
     if (auto v = check_final(m_)) fail(*v);
     // md-converges: every MDS's md.db equals the master's (canonical_dump).
-    if (auto why = mdses_->converged(); !result_.failed && !why.empty()) fail({"md-converges", why});
+    if (auto why = mdses_->converged(); !result_.failed && !why.empty())
+      fail({"md-converges", why + "; journals:" + mdses_->describe_journals()});
   }
   result_.steps = steps_;
   result_.end_ms = now_ms();
