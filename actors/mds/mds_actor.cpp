@@ -221,6 +221,17 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
     });
   };
   if (!req) return reply(p::STATUS_BAD_REQUEST, req.error);
+  // A heartbeat counts only on the connection the CS registered on with this
+  // MDS: one that arrives otherwise (the CS reconnected, this MDS became
+  // master since, or the request waited for an election while the CS died
+  // and its connection closed) is answered "register again" and changes no
+  // liveness (a dead CS must never turn active).
+  if (const uint32_t id = req->getCsId(); id != 0) {
+    auto h = st.cs_handles.find(id);
+    auto sender = self->current_sender();
+    if (h == st.cs_handles.end() || !sender || h->second.address() != sender->address())
+      return reply(p::STATUS_NOT_FOUND, "CS#" + std::to_string(id) + " is not registered on this connection; register again");
+  }
   std::optional<mds::cs_event> changed;
   if (!st.registry.on_heartbeat(req->getCsId(), req->getTotalBytes(), req->getFreeBytes(), req->getFlags(),
                                 self->clock().now(), &changed))
@@ -332,7 +343,14 @@ caf::result<Resp> for_master(self_ptr self, const Req& m, Handler handler) {
     });
   }
   auto rp = self->make_response_promise<Resp>();
-  st.deferred.push_back([self, rp, m, from = self->current_sender() ? self->current_sender()->address() : caf::actor_addr{}]() mutable {
+  // A request whose sender's connection closes while it waits is dropped,
+  // not replayed: a dead CS's held heartbeat must not mark it active again.
+  caf::actor_addr from;
+  if (auto sender = self->current_sender()) {
+    from = sender->address();
+    self->monitor(caf::actor_cast<caf::actor>(sender));
+  }
+  st.deferred.push_back([self, rp, m, from]() mutable {
     if (from && self->state.closed_while_deferred.count(from)) return;  // its connection closed meanwhile
     rp.delegate(caf::actor_cast<mds_api>(self), m);
   });
@@ -392,9 +410,9 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
     }
     self->set_down_handler([self](caf::down_msg& dm) {
       auto& st = self->state;
+      if (!st.deferred.empty() && st.closed_while_deferred.size() < 100000) st.closed_while_deferred.insert(dm.source);
       auto it = st.cs_by_addr.find(dm.source);
       if (it == st.cs_by_addr.end()) return;
-      if (!st.deferred.empty() && st.closed_while_deferred.size() < 100000) st.closed_while_deferred.insert(dm.source);
       auto id = it->second;
       st.cs_by_addr.erase(it);
       // The connection of an earlier incarnation: the CS has registered again

@@ -214,8 +214,10 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
   }
   if (!was_serving && st.serving && !st.deferred.empty()) {
     for (auto& fn : std::exchange(st.deferred, {})) fn();
+    st.closed_while_deferred.clear();
   } else if (!st.serving && st.leader_id != 0 && !st.is_leader && !st.deferred.empty()) {
     for (auto& fn : std::exchange(st.deferred, {})) fn();  // answered "not master; the master is ..."
+    st.closed_while_deferred.clear();
   }
 }
 
