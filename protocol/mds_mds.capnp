@@ -60,6 +60,7 @@ struct MdsToMdsRaft {
   snapshotTotal @16 :UInt64;
   snapshotData @17 :Data;
   chunkAck @18 :Bool;
+  context @19 :UInt64;   # election::message::context (the leader lease)
 }
 
 # ---- inside one MDS process: the MDS actor and its election actor ----------
@@ -89,6 +90,9 @@ struct ElectionToMdsCommitted {
   members @4 :List(RaftMember);
   commit @5 :UInt64;
   lastIndex @6 :UInt64;
+  # The master may answer from its state until then (actor clock, ns since
+  # its epoch; docs/election.md "Reads on the master"); 0: no lease.
+  leaseUntilNs @7 :Int64;
 }
 
 # Make every entry appended so far power-loss durable (fsync/fsyncdir on a

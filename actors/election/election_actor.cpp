@@ -51,6 +51,10 @@ struct election_state {
   std::set<uint32_t> exporting;                    // master: md.db asked of the MDS for them
   snapshot_receiver incoming;                      // follower
   uint64_t mds_applied = 0;                        // md.db's applied index (status requests)
+  // ---- leader lease (docs/election.md "Reads on the master") ----
+  std::map<uint64_t, caf::actor_clock::time_point> sent_at;  // context -> when sent
+  int64_t lease_until_ns = 0;                                // actor clock
+  int64_t told_lease_ns = 0;
   static inline const char* name = "pstorage-election";
 };
 
@@ -97,6 +101,7 @@ void send_wire(self_ptr self, node_id to, msg::mds_to_mds_raft w) {
 
 void send_to_peer(self_ptr self, const message& m) {
   auto& st = self->state;
+  if (m.context) st.sent_at.emplace(m.context, self->clock().now());  // leader lease: when it left
   if (m.type == msg_type::snapshot) return start_snapshot(self, m.to);  // the data goes in chunks
   // Not connected: the core retransmits (heartbeats, probes), so the
   // message is dropped while the connector works on it.
@@ -104,19 +109,57 @@ void send_to_peer(self_ptr self, const message& m) {
     self->send(caf::actor_cast<election_api>(h), to_wire(m, st.deps.cluster, st.deps.self_address));
 }
 
+int64_t ns_of(caf::actor_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// The leader lease: until half an election timeout after it sent the newest
+// message a majority has answered in this term (a follower that answered it
+// votes for no one else for a whole election timeout after receiving it;
+// half of it leaves room for clocks that run up to twice as fast). One MDS:
+// always. Not leader: none.
+void update_lease(self_ptr self) {
+  auto& st = self->state;
+  auto& core = *st.core;
+  if (core.get_role() != role::leader) {
+    st.lease_until_ns = 0;
+    st.sent_at.clear();
+    return;
+  }
+  if (core.members().members.size() == 1 && core.members().contains(core.id())) {
+    st.lease_until_ns = INT64_MAX;
+    return;
+  }
+  const uint64_t q = core.quorum_context();
+  auto it = st.sent_at.find(q);
+  if (q == 0 || it == st.sent_at.end()) return;
+  const auto span = st.deps.tick_interval * st.deps.core.election_ticks / 2;
+  st.lease_until_ns = std::max(st.lease_until_ns, ns_of(it->second + span));
+  st.sent_at.erase(st.sent_at.begin(), it);  // older contexts count no more
+}
+
 void tell_mds(self_ptr self, const std::vector<entry>& committed) {
   auto& st = self->state;
   auto& core = *st.core;
   const bool is_leader = core.get_role() == role::leader;
+  update_lease(self);
+  // A lease that moved by a tick or more is told too (the MDS answers
+  // requests only within it).
+  const bool lease_moved = st.lease_until_ns != st.told_lease_ns &&
+                           (st.lease_until_ns == 0 || st.told_lease_ns == 0 ||
+                            st.lease_until_ns - st.told_lease_ns >=
+                                std::chrono::duration_cast<std::chrono::nanoseconds>(st.deps.tick_interval).count());
   if (committed.empty() && core.term() == st.told_term && core.leader() == st.told_leader &&
-      is_leader == st.told_is_leader)
+      is_leader == st.told_is_leader && !lease_moved)
     return;
+  st.told_lease_ns = st.lease_until_ns;
   if (is_leader && !st.told_is_leader)
     spdlog::info("MDS#{} became master in epoch {}", core.id(), core.term());
   st.told_term = core.term();
   st.told_leader = core.leader();
   st.told_is_leader = is_leader;
-  self->send(st.deps.sink, committed_message(core, committed, [&st](node_id id) { return address_of(st, id); }));
+  self->send(st.deps.sink,
+             committed_message(core, committed, [&st](node_id id) { return address_of(st, id); }, st.lease_until_ns));
 }
 
 [[noreturn]] void journal_failed(const std::exception& e);

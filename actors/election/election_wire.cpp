@@ -46,6 +46,7 @@ msg::mds_to_mds_raft to_wire(const message& m, const std::string& cluster, const
     b.setSnapshotTerm(m.snapshot.term);
     fill_members(b.initSnapshotConfig(static_cast<unsigned>(m.snapshot.config.members.size())), m.snapshot.config);
     b.setFromAddress(from_address);
+    b.setContext(m.context);
     if (chunk) {
       b.setSnapshotOffset(chunk->offset);
       b.setSnapshotTotal(chunk->total);
@@ -70,6 +71,7 @@ message from_wire(p::MdsToMdsRaft::Reader r) {
   m.snapshot.index = r.getSnapshotIndex();
   m.snapshot.term = r.getSnapshotTerm();
   for (auto mem : r.getSnapshotConfig()) m.snapshot.config.members.push_back(member{mem.getId(), mem.getAddress()});
+  m.context = r.getContext();
   return m;
 }
 
@@ -96,7 +98,8 @@ snapshot_meta from_record(const persistence::journal_snapshot& s) {
 }
 
 msg::election_to_mds_committed committed_message(const raft_core& core, const std::vector<entry>& committed,
-                                                 const std::function<std::string(node_id)>& address_of) {
+                                                 const std::function<std::string(node_id)>& address_of,
+                                                 int64_t lease_until_ns) {
   return wire::make<p::ElectionToMdsCommitted>([&](auto b) {
     auto l = b.initEntries(static_cast<unsigned>(committed.size()));
     for (unsigned i = 0; i < committed.size(); ++i) fill_entry(l[i], committed[i]);
@@ -108,6 +111,7 @@ msg::election_to_mds_committed committed_message(const raft_core& core, const st
     fill_members(b.initMembers(static_cast<unsigned>(ms.members.size())), ms);
     b.setCommit(core.commit_index());
     b.setLastIndex(core.last_index());
+    b.setLeaseUntilNs(lease_until_ns);
   });
 }
 

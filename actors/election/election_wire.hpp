@@ -38,6 +38,7 @@ snapshot_meta from_record(const persistence::journal_snapshot& s);
 // ElectionToMdsCommitted: `committed` and who is master now; members are
 // listed with `address_of(id)`.
 msg::election_to_mds_committed committed_message(const raft_core& core, const std::vector<entry>& committed,
-                                                 const std::function<std::string(node_id)>& address_of);
+                                                 const std::function<std::string(node_id)>& address_of,
+                                                 int64_t lease_until_ns = 0);
 
 }  // namespace pstorage::election

@@ -431,6 +431,7 @@ void raft_core::handle_append(const message& m) {
   r.type = msg_type::append_resp;
   r.to = m.from;
   r.term = term_;
+  r.context = m.context;
   uint64_t prev = m.log_index, prev_term = m.log_term;
   std::span<const entry> ents(m.entries);
   if (prev < commit_) {
@@ -486,6 +487,7 @@ void raft_core::handle_snapshot(const message& m) {
   r.type = msg_type::snapshot_resp;
   r.to = m.from;
   r.term = term_;
+  r.context = m.context;
   r.index = commit_;
   send(std::move(r));
 }
@@ -494,7 +496,23 @@ void raft_core::handle_snapshot(const message& m) {
 
 void raft_core::send(message m) {
   m.from = cfg_.id;
+  if (role_ == role::leader && (m.type == msg_type::append || m.type == msg_type::snapshot)) m.context = ++context_;
   msgs_.push_back(std::move(m));
+}
+
+uint64_t raft_core::quorum_context() const {
+  if (role_ != role::leader || config_.empty()) return 0;
+  std::vector<uint64_t> acked;
+  for (const auto& mb : config_.members) {
+    if (mb.id == cfg_.id) {
+      acked.push_back(context_);
+    } else {
+      auto it = peers_.find(mb.id);
+      acked.push_back(it == peers_.end() ? 0 : it->second.acked_context);
+    }
+  }
+  std::sort(acked.begin(), acked.end(), std::greater<>());
+  return acked[config_.quorum() - 1];
 }
 
 std::vector<progress> raft_core::peers() const {

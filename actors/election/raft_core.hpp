@@ -106,6 +106,10 @@ struct message {
   // snapshot_resp: the follower's commit after the snapshot (>= snapshot index).
   uint64_t index = 0;
   snapshot_meta snapshot;  // snapshot: metadata (the actor attaches the data bytes)
+  // append/snapshot from a leader: a number unique and increasing per
+  // message of this node (the actor notes when it sent it); echoed in the
+  // append_resp / snapshot_resp that answers it: the leader lease (below).
+  uint64_t context = 0;
   bool operator==(const message&) const = default;
 };
 
@@ -226,6 +230,16 @@ class raft_core {
   // `index` (its term, the membership in force there); nullopt when index is
   // below the compaction point or not committed.
   std::optional<snapshot_meta> snapshot_at(uint64_t index) const;
+  // Leader lease (docs/election.md "Reads on the master"): the newest context
+  // of this leader's messages that a majority (itself included) has answered
+  // in this term; 0 when none or not leader. A follower that answered a
+  // message refuses to vote for anyone else for election_ticks after it got
+  // it (in_lease), so no other leader can exist until then: the actor turns
+  // it into a time using when it sent that message.
+  uint64_t quorum_context() const;
+  // The context the next leader message gets (for one-member clusters, which
+  // need no answers).
+  uint64_t last_context() const { return context_; }
   std::optional<uint64_t> term_at(uint64_t index) const;       // nullopt: compacted or beyond last
   std::vector<entry> entries(uint64_t from, uint64_t to) const;  // [from, to] within the log
 
@@ -238,6 +252,7 @@ class raft_core {
     uint64_t pending_snapshot = 0;   // snapshot: its index
     uint32_t snapshot_ticks = 0;     // snapshot: ticks since sent (resend after election_ticks)
     uint32_t ticks_since_ack = 0;
+    uint64_t acked_context = 0;      // the newest context it answered in this term
   };
 
   // roles
@@ -287,6 +302,7 @@ class raft_core {
   uint64_t commit_ = 0;
   uint64_t applied_ = 0;  // emitted in `committed`
   snapshot_meta snap_;
+  uint64_t context_ = 0;  // the last context given to a leader message
   std::vector<entry> log_;  // entries snap_.index+1 ..
   membership config_;
   uint64_t config_index_ = 0;  // index of the entry that set config_ (or snap_.index)

@@ -176,6 +176,7 @@ void raft_core::step_leader(const message& m) {
 
 void raft_core::handle_append_resp(const message& m, peer& p) {
   p.ticks_since_ack = 0;
+  p.acked_context = std::max(p.acked_context, m.context);  // it follows this leader (step checked the term)
   if (m.reject && m.type == msg_type::append_resp) {
     uint64_t rejected = m.log_index;
     uint64_t hint = m.log_term > 0 ? find_conflict_by_term(m.index, m.log_term) : m.index;

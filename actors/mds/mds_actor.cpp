@@ -334,7 +334,9 @@ caf::result<msg::mds_to_client_stat> handle_stat(self_ptr self, const msg::clien
 template <class Resp, class Req, class Handler>
 caf::result<Resp> for_master(self_ptr self, const Req& m, Handler handler) {
   auto& st = self->state;
-  if (st.serving) return handler(self, m);
+  if (serving_now(self)) return handler(self, m);
+  // A follower that knows the master sends the client there; otherwise (no
+  // master yet, or this master's lease lapsed) the request waits.
   if ((st.leader_id != 0 && !st.is_leader) || st.deferred.size() >= 10000) {
     return wire::make<typename Resp::schema>([&](auto b) {
       auto s = b.initStatus();

@@ -82,6 +82,14 @@ void load_cs_registry(self_ptr self) {
 
 bool serving(self_ptr self) { return self->state.serving; }
 
+bool serving_now(self_ptr self) {
+  auto& st = self->state;
+  if (!st.serving) return false;
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+  return now < st.lease_until_ns;
+}
+
 std::string not_master_text(self_ptr self) {
   auto& st = self->state;
   if (st.master_address.empty()) return "no master MDS elected yet; retry";
@@ -187,6 +195,7 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
   st.leader_id = c->getLeaderId();
   st.is_leader = c->getIsLeader();
   st.commit_index = c->getCommit();
+  st.lease_until_ns = c->getLeaseUntilNs();
   st.members.clear();
   st.master_address.clear();
   for (auto mem : c->getMembers()) {
@@ -212,7 +221,7 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
     st.master_since_ns = steady_ns(self);
     emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
   }
-  if (!was_serving && st.serving && !st.deferred.empty()) {
+  if (serving_now(self) && !st.deferred.empty()) {  // elected, or the lease renewed
     for (auto& fn : std::exchange(st.deferred, {})) fn();
     st.closed_while_deferred.clear();
   } else if (!st.serving && st.leader_id != 0 && !st.is_leader && !st.deferred.empty()) {

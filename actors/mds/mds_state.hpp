@@ -83,6 +83,9 @@ struct mds_state {
   uint32_t leader_id = 0;    // the master of that epoch (0: none known)
   bool is_leader = false;    // elected master of `term`
   bool serving = false;      // is_leader and an entry of `term` applied: answers requests
+  // ... while its leader lease lasts (actor clock, ns; the election actor's,
+  // docs/election.md "Reads on the master"): past it, requests wait.
+  int64_t lease_until_ns = 0;
   int64_t master_since_ns = 0;  // steady_ns when it began serving (stat: epoch time)
   std::string master_address;
   std::vector<std::pair<uint32_t, std::string>> members;  // MDS id -> address
@@ -142,6 +145,11 @@ void sync_journal(self_ptr self, std::function<void(std::optional<std::string>)>
 // (docs/election.md). Otherwise: nullopt while no master is known (the
 // request waits in `deferred`), or the text "not master; the master is ADDR".
 bool serving(self_ptr self);
+// serving() and within the leader lease: requests may be answered from this
+// MDS's state now (a master that was paused or cut off may have been
+// replaced without knowing it yet; it answers nothing until a majority has
+// confirmed it again).
+bool serving_now(self_ptr self);
 std::string not_master_text(self_ptr self);
 
 void emit(self_ptr self, const std::string& text);
