@@ -16,8 +16,16 @@ namespace pstorage::mount {
 namespace {
 using client::file_attr;
 
+// Kernel caches (docs/consistency.md). Attributes: 1 s; a read or fstat on
+// an open descriptor may see another mount's size up to that late. Entries:
+// a file's name is looked up again on every path walk (0 s), and the LOOKUP
+// reply refreshes the inode's attributes, so open() and stat() by path after
+// another mount's close/fsync returned see its size and (keep_cache = 0)
+// its data: close-to-open. A directory's name is cached 1 s (path walks
+// through deep trees stay cheap).
 constexpr double attr_timeout = 1.0;
-constexpr double entry_timeout = 1.0;
+constexpr double file_entry_timeout = 0.0;
+constexpr double dir_entry_timeout = 1.0;
 
 struct handle {
   uint64_t ino = 0;
@@ -84,7 +92,7 @@ fuse_entry_param entry_of(fuse_req_t req, fuse_ino_t parent, const char* name, c
   e.ino = a.ino;
   e.generation = 1;
   e.attr_timeout = attr_timeout;
-  e.entry_timeout = entry_timeout;
+  e.entry_timeout = a.is_dir ? dir_entry_timeout : file_entry_timeout;
   fill_stat(S(req), &e.attr, a);
   auto& f = F(req);
   std::lock_guard<std::mutex> g(f.m);
@@ -101,6 +109,9 @@ void reply_attr(fuse_req_t req, const file_attr& a) {
 void op_init(void*, fuse_conn_info* conn) {
   conn->max_write = 1u << 20;
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;  // sizes and data stay the MDS's and the CSs'
+  // An open descriptor's cached pages are dropped once refreshed attributes
+  // show another mount changed the file (mtime or size), at most attr_timeout late.
+  if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {

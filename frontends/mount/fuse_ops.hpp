@@ -7,8 +7,9 @@
 // open file's handle (fi->fh) holds its inode, getattr/setattr use the inode.
 // So an unlinked open file stays fully usable — read, write, fstat,
 // ftruncate, fsync — until its last close (Linux semantics; the MDS keeps
-// the orphan until then). No kernel page cache across opens (close-to-open
-// consistency); attributes and entries are cached 1 s. flush(), fsync() and
+// the orphan until then). No kernel page cache across opens and a file's
+// name looked up on every open (close-to-open consistency, docs/consistency.md);
+// attributes and directory entries are cached 1 s. flush(), fsync() and
 // release() return only when every replica is synced and the MDS knows the
 // size. Not POSIX (guide, Notes): no owners (chown is accepted and ignored),
 // no hard or symbolic links.
