@@ -115,6 +115,12 @@ mds_deps make_mds_deps(const mds_disk& disk, const timing& t, uint64_t seed, std
   // election timeout 10..20 ticks) is measured by the MDS's clock. (One MDS
   // keeps the unscaled tick its seeds were recorded with.)
   if (peers.connect) d.election_tick = on_clock(d.election_tick, clock_rate);
+  // Several MDSs: compact the journal often, so that restarted and cut-off
+  // followers meet compaction and full resyncs (production keeps 20000).
+  if (peers.connect) {
+    d.journal_keep = 40;
+    d.journal_compact_every = 40;
+  }
   d.connect_peer = std::move(peers.connect);
   d.election_spawned = std::move(peers.election_spawned);
   return d;
