@@ -9,8 +9,10 @@
 #include <cerrno>
 #include <chrono>
 #include <functional>
+#include <set>
 
 #include "actors/mds/md_validate.hpp"
+#include "actors/mds/placement_candidates.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/mds/cs_fan_out.hpp"
 #include "actors/mds/mds_repair_state.hpp"
@@ -215,23 +217,6 @@ void fill_location(self_ptr self, p::ChunkLocation::Builder b, const mds::chunk_
     st.map_leases.handed_out(c.id, client, c.version, std::move(listed), steady_ns(self));
 }
 
-std::vector<mds::placement_cs> candidates(mds_state& st) {
-  std::vector<mds::placement_cs> out;
-  for (auto& [id, e] : st.registry.entries()) {
-    if (e.status == mds::cs_status::dropped) continue;
-    mds::placement_cs c;
-    c.cs_id = id;
-    c.active = e.status == mds::cs_status::active && st.cs_handles.count(id);
-    c.tier = e.rec.tier;
-    c.total_bytes = e.total_bytes;
-    c.free_bytes = e.free_bytes;
-    c.location = e.rec.location;
-    c.host_id = e.rec.host_id;
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
 using alloc_done = std::function<void(std::optional<op_error>)>;
 
 // Allocates chunk `index` of `ino`: placement over active CSs, CreateChunk on
@@ -251,7 +236,10 @@ void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::strin
   req.exclude = exclude;
   req.path = path_of(self, ino);
   req.requester = client;
-  auto cands = candidates(st);
+  static const std::set<uint32_t> none;
+  auto cands = mds::placement_candidates(
+      st.registry, [&](uint32_t id) { return st.cs_handles.count(id) > 0; },
+      st.repair ? st.repair->wip.releasing : none);
   auto res = mds::place_replicas(cands, req, st.deps.placement, st.rnd);
   // Fewer CSs than NORM available (one died): allocate down to MIN so writes
   // go on while live replicas >= MIN (issue 3); the chunk starts degraded and

@@ -26,6 +26,7 @@
 #include <sstream>
 
 #include "actors/mds/md_validate.hpp"
+#include "actors/mds/placement_candidates.hpp"
 #include "actors/mds/mds_repair_state.hpp"
 #include "protocol/common.capnp.h"
 
@@ -45,25 +46,11 @@ mds::time_ns wall_now(mds_state& st) {
       .count();
 }
 
-// Registered CSs for placement; releasing ones and those without a
-// connection are not eligible.
+// Placement candidates with the repair's load (placement_candidates.hpp).
 std::vector<mds::placement_cs> repair_candidates(self_ptr self, const std::map<uint32_t, uint64_t>& load) {
   auto& st = self->state;
-  std::vector<mds::placement_cs> out;
-  for (auto& [id, e] : st.registry.entries()) {
-    if (e.status == mds::cs_status::dropped) continue;
-    mds::placement_cs c;
-    c.cs_id = id;
-    c.active = e.status == mds::cs_status::active && st.cs_handles.count(id) && !st.repair->wip.releasing.count(id);
-    c.tier = e.rec.tier;
-    c.total_bytes = e.total_bytes;
-    c.free_bytes = e.free_bytes;
-    c.location = e.rec.location;
-    c.host_id = e.rec.host_id;
-    if (auto it = load.find(id); it != load.end()) c.load = it->second;
-    out.push_back(std::move(c));
-  }
-  return out;
+  return mds::placement_candidates(
+      st.registry, [&](uint32_t id) { return st.cs_handles.count(id) > 0; }, st.repair->wip.releasing, load);
 }
 
 // Best effort request to a CS; `done(ok)` always runs exactly once.

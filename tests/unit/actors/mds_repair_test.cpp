@@ -487,6 +487,22 @@ TEST_CASE_FIXTURE(fixture, "rm-cs: release evacuates then drops; cancel stops it
   CHECK(persisted);
 }
 
+// Issue 15: new chunks were placed with a second copy of the candidate rule
+// that did not leave out a CS being released (3 of 4 new chunks landed on it).
+TEST_CASE_FIXTURE(fixture, "rm-cs: no new chunk is allocated on a CS being released") {
+  add_css(4);
+  auto ino = file_with_chunks("/old", "3", 2);
+  advance(2s);
+  uint32_t victim = md->chunks(ino)[0].replicas[0].cs;
+  auto r = wire::decode(rm_cs(victim, p::ClientToMdsRmCs::Mode::RELEASE));
+  REQUIRE(std::string(r->getCsStatus()) == "releasing");
+  auto fresh = file_with_chunks("/new", "3", 12);  // no time passes: the release is still under way
+  for (auto& c : md->chunks(fresh)) {
+    CHECK(c.replicas.size() == 3);
+    for (auto& rep : c.replicas) CHECK(rep.cs != victim);
+  }
+}
+
 TEST_CASE_FIXTURE(fixture, "rebalancing: an empty CS gets one replica of each chunk, the copy confirmed before the source goes") {
   add_css(3);  // 50% full each
   auto ino = file_with_chunks("/f", "2", 6);
