@@ -154,6 +154,25 @@ struct MdsToClientRenewLease {
   status @0 :Common.Status;
 }
 
+# Cache invalidation (docs/consistency.md): a mount keeps one Watch waiting
+# at the master. The master answers when another client changed a file this
+# mount has open (size, data, attributes), or after holdMs with nothing. The
+# mount drops the kernel's cached attributes and pages of every listed inode,
+# then sends its next Watch with ackedSeq = the answer's seq: the master
+# answers the writer's fsync/close/truncate only once every mount that has
+# the file open acknowledged (or after the attribute timeout, 1 s, when one
+# does not), so a read that starts after it returned sees the change.
+struct ClientToMdsWatch {
+  credentials @0 :Common.Credentials;
+  clientId @1 :Text;
+  ackedSeq @2 :UInt64;   # every invalidation up to this one was carried out
+}
+struct MdsToClientWatch {
+  status @0 :Common.Status;
+  seq @1 :UInt64;        # the newest invalidation in inos (0: none yet)
+  inos @2 :List(UInt64); # drop these inodes' cached attributes and pages
+}
+
 # ---- administration (issue 4) -------------------------------------------------
 
 # pstorage set-config NAME=VALUE... / get-config [NAME...]

@@ -39,6 +39,8 @@ using client_to_mds_replica_failed = m<p::ClientToMdsReplicaFailed>;
 using mds_to_client_replica_failed = m<p::MdsToClientReplicaFailed>;
 using client_to_mds_renew_lease = m<p::ClientToMdsRenewLease>;
 using mds_to_client_renew_lease = m<p::MdsToClientRenewLease>;
+using client_to_mds_watch = m<p::ClientToMdsWatch>;
+using mds_to_client_watch = m<p::MdsToClientWatch>;
 // administration: client <-> MDS
 using client_to_mds_config = m<p::ClientToMdsConfig>;
 using mds_to_client_config = m<p::MdsToClientConfig>;
@@ -108,6 +110,8 @@ using mds_to_election_snapshot_install = m<p::MdsToElectionSnapshotInstall>;
   X(mds_to_client_replica_failed) \
   X(client_to_mds_renew_lease)    \
   X(mds_to_client_renew_lease)    \
+  X(client_to_mds_watch)          \
+  X(mds_to_client_watch)          \
   X(client_to_mds_config)         \
   X(mds_to_client_config)         \
   X(client_to_mds_events)         \

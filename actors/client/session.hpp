@@ -37,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -142,6 +143,14 @@ class session {
   int sync_namespace(bool always);
   // Size as this mount sees it: max(local writes incl. buffered ones, MDS).
   uint64_t visible_size(uint64_t ino, uint64_t mds_size);
+
+  // Cache invalidation (docs/consistency.md): keeps a Watch parked at the
+  // master and calls fn(ino) (on its own thread) for every inode another
+  // client changed while this mount has it open; fn must drop the kernel's
+  // cached attributes and pages of it. stop_watching() ends it (idempotent;
+  // call it before whatever fn uses goes away).
+  void watch_invalidations(std::function<void(uint64_t ino)> fn);
+  void stop_watching();
 
   static const std::string& last_error();
 

@@ -169,6 +169,11 @@ struct session::impl {
   uint32_t lease_ms = 10000;
   std::thread bg;
   std::thread pusher;
+  // Cache invalidation (docs/consistency.md): the thread keeping a Watch
+  // parked at the master, and what it calls for each inode it is told of.
+  std::thread watcher;
+  std::atomic<bool> stop_watch{false};
+  std::function<void(uint64_t)> on_invalidate;
 
   explicit impl(session_options opts) : o(std::move(opts)) {}
 
@@ -762,11 +767,15 @@ struct session::impl {
     return s;
   }
 
-  int report_size(uint64_t ino, ino_state& st) {
+  // force: data was written and synced, the size may be unchanged; the
+  // report still goes (the MDS updates mtime and has other mounts drop their
+  // cached pages of the file before it answers: docs/consistency.md).
+  int report_size(uint64_t ino, ino_state& st, bool force = false) {
     std::optional<uint64_t> sz;
     {
       std::lock_guard<std::mutex> g(st.m);
       sz = st.size.to_report();
+      if (!sz && force) sz = st.size.local();
     }
     if (!sz) return 0;
     int e = file_op([&](p::ClientToMdsFileOp::Builder b) {
@@ -946,6 +955,11 @@ struct session::impl {
     auto st = state(ino, false);
     if (!st) return 0;
     std::lock_guard<std::mutex> io(st->io_m);
+    bool wrote;
+    {
+      std::lock_guard<std::mutex> g(st->m);
+      wrote = !st->buf.empty() || !st->dirty.empty();
+    }
     if (int e = push_locked(ino, *st, true)) return e;
     std::map<uint64_t, bool> dirty;
     {
@@ -959,7 +973,7 @@ struct session::impl {
         return e;
       }
     }
-    return report_size(ino, *st);
+    return report_size(ino, *st, wrote);
   }
 
   // Inodes with buffered writes.
@@ -971,6 +985,69 @@ struct session::impl {
       if (!st->buf.empty()) out.emplace_back(ino, st);
     }
     return out;
+  }
+
+  // ---- cache invalidation: one Watch parked at the master ----
+  // Answered with inodes another client changed while this mount has them
+  // open: their cached attributes (here and, through on_invalidate, the
+  // kernel's) and pages are dropped, then the next Watch acknowledges them
+  // (the writer's answer waits for that, at most the attribute timeout).
+  void watch_loop() {
+    caf::scoped_actor self{sys};
+    uint64_t acked = 0;
+    auto nap = [&](std::chrono::milliseconds d) {
+      for (auto t = std::chrono::milliseconds(0); t < d && !stop_watch && !aborting; t += std::chrono::milliseconds(100))
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    };
+    while (!stop_watch && !aborting) {
+      std::string err;
+      auto h = mds_handle(err);
+      if (!h) {
+        nap(std::chrono::milliseconds(1000));
+        continue;
+      }
+      self->send(*h, wire::make<p::ClientToMdsWatch>([&](p::ClientToMdsWatch::Builder b) {
+        creds(b);
+        b.setClientId(o.client_id);
+        b.setAckedSeq(acked);
+      }));
+      // The master holds a Watch 5 s; 15 s of silence: the connection is gone.
+      const auto deadline = clock_type::now() + std::chrono::seconds(15);
+      std::optional<msg::mds_to_client_watch> answer;
+      while (!answer && !stop_watch && !aborting && clock_type::now() < deadline)
+        self->receive([&](msg::mds_to_client_watch& a) { answer = std::move(a); },
+                      caf::after(std::chrono::milliseconds(200)) >> [] {});
+      if (stop_watch || aborting) break;
+      if (!answer) {
+        drop_mds();
+        continue;
+      }
+      auto d = wire::decode(*answer);
+      if (!d) {
+        nap(std::chrono::milliseconds(1000));
+        continue;
+      }
+      auto code = d->getStatus().getCode();
+      if (code == p::STATUS_NOT_MASTER) {
+        follow_master(d->getStatus().getMasterAddress().cStr());
+        acked = 0;  // a new master numbers afresh
+        nap(std::chrono::milliseconds(200));
+        continue;
+      }
+      if (code != p::STATUS_OK) {
+        log_line(std::string("cache invalidation watch refused: ") + d->getStatus().getMessage().cStr());
+        nap(std::chrono::milliseconds(1000));
+        continue;
+      }
+      for (auto ino : d->getInos()) {
+        if (auto st = state(ino, false)) {
+          std::lock_guard<std::mutex> g(st->m);
+          st->attr.reset();
+        }
+        if (on_invalidate) on_invalidate(ino);
+      }
+      acked = std::max(acked, d->getSeq());
+    }
   }
 
   // ---- background: buffered writes out every second ----
@@ -1054,6 +1131,7 @@ session::~session() {
   impl_->push_cv.notify_all();
   if (impl_->bg.joinable()) impl_->bg.join();
   if (impl_->pusher.joinable()) impl_->pusher.join();
+  stop_watching();
   // Nothing accepted is dropped silently: what is still buffered goes out.
   for (auto& [ino, st] : impl_->buffered())
     if (impl_->push(ino, *st))
@@ -1061,6 +1139,18 @@ session::~session() {
 }
 
 const std::string& session::last_error() { return tl_error; }
+
+void session::watch_invalidations(std::function<void(uint64_t ino)> fn) {
+  if (impl_->watcher.joinable()) return;
+  impl_->on_invalidate = std::move(fn);
+  impl_->stop_watch = false;
+  impl_->watcher = std::thread([this] { impl_->watch_loop(); });
+}
+
+void session::stop_watching() {
+  impl_->stop_watch = true;
+  if (impl_->watcher.joinable()) impl_->watcher.join();
+}
 
 void session::abort() { impl_->abort_all(); }
 

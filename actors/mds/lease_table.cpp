@@ -68,4 +68,11 @@ bool lease_table::is_open(ino_t ino) const {
 
 bool lease_table::is_open_by(ino_t ino, const std::string& client) const { return handles_.count({ino, client}) > 0; }
 
+std::vector<std::string> lease_table::openers(ino_t ino) const {
+  std::vector<std::string> out;
+  for (auto it = handles_.lower_bound({ino, std::string()}); it != handles_.end() && it->first == ino; ++it)
+    out.push_back(it->second);
+  return out;
+}
+
 }  // namespace pstorage::mds

@@ -88,6 +88,8 @@ class lease_table {
   bool close(ino_t ino, const std::string& client);
   bool is_open(ino_t ino) const;
   bool is_open_by(ino_t ino, const std::string& client) const;
+  // Every client that has ino open.
+  std::vector<std::string> openers(ino_t ino) const;
 
  private:
   struct lease {

@@ -473,6 +473,9 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         [self](const msg::client_to_mds_renew_lease& m) -> caf::result<msg::mds_to_client_renew_lease> {
           return for_master<msg::mds_to_client_renew_lease>(self, m, handle_renew_lease);
         },
+        [self](const msg::client_to_mds_watch& m) -> caf::result<msg::mds_to_client_watch> {
+          return for_master<msg::mds_to_client_watch>(self, m, handle_watch);
+        },
         [self](const msg::cs_to_mds_bad_replica& m) -> caf::result<msg::mds_to_cs_bad_replica> {
           return for_master<msg::mds_to_cs_bad_replica>(self, m, handle_bad_replica);
         },

@@ -19,6 +19,7 @@ using mds_api = caf::typed_actor<
     caf::replies_to<msg::client_to_mds_chunk_map>::with<msg::mds_to_client_chunk_map>,
     caf::replies_to<msg::client_to_mds_replica_failed>::with<msg::mds_to_client_replica_failed>,
     caf::replies_to<msg::client_to_mds_renew_lease>::with<msg::mds_to_client_renew_lease>,
+    caf::replies_to<msg::client_to_mds_watch>::with<msg::mds_to_client_watch>,
     caf::replies_to<msg::client_to_mds_config>::with<msg::mds_to_client_config>,
     caf::replies_to<msg::client_to_mds_events>::with<msg::mds_to_client_events>,
     caf::replies_to<msg::client_to_mds_rm_cs>::with<msg::mds_to_client_rm_cs>,

@@ -453,10 +453,12 @@ caf::result<msg::mds_to_client_file_op> validate_commit_reply(self_ptr self, con
   return rp;
 }
 
-void after_setattr(self_ptr self, file_promise rp, const mds::cmd_setattr& cmd, mds::inode_id ino,
-                   const std::optional<mds::inode_attr>& before, const std::vector<mds::chunk_info>& chunks_before);
+void after_setattr(self_ptr self, const mds::cmd_setattr& cmd, mds::inode_id ino,
+                   const std::optional<mds::inode_attr>& before, const std::vector<mds::chunk_info>& chunks_before,
+                   std::function<void()> done);
 
-caf::result<msg::mds_to_client_file_op> do_setattr(self_ptr self, p::ClientToMdsFileOp::SetAttr::Reader r) {
+caf::result<msg::mds_to_client_file_op> do_setattr(self_ptr self, p::ClientToMdsFileOp::SetAttr::Reader r,
+                                                   const std::string& client) {
   mds::inode_id ino = r.getIno();
   std::string path = r.getPath();
   if (!path.empty()) {
@@ -483,24 +485,26 @@ caf::result<msg::mds_to_client_file_op> do_setattr(self_ptr self, p::ClientToMds
   if (!out) return make_file_reply(fail(out.error()));
   auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
   auto cmd = std::get<mds::cmd_setattr>(out.value());
-  commit(self, cmd, [self, rp, cmd, ino, before, chunks_before](std::optional<op_error> e) mutable {
+  commit(self, cmd, [self, rp, cmd, ino, before, chunks_before, client](std::optional<op_error> e) mutable {
     if (e) {
       rp.deliver(make_file_reply(fail(*e)));
       return;
     }
-    after_setattr(self, rp, cmd, ino, before, chunks_before);
+    // Done (a truncate's round included): other mounts with the file open
+    // drop their caches (mds_watch_actor.cpp), then the answer.
+    after_setattr(self, cmd, ino, before, chunks_before, [self, rp, ino, client]() mutable {
+      after_invalidation(self, ino, client, [self, rp, ino]() mutable { rp.deliver(make_file_reply(attr_answer(self, ino))); });
+    });
   });
   return rp;
 }
 
 // A setattr is applied: a truncate deletes the chunks beyond the end and
-// runs a round for the cut chunk before the answer.
-void after_setattr(self_ptr self, file_promise rp, const mds::cmd_setattr& cmd, mds::inode_id ino,
-                   const std::optional<mds::inode_attr>& before, const std::vector<mds::chunk_info>& chunks_before) {
-  if (!cmd.size || !before || *cmd.size >= before->size) {
-    rp.deliver(make_file_reply(attr_answer(self, ino)));
-    return;
-  }
+// runs a round for the cut chunk, then done().
+void after_setattr(self_ptr self, const mds::cmd_setattr& cmd, mds::inode_id ino,
+                   const std::optional<mds::inode_attr>& before, const std::vector<mds::chunk_info>& chunks_before,
+                   std::function<void()> done) {
+  if (!cmd.size || !before || *cmd.size >= before->size) return done();
   // Truncate: delete chunks wholly beyond the end; cut the chunk at the end.
   const uint64_t cs = md(self).chunk_size(), size = *cmd.size;
   const uint64_t keep = size / cs + (size % cs != 0 ? 1 : 0);
@@ -511,15 +515,12 @@ void after_setattr(self_ptr self, file_promise rp, const mds::cmd_setattr& cmd, 
     else if (cmd.cut_version && c.index == size / cs) cut = c;
   }
   delete_replicas(self, gone);
-  if (!cut) {
-    rp.deliver(make_file_reply(attr_answer(self, ino)));
-    return;
-  }
+  if (!cut) return done();
   // The cut chunk was fenced with its cut pending: a round truncates and
   // confirms the replicas (md_command.hpp, "fence, then confirm").
   const mds::chunk_id chunk = cut->id;
-  with_chunk(self, chunk, [self, rp, ino, chunk](std::function<void()> release) mutable {
-    finish_round(self, chunk, release, [self, rp, ino]() mutable { rp.deliver(make_file_reply(attr_answer(self, ino))); });
+  with_chunk(self, chunk, [self, chunk, done](std::function<void()> release) mutable {
+    finish_round(self, chunk, release, done);
   });
 }
 
@@ -621,7 +622,7 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
             return attr_answer(self, cmd.ino);
           });
     }
-    case W::SETATTR: return do_setattr(self, op.getSetattr());
+    case W::SETATTR: return do_setattr(self, op.getSetattr(), client);
     case W::SET_REPL: {
       auto sr = op.getSetRepl();
       std::string path = sr.getPath();
@@ -710,9 +711,21 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       auto ss = op.getSetSize();
       auto ino = ss.getIno();
       auto size = ss.getSize();
-      return validate_commit_reply(
-          self, tag, [&](auto& ctx) { return mds::validate_set_size(md(self), ctx, ino, size); },
-          [self, ino](const mds::md_command&, bool) { return attr_answer(self, ino); });
+      // Sizes and written data (a size report follows every sync of written
+      // data): other mounts with the file open drop their caches first
+      // (mds_watch_actor.cpp), then the answer.
+      auto ctx = make_ctx(self);
+      auto out = mds::validate_set_size(md(self), ctx, ino, size);
+      if (!out) return make_file_reply(fail(out.error()));
+      auto rp = self->make_response_promise<msg::mds_to_client_file_op>();
+      commit(self, out.value(), [self, rp, ino, client](std::optional<op_error> e) mutable {
+        if (e) {
+          rp.deliver(make_file_reply(fail(*e)));
+          return;
+        }
+        after_invalidation(self, ino, client, [self, rp, ino]() mutable { rp.deliver(make_file_reply(attr_answer(self, ino))); });
+      });
+      return rp;
     }
   }
   return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EINVAL, "unknown file operation"}));

@@ -219,8 +219,10 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
     st.map_leases.started(steady_ns(self));
     st.leases.master_started(steady_ns(self), store.max_inode_id() > mds::root_inode);
     st.master_since_ns = steady_ns(self);
+    st.invalidations = {};  // mounts watch again here; they had nothing parked with this MDS
     emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
   }
+  if (was_serving && !st.serving) drop_watches(self);
   if (serving_now(self) && !st.deferred.empty()) {  // elected, or the lease renewed
     for (auto& fn : std::exchange(st.deferred, {})) fn();
     st.closed_while_deferred.clear();

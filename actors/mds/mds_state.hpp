@@ -18,6 +18,7 @@
 #include "actors/cs/cs_api.hpp"
 #include "actors/election/election_api.hpp"
 #include "actors/mds/lease_table.hpp"
+#include "actors/mds/invalidations.hpp"
 #include "actors/mds/map_leases.hpp"
 #include "actors/mds/mds_peer_health.hpp"
 #include "actors/mds/md_validate.hpp"
@@ -57,6 +58,12 @@ struct mds_state {
   // CSs that reported a checksum error (flag h in stat).
   std::set<uint32_t> bad_cs;
   mds::lease_table leases;
+  // Mounts' cache invalidation (invalidations.hpp, mds_watch_actor.cpp): the
+  // parked Watch of each mount, and writers' answers waiting for tickets.
+  mds::invalidation_table invalidations;
+  std::map<std::string, caf::typed_response_promise<msg::mds_to_client_watch>> watches;
+  std::map<uint64_t, std::function<void()>> invalidation_waiters;
+  bool invalidation_timer = false;
   // Id generators, seeded from the store's largest ids (never reused).
   // Last time each repeating event text was emitted (emit_once).
   std::map<std::string, caf::actor_clock::time_point> recent_events;
@@ -179,6 +186,15 @@ msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::clie
 msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_mds_bad_replica& m);
 // Periodic housekeeping (lease expiry).
 void data_path_tick(self_ptr self);
+
+// Cache invalidation between mounts (mds_watch_actor.cpp; docs/consistency.md).
+caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::client_to_mds_watch& m);
+// `ino` was changed by `writer` (applied): every other mount watching with
+// the file open is told to drop its cache; `answer` runs once they all
+// acknowledged, or after the attribute timeout — at once when none has it open.
+void after_invalidation(self_ptr self, uint64_t ino, const std::string& writer, std::function<void()> answer);
+// Lost mastership: parked Watches are answered NOT_MASTER, waiting writers answered.
+void drop_watches(self_ptr self);
 
 // Chunk version rounds (mds_version_rounds.cpp; md_command.hpp, "chunk
 // versions: fence, then confirm"). Journals `cmd` (propose); `done` gets

@@ -8,7 +8,8 @@
 // So an unlinked open file stays fully usable — read, write, fstat,
 // ftruncate, fsync — until its last close (Linux semantics; the MDS keeps
 // the orphan until then). No kernel page cache across opens and a file's
-// name looked up on every open (close-to-open consistency, docs/consistency.md);
+// name looked up on every open (close-to-open consistency), and open files'
+// caches dropped when another mount changed them (docs/consistency.md);
 // attributes and directory entries are cached 1 s. flush(), fsync() and
 // release() return only when every replica is synced and the MDS knows the
 // size. Not POSIX (guide, Notes): no owners (chown is accepted and ignored),

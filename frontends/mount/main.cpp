@@ -153,6 +153,11 @@ int run(const client::mount_request& r, const std::string& digest, const std::ve
       if (null > 2) ::close(null);
     }
   }
+  // Another client's change to a file open here: the master tells this
+  // mount, which drops the kernel's attributes and pages of it before the
+  // change is acknowledged (docs/consistency.md). Called on the session's
+  // own thread, never inside a FUSE request (no deadlock on the inode).
+  sess.watch_invalidations([se](uint64_t ino) { fuse_lowlevel_notify_inval_inode(se, ino, 0, 0); });
   fuse_loop_config cfg;
   std::memset(&cfg, 0, sizeof cfg);
   cfg.clone_fd = 0;
@@ -161,6 +166,7 @@ int run(const client::mount_request& r, const std::string& digest, const std::ve
   const char end = 0;
   (void)!::write(g_stop_pipe[1], &end, 1);
   watcher.join();
+  sess.stop_watching();  // before the FUSE session it notifies goes away
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::signal(sig, SIG_DFL);
   g_fuse = nullptr;
   fuse_remove_signal_handlers(se);

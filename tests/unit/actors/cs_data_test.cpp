@@ -49,6 +49,7 @@ mds_api spawn_stand_in_mds(caf::actor_system& sys, std::shared_ptr<mds_record> r
         [](const msg::client_to_mds_chunk_map&) { return status_only<p::MdsToClientChunkMap>(na); },
         [](const msg::client_to_mds_replica_failed&) { return status_only<p::MdsToClientReplicaFailed>(na); },
         [](const msg::client_to_mds_renew_lease&) { return status_only<p::MdsToClientRenewLease>(na); },
+        [](const msg::client_to_mds_watch&) { return status_only<p::MdsToClientWatch>(na); },
         [](const msg::client_to_mds_config&) { return status_only<p::MdsToClientConfig>(na); },
         [](const msg::client_to_mds_events&) { return status_only<p::MdsToClientEvents>(na); },
         [](const msg::client_to_mds_rm_cs&) { return status_only<p::MdsToClientRmCs>(na); },

@@ -1,0 +1,96 @@
+// invalidations.hpp — which mounts must drop their cached view of a file
+// another client changed, and when that change may be acknowledged to its
+// writer (docs/consistency.md, issue 13). Pure decision logic: no CAF, no
+// clock reads (time is a parameter, ns of the caller's monotonic clock).
+//
+// Contract:
+//  * A mount keeps one Watch request parked at the master (watch()). A mount
+//    watches while its last Watch came within `watch_idle`; only watching
+//    mounts are sent invalidations and waited for (a CLI, an old mount or a
+//    dead one never holds a writer up).
+//  * changed(ino, writer, openers): the file changed (size, data, attributes)
+//    by `writer`. Every watching opener except the writer gets the inode
+//    queued under a new sequence number (one already queued and not yet sent
+//    is reused: its invalidation happens after this change anyway). The
+//    answer is a ticket the writer's answer waits for, or none when no other
+//    watching mount has the file open.
+//  * A mount acknowledges by its next Watch (acked_seq): every invalidation
+//    up to it was carried out. A ticket is done when every mount it waits for
+//    acknowledged its sequence number, or at its deadline (now + ack_timeout,
+//    the mounts' attribute timeout: past it the kernel re-reads attributes
+//    by itself and drops changed pages, so waiting longer buys nothing).
+//  * Acknowledgements only count for what was sent (a mount cannot ack the
+//    future), and sequence numbers only grow per mount.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pstorage::mds {
+
+class invalidation_table {
+ public:
+  using ns = int64_t;
+  using ino_t = uint64_t;
+
+  explicit invalidation_table(ns ack_timeout = 1'000'000'000, ns watch_idle = 20'000'000'000)
+      : ack_timeout_(ack_timeout), watch_idle_(watch_idle) {}
+
+  struct batch {
+    uint64_t seq = 0;          // newest sequence number in inos (or the last sent)
+    std::vector<ino_t> inos;  // empty: nothing to do (a hold timeout)
+  };
+
+  // A Watch from `client`, acknowledging `acked`. A batch to answer now, or
+  // nullopt: park the request (answer it with take() or end_hold()).
+  std::optional<batch> watch(const std::string& client, uint64_t acked, ns now);
+  // The parked Watch of `client`, if it now has something to receive.
+  std::optional<batch> take(const std::string& client);
+  // The hold of the parked Watch is over: the (empty) answer, if parked.
+  std::optional<batch> end_hold(const std::string& client);
+  bool parked(const std::string& client) const;
+
+  // See the contract. Returns the ticket id, and the clients to take() from.
+  struct change {
+    std::optional<uint64_t> ticket;
+    std::vector<std::string> notify;  // watching openers with a parked Watch
+  };
+  change changed(ino_t ino, const std::string& writer, const std::vector<std::string>& openers, ns now);
+
+  // Tickets done by now (acknowledged, or past their deadline), each once.
+  std::vector<uint64_t> finished(ns now);
+  // The earliest deadline of an open ticket.
+  std::optional<ns> next_deadline() const;
+  size_t open_tickets() const { return tickets_.size(); }
+
+  // Mounts not heard from within watch_idle are forgotten.
+  void expire(ns now);
+
+ private:
+  struct mount {
+    uint64_t next_seq = 0;                             // last assigned
+    uint64_t sent = 0;                                 // last sent
+    uint64_t acked = 0;                                // last acknowledged
+    std::vector<std::pair<uint64_t, ino_t>> unsent;  // (seq, ino), seq ascending
+    ns last_contact = 0;
+    bool parked = false;
+  };
+  struct ticket {
+    std::map<std::string, uint64_t> needs;  // mount -> seq it must acknowledge
+    ns deadline = 0;
+  };
+  bool watching(const mount& m, ns now) const { return now - m.last_contact <= watch_idle_; }
+  std::optional<batch> send_unsent(mount& m);
+
+  ns ack_timeout_;
+  ns watch_idle_;
+  std::map<std::string, mount> mounts_;
+  std::map<uint64_t, ticket> tickets_;
+  uint64_t next_ticket_ = 0;
+};
+
+}  // namespace pstorage::mds

@@ -1,0 +1,128 @@
+// Cache invalidation between mounts (actors/mds/invalidations.hpp): who is
+// told, when a writer's answer may go.
+#include <doctest/doctest.h>
+
+#include "actors/mds/invalidations.hpp"
+
+using pstorage::mds::invalidation_table;
+
+namespace {
+constexpr int64_t ms = 1'000'000;
+constexpr int64_t s = 1000 * ms;
+}  // namespace
+
+TEST_CASE("no other watching opener: the writer is answered at once") {
+  invalidation_table t(1 * s, 20 * s);
+  CHECK_FALSE(t.changed(7, "A", {"A"}, 0).ticket);
+  CHECK_FALSE(t.changed(7, "A", {"A", "B"}, 0).ticket);  // B never watched (a CLI, an old mount)
+  CHECK(t.open_tickets() == 0);
+}
+
+TEST_CASE("a parked watcher gets the inode; the ticket ends when it acknowledges") {
+  invalidation_table t(1 * s, 20 * s);
+  CHECK_FALSE(t.watch("B", 0, 0));  // parked
+  auto c = t.changed(7, "A", {"A", "B"}, 10 * ms);
+  REQUIRE(c.ticket);
+  REQUIRE(c.notify == std::vector<std::string>{"B"});
+  auto b = t.take("B");
+  REQUIRE(b);
+  CHECK(b->inos == std::vector<uint64_t>{7});
+  CHECK(t.finished(20 * ms).empty());
+  CHECK_FALSE(t.take("B"));           // nothing more, and not parked
+  CHECK_FALSE(t.watch("B", b->seq, 30 * ms));  // the ack; parked again
+  CHECK(t.finished(30 * ms) == std::vector<uint64_t>{*c.ticket});
+  CHECK(t.finished(40 * ms).empty());  // each ticket once
+}
+
+TEST_CASE("a watcher busy between Watches gets the change with its next Watch") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("B", 0, 0);
+  t.end_hold("B");  // hold over, answered empty; B has not asked again yet
+  auto c = t.changed(7, "A", {"B"}, 10 * ms);
+  REQUIRE(c.ticket);
+  CHECK(c.notify.empty());
+  auto b = t.watch("B", 0, 20 * ms);
+  REQUIRE(b);
+  CHECK(b->inos == std::vector<uint64_t>{7});
+  CHECK(t.finished(25 * ms).empty());
+  t.watch("B", b->seq, 30 * ms);
+  CHECK(t.finished(30 * ms).size() == 1);
+}
+
+TEST_CASE("a watcher that does not acknowledge holds the writer one attribute timeout, no longer") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("B", 0, 0);
+  auto c = t.changed(7, "A", {"B"}, 0);
+  REQUIRE(c.ticket);
+  REQUIRE(t.next_deadline() == 1 * s);
+  CHECK(t.finished(999 * ms).empty());
+  CHECK(t.finished(1 * s) == std::vector<uint64_t>{*c.ticket});
+}
+
+TEST_CASE("an acknowledgement counts only for what was sent") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("B", 0, 0);
+  auto c = t.changed(7, "A", {"B"}, 0);
+  t.end_hold("B");                    // B was answered empty before take()
+  auto b = t.watch("B", 99, 10 * ms);  // acks 99: nothing beyond 0 was sent
+  REQUIRE(b);                          // gets the inode now
+  CHECK(t.finished(20 * ms).empty());
+  t.watch("B", b->seq, 30 * ms);
+  CHECK(t.finished(30 * ms) == std::vector<uint64_t>{*c.ticket});
+}
+
+TEST_CASE("an unsent inode is sent once for several changes; a sent one is queued again") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("B", 0, 0);
+  t.end_hold("B");
+  auto c1 = t.changed(7, "A", {"B"}, 0);
+  auto c2 = t.changed(7, "A", {"B"}, 1 * ms);
+  auto c3 = t.changed(8, "A", {"B"}, 2 * ms);
+  auto b = t.watch("B", 0, 3 * ms);
+  REQUIRE(b);
+  CHECK(b->inos == std::vector<uint64_t>{7, 8});
+  auto c4 = t.changed(7, "A", {"B"}, 4 * ms);  // 7 was sent: B may have dropped its cache already
+  auto b2 = t.watch("B", b->seq, 5 * ms);  // the ack, answered at once with 7 again
+  auto done = t.finished(5 * ms);
+  CHECK(done == std::vector<uint64_t>{*c1.ticket, *c2.ticket, *c3.ticket});
+  REQUIRE(b2);
+  CHECK(b2->inos == std::vector<uint64_t>{7});
+  t.watch("B", b2->seq, 6 * ms);
+  CHECK(t.finished(6 * ms) == std::vector<uint64_t>{*c4.ticket});
+}
+
+TEST_CASE("several openers: the ticket waits for all of them") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("B", 0, 0);
+  t.watch("C", 0, 0);
+  auto c = t.changed(7, "A", {"A", "B", "C"}, 0);
+  CHECK(c.notify == std::vector<std::string>{"B", "C"});
+  auto b = t.take("B");
+  auto cc = t.take("C");
+  t.watch("B", b->seq, 1 * ms);
+  CHECK(t.finished(1 * ms).empty());
+  t.watch("C", cc->seq, 2 * ms);
+  CHECK(t.finished(2 * ms).size() == 1);
+}
+
+TEST_CASE("a mount silent for watch_idle is not waited for and is forgotten") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("B", 0, 0);
+  t.end_hold("B");
+  CHECK_FALSE(t.changed(7, "A", {"B"}, 21 * s).ticket);
+  t.expire(21 * s);
+  CHECK_FALSE(t.parked("B"));
+  CHECK_FALSE(t.take("B"));
+}
+
+TEST_CASE("end_hold answers a parked watch once, with the last sent sequence number") {
+  invalidation_table t(1 * s, 20 * s);
+  CHECK_FALSE(t.end_hold("B"));
+  t.watch("B", 0, 0);
+  CHECK(t.parked("B"));
+  auto e = t.end_hold("B");
+  REQUIRE(e);
+  CHECK(e->inos.empty());
+  CHECK(e->seq == 0);
+  CHECK_FALSE(t.end_hold("B"));
+}
