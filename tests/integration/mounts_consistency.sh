@@ -132,3 +132,35 @@ ls "$T/m2" | grep -q '^name' && fail "readdir on m2 lists removed names: $(ls "$
 mkdir "$T/m1/d"; echo x > "$T/m1/d/f"
 [ "$(T60 cat "$T/m2/d/f")" = x ] || fail "new dir/file on m2"
 pass "rename, rename-over, unlink, mkdir on m1: seen at once on m2 and m3"
+
+# --- a mount that does not answer (stopped) holds a writer at most about the
+# attribute timeout per change, and sees the change once it runs again.
+T60 python3 - "$T/m1/slow" "$T/m3/slow" "$PID_mount3" <<'EOF' || fail "stopped mount"
+import os, signal, sys, time
+w, o, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(w, "wb") as f:
+    f.write(b"a" * 8192)
+held = os.open(o, os.O_RDONLY)
+assert os.pread(held, 8192, 0) == b"a" * 8192
+os.kill(pid, signal.SIGSTOP)
+try:
+    t0 = time.monotonic()
+    fd = os.open(w, os.O_WRONLY)
+    for i in range(5):
+        os.pwrite(fd, b"b" * 4096, 0)
+        os.fsync(fd)
+    os.close(fd)
+    took = time.monotonic() - t0
+finally:
+    os.kill(pid, signal.SIGCONT)
+print("5 fsyncs with a stopped mount holding the file open: %.2f s" % took)
+if took > 12:
+    sys.exit("the writer waited %.1f s for a stopped mount" % took)
+t1 = time.monotonic()
+while os.pread(held, 4096, 0) != b"b" * 4096:
+    if time.monotonic() - t1 > 10:
+        sys.exit("the resumed mount never saw the change")
+    time.sleep(0.1)
+os.close(held)
+EOF
+pass "a stopped mount with the file open: each fsync on m1 waits at most ~1 s; the mount sees the change once resumed"
