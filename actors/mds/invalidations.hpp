@@ -69,6 +69,9 @@ class invalidation_table {
 
   // Mounts not heard from within watch_idle are forgotten.
   void expire(ns now);
+  // The mount is gone (its connection closed): forgotten now, and no ticket
+  // waits for it any more (finished() reports those tickets).
+  void forget(const std::string& client) { mounts_.erase(client); }
 
  private:
   struct mount {

@@ -413,6 +413,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
     self->set_down_handler([self](caf::down_msg& dm) {
       auto& st = self->state;
       if (!st.deferred.empty() && st.closed_while_deferred.size() < 100000) st.closed_while_deferred.insert(dm.source);
+      watch_sender_down(self, dm.source);
       auto it = st.cs_by_addr.find(dm.source);
       if (it == st.cs_by_addr.end()) return;
       auto id = it->second;

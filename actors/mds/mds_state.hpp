@@ -64,6 +64,7 @@ struct mds_state {
   std::map<std::string, caf::typed_response_promise<msg::mds_to_client_watch>> watches;
   std::map<uint64_t, std::function<void()>> invalidation_waiters;
   bool invalidation_timer = false;
+  std::map<caf::actor_addr, std::string> watch_senders;  // monitored: a closed connection forgets the mount
   // Id generators, seeded from the store's largest ids (never reused).
   // Last time each repeating event text was emitted (emit_once).
   std::map<std::string, caf::actor_clock::time_point> recent_events;
@@ -195,6 +196,9 @@ caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::cli
 void after_invalidation(self_ptr self, uint64_t ino, const std::string& writer, std::function<void()> answer);
 // Lost mastership: parked Watches are answered NOT_MASTER, waiting writers answered.
 void drop_watches(self_ptr self);
+// A monitored actor went down: if it was a mount's watcher, the mount is
+// forgotten and writers waiting for it are answered.
+void watch_sender_down(self_ptr self, const caf::actor_addr& source);
 
 // Chunk version rounds (mds_version_rounds.cpp; md_command.hpp, "chunk
 // versions: fence, then confirm"). Journals `cmd` (propose); `done` gets

@@ -71,6 +71,10 @@ caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::cli
   if (!req) return watch_error(p::STATUS_BAD_REQUEST, req.error);
   if (!credentials_ok(st, req->getCredentials())) return watch_error(p::STATUS_AUTH_FAILED, auth_error(st));
   const std::string client = req->getClientId();
+  if (auto sender = self->current_sender(); sender && !st.watch_senders.count(sender->address())) {
+    st.watch_senders[sender->address()] = client;
+    self->monitor(caf::actor_cast<caf::actor>(sender));
+  }
   // A Watch still parked for this mount (its connection was replaced): answer it empty.
   if (auto old = st.watches.find(client); old != st.watches.end()) {
     auto rp = std::move(old->second);
@@ -104,12 +108,24 @@ void after_invalidation(self_ptr self, uint64_t ino, const std::string& writer, 
   settle(self);
 }
 
+void watch_sender_down(self_ptr self, const caf::actor_addr& source) {
+  auto& st = self->state;
+  auto it = st.watch_senders.find(source);
+  if (it == st.watch_senders.end()) return;
+  const std::string client = it->second;
+  st.watch_senders.erase(it);
+  st.watches.erase(client);
+  st.invalidations.forget(client);
+  settle(self);
+}
+
 void drop_watches(self_ptr self) {
   auto& st = self->state;
   for (auto& [client, rp] : std::exchange(st.watches, {}))
     rp.deliver(watch_error(p::STATUS_NOT_MASTER, "this MDS is no longer the master"));
   for (auto& [id, fn] : std::exchange(st.invalidation_waiters, {})) fn();
   st.invalidations = {};
+  st.watch_senders.clear();
 }
 
 }  // namespace pstorage::mds_impl

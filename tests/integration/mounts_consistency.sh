@@ -164,3 +164,24 @@ while os.pread(held, 4096, 0) != b"b" * 4096:
 os.close(held)
 EOF
 pass "a stopped mount with the file open: each fsync on m1 waits at most ~1 s; the mount sees the change once resumed"
+
+# --- a mount killed with the file open: its closed connection makes the master
+# forget it, so writers are not held for it (10 fsyncs; a held writer would
+# take >= 10 s).
+T60 python3 - "$T/m1/slow" "$T/m3/slow" "$PID_mount3" <<'EOF' || fail "killed mount"
+import os, signal, sys, time
+w, o, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+held = os.open(o, os.O_RDONLY)
+os.kill(pid, signal.SIGKILL)
+t0 = time.monotonic()
+fd = os.open(w, os.O_WRONLY)
+for i in range(10):
+    os.pwrite(fd, b"c" * 4096, 0)
+    os.fsync(fd)
+os.close(fd)
+took = time.monotonic() - t0
+print("10 fsyncs after the mount holding the file open was killed: %.2f s" % took)
+if took > 5:
+    sys.exit("the writer waited %.1f s for a dead mount" % took)
+EOF
+pass "a killed mount holding the file open does not hold writers on m1"

@@ -126,3 +126,14 @@ TEST_CASE("end_hold answers a parked watch once, with the last sent sequence num
   CHECK(e->seq == 0);
   CHECK_FALSE(t.end_hold("B"));
 }
+
+TEST_CASE("a mount whose connection closed is forgotten: the writer waiting for it is answered") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("B", 0, 0);
+  auto c = t.changed(7, "A", {"B"}, 0);
+  REQUIRE(c.ticket);
+  CHECK(t.finished(1 * ms).empty());
+  t.forget("B");
+  CHECK(t.finished(2 * ms) == std::vector<uint64_t>{*c.ticket});
+  CHECK_FALSE(t.changed(7, "A", {"B"}, 3 * ms).ticket);
+}
