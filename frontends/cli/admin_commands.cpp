@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "frontends/common/daemon_util.hpp"
+#include "frontends/common/discovery_rules.hpp"
+#include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/mds_client.hpp"
 
 namespace pstorage::cli {
@@ -25,7 +27,7 @@ int run(const global_options& g, F&& f) {
     if (auto e = persistence::validate_cluster_name(g.cluster)) throw admin_error(*e);
     auto host = g.host();
     auto digest = frontend::load_auth_digest(host, g.cluster);
-    frontend::mds_client client(g.cluster, host.bs_list(g.cluster));
+    frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
     return f(client, digest);
   } catch (const std::exception& e) {
     std::cerr << "pstorage: " << e.what() << "\n";

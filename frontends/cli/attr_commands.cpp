@@ -9,12 +9,15 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/client/attr_args.hpp"
 #include "actors/client/mountinfo.hpp"
 #include "actors/client/session.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "frontends/common/daemon_util.hpp"
+#include "frontends/common/discovery_rules.hpp"
+#include "frontends/common/mds_discovery.hpp"
 
 namespace pstorage::cli {
 namespace fs = std::filesystem;
@@ -63,10 +66,10 @@ target resolve_target(const global_options& g, const std::string& path, bool clu
 
 std::unique_ptr<client::session> open_session(const global_options& g, const std::string& cluster) {
   auto host = g.host();
-  auto mds = host.bs_list(cluster);
-  if (mds.empty())
-    throw attr_error("unknown cluster '" + cluster + "': no MDS address known for it on this host (" +
-                     (host.cluster_dir(cluster) / "bs.list").string() + ")");
+  std::string source, why;
+  auto mds = frontend::mds_addresses(host, cluster, &source, &why);  // bs.list, else DNS SRV
+  if (mds.empty()) throw attr_error("unknown cluster '" + cluster + "': " + why);
+  spdlog::info("MDS addresses of cluster '{}' from {}: {}", cluster, source, frontend::discovery::join_endpoints(mds));
   client::session_options o;
   o.cluster = cluster;
   o.mds = mds;

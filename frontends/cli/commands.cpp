@@ -9,6 +9,10 @@
 #include "frontends/cli/mds_commands.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/mds_client.hpp"
+#include "frontends/common/discovery_rules.hpp"
+#include "frontends/common/mds_discovery.hpp"
+
+#include <spdlog/spdlog.h>
 #include "frontends/common/password.hpp"
 #include "frontends/common/stat_view.hpp"
 #include "persistence/auth_digest.hpp"
@@ -97,9 +101,7 @@ int make_cs(const global_options& g, const make_cs_options& o) {
     }
     auto host = g.host();
     frontend::load_auth_digest(host, g.cluster);
-    if (host.bs_list(g.cluster).empty())
-      throw cli_error("no MDS address known for cluster '" + g.cluster + "': add one to " +
-                      (host.cluster_dir(g.cluster) / "bs.list").string());
+    frontend::require_mds_addresses(host, g.cluster);  // bs.list, else DNS SRV; throws naming both
     fs::path repo = fs::absolute(o.repo);
     require_fresh_repo(repo);
     persistence::cs_settings s;
@@ -122,7 +124,7 @@ int auth_node(const global_options& g, const std::optional<std::string>& passwor
   return guarded([&] {
     require_cluster(g);
     auto host = g.host();
-    frontend::mds_client client(g.cluster, host.bs_list(g.cluster));
+    frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
     auto salt = client.auth_salt();
     auto password = frontend::read_password("Please enter password for cluster: ", password_file, false);
     persistence::auth_digest d;
@@ -143,9 +145,39 @@ int stat(const global_options& g, bool json) {
     require_cluster(g);
     auto host = g.host();
     auto digest = frontend::load_auth_digest(host, g.cluster);
-    frontend::mds_client client(g.cluster, host.bs_list(g.cluster));
+    frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
     auto j = client.stat(digest);
     std::cout << (json ? j.dump(2) + "\n" : frontend::stat_to_text(j));
+    return 0;
+  });
+}
+
+int discover(const global_options& g, bool json) {
+  return guarded([&] {
+    (void)g;
+    auto txt = frontend::discover_clusters_txt();
+    for (auto& r : txt.rejected) std::cerr << "pstorage: discover: ignoring TXT item " << r << "\n";
+    if (json) {
+      nlohmann::json src = {{"method", "dns-txt"}, {"ok", txt.ok}};
+      if (!txt.ok) src["error"] = txt.error;
+      nlohmann::json out = {{"sources", nlohmann::json::array({src})}, {"clusters", txt.names}};
+      std::cout << out.dump(2) << "\n";
+    } else {
+      std::cout << "Discovering using DNS TXT records: " << (txt.ok ? "OK" : "FAIL") << std::endl;
+      if (!txt.ok) std::cerr << "pstorage: discover: " << txt.error << "\n";
+      for (auto& n : txt.names) std::cout << n << "\n";
+    }
+    spdlog::info("discover: resolver configuration {}", txt.resolver);
+    if (txt.names.empty()) {
+      std::cerr << "pstorage: no cluster name discovered; tried: DNS TXT records '" << frontend::discovery::txt_name
+                << "' in the search domains of " << txt.resolver
+                << " (DNS zone transfer and Zeroconf are not implemented). Fix: add a record such as '"
+                << frontend::discovery::txt_name
+                << " 300 IN TXT \"pcs1,pcs2\"' to your DNS zone, or skip discovery: run commands with -c NAME "
+                   "and list the MDSs in CONFIG/clusters/NAME/bs.list (ADDR:2510 a line) or in DNS SRV records "
+                   "_pstorage._tcp.NAME (docs/discovery.md)\n";
+      return 1;
+    }
     return 0;
   });
 }

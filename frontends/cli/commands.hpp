@@ -50,6 +50,12 @@ int stat(const global_options& g, bool json);
 // mds_only (-M): MDS repositories with their MDS id and address (guide:
 // "You can obtain the identifier and repository path for the current MDS
 // with the pstorage list-services -M command").
+// discover (guide: "Discovering Cluster Names"): cluster names from DNS TXT
+// records pstorage_clusters. Prints "Discovering using DNS TXT records: OK"
+// (or FAIL, the reason on stderr) and the names, one a line, sorted; with
+// json {"sources":[{"method":"dns-txt","ok":...}],"clusters":[...]}. Exit 0
+// when a name was found.
+int discover(const global_options& g, bool json);
 int list_services(const global_options& g, bool json, bool mds_only = false);
 
 }  // namespace pstorage::cli

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
       "With -I: a new cluster with this MDS as its first member (guide: Setting Up the First Metadata Server):\n"
       "  pstorage -c pcs1 make-mds -I -a 10.30.100.101 -r /pstorage/pcs1-mds -p\n"
       "Without -I: add an MDS to a running cluster (guide: Adding MDS Servers). The host must be authenticated "
-      "(pstorage -c NAME auth-node); the cluster is found through -b or bs.list; the master adds the MDS (and "
+      "(pstorage -c NAME auth-node); the cluster is found through -b, else bs.list, else DNS SRV records _pstorage._tcp.NAME; the master adds the MDS (and "
       "refuses when the running MDSs would lose their majority); then the repository is created and "
       "'pstorage-mdsd -r DIR' starts the MDS, which copies the journal from the master:\n"
       "  pstorage -c pcs1 make-mds -a 10.30.100.102 -r /pstorage/pcs1-mds -b 10.30.100.101\n"
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       ->required();
   make_mds->add_option("-b,--bootstrap", mm.bootstrap,
                        "without -I: ADDR[:PORT] of an MDS of the cluster (the first one, or all); repeatable; "
-                       "default: the cluster's bs.list");
+                       "default: the cluster's bs.list, else its DNS SRV records");
   make_mds->add_option("-r,--repository", mm.repo, "directory for the MDS journal and state (empty or new)")
       ->required();
   make_mds->add_flag("-p,--password", mm.ask_password, "ask for the cluster password (terminal, or stdin)");
@@ -71,6 +71,24 @@ int main(int argc, char** argv) {
   ls->add_flag("-C", ls_paths, "accepted for compatibility: repository paths are always shown");
   ls->add_flag("-M", ls_mds, "MDS repositories only, with their MDS id and address (for configure-mds)");
 
+  bool discover_json = false;
+  auto* discover = app.add_subcommand(
+      "discover",
+      "list the names of the clusters announced on the network (guide: Discovering Cluster Names).\n"
+      "Asks DNS for TXT records named pstorage_clusters in the resolver's search domains (/etc/resolv.conf, or "
+      "the file named by $PSTORAGE_RESOLV_CONF). Every string of every record is a comma-separated list of "
+      "cluster names, e.g. in the zone pcs.test:\n"
+      "  pstorage_clusters 300 IN TXT \"cluster1,cluster2\" \"cluster3,cluster4\"\n"
+      "  pstorage_clusters 300 IN TXT \"cluster5\"\n"
+      "Output: 'Discovering using DNS TXT records: OK' (or FAIL, the reason on stderr), then the names, one a "
+      "line, sorted and unique. Exit status 0 when at least one name was found, 1 otherwise.\n"
+      "DNS zone transfer and Zeroconf discovery are not implemented. The MDSs of a named cluster are found "
+      "through bs.list or DNS SRV records _pstorage._tcp.NAME (docs/discovery.md):\n"
+      "  pstorage discover\n"
+      "  pstorage discover --json");
+  discover->add_flag("--json", discover_json,
+                     "print {\"sources\":[{\"method\":\"dns-txt\",\"ok\":true}],\"clusters\":[...]} instead");
+
   auto attr = cli::add_attr_commands(app);  // get-attr, set-attr
   auto admin = cli::add_admin_commands(app);  // set-config, get-config, get-event, rm-cs
   auto mdsc = cli::add_mds_commands(app);      // rm-mds, configure-mds
@@ -86,6 +104,7 @@ int main(int argc, char** argv) {
   if (*auth) return cli::auth_node(g, auth_pw_file);
   if (*stat) return cli::stat(g, stat_json);
   if (*ls) return cli::list_services(g, ls_json, ls_mds);
+  if (*discover) return cli::discover(g, discover_json);
   if (auto rc = attr->dispatch(g)) return *rc;
   if (auto rc = admin->dispatch(g)) return *rc;
   if (auto rc = mdsc->dispatch(g)) return *rc;

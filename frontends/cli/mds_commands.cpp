@@ -10,9 +10,12 @@
 #include <iostream>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "frontends/cli/mds_cli_rules.hpp"
 #include "frontends/common/daemon_util.hpp"
+#include "frontends/common/discovery_rules.hpp"
+#include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/mds_client.hpp"
 #include "persistence/auth_digest.hpp"
 #include "persistence/cs_repo.hpp"
@@ -160,11 +163,14 @@ int make_mds_join(const global_options& g, const make_mds_options& o) {
       if (!s) throw mds_cli_error("-b: " + err);
       seeds.push_back(*s);
     }
-    if (seeds.empty()) seeds = host.bs_list(g.cluster);
-    if (seeds.empty())
-      throw mds_cli_error("no MDS of cluster '" + g.cluster + "' is known: give one with -b ADDR[:PORT] (the first "
-                          "MDS, or all running MDSs) or list them in " +
-                          (host.cluster_dir(g.cluster) / "bs.list").string());
+    if (seeds.empty()) {
+      std::string source, why;
+      seeds = frontend::mds_addresses(host, g.cluster, &source, &why);
+      if (seeds.empty())
+        throw mds_cli_error(why + "; or give a running MDS with -b ADDR[:PORT] (the first MDS, or all running MDSs)");
+      spdlog::info("MDS addresses of cluster '{}' from {}: {}", g.cluster, source,
+                   frontend::discovery::join_endpoints(seeds));
+    }
 
     // 4. The master adds the MDS to the membership (journaled).
     frontend::mds_client client(g.cluster, seeds);
@@ -263,7 +269,7 @@ int rm_mds(const global_options& g, uint32_t id, bool json) {
     if (id == 0) throw mds_cli_error("MDS ids start at 1; see the MDSID column of 'pstorage -c " + g.cluster + " stat'");
     auto host = g.host();
     auto digest = frontend::load_auth_digest(host, g.cluster);
-    frontend::mds_client client(g.cluster, host.bs_list(g.cluster));
+    frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
     nlohmann::json answer;
     try {
       answer = client.membership(digest, "", id);

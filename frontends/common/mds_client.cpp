@@ -40,11 +40,13 @@ struct mds_client::impl {
   [[noreturn]] void give_up_unreachable(const mds_locate::master_search& search) {
     throw std::runtime_error("cannot reach any MDS of cluster '" + cluster + "'; tried:" + search.report() +
                              "\nIs pstorage-mdsd running? See 'pstorage -c " + cluster +
-                             " list-services -M' on the MDS servers, and bs.list on this host.");
+                             " list-services -M' on the MDS servers, and where this host found the MDS addresses (bs.list, "
+                             "else DNS SRV _pstorage._tcp." + cluster + "; -v shows which; docs/discovery.md).");
   }
   [[noreturn]] void give_up(const mds_locate::master_search& search) {
     throw std::runtime_error("cannot reach the master MDS of cluster '" + cluster + "'; tried:" + search.report() +
-                             "\nIs pstorage-mdsd running on a majority of the MDS servers? Check bs.list.");
+                             "\nIs pstorage-mdsd running on a majority of the MDS servers? Check bs.list (or the DNS SRV records "
+                             "_pstorage._tcp." + cluster + ").");
   }
 
   template <class Answer, class Request>

@@ -1,7 +1,7 @@
 // pstorage-csd — runs one chunk server in the foreground (guide: "Setting Up
 // Chunk Servers", "service pstorage-csd start"). It listens on any free port
 // unless make-cs or -a gave one, registers with the MDS found through bs.list
-// and heartbeats. HTTP /status is served on another free port (reported to
+// or DNS SRV (docs/discovery.md) and heartbeats. HTTP /status is served on another free port (reported to
 // the MDS and shown by `pstorage stat --json`); see docs/ports.md.
 //
 // Replicas live in the repository beside cs.db: chunks.db + chunks/ (see
@@ -26,6 +26,8 @@
 #include "actors/common/node_config.hpp"
 #include "actors/cs/cs_actor.hpp"
 #include "frontends/common/daemon_util.hpp"
+#include "frontends/common/discovery_rules.hpp"
+#include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/http_status.hpp"
 #include "frontends/common/logging.hpp"
 #include "actors/common/cs_directory.hpp"
@@ -76,11 +78,12 @@ int main(int argc, char** argv) {
     persistence::host_config host(persistence::resolve_config_dir(config_dir.empty() ? std::nullopt
                                                                                       : std::optional(config_dir)));
     auto digest = frontend::load_auth_digest(host, settings.cluster);
-    auto mdses = host.bs_list(settings.cluster);
-    if (mdses.empty())
-      throw std::runtime_error("no MDS address for cluster '" + settings.cluster + "' in " +
-                               (host.cluster_dir(settings.cluster) / "bs.list").string());
+    std::string mds_source, mds_error;  // bs.list, else DNS SRV _pstorage._tcp.CLUSTER
+    auto mdses = frontend::mds_addresses(host, settings.cluster, &mds_source, &mds_error);
+    if (mdses.empty()) throw std::runtime_error(mds_error);
     frontend::setup_logging("csd", fs::path(repo) / "logs" / "csd.log", verbosity);
+    spdlog::info("MDS addresses of cluster '{}' from {}: {}", settings.cluster, mds_source,
+                 frontend::discovery::join_endpoints(mdses));
 
     std::string err;
     std::string addr_text = address.empty() ? settings.address : address;

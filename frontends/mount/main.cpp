@@ -6,7 +6,7 @@
 // Leave with `umount MOUNTPOINT` or `fusermount3 -u MOUNTPOINT`.
 //
 // Start-up order: everything that can fail with an operator error (cluster
-// name, bs.list, auth_digest.key, mount point) is checked before forking;
+// name, MDS addresses from bs.list or DNS SRV, auth_digest.key, mount point) is checked before forking;
 // the daemon child then builds the actor system (threads never cross a
 // fork), checks the MDS accepts this host, mounts, and only then tells the
 // waiting parent to exit 0. Errors of the child reach the terminal and the
@@ -29,6 +29,8 @@
 #include "actors/client/mount_options.hpp"
 #include "actors/client/session.hpp"
 #include "frontends/common/daemon_util.hpp"
+#include "frontends/common/discovery_rules.hpp"
+#include "frontends/common/mds_discovery.hpp"
 #include "frontends/mount/fuse_ops.hpp"
 #include "persistence/host_config.hpp"
 
@@ -189,12 +191,11 @@ int main(int argc, char** argv) {
   if (auto e = persistence::validate_cluster_name(r.cluster)) return die(*e);
 
   persistence::host_config host(persistence::resolve_config_dir(r.config_dir));
-  auto mds = host.bs_list(r.cluster);
+  std::string mds_source, mds_error;  // bs.list, else DNS SRV _pstorage._tcp.CLUSTER (docs/discovery.md)
+  auto mds = frontend::mds_addresses(host, r.cluster, &mds_source, &mds_error);
   if (mds.empty())
-    return die("unknown cluster '" + r.cluster + "': no MDS address known for it on this host (" +
-               (host.cluster_dir(r.cluster) / "bs.list").string() +
-               " is missing or empty); check the name or set up cluster discovery (guide: Configuring Cluster "
-               "Discovery)");
+    return die("unknown cluster '" + r.cluster + "': " + mds_error +
+               "; check the name or set up cluster discovery (guide: Configuring Cluster Discovery)");
   std::string digest;
   try {
     digest = frontend::load_auth_digest(host, r.cluster);
