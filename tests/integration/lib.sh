@@ -5,6 +5,7 @@ set -euo pipefail
 BIN="${PSTORAGE_BIN:?PSTORAGE_BIN must point at build/bin}"
 T=$(mktemp -d /tmp/pstorage-it.XXXXXX)
 PIDS=()
+cd "$T"  # anything a tool drops in its working directory (fio's verify state) stays in the test's directory
 
 cleanup() {
   local rc=$?
@@ -17,6 +18,7 @@ cleanup() {
     echo "---- logs (test failed, rc=$rc) ----"
     for f in "$T"/*.out; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done
   fi
+  release_ports
   [ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
   exit $rc
 }
@@ -53,22 +55,63 @@ mds_http_up() {
 }
 pass() { echo "ok: $*"; }
 
-# A free port triple on loopback (an MDS's PORT, PORT+1, PORT+2: MDS<->MDS,
-# clients/CSs, HTTP status), away from the defaults.
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 12000))  # below the ephemeral range (32768+): no client socket takes it
-    ss -ltnH "( sport = :$p or sport = :$((p+1)) or sport = :$((p+2)) )" | grep -q . || { echo "$p"; return; }
-  done
-  fail "no free port"
-}
-
-# wait_until TIMEOUT_SECONDS CMD...: polls CMD every 0.1 s.
-wait_until() {
-  local limit=$(( $1 * 10 )); shift
-  for _ in $(seq "$limit"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+# Loopback ports, reserved across the tests ctest runs in parallel: in
+# blocks of 10 (BLOCK..BLOCK+9, BLOCK a multiple of 10 in 20000..31990, below
+# the ephemeral range 32768+ so no client socket takes one), one directory
+# per block under $PORT_DIR owned by this test's PID. A block whose owner
+# died is taken over; cleanup releases this test's blocks. Checking with ss
+# alone let two tests pick the same port between the check and the bind.
+PORT_DIR=/tmp/pstorage-test-ports
+reserve_block() {
+  local d="$PORT_DIR/$1" owner
+  mkdir -p "$PORT_DIR"
+  if mkdir "$d" 2>/dev/null; then echo $$ > "$d/owner"; return 0; fi
+  owner=$(cat "$d/owner" 2>/dev/null || true)
+  [ -n "$owner" ] && [ "$owner" != $$ ] && ! kill -0 "$owner" 2>/dev/null || return 1
+  rm -rf "$d"
+  mkdir "$d" 2>/dev/null && { echo $$ > "$d/owner"; return 0; }
   return 1
+}
+release_ports() {
+  local d
+  for d in "$PORT_DIR"/*; do
+    [ "$(cat "$d/owner" 2>/dev/null)" = "$$" ] && rm -rf "$d"
+  done
+  return 0
+}
+# reserve_ports N: prints BASE; ports BASE..BASE+10*N-1 are this test's, and
+# the ones a daemon uses (BASE+10k+0..2) were free when reserved.
+reserve_ports() {
+  local n=$1 p k o ok
+  for _ in $(seq 300); do
+    p=$((20000 + (RANDOM % (1200 - n)) * 10)); ok=1
+    for ((k = 0; k < n; k++)); do for o in 0 1 2; do
+      ss -ltnH "( sport = :$((p + 10 * k + o)) )" | grep -q . && ok=0
+    done; done
+    [ $ok = 1 ] || continue
+    for ((k = 0; k < n; k++)); do
+      reserve_block $((p + 10 * k)) && continue
+      ok=0
+      for ((k--; k >= 0; k--)); do rm -rf "${PORT_DIR:?}/$((p + 10 * k))"; done
+      break
+    done
+    [ $ok = 1 ] && { echo "$p"; return 0; }
+  done
+  fail "no free loopback ports"
+}
+# A free port triple on loopback (an MDS's PORT, PORT+1, PORT+2: MDS<->MDS,
+# clients/CSs, HTTP status), away from the defaults, reserved for this test.
+free_port() { reserve_ports 1; }
+
+# wait_until TIMEOUT_SECONDS CMD...: polls CMD every 0.1 s until it
+# succeeds, for at most TIMEOUT_SECONDS of wall time (a slow CMD counts).
+wait_until() {
+  local end=$(( ${EPOCHREALTIME/./} + $1 * 1000000 )); shift
+  while :; do
+    "$@" >/dev/null 2>&1 && return 0
+    [ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+    sleep 0.1
+  done
 }
 
 # start NAME CMD...: runs CMD in the background, output to $T/NAME.out.

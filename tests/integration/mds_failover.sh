@@ -32,19 +32,8 @@ wait_for() {
 }
 T60() { timeout 60 "$@"; }
 
-# MDS k at 127.0.0.1:BASE+10(k-1), each on PORT..PORT+2.
-ports_free() {
-  local k o
-  for k in 0 1 2; do for o in 0 1 2; do
-    ss -ltnH "( sport = :$(($1 + 10 * k + o)) )" | grep -q . && return 1
-  done; done
-  return 0
-}
-BASE=
-for _ in $(seq 100); do
-  p=$((20000 + (RANDOM % 1200) * 10))  # below the ephemeral range (32768+)
-  ports_free "$p" && { BASE=$p; break; }
-done
+# MDS k at 127.0.0.1:BASE+10(k-1), each on PORT..PORT+2 (reserved: lib.sh).
+BASE=$(reserve_ports 3)
 [ -n "$BASE" ] || fail "no free loopback ports"
 A=(x "127.0.0.1:$BASE" "127.0.0.1:$((BASE + 10))" "127.0.0.1:$((BASE + 20))")
 

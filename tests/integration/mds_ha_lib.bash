@@ -34,15 +34,8 @@ ts() { date +%H:%M:%S.%N | cut -c1-12; }
 
 # pick_ports N: sets BASE and A[1..N] (N MDSs, 10 ports apart).
 pick_ports() {
-  local n=$1 k o p ok
-  BASE=
-  for _ in $(seq 100); do
-    p=$((20000 + (RANDOM % 1200) * 10)); ok=1  # below the ephemeral range (32768+)
-    for ((k = 0; k < n; k++)); do for o in 0 1 2; do
-      ss -ltnH "( sport = :$((p + 10 * k + o)) )" | grep -q . && ok=0
-    done; done
-    [ $ok = 1 ] && { BASE=$p; break; }
-  done
+  local n=$1 k
+  BASE=$(reserve_ports "$n")  # lib.sh: reserved against the other tests
   [ -n "$BASE" ] || fail "no free loopback ports"
   A=(x)
   for ((k = 1; k <= n; k++)); do A+=("127.0.0.1:$((BASE + 10 * (k - 1)))"); done
