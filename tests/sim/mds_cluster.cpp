@@ -231,6 +231,23 @@ void mds_cluster::on_event(size_t i, int inc, const std::string& e) {
       env_.m->raised.push_back({"one-master-per-epoch", n.name + " became master in epoch " + std::to_string(epoch) +
                                                             ", but " + nodes_[it->second].name +
                                                             " became master in that epoch before"});
+    // Contract of master(): the master of the HIGHEST epoch that had one.
+    // Only such a master has applied every entry any earlier master
+    // committed before it serves (Raft's leader completeness; it serves once
+    // an entry of its own epoch is applied), which is what the audits of
+    // master_md() rely on (chunk-versions-monotone, file-size-acked,
+    // md-converges, the CS views). "Became master" in an OLDER epoch comes
+    // from a deposed master: its MDS actor applied, late, what its election
+    // actor reported before a pause (hang) while a newer epoch's master was
+    // elected and committed. Its md.db legitimately lacks that; its leader
+    // lease has expired (it answers nothing) and its proposals are refused.
+    // It is not the master (--seed 1470 --scenario data-3mds).
+    if (epoch < masters_.rbegin()->first) {
+      env_.note(n.name + " is deposed already (epoch " + std::to_string(masters_.rbegin()->first) +
+                " has a master): not followed as the master");
+      env_.count("mds.became-master.deposed");
+      return;
+    }
     master_ = i;
     master_epoch_ = epoch;
     master_ok_ms_ = env_.now_ms();

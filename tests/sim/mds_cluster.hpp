@@ -116,7 +116,9 @@ class mds_cluster {
   void observe_step(const caf::abstract_actor* a);
 
   // ---- the master ----
-  // The MDS that became master last, while alive; a one-MDS cluster: mds1.
+  // The MDS that became master last in the highest epoch seen (a late
+  // "became master" of an older epoch, from a deposed MDS, is not
+  // followed), while alive; a one-MDS cluster: mds1.
   std::optional<size_t> master() const;
   std::optional<size_t> master_running() const;  // and not hung
   mds_api master_api() const;                    // invalid when none
