@@ -171,6 +171,9 @@ struct MdsToClientWatch {
   status @0 :Common.Status;
   seq @1 :UInt64;        # the newest invalidation in inos (0: none yet)
   inos @2 :List(UInt64); # drop these inodes' cached attributes and pages
+  mdses @3 :List(Text);  # every MDS of the cluster (ADDR:PORT, as bs.list):
+                         # the mount keeps its list current with it, so it
+                         # finds a new master even if bs.list names only one MDS
 }
 
 # ---- administration (issue 4) -------------------------------------------------

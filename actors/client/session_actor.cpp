@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -143,6 +144,7 @@ struct session::impl {
   std::mutex mds_m;
   mds_api mds;
   std::string master_hint;  // the master a follower named last (NOT_MASTER)
+  std::vector<endpoint> learned_mds;  // every MDS, as the master's last Watch answer listed them
   std::mutex cs_m;
   std::map<std::string, cs_api> css;
 
@@ -191,16 +193,19 @@ struct session::impl {
   // listens on PORT+1). One round; call_mds retries within its patience.
   std::optional<mds_api> mds_handle(std::string& err) {
     std::string hint;
+    std::vector<endpoint> candidates = o.mds;  // bs.list (or DNS) first, then what the master told
     {
       std::lock_guard<std::mutex> g(mds_m);
       if (mds) return mds;
       hint = master_hint;
+      for (auto& e : learned_mds)
+        if (std::find(candidates.begin(), candidates.end(), e) == candidates.end()) candidates.push_back(e);
     }
-    if (o.mds.empty()) {
+    if (candidates.empty()) {
       err = "no MDS address known for cluster '" + o.cluster + "' (bs.list is empty)";
       return std::nullopt;
     }
-    mds_locate::master_search search(o.mds);
+    mds_locate::master_search search(candidates);
     search.prefer(hint);
     while (auto e = search.next()) {
       auto svc = mds_locate::service_endpoint(*e);
@@ -1047,7 +1052,24 @@ struct session::impl {
         if (on_invalidate) on_invalidate(ino);
       }
       acked = std::max(acked, d->getSeq());
+      learn_mds_list(d->getMdses());
     }
+  }
+
+  // The MDS list of a Watch answer replaces the learned one (logged when it
+  // changes); an empty list (an older master) changes nothing.
+  template <class List>
+  void learn_mds_list(List l) {
+    std::vector<endpoint> got;
+    for (auto a : l)
+      if (auto e = parse_endpoint(a.cStr())) got.push_back(*e);
+    if (got.empty()) return;
+    std::lock_guard<std::mutex> g(mds_m);
+    if (got == learned_mds) return;
+    learned_mds = got;
+    std::string text;
+    for (auto& e : got) text += (text.empty() ? "" : ", ") + e.to_string();
+    log_line("MDS list of cluster '" + o.cluster + "' from the master: " + text);
   }
 
   // ---- background: buffered writes out every second ----

@@ -20,12 +20,15 @@ namespace {
 // once; its own timeout is longer).
 constexpr auto watch_hold = std::chrono::seconds(5);
 
-msg::mds_to_client_watch watch_reply(const mds::invalidation_table::batch& b) {
+msg::mds_to_client_watch watch_reply(self_ptr self, const mds::invalidation_table::batch& b) {
+  auto& members = self->state.members;
   return wire::make<p::MdsToClientWatch>([&](auto r) {
     set_status(r.initStatus(), p::STATUS_OK, "");
     r.setSeq(b.seq);
     auto l = r.initInos(static_cast<unsigned>(b.inos.size()));
     for (unsigned i = 0; i < b.inos.size(); ++i) l.set(i, b.inos[i]);
+    auto m = r.initMdses(static_cast<unsigned>(members.size()));
+    for (unsigned i = 0; i < members.size(); ++i) m.set(i, members[i].second);
   });
 }
 
@@ -40,7 +43,7 @@ void answer_watch(self_ptr self, const std::string& client, const mds::invalidat
   if (it == st.watches.end()) return;
   auto rp = std::move(it->second);
   st.watches.erase(it);
-  rp.deliver(watch_reply(b));
+  rp.deliver(watch_reply(self, b));
 }
 
 // Runs the answers of finished tickets; arms a timer for the next deadline.
@@ -79,12 +82,12 @@ caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::cli
   if (auto old = st.watches.find(client); old != st.watches.end()) {
     auto rp = std::move(old->second);
     st.watches.erase(old);
-    rp.deliver(watch_reply({}));
+    rp.deliver(watch_reply(self, {}));
   }
   auto now = steady_ns(self);
   auto b = st.invalidations.watch(client, req->getAckedSeq(), now);
   settle(self);  // the acknowledgement may finish tickets
-  if (b) return watch_reply(*b);
+  if (b) return watch_reply(self, *b);
   auto rp = self->make_response_promise<msg::mds_to_client_watch>();
   st.watches[client] = rp;
   // (A timer of an earlier Watch may end this one's hold early: harmless,

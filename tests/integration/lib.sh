@@ -3,6 +3,7 @@
 # stopped by PID on exit; every wait is bounded.
 set -euo pipefail
 BIN="${PSTORAGE_BIN:?PSTORAGE_BIN must point at build/bin}"
+IT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"  # this directory: source "$IT_DIR/..." (the cwd changes below)
 T=$(mktemp -d /tmp/pstorage-it.XXXXXX)
 PIDS=()
 cd "$T"  # anything a tool drops in its working directory (fio's verify state) stays in the test's directory

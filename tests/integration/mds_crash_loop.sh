@@ -8,7 +8,7 @@
 # those the acknowledged operations imply, the application saw no error, and
 # the three MDS stores agree (pstorage md-digest). SEED=N replays the choices.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/mds_ha_lib.bash"
+source "$IT_DIR/mds_ha_lib.bash"
 need_fuse mds_crash_loop
 
 ROUNDS=${ROUNDS:-3}

@@ -7,7 +7,7 @@
 # problem. One MDS restarted: changes resume. All restarted: the MDS stores
 # agree (pstorage md-digest of each, stopped). Needs root and /dev/fuse.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/mds_ha_lib.bash"
+source "$IT_DIR/mds_ha_lib.bash"
 need_fuse mds_quorum
 
 C=quorum

@@ -8,7 +8,7 @@
 # restarts cleanly from the installed state, and every MDS store ends with the
 # same digest. Needs root, /dev/fuse, jq and sqlite3.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/mds_ha_lib.bash"
+source "$IT_DIR/mds_ha_lib.bash"
 need_fuse mds_resync
 command -v sqlite3 >/dev/null || { skip "mds_resync: needs sqlite3"; }
 

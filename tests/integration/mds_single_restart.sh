@@ -6,7 +6,7 @@
 # no error (no spurious EEXIST/ENOENT from retried requests), and afterwards
 # every g$i exists and no f$i remains. Needs root, /dev/fuse and fio.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/mds_ha_lib.bash"
+source "$IT_DIR/mds_ha_lib.bash"
 need_fuse mds_single_restart
 command -v fio >/dev/null || { skip "mds_single_restart: needs fio"; }
 

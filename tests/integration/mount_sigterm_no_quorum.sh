@@ -8,7 +8,7 @@
 # MDS request step), the mkdir returns an error at the latest then, the
 # mount point is gone. Needs root and /dev/fuse.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/mds_ha_lib.bash"
+source "$IT_DIR/mds_ha_lib.bash"
 need_fuse mount_sigterm_no_quorum
 
 C=sigq

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A mount whose bs.list names one MDS learns the others from the master
+# (issue 14: "a node that reaches any MDS learns the full MDS list from it and
+# keeps it current"; docs/consistency.md, Watch): 3 MDSs, 3 CSs; host4's
+# bs.list lists only the master; its mount logs the list it learned; then the
+# master is killed -9 and metadata changes through that mount go on with the
+# new master, which it could not have found from bs.list alone.
+# Needs root and /dev/fuse.
+source "$(dirname "$0")/lib.sh"
+source "$IT_DIR/mds_ha_lib.bash"
+need_fuse mds_list_learned
+
+C=learn
+echo "learn-pw" > "$T/pw"
+make_cluster 3
+M1=$(master_id); [ "$M1" -gt 0 ] || fail "no master"
+mkdir -p "$T/host4/clusters/$C"; echo "${A[$M1]}" > "$T/host4/clusters/$C/bs.list"
+ps 4 auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host4"
+MNT4="$T/m4"; mkdir -p "$MNT4"
+unmount4() { local rc=$?; set +e; grep -q " $MNT4 fuse.pstorage" /proc/self/mounts && timeout 10 fusermount3 -u -z "$MNT4"; (exit $rc); unmount_all; }
+trap unmount4 EXIT
+start mount4 "$BIN/pstorage-mount" --config-dir "$T/host4" -c "$C" "$MNT4" -f
+wait_for 20 grep -q " $MNT4 fuse.pstorage" /proc/self/mounts || fail "host4 not mounted"
+T60 touch "$MNT4/before" || fail "metadata change with bs.list = the master only"
+learned() { grep "MDS list of cluster '$C' from the master" "$T/mount4.out" | tail -1 | grep -o '127\.0\.0\.1:[0-9]*' | sort -u | wc -l | grep -qx 3; }
+wait_for 20 learned || fail "the mount did not log the 3 MDSs: $(tail -5 "$T/mount4.out")"
+pass "host4's bs.list names only MDS#$M1 (master); its mount learned all 3 MDSs from the master"
+
+mds_kill9 "$M1"
+new_master() { local m; m=$(master_id); [ -n "$m" ] && [ "$m" != 0 ] && [ "$m" != "$M1" ]; }
+wait_for 30 new_master || fail "no new master after killing MDS#$M1: $(psq 1 stat 2>&1)"
+for i in 1 2 3; do
+  T60 mkdir "$MNT4/after$i" && T60 touch "$MNT4/after$i/f" || fail "metadata change $i through host4's mount after MDS#$M1 died"
+done
+[ "$(T60 ls "$MNT4" | wc -l)" = 4 ] || fail "ls on host4: $(T60 ls "$MNT4")"
+pass "MDS#$M1 killed -9: host4's mount follows MDS#$(master_id), which its bs.list does not name"
