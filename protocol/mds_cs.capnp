@@ -30,6 +30,7 @@ struct CsToMdsHeartbeat {
 struct MdsToCsHeartbeat {
   status @0 :Common.Status;   # statusNotFound: re-register
   verifyChunksPerMinute @1 :UInt32;  # mds.wd.verify_chunks: scrubbing rate (guide: "Configuring Data Scrubbing")
+  mdses @2 :List(Text);   # every MDS (ADDR:PORT, as bs.list): the CS's locator searches them too
 }
 
 # ---- chunk management (issue 3) -----------------------------------------------

@@ -10,6 +10,8 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using locate_mds_atom = caf::atom_constant<caf::atom("locmds")>;
+// The MDS list the master sent (comma-separated ADDR:PORT): a locator searches it too.
+using learn_mds_atom = caf::atom_constant<caf::atom("learnmds")>;
 using scrub_atom = caf::atom_constant<caf::atom("scrub")>;  // CS scrubbing timer
 using later_atom = caf::atom_constant<caf::atom("later")>;  // MDS: a continuation run_later() scheduled
 using copy_pace_atom = caf::atom_constant<caf::atom("copypace")>;  // CS: next piece of a paced copy

@@ -12,6 +12,7 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "actors/common/mds_locator_policy.hpp"
@@ -26,6 +27,7 @@ constexpr auto search_budget = std::chrono::seconds(7);
 
 struct locator_state {
   std::string last_master;  // MDS address of the master found last
+  std::vector<endpoint> learned;  // the master's MDS list (learn_mds_atom)
   static inline const char* name = "pstorage-mds-locator";
 };
 }  // namespace
@@ -35,9 +37,12 @@ mds_locator_api spawn_remote_mds_locator(caf::actor_system& sys, std::vector<end
   return sys.spawn<caf::detached>([addrs](ptr self) -> mds_locator_api::behavior_type {
     return {
         [self, addrs](locate_mds_atom) -> caf::result<mds_api> {
-          if (addrs.empty()) return caf::make_error(caf::sec::cannot_connect_to_node, "bs.list is empty");
+          auto candidates = addrs;
+          for (auto& e : self->state.learned)
+            if (std::find(candidates.begin(), candidates.end(), e) == candidates.end()) candidates.push_back(e);
+          if (candidates.empty()) return caf::make_error(caf::sec::cannot_connect_to_node, "bs.list is empty");
           auto& sys = self->system();
-          mds_locate::master_search search(addrs);
+          mds_locate::master_search search(candidates);
           search.prefer(self->state.last_master);
           const auto deadline = std::chrono::steady_clock::now() + search_budget;
           for (unsigned attempts = 0; attempts < 64 && std::chrono::steady_clock::now() < deadline; ++attempts) {
@@ -80,13 +85,26 @@ mds_locator_api spawn_remote_mds_locator(caf::actor_system& sys, std::vector<end
           }
           return caf::make_error(caf::sec::cannot_connect_to_node, "no master MDS found; tried:" + search.report());
         },
+        [self](learn_mds_atom, const std::string& list) {
+          std::vector<endpoint> got;
+          size_t b = 0;
+          while (b < list.size()) {
+            size_t e = list.find(',', b);
+            if (e == std::string::npos) e = list.size();
+            if (auto ep = parse_endpoint(list.substr(b, e - b))) got.push_back(*ep);
+            b = e + 1;
+          }
+          if (got.empty() || got == self->state.learned) return;
+          self->state.learned = std::move(got);
+          spdlog::info("MDS list from the master: {}", list);
+        },
     };
   });
 }
 
 mds_locator_api spawn_fixed_mds_locator(caf::actor_system& sys, mds_api mds) {
   return sys.spawn([mds](mds_locator_api::pointer) -> mds_locator_api::behavior_type {
-    return {[mds](locate_mds_atom) { return mds; }};
+    return {[mds](locate_mds_atom) { return mds; }, [](learn_mds_atom, const std::string&) {}};
   });
 }
 

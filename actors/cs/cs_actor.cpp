@@ -38,6 +38,7 @@ struct cs_state {
   uint64_t session = 0;  // bumps on every (re)connect; stale timers ignore themselves
   bool registered = false;  // with the current `mds`
   unsigned heartbeat_failures = 0;  // in a row, with the current `mds`
+  std::string mds_list;  // the master's MDS list last passed to the locator
   cs::master_epoch epoch;           // highest master epoch seen (persisted in cs.db)
   bool stopped = false;
   // Copies waiting for their next piece (mds.repl.bandwidth), by pacing id.
@@ -856,6 +857,16 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                       spdlog::warn("MDS does not know CS#{}; registering again", st.cs_id);
                       st.registered = false;
                       return do_register(self);
+                    }
+                    // The MDS list, for the locator (a one-MDS cluster has
+                    // nothing to teach: the CS reached that one already).
+                    if (a && a->getStatus().getCode() == p::STATUS_OK && a->getMdses().size() > 1) {
+                      std::string list;
+                      for (auto m : a->getMdses()) list += (list.empty() ? "" : ",") + std::string(m.cStr());
+                      if (list != st.mds_list) {
+                        st.mds_list = list;
+                        self->send(st.deps.locator, learn_mds_atom::value, list);
+                      }
                     }
                     // mds.wd.verify_chunks (guide: "Configuring Data Scrubbing")
                     if (a && a->getStatus().getCode() == p::STATUS_OK &&

@@ -218,6 +218,8 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
     return wire::make<p::MdsToCsHeartbeat>([&](auto b) {
       set_status(b.initStatus(), code, text);
       b.setVerifyChunksPerMinute(verify_chunks_per_minute(self));
+      auto l = b.initMdses(static_cast<unsigned>(st.members.size()));
+      for (unsigned i = 0; i < st.members.size(); ++i) l.set(i, st.members[i].second);
     });
   };
   if (!req) return reply(p::STATUS_BAD_REQUEST, req.error);

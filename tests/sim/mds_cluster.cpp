@@ -465,6 +465,7 @@ mds_locator_api mds_cluster::spawn_locator(const std::string& cs, int cs_inc, st
               });
     };
     return {
+        [=](learn_mds_atom, const std::string&) {},  // every MDS is listed already
         [=](locate_mds_atom) {
           auto s = std::make_shared<search_state>(listed);
           s->search.prefer(*last_master);

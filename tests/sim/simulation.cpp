@@ -330,7 +330,8 @@ class harness {
           [this, i, inc](const std::string& type, const caf::message& ans) { on_mds_answer(i, inc, type, ans); });
     else
       n.locator = sys_.spawn([this, i, inc](mds_locator_api::pointer) -> mds_locator_api::behavior_type {
-        return {[this, i, inc](locate_mds_atom) -> caf::result<mds_api> { return locate(i, inc); }};
+        return {[this, i, inc](locate_mds_atom) -> caf::result<mds_api> { return locate(i, inc); },
+                [](learn_mds_atom, const std::string&) {}};
       });
     n.directory = sys_.spawn([this, i, inc](cs_directory_api::pointer) -> cs_directory_api::behavior_type {
       return {[this, i, inc](connect_atom, const std::string& addr) -> caf::result<cs_api> { return connect_cs(i, inc, addr); }};
