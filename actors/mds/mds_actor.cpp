@@ -56,6 +56,13 @@ std::string auth_error(mds_state& st) {
          "': run 'pstorage -c " + st.cluster + " auth-node' on this host with the cluster password";
 }
 
+bool sent_by_cs(self_ptr self, uint32_t cs_id) {
+  auto& st = self->state;
+  auto h = st.cs_handles.find(cs_id);
+  auto sender = self->current_sender();
+  return h != st.cs_handles.end() && sender && h->second.address() == sender->address();
+}
+
 }  // namespace mds_impl
 
 namespace {
@@ -228,12 +235,8 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
   // master since, or the request waited for an election while the CS died
   // and its connection closed) is answered "register again" and changes no
   // liveness (a dead CS must never turn active).
-  if (const uint32_t id = req->getCsId(); id != 0) {
-    auto h = st.cs_handles.find(id);
-    auto sender = self->current_sender();
-    if (h == st.cs_handles.end() || !sender || h->second.address() != sender->address())
-      return reply(p::STATUS_NOT_FOUND, "CS#" + std::to_string(id) + " is not registered on this connection; register again");
-  }
+  if (const uint32_t id = req->getCsId(); id != 0 && !sent_by_cs(self, id))
+    return reply(p::STATUS_NOT_FOUND, "CS#" + std::to_string(id) + " is not registered on this connection; register again");
   std::optional<mds::cs_event> changed;
   if (!st.registry.on_heartbeat(req->getCsId(), req->getTotalBytes(), req->getFreeBytes(), req->getFlags(),
                                 self->clock().now(), &changed))

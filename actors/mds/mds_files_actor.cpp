@@ -985,6 +985,12 @@ msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_md
     err = op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error};
   } else if (!st.registry.find(req->getCsId())) {
     err = op_error{p::STATUS_NOT_FOUND, ENOENT, "unknown CS id, register again"};
+  } else if (!sent_by_cs(self, req->getCsId())) {
+    // Only the CS itself may say one of its replicas is bad: anyone else
+    // could make the MDS drop good replicas (issue 14, hostile peers).
+    spdlog::warn("bad-replica report for CS#{} refused: not from its registered connection", req->getCsId());
+    err = op_error{p::STATUS_NOT_FOUND, ENOENT,
+                   "CS#" + std::to_string(req->getCsId()) + " is not registered on this connection; register again"};
   } else {
     const uint32_t cs = req->getCsId();
     const mds::chunk_id id = req->getChunkId();

@@ -175,6 +175,10 @@ void run_later(self_ptr self, caf::timespan delay, std::function<void()> fn);
 void emit_once(self_ptr self, const std::string& text);
 void set_status(proto::Status::Builder b, uint32_t code, const std::string& message);
 bool credentials_ok(mds_state& st, proto::Credentials::Reader c);
+// The request being handled comes from CS#cs_id's own registered connection
+// (the handle it registered with): what a CS says about itself — heartbeats,
+// bad-replica reports — counts only then (a peer cannot speak for a CS).
+bool sent_by_cs(self_ptr self, uint32_t cs_id);
 std::string auth_error(mds_state& st);
 
 // Data path (mds_files_actor.cpp).

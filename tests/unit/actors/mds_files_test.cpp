@@ -93,7 +93,18 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
         },
         [](connect_atom) {},
         [](heartbeat_atom) {},
-        [](scrub_atom, uint64_t) {},
+        // scrub_atom CHUNK: the fake found its replica of CHUNK (at v1) bad
+        // and reports it from its own connection, as a scrub would.
+        [=](scrub_atom, uint64_t chunk) {
+          self->request(mds, 5s, wire::make<p::CsToMdsBadReplica>([&](auto b) {
+                  b.setCsId(log->id);
+                  b.setChunkId(chunk);
+                  b.setVersion(1);
+                  b.setChecksum(true);
+                  b.setMessage("CRC mismatch at page 3");
+                }))
+              .then([=](msg::mds_to_cs_bad_replica& r) { log->calls.push_back("report " + std::to_string(wire::decode(r)->getStatus().getCode())); });
+        },
         [](copy_pace_atom, uint64_t) {},
     };
   });
@@ -758,15 +769,10 @@ TEST_CASE_FIXTURE(fixture, "a CS reporting a bad replica: flag h, the guide's ev
   add_css(3);
   auto c = file_with_chunk("/f", "3:2");
   uint32_t bad = c.replicas[0].cs;
-  auto r = ask<msg::mds_to_cs_bad_replica>(wire::make<p::CsToMdsBadReplica>([&](auto b) {
-    b.setCsId(bad);
-    b.setChunkId(c.id);
-    b.setVersion(1);
-    b.setChecksum(true);
-    b.setMessage("CRC mismatch at page 3");
-  }));
-  CHECK(wire::decode(r)->getStatus().getCode() == p::STATUS_OK);
+  for (size_t i = 0; i < css.size(); ++i)
+    if (logs[i]->id == bad) caf::anon_send(css[i], scrub_atom::value, uint64_t{c.id});
   sched.run();
+  CHECK(log_of(bad).count("report " + std::to_string(p::STATUS_OK)) == 1);
   CHECK(count_events("CS#" + std::to_string(bad) + " has reported hard error on '/f'") == 1);
   auto now = md->chunk_by_id(c.id);
   CHECK(now->version == 1);
@@ -873,4 +879,33 @@ TEST_CASE_FIXTURE(fixture, "after a master change a writer's lease is kept for i
   CHECK(code(open("/g", true, "B")) == p::STATUS_OK);
   CHECK(code(open("/f", true, "B")) == p::STATUS_BUSY);
   (void)g;
+}
+
+// Issue 14 (hostile peers): any peer could report a CS's replica bad and
+// make the MDS drop or demote good replicas.
+TEST_CASE_FIXTURE(fixture, "a bad-replica report not from the CS's own connection is refused and changes nothing") {
+  add_css(3);
+  auto c = file_with_chunk("/f", "3:2");
+  uint32_t victim = c.replicas[0].cs;
+  auto r = ask<msg::mds_to_cs_bad_replica>(wire::make<p::CsToMdsBadReplica>([&](auto b) {
+    b.setCsId(victim);
+    b.setChunkId(c.id);
+    b.setVersion(1);
+    b.setChecksum(true);
+  }));
+  CHECK(wire::decode(r)->getStatus().getCode() == p::STATUS_NOT_FOUND);
+  auto r2 = ask<msg::mds_to_cs_bad_replica>(wire::make<p::CsToMdsBadReplica>([&](auto b) {
+    b.setCsId(victim);
+    b.setChunkId(c.id);
+    b.setVersion(1);
+    b.setChecksum(false);  // an I/O error report would drop the replica
+  }));
+  CHECK(wire::decode(r2)->getStatus().getCode() == p::STATUS_NOT_FOUND);
+  sched.run();
+  CHECK(count_events("has reported hard error") == 0);
+  auto now = md->chunk_by_id(c.id);
+  CHECK(cs_set(*now).count(victim) == 1);
+  auto m = wire::decode(chunk_map(ino_of("/f"), 0, 1, false));
+  REQUIRE(m->getChunks()[0].getReplicas().size() == 3);
+  CHECK(m->getChunks()[0].getReplicas()[0].getCsId() == victim);  // not demoted to "read last"
 }
