@@ -80,6 +80,14 @@ void load_cs_registry(self_ptr self) {
 
 }  // namespace
 
+namespace {
+proposal_outcome lost_proposal() {
+  proposal_outcome out;
+  out.error = "the master changed before the change was committed; retry";
+  return out;
+}
+}  // namespace
+
 bool serving(self_ptr self) { return self->state.serving; }
 
 bool serving_now(self_ptr self) {
@@ -132,7 +140,15 @@ void propose(self_ptr self, const mds::md_command& cmd, std::function<void(const
               }
               return done(out);
             }
+            // The slot may still hold an entry this MDS proposed as master
+            // of an older epoch: its log has another entry at that index
+            // now, so that one is never applied. It is answered, not
+            // overwritten (its callback was lost: a client never answered,
+            // a version round holding its chunk for good; --seed 3269
+            // --scenario data-3mds with the simulator of 109671b).
+            auto replaced = st.proposals.extract(index);
             st.proposals[index] = waiting_proposal{term, done};
+            if (replaced) replaced.mapped().done(lost_proposal());
           },
           [done](caf::error& e) {
             proposal_outcome out;
@@ -221,6 +237,18 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
     st.master_since_ns = steady_ns(self);
     st.invalidations = {};  // mounts watch again here; they had nothing parked with this MDS
     emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
+    // Proposals of earlier epochs still waiting lie above this epoch's first
+    // entry (every index up to it is applied): they were cut from the log
+    // when this MDS lost mastership and are never applied. Answered now.
+    std::vector<waiting_proposal> stale;
+    for (auto it = st.proposals.begin(); it != st.proposals.end();)
+      if (it->second.term < st.term) {
+        stale.push_back(std::move(it->second));
+        it = st.proposals.erase(it);
+      } else {
+        ++it;
+      }
+    for (auto& w : stale) w.done(lost_proposal());
   }
   if (was_serving && !st.serving) drop_watches(self);
   if (serving_now(self) && !st.deferred.empty()) {  // elected, or the lease renewed
