@@ -193,13 +193,12 @@ struct session::impl {
   // listens on PORT+1). One round; call_mds retries within its patience.
   std::optional<mds_api> mds_handle(std::string& err) {
     std::string hint;
-    std::vector<endpoint> candidates = o.mds;  // bs.list (or DNS) first, then what the master told
+    std::vector<endpoint> candidates;
     {
       std::lock_guard<std::mutex> g(mds_m);
       if (mds) return mds;
       hint = master_hint;
-      for (auto& e : learned_mds)
-        if (std::find(candidates.begin(), candidates.end(), e) == candidates.end()) candidates.push_back(e);
+      candidates = mds_locate::candidates(o.mds, learned_mds);
     }
     if (candidates.empty()) {
       err = "no MDS address known for cluster '" + o.cluster + "' (bs.list is empty)";

@@ -37,9 +37,7 @@ mds_locator_api spawn_remote_mds_locator(caf::actor_system& sys, std::vector<end
   return sys.spawn<caf::detached>([addrs](ptr self) -> mds_locator_api::behavior_type {
     return {
         [self, addrs](locate_mds_atom) -> caf::result<mds_api> {
-          auto candidates = addrs;
-          for (auto& e : self->state.learned)
-            if (std::find(candidates.begin(), candidates.end(), e) == candidates.end()) candidates.push_back(e);
+          auto candidates = mds_locate::candidates(addrs, self->state.learned);
           if (candidates.empty()) return caf::make_error(caf::sec::cannot_connect_to_node, "bs.list is empty");
           auto& sys = self->system();
           mds_locate::master_search search(candidates);

@@ -22,6 +22,13 @@ std::optional<endpoint> parse_master_address(const std::string& s) {
   return mds_address(*e);
 }
 
+std::vector<endpoint> candidates(const std::vector<endpoint>& configured, const std::vector<endpoint>& learned) {
+  std::vector<endpoint> out = configured;
+  for (auto& e : learned)
+    if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+  return out;
+}
+
 std::chrono::milliseconds round_backoff(unsigned round) {
   return round >= 4 ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(100u << round);
 }

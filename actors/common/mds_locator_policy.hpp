@@ -36,6 +36,11 @@ endpoint service_endpoint(const endpoint& e);
 // Status.masterAddress -> the master's MDS address; nullopt when empty or bad.
 std::optional<endpoint> parse_master_address(const std::string& s);
 
+// The MDSs a search tries: the configured ones (bs.list or DNS) in their
+// order, then those the master listed (Watch / heartbeat answers) that are
+// not among them.
+std::vector<endpoint> candidates(const std::vector<endpoint>& configured, const std::vector<endpoint>& learned);
+
 // Backoff between rounds: 100, 200, 400, 800 ms, then 1 s.
 std::chrono::milliseconds round_backoff(unsigned round);
 

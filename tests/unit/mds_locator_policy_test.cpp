@@ -79,3 +79,16 @@ TEST_CASE("rounds back off from 100 ms to 1 s") {
   CHECK(round_backoff(3) == std::chrono::milliseconds(800));
   CHECK(round_backoff(50) == std::chrono::milliseconds(1000));
 }
+
+TEST_CASE("candidates: the configured MDSs in order, then the learned ones not among them") {
+  std::vector<endpoint> conf{{"10.0.0.1", 2510}, {"10.0.0.2", 2510}};
+  std::vector<endpoint> learned{{"10.0.0.2", 2510}, {"10.0.0.3", 2510}, {"10.0.0.1", 2520}};
+  auto c = candidates(conf, learned);
+  REQUIRE(c.size() == 4);
+  CHECK(c[0] == endpoint{"10.0.0.1", 2510});
+  CHECK(c[1] == endpoint{"10.0.0.2", 2510});
+  CHECK(c[2] == endpoint{"10.0.0.3", 2510});
+  CHECK(c[3] == endpoint{"10.0.0.1", 2520});
+  CHECK(candidates({}, learned).size() == 3);
+  CHECK(candidates(conf, {}) == conf);
+}
