@@ -290,6 +290,15 @@ class applier {
         .bind(1, i64(md_event_capacity)).run();
   }
 
+  // One license per cluster (guide "Installing the License"): a new one
+  // replaces the old. The checker (actors/license/) judges it, not the store.
+  void operator()(const cmd_set_license& c) {
+    if (c.text.empty()) reject(EINVAL, "set license: empty license");
+    statement(db_, "INSERT INTO md_license(id, text, time_ns) VALUES(1, ?, ?)"
+                   " ON CONFLICT(id) DO UPDATE SET text = excluded.text, time_ns = excluded.time_ns")
+        .bind(1, c.text).bind(2, c.time).run();
+  }
+
   void operator()(const cmd_purge_orphan& c) {
     auto cur = inode_row(c.ino);
     if (!cur) reject(ENOENT, "purge: no " + ino_s(c.ino));
@@ -432,6 +441,9 @@ void md_store::create_schema(const md_store_options& opts) {
         // a directory's nlink counts its subdirectories (getattr)
         "CREATE INDEX IF NOT EXISTS md_dentries_subdirs ON md_dentries(parent, type);"
         "CREATE TABLE IF NOT EXISTS md_params (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        // the cluster's license (cmd_set_license): one row
+        "CREATE TABLE IF NOT EXISTS md_license (id INTEGER PRIMARY KEY CHECK (id = 1), text TEXT NOT NULL,"
+        " time_ns INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS md_requests (client TEXT NOT NULL, rid INTEGER NOT NULL, idx INTEGER NOT NULL,"
         " PRIMARY KEY (client, rid)) WITHOUT ROWID;"
         // the CS registry (cmd_register_cs / cmd_drop_cs); ids never reused
@@ -897,6 +909,7 @@ std::string md_store::canonical_dump() const {
     while (st.step()) o << "replica " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_int(2) << ' ' << st.col_int(3) << "\n";
   }
   for (auto& [name, value] : params()) o << "param " << name << ' ' << value << "\n";
+  if (auto l = license()) o << "license " << l->time << " '" << l->text << "'\n";
   {
     statement st(db_, "SELECT client, rid, idx FROM md_requests ORDER BY client, rid");
     while (st.step()) o << "request '" << st.col_text(0) << "' " << st.col_int(1) << ' ' << st.col_int(2) << "\n";

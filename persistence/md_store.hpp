@@ -143,6 +143,18 @@ class md_store final : public mds::md_view {
   // Cluster parameters set through cmd_set_param (name -> value); names not
   // set keep their defaults (cluster_params.hpp).
   std::map<std::string, int64_t> params() const;
+  // The cluster's license as cmd_set_license stored it (nullopt: none was
+  // ever loaded: evaluation mode), and the newest wall-clock time the
+  // journal recorded (events, license loads; 0: none) — the license
+  // checker's clock floor (persistence/md_license.cpp).
+  struct license_row {
+    std::string text;
+    mds::time_ns time = 0;
+  };
+  std::optional<license_row> license() const;
+  mds::time_ns newest_recorded_time() const;
+  // How many data chunks exist (the license's usage: chunks x chunk size).
+  uint64_t chunk_count() const;
   // The journal index of the command that answered `client`'s request `id`
   // (md_command.hpp request_tag), if it was applied; the last 4096 request
   // ids of each client are kept.

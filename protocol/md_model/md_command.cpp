@@ -181,6 +181,7 @@ json enc(const cmd_register_cs& c) {
           {"http_port", c.http_port}};
 }
 json enc(const cmd_drop_cs& c) { return {{"id", c.id}}; }
+json enc(const cmd_set_license& c) { return {{"text", enc_name(c.text)}, {"time", c.time}}; }
 json enc(const cmd_event& c) {
   return {{"time", c.time}, {"severity", c.severity}, {"source", c.source}, {"text", enc_name(c.text)}, {"epoch", c.epoch}};
 }
@@ -237,6 +238,7 @@ md_command dec(const std::string& op, const json& j) {
                            get_name(j, "host_id"), get_str(j, "address"),      get_name(j, "location"),
                            get_u32(j, "tier"),     get_bool(j, "checksums"),   get_u32(j, "http_port")};
   if (op == "drop_cs") return cmd_drop_cs{get_u32(j, "id")};
+  if (op == "set_license") return cmd_set_license{get_name(j, "text"), get_i64(j, "time")};
   if (op == "event")
     return cmd_event{get_i64(j, "time"), get_str(j, "severity"), get_str(j, "source"), get_name(j, "text"),
                      get_u64(j, "epoch")};
@@ -262,6 +264,7 @@ struct name_of {
   const char* operator()(const cmd_register_cs&) const { return "register_cs"; }
   const char* operator()(const cmd_drop_cs&) const { return "drop_cs"; }
   const char* operator()(const cmd_event&) const { return "event"; }
+  const char* operator()(const cmd_set_license&) const { return "set_license"; }
 };
 
 json to_json(const md_command& c) {

@@ -319,6 +319,18 @@ struct cmd_set_param {
   bool operator==(const cmd_set_param&) const = default;
 };
 
+// pstorage load-license (guide "Installing the License"): the license the
+// master checked (signature, HWID, dates: actors/license/) becomes the
+// cluster's license, replacing any earlier one. `text` is the license's file
+// form (license_doc.hpp); `time` the master's wall clock when it was loaded
+// (also a floor for the checker's clock). Applied into md_license;
+// md_store::license() reads it back on every MDS, so it survives failover.
+struct cmd_set_license {
+  std::string text;
+  time_ns time = 0;
+  bool operator==(const cmd_set_license&) const = default;
+};
+
 // ---- the CS registry ------------------------------------------------------------
 // Which chunk servers belong to the cluster is journaled state, so that
 // every MDS knows every CS: a new master accepts the CSs that re-register
@@ -364,7 +376,7 @@ struct cmd_event {
 using md_command =
     std::variant<cmd_mkdir, cmd_create, cmd_unlink, cmd_rmdir, cmd_rename, cmd_setattr, cmd_set_repl,
                  cmd_alloc_chunk, cmd_drop_replica, cmd_fence_chunk, cmd_confirm_replicas, cmd_mark_written, cmd_set_size, cmd_purge_orphan,
-                 cmd_set_param, cmd_register_cs, cmd_drop_cs, cmd_event>;
+                 cmd_set_param, cmd_register_cs, cmd_drop_cs, cmd_event, cmd_set_license>;
 
 // ---- journal ----------------------------------------------------------------
 
