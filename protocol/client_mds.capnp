@@ -32,6 +32,23 @@ struct MdsToClientStat {
   epochAgeMs @8 :UInt64;
   commitIndex @9 :UInt64;
   masterProblem @10 :Text;
+  license @11 :LicenseState;       # the guide's "License:" line
+}
+
+# The cluster's license as the master's checker judges it now
+# (actors/license/license_checker.hpp; guide "Checking the License Status").
+struct LicenseState {
+  hwid @0 :Text;               # the cluster's HWID (stat --license-hwid)
+  status @1 :Text;             # NONE (evaluation mode) | ACTIVE | GRACED | EXPIRED | INVALID
+  reason @2 :Text;             # why not ACTIVE (empty then)
+  keyNumber @3 :Text;          # PCSS.XXXXXXXX.XXXX ("" without a license)
+  capacityBytes @4 :UInt64;    # licensed capacity (evaluation: 100 GB)
+  allocatableBytes @5 :UInt64; # data chunks may use up to this now (0: no new data)
+  usedBytes @6 :UInt64;        # logical space of data chunks (chunks x chunk size)
+  replicasMax @7 :UInt32;
+  autorecovery @8 :Bool;
+  autorebalance @9 :Bool;
+  text @10 :Text;              # the installed license (file form), for view-license
 }
 
 # `auth-node`, step 1: ask for the salt the cluster password is digested with.
@@ -238,4 +255,21 @@ struct MdsToClientMembership {
   mdsId @1 :UInt32;
   members @2 :List(Common.MdsInfo);
   chunkSize @3 :UInt64;   # the cluster's chunk size (a new MDS repository records it)
+}
+
+# ---- licensing (issue 17; guide "Managing Parallels Cloud Storage Licenses") --
+
+# `pstorage load-license -p KEY | -f FILE` sends the license in `load` (file
+# or key form); `view-license` and `stat --license-hwid` send nothing and only
+# read. The master checks a license before installing it (signature with the
+# vendor key, this cluster's HWID, start and expiration) and journals it
+# (cmd_set_license), or refuses with the reason (STATUS_BAD_REQUEST).
+struct ClientToMdsLicense {
+  credentials @0 :Common.Credentials;
+  load @1 :Text;
+}
+# `state`: the cluster's license after the request (the loaded one if any).
+struct MdsToClientLicense {
+  status @0 :Common.Status;
+  state @1 :LicenseState;
 }

@@ -50,6 +50,8 @@ using client_to_mds_rm_cs = m<p::ClientToMdsRmCs>;
 using mds_to_client_rm_cs = m<p::MdsToClientRmCs>;
 using client_to_mds_membership = m<p::ClientToMdsMembership>;
 using mds_to_client_membership = m<p::MdsToClientMembership>;
+using client_to_mds_license = m<p::ClientToMdsLicense>;
+using mds_to_client_license = m<p::MdsToClientLicense>;
 // data path: client <-> CS (and CS -> next CS in a chain)
 using client_to_cs_write = m<p::ClientToCsWrite>;
 using cs_to_client_write = m<p::CsToClientWrite>;
@@ -120,6 +122,8 @@ using mds_to_election_snapshot_install = m<p::MdsToElectionSnapshotInstall>;
   X(mds_to_client_rm_cs)          \
   X(client_to_mds_membership)     \
   X(mds_to_client_membership)     \
+  X(client_to_mds_license)        \
+  X(mds_to_client_license)        \
   X(client_to_cs_write)           \
   X(cs_to_client_write)           \
   X(client_to_cs_read)            \

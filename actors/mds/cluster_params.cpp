@@ -31,6 +31,8 @@ const std::vector<param_spec>& param_specs() {
        "this many percentage points"},
       {"mds.repl.rebalance_jobs", "count", 2, 0, 64,
        "concurrent rebalancing moves (run only while no recovery is needed), 0 disables rebalancing"},
+      {"mds.license.warn_days", "days", 7, 0, 3650,
+       "a warning event this many days before the license expires, 0 = none (docs/licensing.md)"},
   };
   return specs;
 }

@@ -18,6 +18,7 @@
 //   mds.repl.bandwidth             bytes/s  0        0..1e12      (ours) per copy (repair or move), 0 = unlimited
 //   mds.repl.rebalance_threshold   percent  10       1..100       (ours) fill gap that starts a move
 //   mds.repl.rebalance_jobs        count    2        0..64        (ours) concurrent moves, 0 = rebalancing off
+//   mds.license.warn_days          days     7        0..3650      (ours) warning event before the license expires
 #pragma once
 
 #include <cstdint>

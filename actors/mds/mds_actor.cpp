@@ -306,6 +306,7 @@ msg::mds_to_client_stat build_stat(self_ptr self, const p::ElectionToMdsStatus::
       ++i;
     }
     fill_stat_repair(self, b);
+    fill_license_state(self, b.initLicense());
   });
 }
 
@@ -381,6 +382,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
     init_data_path(self);
     st.registry.load(st.deps.md->css(), self->clock().now());  // the journaled CS registry
     init_repair(self);
+    init_license(self);
     // The election actor: the journal's only writer (docs/election.md).
     {
       election_deps ed;
@@ -498,6 +500,10 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         [self](const msg::client_to_mds_membership& m) -> caf::result<msg::mds_to_client_membership> {
           return for_master<msg::mds_to_client_membership>(self, m, handle_membership);
         },
+        // Licensing (issue 17): mds_license_actor.cpp.
+        [self](const msg::client_to_mds_license& m) -> caf::result<msg::mds_to_client_license> {
+          return for_master<msg::mds_to_client_license>(self, m, handle_license);
+        },
         [self](const msg::cs_to_mds_register& m) -> caf::result<msg::mds_to_cs_register> {
           return for_master<msg::mds_to_cs_register>(self, m, handle_register);
         },
@@ -522,6 +528,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
             data_path_tick(self);
             promote_unconfirmed(self);
             repair_tick(self);
+            license_tick(self);
           }
           if (self->state.election) journal_tick(self);  // every MDS: compaction; the master: JRN events
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);

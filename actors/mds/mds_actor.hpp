@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "actors/election/election_api.hpp"
@@ -76,6 +77,11 @@ struct mds_deps {
   // this many newest applied entries, compact once this many more are applied.
   uint64_t journal_keep = 20000;
   uint64_t journal_compact_every = 20000;
+  // ---- licensing (docs/licensing.md) -------------------------------------------
+  // The Ed25519 public key (hex) licenses are verified with. Unset:
+  // license::configured_vendor_key() (environment, else the build setting).
+  std::optional<std::string> license_vendor_key;
+
   // Called once with the election actor spawn_mds starts (pstorage-mdsd
   // publishes it on the MDS<->MDS port); may be empty.
   std::function<void(const election_api&)> election_spawned;

@@ -24,6 +24,7 @@ using mds_api = caf::typed_actor<
     caf::replies_to<msg::client_to_mds_events>::with<msg::mds_to_client_events>,
     caf::replies_to<msg::client_to_mds_rm_cs>::with<msg::mds_to_client_rm_cs>,
     caf::replies_to<msg::client_to_mds_membership>::with<msg::mds_to_client_membership>,
+    caf::replies_to<msg::client_to_mds_license>::with<msg::mds_to_client_license>,
     // chunk servers
     caf::replies_to<msg::cs_to_mds_register>::with<msg::mds_to_cs_register>,
     caf::replies_to<msg::cs_to_mds_heartbeat>::with<msg::mds_to_cs_heartbeat>,

@@ -228,6 +228,10 @@ void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::strin
   auto attr = md(self).getattr(ino);
   if (!attr) return done(op_error{p::STATUS_NOT_FOUND, ENOENT, "file #" + std::to_string(ino) + " no longer exists"});
   if (md(self).chunk_at(ino, index)) return done(std::nullopt);
+  // The license's capacity (docs/licensing.md): past it the writer gets
+  // ENOSPC (or waits, as the mount is configured); reads, deletes and
+  // writes into existing chunks go on.
+  if (auto why = license_allocation_refusal(self)) return done(op_error{p::STATUS_NO_SPACE, ENOSPC, *why});
   mds::placement_request req;
   req.replicas = attr->repl.replicas_norm;
   req.chunk_size = md(self).chunk_size();
@@ -631,6 +635,9 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       std::vector<std::string> assignments;
       for (auto a : sr.getAssignments()) assignments.emplace_back(a.cStr());
       const mds::inode_id ino = r.value();
+      if (auto parsed = mds::parse_repl_attrs(assignments); parsed && parsed.value().replicas_norm)
+        if (auto why = license_replicas_refusal(self, *parsed.value().replicas_norm))
+          return make_file_reply(fail(op_error{p::STATUS_BAD_REQUEST, EPERM, *why}));
       return validate_commit_reply(
           self, tag,
           [&](auto& ctx) { return mds::validate_set_repl(md(self), ctx, ino, assignments, sr.getRecursive()); },

@@ -654,6 +654,7 @@ void rebalance_tick(self_ptr self, const repair::repair_plan& plan,
   auto cfg = rs.live.rebalance;
   cfg.placement = rs.live.placement;
   cfg.chunk_size = md(self).chunk_size();
+  if (!license_allows_autorebalance(self)) cfg.max_moves = 0;  // autorebalance=0 in the license
   repair::rebalance_view view;
   // Recovery work: chunks waiting for copies (or for job slots), repair
   // copies running, evacuations. Rebalancing waits for all of it.
@@ -759,6 +760,9 @@ void repair_tick(self_ptr self) {
       auto it = index.find(job.chunk_id);
       if (it == index.end()) continue;
       if (job.kind == repair::job_kind::replicate) {
+        // autorecovery=0 in the license (docs/licensing.md): no automatic
+        // copies; rm-cs evacuation still moves data off a released CS.
+        if (!license_allows_autorecovery(self)) continue;
         // Replicas on an inactive CS are not lost yet: they count as lost
         // only once the CS is offline (mds.wd.offline_tout).
         if (mds::tally(views[it->second]).standby > 0) continue;

@@ -21,6 +21,7 @@
 #include "actors/mds/invalidations.hpp"
 #include "actors/mds/map_leases.hpp"
 #include "actors/mds/mds_peer_health.hpp"
+#include "actors/mds/mds_license.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_actor.hpp"
 #include "persistence/md_store.hpp"
@@ -113,6 +114,8 @@ struct mds_state {
   std::map<std::pair<std::string, uint64_t>, std::vector<std::function<void()>>> requests_in_flight;
   // Which other MDSs the master has reported lagging / stale (JRN events).
   mds::peer_health peer_health;
+  // The license checker's last verdict (mds_license_actor.cpp).
+  mds::license_runtime license;
   std::map<std::string, uint32_t> registering;
   std::map<std::string, std::vector<std::function<void(std::optional<std::string>)>>> registration_waiters;
 #ifdef PSTORAGE_SIM_BUGS
@@ -251,6 +254,23 @@ void drop_in_round(self_ptr self, mds::chunk_id chunk, std::vector<uint32_t> dro
 // A round for every chunk in `unconfirmed` that is not busy (repair tick,
 // CS registration). init_data_path loads `unconfirmed` from the store.
 void promote_unconfirmed(self_ptr self);
+
+// Licensing (issue 17: mds_license_actor.cpp; docs/licensing.md). The
+// checker evaluates the license in md.db against the clock, the usage and
+// the HWID (actors/license/license_checker.hpp) at start, on every master
+// tick and after load-license, and journals an event when the status changes.
+void init_license(self_ptr self);
+void license_tick(self_ptr self);
+caf::result<msg::mds_to_client_license> handle_license(self_ptr self, const msg::client_to_mds_license& m);
+void fill_license_state(self_ptr self, proto::LicenseState::Builder b);
+// A new data chunk: nullopt when the license allows it, else the refusal
+// (already emitted as an event and logged; the writer gets ENOSPC).
+std::optional<std::string> license_allocation_refusal(self_ptr self);
+// set-attr replicas=N: nullopt when the license allows N replicas.
+std::optional<std::string> license_replicas_refusal(self_ptr self, uint32_t replicas);
+// The license's autorecovery / autorebalance flags (on without a license).
+bool license_allows_autorecovery(self_ptr self);
+bool license_allows_autorebalance(self_ptr self);
 
 // Repair and administration (issue 4: mds_repair_actor.cpp, mds_admin_actor.cpp).
 void init_repair(self_ptr self);  // loads parameters, opens the event log

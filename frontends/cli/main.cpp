@@ -5,6 +5,7 @@
 #include "frontends/cli/attr_commands.hpp"
 #include "frontends/cli/commands.hpp"
 #include "frontends/cli/digest_command.hpp"
+#include "frontends/cli/license_commands.hpp"
 #include "frontends/cli/mds_commands.hpp"
 #include "frontends/common/logging.hpp"
 
@@ -63,6 +64,9 @@ int main(int argc, char** argv) {
   bool stat_json = false;
   auto* stat = app.add_subcommand("stat", "show cluster status: MDS and chunk server lists");
   stat->add_flag("--json", stat_json, "print JSON instead of a table");
+  bool stat_hwid = false;
+  stat->add_flag("--license-hwid", stat_hwid,
+                 "print the cluster's Hardware Node ID, needed to obtain a license (guide: Obtaining the HWID)");
 
   bool ls_json = false;
   auto* ls = app.add_subcommand("list-services", "list MDS and CS repositories configured on this host");
@@ -93,6 +97,7 @@ int main(int argc, char** argv) {
   auto admin = cli::add_admin_commands(app);  // set-config, get-config, get-event, rm-cs
   auto mdsc = cli::add_mds_commands(app);      // rm-mds, configure-mds
   auto digest = cli::add_digest_command(app);  // md-digest
+  auto lic = cli::add_license_commands(app);   // load-license, view-license
 
   CLI11_PARSE(app, argc, argv);
   if (!config_dir.empty()) g.config_dir = config_dir;
@@ -102,12 +107,13 @@ int main(int argc, char** argv) {
   if (*make_mds) return cli::make_mds(g, mm);
   if (*make_cs) return cli::make_cs(g, mc);
   if (*auth) return cli::auth_node(g, auth_pw_file);
-  if (*stat) return cli::stat(g, stat_json);
+  if (*stat) return stat_hwid ? cli::print_license_hwid(g) : cli::stat(g, stat_json);
   if (*ls) return cli::list_services(g, ls_json, ls_mds);
   if (*discover) return cli::discover(g, discover_json);
   if (auto rc = attr->dispatch(g)) return *rc;
   if (auto rc = admin->dispatch(g)) return *rc;
   if (auto rc = mdsc->dispatch(g)) return *rc;
   if (auto rc = digest->dispatch(g)) return *rc;
+  if (auto rc = lic->dispatch(g)) return *rc;
   return 2;
 }

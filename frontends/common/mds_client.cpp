@@ -232,4 +232,17 @@ nlohmann::json mds_client::membership(const std::string& digest, const std::stri
   return {{"mds_id", d->getMdsId()}, {"chunk_size", d->getChunkSize()}, {"members", members}};
 }
 
+nlohmann::json mds_client::license(const std::string& digest, const std::string& load) {
+  auto a = impl_->call<msg::mds_to_client_license>(wire::make<p::ClientToMdsLicense>([&](auto b) {
+    put_credentials(b, impl_->cluster, digest);
+    b.setLoad(load);
+  }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  check_status(*d);
+  auto j = license_to_json(d->getState());
+  j["text"] = d->getState().getText().cStr();
+  return j;
+}
+
 }  // namespace pstorage::frontend

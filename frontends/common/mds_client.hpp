@@ -40,6 +40,11 @@ class mds_client {
   // remove MDS `remove_id`. {mds_id, chunk_size, members: [{id, address}]}.
   // Throws with the master's reason when refused.
   nlohmann::json membership(const std::string& digest, const std::string& add_address, uint32_t remove_id);
+  // load-license (`load`: the license's file or key form) / view-license and
+  // stat --license-hwid (`load` empty): the cluster's license state after the
+  // request, as stat's "license" object plus "text" (the installed license's
+  // file form). Throws with the master's reason when a license is refused.
+  nlohmann::json license(const std::string& digest, const std::string& load);
 
  private:
   struct impl;

@@ -109,7 +109,36 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
   j["cs_nodes"] = {{"active", active}, {"inactive", inactive}, {"offline", offline}, {"total", configured}};
   j["mds"] = mdses;
   j["cs"] = css;
+  if (s.hasLicense()) j["license"] = license_to_json(s.getLicense());
   return j;
+}
+
+nlohmann::json license_to_json(proto::LicenseState::Reader l) {
+  return {{"hwid", l.getHwid().cStr()},
+          {"status", l.getStatus().cStr()},
+          {"reason", l.getReason().cStr()},
+          {"key_number", l.getKeyNumber().cStr()},
+          {"capacity_bytes", l.getCapacityBytes()},
+          {"allocatable_bytes", l.getAllocatableBytes()},
+          {"used_bytes", l.getUsedBytes()},
+          {"replicas_max", l.getReplicasMax()},
+          {"autorecovery", l.getAutorecovery()},
+          {"autorebalance", l.getAutorebalance()}};
+}
+
+std::string license_line(const nlohmann::json& l) {
+  const double gb = static_cast<double>(l.value("capacity_bytes", uint64_t{0})) / 1e9;
+  char cap[48];
+  if (gb >= 1000)
+    std::snprintf(cap, sizeof cap, "%gTB", gb / 1000);
+  else
+    std::snprintf(cap, sizeof cap, "%gGB", gb);
+  const std::string status = l.value("status", std::string());
+  std::string out = status == "NONE" ? std::string("License: none (evaluation mode)")
+                                     : "License: " + l.value("key_number", std::string()) + " is " + status;
+  out += std::string(", ") + cap + " capacity";
+  if (const std::string why = l.value("reason", std::string()); !why.empty()) out += " (" + why + ")";
+  return out;
 }
 
 std::string human_duration_ms(uint64_t ms) {
@@ -149,6 +178,7 @@ std::string stat_to_text(const nlohmann::json& j) {
   o << "CS nodes:  " << cn["active"].get<size_t>() << " of " << cn["total"].get<size_t>() << " ("
     << cn["active"].get<size_t>() << " avail, " << cn["inactive"].get<size_t>() << " inactive, "
     << cn["offline"].get<size_t>() << " offline)\n";
+  if (j.contains("license")) o << license_line(j["license"]) << "\n";
   if (j.contains("chunks")) {
     mds::chunk_counts counts;
     for (size_t i = 0; i < mds::chunk_state_count; ++i) {

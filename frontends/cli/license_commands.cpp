@@ -1,0 +1,123 @@
+#include "frontends/cli/license_commands.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/license/license_doc.hpp"
+#include "frontends/common/daemon_util.hpp"
+#include "frontends/common/mds_client.hpp"
+#include "frontends/common/mds_discovery.hpp"
+#include "frontends/common/stat_view.hpp"
+
+namespace pstorage::cli {
+
+namespace {
+
+template <class F>
+int run(const global_options& g, F&& f) {
+  try {
+    if (g.cluster.empty()) throw std::runtime_error("the cluster name is required: pstorage -c NAME ...");
+    if (auto e = persistence::validate_cluster_name(g.cluster)) throw std::runtime_error(*e);
+    auto host = g.host();
+    auto digest = frontend::load_auth_digest(host, g.cluster);
+    frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
+    return f(client, digest);
+  } catch (const std::exception& e) {
+    std::cerr << "pstorage: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read the license file '" + path + "'");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+std::string view_license_text(const nlohmann::json& st) {
+  std::ostringstream o;
+  o << "HWID: " << st.value("hwid", std::string()) << "\n";
+  const std::string text = st.value("text", std::string());
+  if (text.empty()) {
+    o << "No license is installed: the cluster runs in the evaluation mode, " << frontend::license_line(st).substr(9)
+      << "\n";
+    return o.str();
+  }
+  std::string err;
+  auto l = license::parse_license(text, &err);
+  if (!l) return o.str() + "The installed license cannot be read: " + err + "\n";
+  const auto& d = l->doc;
+  // The guide's layout and order ("Viewing the License Contents"); start last.
+  o << "PCSSTOR\n";
+  auto line = [&](const char* name, const std::string& value) { o << "\t" << name << "=" << value << "\n"; };
+  auto q = [](const std::string& s) { return "\"" + s + "\""; };
+  line("status", q(st.value("status", std::string())));
+  line("version", d.version);
+  line("expiration", q(license::format_time(d.expiration)));
+  line("graceperiod", std::to_string(d.graceperiod));
+  line("key_number", q(d.key_number));
+  line("platform", q(d.platform));
+  line("product", q(d.product));
+  line("gracecapacity", std::to_string(d.gracecapacity));
+  line("autorecovery", d.autorecovery ? "1" : "0");
+  line("autorebalance", d.autorebalance ? "1" : "0");
+  line("snapshots", d.snapshots ? "1" : "0");
+  line("capacity", license::format_capacity_gb(d.capacity_mb));
+  line("replicas", std::to_string(d.replicas));
+  line("start", q(license::format_time(d.start)));
+  return o.str();
+}
+
+int print_license_hwid(const global_options& g) {
+  return run(g, [&](frontend::mds_client& c, const std::string& d) {
+    std::cout << c.license(d, "")["hwid"].get<std::string>() << "\n";
+    return 0;
+  });
+}
+
+std::optional<int> license_commands::dispatch(const global_options& g) const {
+  if (*load)
+    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+      if (key.empty() == file.empty()) throw std::runtime_error("give the license with -p KEY or -f FILE (one of them)");
+      auto st = c.license(d, key.empty() ? read_file(file) : key);
+      if (json) {
+        std::cout << st.dump(2) << "\n";
+        return 0;
+      }
+      std::cout << "License " << st["key_number"].get<std::string>() << " loaded\n"
+                << frontend::license_line(st) << "\n";
+      return 0;
+    });
+  if (*view)
+    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+      auto st = c.license(d, "");
+      std::cout << (json ? st.dump(2) + "\n" : view_license_text(st));
+      return 0;
+    });
+  return std::nullopt;
+}
+
+std::unique_ptr<license_commands> add_license_commands(CLI::App& app) {
+  auto c = std::make_unique<license_commands>();
+  c->load = app.add_subcommand("load-license",
+                               "install the cluster's license (guide: Installing the License); run on any MDS, CS or "
+                               "client host of the cluster:\n"
+                               "  pstorage -c pcs1 load-license -p PCSSKEY-...\n"
+                               "  pstorage -c pcs1 load-license -f /etc/pcsLicense");
+  c->load->add_option("-p,--key", c->key, "the license key (one line, PCSSKEY-...)");
+  c->load->add_option("-f,--file", c->file, "the license file (the PCSSTOR text)");
+  c->load->add_flag("--json", c->json, "print the license state as JSON");
+  c->view = app.add_subcommand("view-license", "show the installed license and its status (guide: Viewing the "
+                                               "License Contents)");
+  c->view->add_flag("--json", c->json, "print JSON");
+  return c;
+}
+
+}  // namespace pstorage::cli

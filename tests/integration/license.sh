@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Licensing on a loopback cluster (issue 17; guide "Managing Parallels Cloud
+# Storage Licenses"; docs/licensing.md): 1 MDS + 1 CS, 1 MiB chunks, a vendor
+# key made by pstorage-license-tool and given to pstorage-mdsd through
+# PSTORAGE_LICENSE_PUBLIC_KEY. The HWID; the evaluation mode; licenses of
+# another cluster and tampered ones refused; a 10 MB license: writes past it
+# get ENOSPC (mount --fail-on-nospace) with an event, reads and deletes keep
+# working; set-attr above the licensed replicas refused; a bigger license
+# (key form) lifts both limits without restarting anything. Needs root and
+# /dev/fuse.
+source "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+  skip "license: needs root, /dev/fuse and fusermount3"
+fi
+
+MNT="$T/m1"
+# mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS
+is_mounted() { awk -v m="$MNT" '$5 == m { sub(/.* - /, ""); print }' /proc/self/mountinfo | grep -q '^fuse.pstorage '; }
+unmount_all() {
+  local rc=$?
+  set +e
+  is_mounted && timeout 10 fusermount3 -u -z "$MNT"
+  (exit $rc)
+  cleanup
+}
+trap unmount_all EXIT
+T10() { timeout 60 "$@"; }  # every file operation on the mount is bounded
+
+C=lic
+PORT=$(free_port)
+MDS="127.0.0.1:$PORT"
+echo "secret-pw" > "$T/pw"
+ps() { local h=$1; shift; "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
+tool() { "$BIN/pstorage-license-tool" "$@"; }
+
+# --- the vendor key, the cluster ---------------------------------------------------
+PUB=$(tool keygen -o "$T/vendor.key") || fail "keygen"
+[[ "$PUB" =~ ^[0-9a-f]{64}$ ]] || fail "public key: $PUB"
+export PSTORAGE_LICENSE_PUBLIC_KEY="$PUB"
+start_mds 1M
+ps 1 make-cs -r "$T/cs1" >/dev/null || fail "make-cs"
+start cs1 "$BIN/pstorage-csd" --config-dir "$T/host1" -r "$T/cs1"
+active() { [ "$(ps 1 stat --json | jq '[.cs[] | select(.status=="active")] | length')" = "$1" ]; }
+wait_until 20 active 1 || fail "the CS did not become active"
+
+HWID=$(ps 1 stat --license-hwid) || fail "stat --license-hwid"
+[[ "$HWID" =~ ^[0-9A-F]{4}(\.[0-9A-F]{4}){7}$ ]] || fail "HWID form: $HWID"
+[ "$(ps 1 stat --license-hwid)" = "$HWID" ] || fail "HWID not stable"
+ps 1 stat | grep -qx "License: none (evaluation mode), 100GB capacity" || fail "evaluation line: $(ps 1 stat | grep License)"
+[ "$(ps 1 stat --json | jq -r .license.status)" = NONE ] || fail "stat --json license"
+ps 1 view-license | grep -qx "HWID: $HWID" || fail "view-license HWID line"
+pass "HWID $HWID; evaluation mode"
+
+# --- refused licenses --------------------------------------------------------------
+# issue ARGS: a license for this cluster, starting a minute ago (or at $START).
+issue() { tool issue -k "$T/vendor.key" --hwid "$HWID" --key-number PCSS.00000001.0001 --start-unix "${START:-$(( $(date +%s) - 60 ))}" "$@"; }
+tool issue -k "$T/vendor.key" --hwid 0000.0000.0000.0000.0000.0000.0000.0000 --key-number PCSS.00000009.0001 \
+  --capacity 100 -o "$T/other.lic" || fail "issue other"
+out=$(ps 1 load-license -f "$T/other.lic" 2>&1) && fail "another cluster's license loaded"
+grep -q "is INVALID: it was issued for the cluster with HWID 0000" <<<"$out" || fail "other-cluster message: $out"
+issue --capacity 0.01 --replicas 1 -o "$T/small.lic" || fail "issue small"
+sed 's/capacity=0.01/capacity=900/' "$T/small.lic" > "$T/tampered.lic"
+out=$(ps 1 load-license -f "$T/tampered.lic" 2>&1) && fail "tampered license loaded"
+grep -q "is INVALID: the signature does not match" <<<"$out" || fail "tampered message: $out"
+START=$(( $(date +%s) + 86400 )) issue --capacity 1 -o "$T/future.lic" || fail "issue future"
+out=$(ps 1 load-license -f "$T/future.lic" 2>&1) && fail "future license loaded"
+grep -q "start date .* is in the future" <<<"$out" || fail "future message: $out"
+START=$(( $(date +%s) - 3 * 86400 )) issue --capacity 1 --expiration-unix $(( $(date +%s) - 86400 )) -o "$T/old.lic" || fail "issue expired"
+out=$(ps 1 load-license -f "$T/old.lic" 2>&1) && fail "expired license loaded"
+grep -q "is EXPIRED" <<<"$out" || fail "expired message: $out"
+[ "$(ps 1 stat --json | jq -r .license.status)" = NONE ] || fail "a refused license changed the state"
+pass "other cluster's, tampered, future and expired licenses refused"
+
+# --- a 10 MB license: room for 9 chunks of 1 MiB ------------------------------------
+ps 1 load-license -f "$T/small.lic" | grep -q "License PCSS.00000001.0001 loaded" || fail "load small"
+ps 1 stat | grep -qx "License: PCSS.00000001.0001 is ACTIVE, 0.01GB capacity" || fail "stat line: $(ps 1 stat | grep License)"
+view=$(ps 1 view-license)
+grep -qx "HWID: $HWID" <<<"$view" && grep -qx "PCSSTOR" <<<"$view" && grep -qP '^\tstatus="ACTIVE"$' <<<"$view" \
+  && grep -qP '^\tkey_number="PCSS.00000001.0001"$' <<<"$view" && grep -qP '^\tcapacity=0.01$' <<<"$view" \
+  || fail "view-license layout: $view"
+pass "10 MB license ACTIVE"
+
+mkdir -p "$MNT"
+start mount1 "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$MNT" -f --fail-on-nospace
+wait_until 20 is_mounted || fail "not mounted"
+head -c $((6 << 20)) /dev/urandom > "$T/a.src"
+T10 cp "$T/a.src" "$MNT/a" && T10 sync || fail "6 MiB within the license"
+out=$(T10 dd if=/dev/urandom of="$MNT/b" bs=1M count=6 conv=fsync 2>&1) && fail "write past the license succeeded"
+grep -q "No space left on device" <<<"$out" || fail "expected ENOSPC: $out"
+T10 cmp "$T/a.src" "$MNT/a" || fail "read after the refusal"
+ps 1 get-event | grep -q "no space for new data: license PCSS.00000001.0001 is ACTIVE" || fail "no event: $(ps 1 get-event | tail -3)"
+grep -q "chunk allocation refused: no space for new data" "$T/mds.out" || fail "no log line"
+pass "writes past 10 MB: ENOSPC, event and log line; reads fine"
+
+out=$(ps 1 set-attr "$MNT/a" replicas=2 2>&1) && fail "replicas=2 accepted with replicas=1 licensed"
+grep -q "replicas=2 exceeds the maximum of 1 replicas allowed by license PCSS.00000001.0001" <<<"$out" || fail "replicas message: $out"
+pass "set-attr above the licensed replicas refused"
+
+# --- a bigger license, in key form: no restart --------------------------------------
+issue --capacity 0.1 --replicas 3 --format key -o "$T/big.key" || fail "issue big"
+ps 1 load-license -p "$(cat "$T/big.key")" >/dev/null || fail "load -p"
+[ "$(ps 1 stat --json | jq -r .license.capacity_bytes)" = 100000000 ] || fail "bigger capacity not in stat"
+T10 rm -f "$MNT/b"
+T10 dd if=/dev/urandom of="$MNT/b" bs=1M count=20 conv=fsync status=none || fail "write after the bigger license"
+ps 1 set-attr "$MNT/a" replicas=2 >/dev/null || fail "replicas=2 with replicas=3 licensed"
+T10 cmp "$T/a.src" "$MNT/a" || fail "read after the bigger license"
+pass "a bigger license lifts the limits without a restart"
