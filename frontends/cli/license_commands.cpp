@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/license/license_doc.hpp"
+#include "frontends/cli/ka_client.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/mds_client.hpp"
 #include "frontends/common/mds_discovery.hpp"
@@ -101,6 +102,23 @@ std::optional<int> license_commands::dispatch(const global_options& g) const {
       std::cout << (json ? st.dump(2) + "\n" : view_license_text(st));
       return 0;
     });
+  if (*update)
+    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+      std::string srv = server;
+      if (srv.empty())
+        if (const char* env = std::getenv("PSTORAGE_KA_SERVER")) srv = env;
+      if (srv.empty())
+        throw std::runtime_error("no KA server: give --server HOST[:PORT] (or set PSTORAGE_KA_SERVER; docs/licensing.md)");
+      auto st = c.license(d, "");
+      const std::string key = st.value("key_number", std::string());
+      if (key.empty())
+        throw std::runtime_error("no license is installed: update-license renews the installed license's key; "
+                                 "install one first with 'pstorage -c " + g.cluster + " load-license'");
+      auto text = fetch_license(srv, ca_file, key, st["hwid"].get<std::string>());
+      auto now = c.license(d, text);
+      std::cout << "License " << key << " updated from https://" << srv << "\n" << frontend::license_line(now) << "\n";
+      return 0;
+    });
   return std::nullopt;
 }
 
@@ -117,6 +135,11 @@ std::unique_ptr<license_commands> add_license_commands(CLI::App& app) {
   c->view = app.add_subcommand("view-license", "show the installed license and its status (guide: Viewing the "
                                                "License Contents)");
   c->view->add_flag("--json", c->json, "print JSON");
+  c->update = app.add_subcommand("update-license",
+                                 "renew the installed license from a key-authentication server over HTTPS (guide: "
+                                 "Updating the License):\n  pstorage -c pcs1 update-license --server ka.server.com");
+  c->update->add_option("--server", c->server, "KA server HOST[:PORT] (default $PSTORAGE_KA_SERVER; port 443)");
+  c->update->add_option("--ca-file", c->ca_file, "CA certificates (PEM) to verify the server with (default: the system's)");
   return c;
 }
 

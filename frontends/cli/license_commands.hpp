@@ -4,6 +4,9 @@
 //   pstorage -c NAME load-license -p KEY          ("Installing the License"; from any
 //   pstorage -c NAME load-license -f FILE           MDS, CS or client host)
 //   pstorage -c NAME view-license                 ("Viewing the License Contents")
+//   pstorage -c NAME update-license [--server HOST[:PORT]] [--ca-file FILE]
+//                                                 ("Updating the License": a fresh license
+//                                                  from the KA server, then installed)
 // Requests go to the master with this host's credentials (auth_digest.key);
 // the master checks and journals the license.
 #pragma once
@@ -22,7 +25,9 @@ namespace pstorage::cli {
 struct license_commands {
   CLI::App* load = nullptr;
   CLI::App* view = nullptr;
+  CLI::App* update = nullptr;
   std::string key, file;
+  std::string server, ca_file;  // update-license
   bool json = false;
 
   // Runs the chosen subcommand; nullopt if none of these was chosen.

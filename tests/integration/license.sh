@@ -6,8 +6,9 @@
 # another cluster and tampered ones refused; a 10 MB license: writes past it
 # get ENOSPC (mount --fail-on-nospace) with an event, reads and deletes keep
 # working; set-attr above the licensed replicas refused; a bigger license
-# (key form) lifts both limits without restarting anything. Needs root and
-# /dev/fuse.
+# (key form) lifts both limits without restarting anything; update-license
+# renews it from pstorage-ka-server over HTTPS (a self-signed certificate).
+# Needs root and /dev/fuse.
 source "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
@@ -106,3 +107,26 @@ T10 dd if=/dev/urandom of="$MNT/b" bs=1M count=20 conv=fsync status=none || fail
 ps 1 set-attr "$MNT/a" replicas=2 >/dev/null || fail "replicas=2 with replicas=3 licensed"
 T10 cmp "$T/a.src" "$MNT/a" || fail "read after the bigger license"
 pass "a bigger license lifts the limits without a restart"
+
+# --- update-license against the reference KA server ---------------------------------
+KA="127.0.0.1:$((PORT + 3))"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$T/ka.key" -out "$T/ka.pem" \
+  -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null || fail "openssl req"
+registry() {
+  printf '{"PCSS.00000001.0001": {"hwid": "%s", "capacity": "%s", "replicas": 3, "days": 30}}\n' "$1" "$2" > "$T/registry.json"
+}
+registry "$HWID" 0.2
+start ka "$BIN/pstorage-ka-server" --listen "$KA" --cert "$T/ka.pem" --cert-key "$T/ka.key" \
+  --vendor-key "$T/vendor.key" --registry "$T/registry.json"
+wait_until 10 curl -s --cacert "$T/ka.pem" -o /dev/null "https://$KA/" || fail "KA server not up"
+out=$(ps 1 update-license --server "$KA" 2>&1) && fail "update-license trusted a self-signed server"
+grep -q "not trusted" <<<"$out" || fail "untrusted message: $out"
+registry 0000.0000.0000.0000.0000.0000.0000.0000 0.2
+out=$(ps 1 update-license --server "$KA" --ca-file "$T/ka.pem" 2>&1) && fail "a key of another cluster renewed"
+grep -q "refused: license key PCSS.00000001.0001 is registered to another cluster" <<<"$out" || fail "403 message: $out"
+registry "$HWID" 0.2
+ps 1 update-license --server "$KA" --ca-file "$T/ka.pem" | grep -q "License PCSS.00000001.0001 updated" \
+  || fail "update-license"
+[ "$(ps 1 stat --json | jq -r .license.capacity_bytes)" = 200000000 ] || fail "renewed capacity not in stat"
+ps 1 view-license | grep -qP '^\tstatus="ACTIVE"$' || fail "renewed license not ACTIVE"
+pass "update-license renews the license from the KA server over HTTPS"
