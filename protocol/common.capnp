@@ -65,6 +65,25 @@ struct CsInfo {
   location @11 :Text;     # room.row.rack from the host's location file
   replicas @12 :UInt64;   # replicas stored on it (guide: REPLICAS column)
   releasing @13 :Bool;    # rm-cs in progress
+  # The CS's own I/O figures from its latest heartbeat (CsToMdsHeartbeat.io).
+  # All zero until the master records them (not done yet: actors/mds keeps
+  # no copy; see docs/monitoring.md).
+  io @14 :CsIoStats;
+}
+
+# A chunk server's I/O over the last 20 seconds, as it measured them
+# (actors/cs/io_stats.hpp; guide: "Monitoring Chunk Servers" IOWAIT, IOLAT,
+# QDEPTH; "Monitoring General Cluster Parameters" IO line).
+struct CsIoStats {
+  readBytesPerSec @0 :UInt64;
+  writeBytesPerSec @1 :UInt64;
+  readOpsPerSec @2 :Float64;
+  writeOpsPerSec @3 :Float64;
+  syncOpsPerSec @4 :Float64;
+  latencyAvgUs @5 :UInt64;    # IOLAT avg, microseconds
+  latencyMaxUs @6 :UInt64;    # IOLAT max, microseconds
+  queueDepth @7 :Float64;     # QDEPTH
+  iowaitPercent @8 :Float64;  # IOWAIT, 0..100
 }
 
 struct MdsInfo {

@@ -26,6 +26,7 @@ struct CsToMdsHeartbeat {
   freeBytes @2 :UInt64;
   flags @3 :Text;
   chunksVerified @4 :UInt64;   # scrubbing progress since start
+  io @5 :Common.CsIoStats;     # I/O figures over the last 20 s (docs/monitoring.md)
 }
 struct MdsToCsHeartbeat {
   status @0 :Common.Status;   # statusNotFound: re-register

@@ -74,6 +74,19 @@ space_info space_of(const cs_state& st) {
 
 void flush_reports(self_ptr self);
 
+// CsToMdsHeartbeat.io from the window's figures (units in common.capnp).
+void fill_io_stats(p::CsIoStats::Builder b, const cs::io_figures& f) {
+  b.setReadBytesPerSec(static_cast<uint64_t>(f.read_bytes_per_s));
+  b.setWriteBytesPerSec(static_cast<uint64_t>(f.write_bytes_per_s));
+  b.setReadOpsPerSec(f.read_ops_per_s);
+  b.setWriteOpsPerSec(f.write_ops_per_s);
+  b.setSyncOpsPerSec(f.sync_ops_per_s);
+  b.setLatencyAvgUs(static_cast<uint64_t>(f.latency_avg_ms * 1000));
+  b.setLatencyMaxUs(static_cast<uint64_t>(f.latency_max_ms * 1000));
+  b.setQueueDepth(f.queue_depth);
+  b.setIowaitPercent(f.iowait_percent);
+}
+
 void fatal(self_ptr self, const std::string& why) {
   spdlog::error("chunk server stops: {}", why);
   self->state.stopped = true;
@@ -287,14 +300,50 @@ std::string peer_name(uint32_t id, const std::string& address) {
   return "CS#" + std::to_string(id) + " at " + address;
 }
 
+// ---- I/O figures (actors/cs/io_stats.hpp): one op per read/write/sync ----------
+
+struct io_op {
+  caf::actor_clock::time_point started;
+  cs::io_kind kind;
+  uint64_t bytes;
+};
+
+io_op op_started(self_ptr self, cs::io_kind kind, uint64_t bytes) {
+  const auto now = self->clock().now();
+  self->state.deps.io->op_started(now);
+  return {now, kind, bytes};
+}
+
+void op_finished(self_ptr self, const io_op& op, bool ok) {
+  self->state.deps.io->op_finished(op.started, self->clock().now(), op.kind, op.bytes, ok);
+}
+
+template <class Schema>
+bool answer_ok(const wire::msg<Schema>& m) {
+  auto d = wire::decode(m);
+  return d && d->getStatus().getCode() == p::STATUS_OK;
+}
+
+// For a handler that answered at once (not through a promise): the op ends now.
+template <class Msg>
+void op_answered_now(self_ptr self, const io_op& op, const caf::result<Msg>& r) {
+  if (r.flag == caf::rt_delegated) return;  // the promise's on_answer ends it
+  const bool ok = r.flag == caf::rt_value && r.value.template match_element<Msg>(0) &&
+                  answer_ok(r.value.template get_as<Msg>(0));
+  op_finished(self, op, ok);
+}
+
 // An answer to a chain request that is delivered at most once.
+// `on_answer` (optional) is told once whether the answer was OK.
 template <class Resp>
 struct chain_reply {
   caf::typed_response_promise<wire::msg<Resp>> rp;
   std::shared_ptr<bool> answered = std::make_shared<bool>(false);
+  std::function<void(bool ok)> on_answer;
   void deliver(wire::msg<Resp> m) {
     if (*answered) return;
     *answered = true;
+    if (on_answer) on_answer(answer_ok(m));
     rp.deliver(std::move(m));
   }
 };
@@ -363,7 +412,7 @@ std::function<void()> sync_after_send(self_ptr self, chain_reply<R> reply, uint6
   };
 }
 
-caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_cs_write& m) {
+caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_cs_write& m, const io_op& op) {
   using R = p::CsToClientWrite;
   auto& st = self->state;
   auto req = wire::decode(m);
@@ -416,12 +465,13 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
       std::move(m.payload));
   // With sync: the request goes down first, then this CS fsyncs (in parallel).
   chain_reply<R> reply{self->make_response_promise<msg::cs_to_client_write>()};
+  reply.on_answer = [self, op](bool ok) { op_finished(self, op, ok); };
   forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), reply, chain.size(),
                   sync ? sync_after_send<R>(self, reply, chunk, version) : std::function<void()>{});
   return reply.rp;
 }
 
-caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client_to_cs_sync& m) {
+caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client_to_cs_sync& m, const io_op& op) {
   using R = p::CsToClientSync;
   auto& st = self->state;
   auto req = wire::decode(m);
@@ -448,6 +498,7 @@ caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client
   });
   // As in handle_write: down first, then the local fsync (in parallel).
   chain_reply<R> reply{self->make_response_promise<msg::cs_to_client_sync>()};
+  reply.on_answer = [self, op](bool ok) { op_finished(self, op, ok); };
   forward_down<R>(self, next.getCsId(), next.getAddress().cStr(), std::move(fwd), reply, chain.size(),
                   sync_after_send<R>(self, reply, chunk, version));
   return reply.rp;
@@ -689,6 +740,7 @@ cs::storage_observer storage_observer_of(self_ptr self) {
   o.now = [self] { return self->clock().now(); };
   o.on_call = [self](const char* op, std::chrono::nanoseconds took, const storage_status& s) {
     auto& st = self->state;
+    st.deps.io->storage_call(took, self->clock().now());  // IOWAIT
     if (took > st.deps.io_timeout) {
       if (!st.io_timeout_seen)
         spdlog::error("I/O request timeout: storage {} took {} ms (limit {} ms)", op,
@@ -743,6 +795,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
   return sys.spawn([deps](self_ptr self) -> cs_api::behavior_type {
     auto& st = self->state;
     st.deps = deps;
+    if (!st.deps.io) st.deps.io = std::make_shared<cs::io_monitor>(self->clock().now());
     if (st.deps.storage)  // every storage call timed (flag T) and watched (flag H)
       st.deps.storage = std::make_shared<cs::timed_storage>(st.deps.storage, storage_observer_of(self));
     if (st.deps.repository_missing)
@@ -801,9 +854,25 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
           });
         },
         // Data path (issue 3): see cs_actor.hpp.
-        [self](msg::client_to_cs_write& m) { return handle_write(self, m); },
-        [self](const msg::client_to_cs_read& m) { return handle_read(self, m); },
-        [self](const msg::client_to_cs_sync& m) { return handle_sync(self, m); },
+        [self](msg::client_to_cs_write& m) {
+          auto op = op_started(self, cs::io_kind::write, m.payload.size());
+          auto r = handle_write(self, m, op);
+          op_answered_now(self, op, r);
+          return r;
+        },
+        [self](const msg::client_to_cs_read& m) {
+          auto op = op_started(self, cs::io_kind::read, 0);
+          auto r = handle_read(self, m);
+          op.bytes = r.payload.size();
+          op_finished(self, op, answer_ok(r));
+          return r;
+        },
+        [self](const msg::client_to_cs_sync& m) {
+          auto op = op_started(self, cs::io_kind::sync, 0);
+          auto r = handle_sync(self, m, op);
+          op_answered_now(self, op, r);
+          return r;
+        },
         [self](const msg::mds_to_cs_create_chunk& m) { return handle_create(self, m); },
         [self](const msg::mds_to_cs_set_version& m) { return handle_set_version(self, m); },
         [self](const msg::mds_to_cs_delete_chunk& m) { return handle_delete(self, m); },
@@ -843,6 +912,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
             b.setFreeBytes(space.free_bytes);
             b.setFlags(flags_of(st));
             b.setChunksVerified(st.scrub.verified());
+            fill_io_stats(b.initIo(), st.deps.io->read(self->clock().now()).first);
           });
           self->request(st.mds, request_timeout, std::move(hb))
               .then(

@@ -57,6 +57,7 @@
 #include "actors/common/cs_directory.hpp"
 #include "actors/common/mds_locator.hpp"
 #include "actors/cs/cs_api.hpp"
+#include "actors/cs/io_monitor.hpp"
 #include "persistence/chunk_storage.hpp"
 #include "persistence/cs_repo.hpp"
 
@@ -85,6 +86,11 @@ struct cs_deps {
   // scrubbing) lasts period / clock_rate of true time: the simulator's
   // clock-skew seam (docs/simulator.md).
   double clock_rate = 1.0;
+  // The CS's I/O figures (actors/cs/io_stats.hpp), shared with the daemon's
+  // HTTP thread (/status, /metrics). Optional: the actor makes its own.
+  // Recorded: every ClientToCsRead/Write/Sync from its handler's start to
+  // its answer, every storage call's duration; sent with each heartbeat.
+  std::shared_ptr<cs::io_monitor> io;
   std::function<void(uint32_t cs_id)> on_registered;   // optional
   std::function<void(const std::string&)> on_fatal;    // optional
 };

@@ -12,7 +12,7 @@ struct http_status_server::impl {
   std::thread thread;
 };
 
-http_status_server::http_status_server(const std::string& host, uint16_t port, handler status)
+http_status_server::http_status_server(const std::string& host, uint16_t port, handler status, handler metrics)
     : impl_(std::make_unique<impl>()) {
   impl_->server.Get("/status", [status](const httplib::Request&, httplib::Response& res) {
     try {
@@ -22,6 +22,15 @@ http_status_server::http_status_server(const std::string& host, uint16_t port, h
       res.set_content(std::string("{\"error\":\"") + e.what() + "\"}", "application/json");
     }
   });
+  if (metrics)
+    impl_->server.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
+      try {
+        res.set_content(metrics(), "text/plain; version=0.0.4; charset=utf-8");  // metrics_content_type
+      } catch (const std::exception& e) {
+        res.status = 503;
+        res.set_content(std::string("metrics unavailable: ") + e.what() + "\n", "text/plain; charset=utf-8");
+      }
+    });
   int bound = port ? (impl_->server.bind_to_port(host, port) ? port : -1) : impl_->server.bind_to_any_port(host);
   if (bound <= 0)
     throw std::runtime_error("cannot bind the HTTP status port " + host + ":" + std::to_string(port) +

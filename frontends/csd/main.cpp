@@ -2,7 +2,8 @@
 // Chunk Servers", "service pstorage-csd start"). It listens on any free port
 // unless make-cs or -a gave one, registers with the MDS found through bs.list
 // or DNS SRV (docs/discovery.md) and heartbeats. HTTP /status is served on another free port (reported to
-// the MDS and shown by `pstorage stat --json`); see docs/ports.md.
+// the MDS and shown by `pstorage stat --json`), with GET /metrics beside it;
+// see docs/ports.md and docs/monitoring.md.
 //
 // Replicas live in the repository beside cs.db: chunks.db + chunks/ (see
 // persistence/disk_chunk_storage.hpp). Checksumming follows make-cs (-S turns
@@ -20,6 +21,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <iostream>
 
@@ -29,6 +31,7 @@
 #include "frontends/common/discovery_rules.hpp"
 #include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/http_status.hpp"
+#include "frontends/common/metrics_daemons.hpp"
 #include "frontends/common/logging.hpp"
 #include "actors/common/cs_directory.hpp"
 #include "persistence/disk_chunk_storage.hpp"
@@ -133,6 +136,41 @@ int main(int argc, char** argv) {
     auto repo_path = fs::absolute(repo).string();
     std::atomic<uint32_t> cs_id{settings.cs_id};
     std::atomic<bool> registered{false};
+    // I/O figures (docs/monitoring.md): recorded by the CS actor, read here
+    // on the HTTP thread. CAF's clock is the steady clock in the daemon.
+    auto io = std::make_shared<cs::io_monitor>(std::chrono::steady_clock::now());
+    auto io_json = [&io] {
+      auto [f, t] = io->read(std::chrono::steady_clock::now());
+      return nlohmann::json{{"window_s", f.window_s},
+                            {"read_bytes_per_s", f.read_bytes_per_s},
+                            {"write_bytes_per_s", f.write_bytes_per_s},
+                            {"read_ops_per_s", f.read_ops_per_s},
+                            {"write_ops_per_s", f.write_ops_per_s},
+                            {"sync_ops_per_s", f.sync_ops_per_s},
+                            {"latency_avg_ms", f.latency_avg_ms},
+                            {"latency_max_ms", f.latency_max_ms},
+                            {"queue_depth", f.queue_depth},
+                            {"iowait_percent", f.iowait_percent},
+                            {"in_flight", f.in_flight},
+                            {"read_bytes_total", t.read_bytes},
+                            {"write_bytes_total", t.write_bytes},
+                            {"read_ops_total", t.read_ops},
+                            {"write_ops_total", t.write_ops},
+                            {"sync_ops_total", t.sync_ops}};
+    };
+    auto metrics = [&] {
+      frontend::cs_metrics_input in;
+      in.cs_id = cs_id.load();
+      in.registered = registered.load();
+      in.cluster = settings.cluster;
+      auto sp = disk_space(repo_path);
+      in.space_bytes = sp.total_bytes;
+      in.free_bytes = sp.free_bytes;
+      std::tie(in.io, in.totals) = io->read(std::chrono::steady_clock::now());
+      frontend::metrics_registry r;
+      frontend::add_cs_metrics(r, in);
+      return r.text();
+    };
     frontend::http_status_server http(ep.host, 0, [&] {
       auto sp = disk_space(repo_path);
       nlohmann::json j{{"role", "cs"},
@@ -144,13 +182,15 @@ int main(int argc, char** argv) {
                        {"checksums", storage ? storage->checksums_enabled() : settings.checksums},
                        {"repository_missing", storage == nullptr},
                        {"space_bytes", sp.total_bytes},
-                       {"free_bytes", sp.free_bytes}};
+                       {"free_bytes", sp.free_bytes},
+                       {"io", io_json()}};
       return j.dump();
-    });
+    }, metrics);
 
     cs_deps deps;
     deps.repo = csrepo;
     deps.storage = storage;
+    deps.io = io;
     deps.repository_missing = storage == nullptr;
     deps.directory = spawn_remote_cs_directory(sys);
     deps.space = [repo_path] { return disk_space(repo_path); };

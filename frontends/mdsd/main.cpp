@@ -2,13 +2,15 @@
 // (guide: "Stage 2: Creating the First MDS Server", "service pstorage-mdsd
 // start"). Ports (docs/ports.md): ADDR:PORT is the MDS<->MDS port where the
 // election actor is published (default 2510), PORT+1 serves the MDS actor to
-// clients, CSs and the CLI (2511), PORT+2 the HTTP status (2512).
+// clients, CSs and the CLI (2511), PORT+2 the HTTP status (2512): GET
+// /status and GET /metrics (docs/monitoring.md).
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <optional>
 #include <iostream>
 #include <random>
 
@@ -19,6 +21,7 @@
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/http_status.hpp"
 #include "frontends/common/logging.hpp"
+#include "frontends/common/metrics_daemons.hpp"
 #include "frontends/common/stat_view.hpp"
 #include "persistence/host_config.hpp"
 #include "persistence/journal_store.hpp"
@@ -120,23 +123,45 @@ int main(int argc, char** argv) {
     }
     auto peer_port = listen(election_future.get(), ep->port, "MDS<->MDS");
     auto published = listen(mds, service_port, "clients, CSs, CLI");
-    frontend::http_status_server http(ep->host, deps.http_port, [&sys, mds, cluster, digest] {
+    // The MDS actor's stat answer (ClientToMdsStat), as `pstorage stat` gets
+    // it; an error if it gives none within 5 s.
+    auto ask_stat = [&sys, mds, cluster, digest]() -> std::optional<msg::mds_to_client_stat> {
       caf::scoped_actor self{sys};
-      std::string body;
+      std::optional<msg::mds_to_client_stat> answer;
       auto req = wire::make<proto::ClientToMdsStat>([&](auto b) {
         auto c = b.initCredentials();
         c.setCluster(cluster);
         c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
       });
       self->request(mds, std::chrono::seconds(5), std::move(req))
-          .receive(
-              [&](msg::mds_to_client_stat& a) {
-                auto d = wire::decode(a);
-                body = d ? frontend::stat_to_json(*d).dump() : "{}";
-              },
-              [&](caf::error& e) { throw std::runtime_error(sys.render(e)); });
-      return body;
-    });
+          .receive([&](msg::mds_to_client_stat& a) { answer = std::move(a); },
+                   [&](caf::error& e) { throw std::runtime_error(sys.render(e)); });
+      return answer;
+    };
+    // GET /metrics (docs/monitoring.md): this MDS's role always; the
+    // cluster's figures when it answers stat itself (the master).
+    auto metrics = [&ask_stat, self_id, cluster] {
+      std::optional<msg::mds_to_client_stat> answer;
+      try {
+        answer = ask_stat();
+      } catch (const std::exception& e) {
+        spdlog::debug("/metrics: no stat answer: {}", e.what());
+      }
+      frontend::metrics_registry r;
+      wire::decode_result<proto::MdsToClientStat> d;
+      if (answer) d = wire::decode(*answer);
+      frontend::add_mds_metrics(r, self_id, cluster, d ? &*d : nullptr);
+      return r.text();
+    };
+    frontend::http_status_server http(
+        ep->host, deps.http_port,
+        [&ask_stat] {
+          auto answer = ask_stat();
+          if (!answer) return std::string("{}");
+          auto d = wire::decode(*answer);
+          return d ? frontend::stat_to_json(*d).dump() : std::string("{}");
+        },
+        metrics);
     spdlog::info("MDS#{} of cluster '{}' at {}: MDS<->MDS port {}, clients/CSs on port {}, HTTP status on port "
                  "{}, chunk size {} bytes",
                  self_id, cluster, ep->to_string(), peer_port, published, http.port(), md->chunk_size());

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# GET /metrics on a live loopback cluster (issue 16; docs/monitoring.md):
+# 1 MDS + 3 CS on three "hosts", replicas=3. Every line of every daemon's
+# /metrics goes through a strict parser (prom_text.py: a malformed line fails
+# the test). After writing and reading through pstorage-mount, each CS's own
+# I/O figures (IO rates, IOLAT, QDEPTH, IOWAIT over the last 20 s, counters,
+# latency histogram) are non-zero in /metrics and /status. The alert rules of
+# deploy/monitoring/ are evaluated on the scrape (alert_eval.py): none fires on
+# the healthy cluster. Then kill -9 of one CS: within 12 s (inactive at once
+# when its connection closes, at most 10 s for a hung CS, + a scrape) the
+# master's /metrics shows it inactive and the cluster degraded, and the
+# degraded alert fires. Needs root and /dev/fuse for the mount.
+source "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+  skip "metrics_scrape: needs root, /dev/fuse and fusermount3"
+fi
+python3 -c 'import yaml' 2>/dev/null || skip "metrics_scrape: needs python3-yaml"
+PARSE="$IT_DIR/prom_text.py"
+RULES="$IT_DIR/../../deploy/monitoring/pstorage-alerts.yml"
+
+MOUNTS=()
+unmount_all() {
+  local rc=$?
+  set +e
+  for m in "${MOUNTS[@]}"; do
+    grep -q " $m fuse.pstorage " /proc/self/mounts && timeout 10 fusermount3 -u -z "$m" 2>/dev/null
+  done
+  (exit $rc)
+  cleanup
+}
+trap unmount_all EXIT
+is_mounted() { grep -q " $1 fuse.pstorage " /proc/self/mounts; }
+
+python3 "$PARSE" --self-test || fail "the strict parser accepts malformed input"
+
+C=metrics
+PORT=$(free_port)
+MDS="127.0.0.1:$PORT"
+echo "secret-pw" > "$T/pw"
+ps() { local h=$1; shift; timeout 60 "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
+stat_json() { ps 1 stat --json; }
+
+# scrape NAME URL: /metrics into $T/NAME.prom, parsed strictly into $T/NAME.json
+# (every sample labelled with instance=NAME).
+scrape() {
+  local name=$1 url=$2 code
+  code=$(curl -s -o "$T/$name.prom" -w '%{http_code} %{content_type}' "$url") || fail "scrape $url"
+  [[ "$code" == "200 text/plain; version=0.0.4"* ]] || fail "$url answered '$code'"
+  python3 "$PARSE" "$T/$name.prom" > "$T/$name.raw.json" || fail "$name: $(python3 "$PARSE" "$T/$name.prom" 2>&1)"
+  jq --arg i "$name" 'map(.labels.instance = $i)' "$T/$name.raw.json" > "$T/$name.json"
+}
+# metric NAME SELECTOR: the value of the one sample of SELECTOR (a jq filter on
+# .labels) in scrape NAME, e.g. metric cs1 'pstorage_cs_ops_total' '.op=="write"'.
+metric() {
+  local v
+  v=$(jq -r --arg n "$2" "[.[] | select(.name == \$n) | select(.labels | ${3:-true}) | .value] |
+        if length == 1 then .[0] else error(\"\(length) samples\") end" "$T/$1.json") \
+    || fail "$1: no single sample of $2 ${3:-}"
+  echo "$v"
+}
+positive() { awk -v v="$1" 'BEGIN { exit !(v > 0) }'; }
+
+start_mds 1M
+for h in 2 3; do join_host $h; done
+for h in 1 2 3; do
+  ps $h make-cs -r "$T/cs$h" >/dev/null || fail "make-cs host$h"
+  start cs$h "$BIN/pstorage-csd" --config-dir "$T/host$h" -r "$T/cs$h"
+done
+active() { [ "$(stat_json | jq '[.cs[] | select(.status=="active")] | length')" = "$1" ]; }
+wait_until 20 active 3 || fail "3 CS did not become active"
+declare -A CS_HTTP
+for h in 1 2 3; do
+  CS_HTTP[$h]=$(stat_json | jq ".cs[] | select(.host_id==\"$(cat "$T/host$h/host_id")\") | .http_port")
+  [ -n "${CS_HTTP[$h]}" ] || fail "no HTTP port for the CS of host$h"
+done
+MDS_METRICS="http://127.0.0.1:$((PORT + 2))/metrics"
+pass "cluster up: 1 MDS, 3 CS"
+
+# --- idle cluster: every line parses ------------------------------------------------------
+scrape mds "$MDS_METRICS"
+for h in 1 2 3; do scrape cs$h "http://127.0.0.1:${CS_HTTP[$h]}/metrics"; done
+[ "$(metric mds pstorage_mds_master)" = 1 ] || fail "the only MDS is not the master in /metrics"
+[ "$(metric mds pstorage_cluster_status '.status=="healthy"')" = 1 ] || fail "not healthy: $(grep cluster_status "$T/mds.prom")"
+[ "$(metric mds pstorage_cs_nodes '.status=="active"')" = 3 ] || fail "pstorage_cs_nodes active != 3"
+positive "$(metric mds pstorage_election_epoch)" || fail "election epoch 0"
+positive "$(metric mds pstorage_cluster_space_bytes)" || fail "cluster space 0"
+pass "idle: MDS and 3 CS /metrics parse strictly ($(wc -l < "$T/mds.prom") + $(cat "$T"/cs?.prom | wc -l) lines)"
+
+# --- I/O through the mount ---------------------------------------------------------------
+mkdir -p "$T/m1"
+MOUNTS+=("$T/m1")
+start mount1 "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$T/m1" -f
+wait_until 15 is_mounted "$T/m1" || fail "m1 not mounted"
+ps 1 set-attr -R "$T/m1" replicas=3 >/dev/null || fail "set-attr replicas=3"
+head -c $((8 << 20)) /dev/urandom > "$T/data"
+timeout 120 dd if="$T/data" of="$T/m1/data" bs=1M conv=fsync status=none || fail "write through the mount"
+timeout 60 fusermount3 -u "$T/m1" || fail "unmount m1"
+MOUNTS=()
+mkdir -p "$T/m2"
+MOUNTS+=("$T/m2")
+start mount2 "$BIN/pstorage-mount" --config-dir "$T/host2" -c $C "$T/m2" -f
+wait_until 15 is_mounted "$T/m2" || fail "m2 not mounted"
+cmp -s "$T/data" "$T/m2/data" || fail "data read back differs"
+
+read_total=0
+for h in 1 2 3; do
+  scrape cs$h "http://127.0.0.1:${CS_HTTP[$h]}/metrics"
+  # Every CS holds a replica of every chunk (replicas=3): each was written.
+  positive "$(metric cs$h pstorage_cs_write_bytes_total)" || fail "CS of host$h: no bytes written"
+  for m in pstorage_cs_write_bytes_per_second pstorage_cs_io_latency_avg_seconds pstorage_cs_io_latency_max_seconds \
+           pstorage_cs_queue_depth pstorage_cs_iowait_ratio pstorage_cs_io_latency_seconds_count \
+           pstorage_cs_storage_busy_seconds_total; do
+    positive "$(metric cs$h $m)" || fail "CS of host$h: $m is $(metric cs$h $m) after writing"
+  done
+  positive "$(metric cs$h pstorage_cs_ops_per_second '.op=="write"')" || fail "CS of host$h: no write ops/s"
+  # The same figures in /status.
+  st=$(curl -sf "http://127.0.0.1:${CS_HTTP[$h]}/status") || fail "CS of host$h: /status"
+  jq -e '.io.write_bytes_per_s > 0 and .io.latency_avg_ms > 0 and .io.write_bytes_total > 0' <<<"$st" >/dev/null \
+    || fail "CS of host$h: /status io: $(jq -c .io <<<"$st")"
+  read_total=$(awk -v a="$read_total" -v b="$(metric cs$h pstorage_cs_read_bytes_total)" 'BEGIN { print a + b }')
+  echo "CS host$h: write $(metric cs$h pstorage_cs_write_bytes_per_second) B/s, read $(metric cs$h pstorage_cs_read_bytes_per_second) B/s," \
+       "IOLAT $(metric cs$h pstorage_cs_io_latency_avg_seconds)/$(metric cs$h pstorage_cs_io_latency_max_seconds) s," \
+       "QDEPTH $(metric cs$h pstorage_cs_queue_depth), IOWAIT $(metric cs$h pstorage_cs_iowait_ratio)"
+done
+awk -v r="$read_total" 'BEGIN { exit !(r >= 8 * 1048576) }' || fail "CSs read only $read_total bytes for an 8 MiB read"
+pass "after 8 MiB written and read: every CS's I/O figures are non-zero; $read_total bytes read in all"
+
+# --- alert rules on the healthy cluster ---------------------------------------------------
+scrape mds "$MDS_METRICS"
+[ "$(metric mds pstorage_chunks '.state=="healthy"')" -ge 8 ] || fail "chunks: $(grep '^pstorage_chunks' "$T/mds.prom")"
+jq -s add "$T"/mds.json "$T"/cs?.json > "$T/all.json"
+alerts=$(python3 "$IT_DIR/alert_eval.py" "$RULES" "$T/all.json") || fail "alert rules: $alerts"
+[ "$(jq '.firing | length' <<<"$alerts")" = 0 ] || fail "alerts fire on a healthy cluster: $alerts"
+jq -e '.not_evaluated == ["PstorageMasterChanged"]' <<<"$alerts" >/dev/null \
+  || fail "rules the evaluator cannot read: $(jq -c .not_evaluated <<<"$alerts")"
+pass "alert rules: none of $(grep -c -- '- alert:' "$RULES") fires on the healthy cluster"
+
+# --- kill -9 a CS: the state change reaches /metrics --------------------------------------
+DEAD=$(jq -r '.[] | select(.name=="pstorage_cs_info") | .labels.cs_id' "$T/cs3.json")
+[ "$DEAD" -gt 0 ] || fail "the CS of host3 exports cs_id '$DEAD'"
+kill -9 "$PID_cs3"
+t0=${EPOCHREALTIME/./}
+inactive_seen() {
+  scrape mds "$MDS_METRICS" &&
+  [ "$(metric mds pstorage_cluster_cs_status ".cs_id==\"$DEAD\" and .status==\"inactive\"")" = 1 ]
+}
+wait_until 12 inactive_seen || fail "CS#$DEAD not inactive in /metrics 12 s after kill -9: $(grep "cs_id=\"$DEAD\"" "$T/mds.prom")"
+t1=${EPOCHREALTIME/./}
+[ "$(metric mds pstorage_cluster_status '.status=="degraded"')" = 1 ] || fail "cluster not degraded: $(grep cluster_status "$T/mds.prom")"
+[ "$(metric mds pstorage_cs_nodes '.status=="inactive"')" = 1 ] || fail "pstorage_cs_nodes inactive != 1"
+jq -s add "$T"/mds.json "$T"/cs1.json "$T"/cs2.json > "$T/all.json"
+alerts=$(python3 "$IT_DIR/alert_eval.py" "$RULES" "$T/all.json") || fail "alert rules: $alerts"
+jq -e '.firing.PstorageClusterDegraded and .firing.PstorageCsNotActive' <<<"$alerts" >/dev/null \
+  || fail "degraded alerts do not fire: $alerts"
+pass "kill -9 CS#$DEAD: inactive and cluster degraded in /metrics after $(( (t1 - t0) / 1000 )) ms; PstorageClusterDegraded and PstorageCsNotActive fire"
