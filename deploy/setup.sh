@@ -12,7 +12,7 @@ PACKAGES=(
   libcaf-dev capnproto libcapnp-dev libspdlog-dev doctest-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3 libfuse3-dev fuse3 libc-ares-dev libcli11-dev libisal-dev
   libssl-dev libcpp-httplib-dev
-  fio dnsmasq-base curl jq procps iproute2 psmisc gdb python3
+  fio dnsmasq-base curl jq procps iproute2 psmisc gdb python3 python3-yaml
 )
 
 missing=()

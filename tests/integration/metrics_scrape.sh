@@ -135,6 +135,14 @@ alerts=$(python3 "$IT_DIR/alert_eval.py" "$RULES" "$T/all.json") || fail "alert 
 jq -e '.not_evaluated == ["PstorageMasterChanged"]' <<<"$alerts" >/dev/null \
   || fail "rules the evaluator cannot read: $(jq -c .not_evaluated <<<"$alerts")"
 pass "alert rules: none of $(grep -c -- '- alert:' "$RULES") fires on the healthy cluster"
+# Every metric the rules and the dashboard name is one the daemons export.
+DASH="$IT_DIR/../../deploy/monitoring/pstorage-dashboard.json"
+jq -e '.panels | length > 0' "$DASH" >/dev/null || fail "dashboard JSON"
+exported=$(jq -r '.[].name' "$T/all.json" | sort -u)
+for name in $(grep -ohE 'pstorage_[a-z0-9_]+' "$RULES" "$DASH" | grep -v '_$' | sort -u); do
+  grep -qx "$name" <<<"$exported" || fail "$name (rules or dashboard) is not exported"
+done
+pass "every metric named by the alert rules and the Grafana dashboard is exported"
 
 # --- kill -9 a CS: the state change reaches /metrics --------------------------------------
 DEAD=$(jq -r '.[] | select(.name=="pstorage_cs_info") | .labels.cs_id' "$T/cs3.json")
