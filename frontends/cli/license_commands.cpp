@@ -1,5 +1,6 @@
 #include "frontends/cli/license_commands.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -47,8 +48,9 @@ std::string view_license_text(const nlohmann::json& st) {
   o << "HWID: " << st.value("hwid", std::string()) << "\n";
   const std::string text = st.value("text", std::string());
   if (text.empty()) {
-    o << "No license is installed: the cluster runs in the evaluation mode, " << frontend::license_line(st).substr(9)
-      << "\n";
+    char cap[48];
+    std::snprintf(cap, sizeof cap, "%g", static_cast<double>(st.value("capacity_bytes", uint64_t{0})) / 1e9);
+    o << "No license is installed: the cluster runs in the evaluation mode, " << cap << "GB capacity\n";
     return o.str();
   }
   std::string err;

@@ -88,7 +88,7 @@ TEST_CASE("key numbers are PCSS.XXXXXXXX.XXXX") {
   CHECK_FALSE(valid_key_number("PCSS.0000000a.0001"));
 }
 
-TEST_CASE("file and key forms round-trip; the body is the guide's PCSSTOR block") {
+TEST_CASE("file and key forms round-trip, and the body is the guide's PCSSTOR block") {
   auto l = sign(doc(), vendor().private_hex);
   auto body = encode_body(l.doc);
   CHECK(body.rfind("PCSSTOR\n\thwid=\"" + hwid + "\"\n\tversion=1.0\n", 0) == 0);
