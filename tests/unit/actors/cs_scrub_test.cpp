@@ -86,6 +86,7 @@ mds_api spawn_stand_in_mds(caf::actor_system& sys, std::shared_ptr<mds_record> r
         [](const msg::election_to_mds_snapshot_export&) { return msg::mds_to_election_snapshot_export{}; },
         [](const msg::election_to_mds_snapshot_install&) { return msg::mds_to_election_snapshot_install{}; },
         [](const msg::client_to_mds_membership&) { return msg::mds_to_client_membership{}; },
+        [](const msg::client_to_mds_license&) { return msg::mds_to_client_license{}; },
     };
   });
 }
