@@ -185,14 +185,26 @@ caf::result<msg::mds_to_client_license> handle_license(self_ptr self, const msg:
   return rp;
 }
 
+// The usage is counted from md.db at each evaluation (every 5 s) and grows
+// by a chunk with every allocation allowed here, so allocations in flight
+// count before they are journaled and the check costs no table scan. Only
+// at a refusal is it counted again (deletes since the last evaluation free
+// space at once); allocations still in flight at that moment may exceed
+// the limit by their chunks.
 std::optional<std::string> license_allocation_refusal(self_ptr self) {
   auto& L = self->state.license;
-  L.used_bytes = used_bytes(self);
-  auto why = license::allocation_refusal(L.verdict, L.key_number(), L.used_bytes, md(self).chunk_size());
+  const uint64_t chunk = md(self).chunk_size();
+  auto why = license::allocation_refusal(L.verdict, L.key_number(), L.used_bytes, chunk);
   if (why) {
-    spdlog::warn("chunk allocation refused: {}", *why);
-    emit_once(self, *why);
+    L.used_bytes = used_bytes(self);
+    why = license::allocation_refusal(L.verdict, L.key_number(), L.used_bytes, chunk);
   }
+  if (!why) {
+    L.used_bytes += chunk;
+    return std::nullopt;
+  }
+  spdlog::warn("chunk allocation refused: {}", *why);
+  emit_once(self, *why);
   return why;
 }
 
