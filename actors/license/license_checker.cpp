@@ -53,6 +53,8 @@ license_verdict evaluate(const checker_input& in) {
     v.limits.allocatable_bytes = 0;
     return v;
   };
+  if (in.vendor_public_key.empty())
+    return invalid("this MDS has no vendor key to verify it with (PSTORAGE_LICENSE_PUBLIC_KEY; docs/licensing.md)");
   if (!signature_valid(*in.license, in.vendor_public_key))
     return invalid("the signature does not match the license's contents and the vendor key");
   if (d.hwid != in.cluster_hwid)

@@ -221,6 +221,13 @@ TEST_CASE("INVALID: future start, wrong HWID (another cluster's license), tamper
 
   auto foreign = sign(doc(), generate_key_pair().private_hex);
   CHECK(check(foreign, t0 + 1).status == license_status::invalid);
+  checker_input keyless;
+  keyless.license = &l;
+  keyless.cluster_hwid = hwid;
+  keyless.now = t0 + 1;
+  auto no_key = evaluate(keyless);  // an MDS started without the vendor key
+  CHECK(no_key.status == license_status::invalid);
+  CHECK(no_key.reason.find("no vendor key") != std::string::npos);
   auto garbage = l;
   garbage.signature = "not base64!";
   CHECK(check(garbage, t0 + 1).status == license_status::invalid);
