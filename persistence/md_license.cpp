@@ -21,4 +21,11 @@ uint64_t md_store::chunk_count() const {
   return st.step() ? static_cast<uint64_t>(st.col_int(0)) : 0;
 }
 
+uint64_t md_store::data_chunk_bytes() const {
+  statement st(db_, "SELECT coalesce(sum(CASE WHEN c.idx * ?1 < i.size THEN min(?1, i.size - c.idx * ?1) ELSE ?1 END), 0)"
+                    " FROM md_chunks c JOIN md_inodes i ON i.ino = c.ino");
+  st.bind(1, static_cast<int64_t>(chunk_size_));
+  return st.step() ? static_cast<uint64_t>(st.col_int(0)) : 0;
+}
+
 }  // namespace pstorage::persistence

@@ -153,8 +153,14 @@ class md_store final : public mds::md_view {
   };
   std::optional<license_row> license() const;
   mds::time_ns newest_recorded_time() const;
-  // How many data chunks exist (the license's usage: chunks x chunk size).
+  // How many data chunks exist.
   uint64_t chunk_count() const;
+  // The logical space data chunks hold, the license's usage
+  // (docs/licensing.md): a chunk wholly below its file's size counts the
+  // chunk size, the chunk holding the end of the file the bytes up to the
+  // end, a chunk at or past the end (a write whose size is not recorded yet)
+  // the whole chunk size.
+  uint64_t data_chunk_bytes() const;
   // The journal index of the command that answered `client`'s request `id`
   // (md_command.hpp request_tag), if it was applied; the last 4096 request
   // ids of each client are kept.

@@ -22,9 +22,10 @@
 // the usage exactly to the allowed maximum is allowed.
 // Clock set back: `now` is never taken below `clock_floor` (the newest time
 // the cluster has recorded), so an expired license does not come back.
-// Usage is the logical space of data chunks: allocated chunks x chunk size
-// (one copy, whatever the replication), the space a new chunk takes before
-// it is written.
+// Usage is the logical space of data chunks (one copy, whatever the
+// replication; md_store::data_chunk_bytes): the bytes of the files they
+// hold, a chunk not covered by its file's recorded size yet counting whole;
+// a new chunk asks for a whole chunk.
 #pragma once
 
 #include <cstdint>

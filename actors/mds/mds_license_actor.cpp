@@ -29,7 +29,8 @@ int64_t wall_ns(mds_state& st) {
       .count();
 }
 
-uint64_t used_bytes(self_ptr self) { return md(self).chunk_count() * md(self).chunk_size(); }
+// md_store::data_chunk_bytes (docs/licensing.md "Usage").
+uint64_t used_bytes(self_ptr self) { return md(self).data_chunk_bytes(); }
 
 license::checker_input input_for(self_ptr self, const license::signed_license* l, bool installed) {
   auto& st = self->state;
@@ -123,7 +124,7 @@ void init_license(self_ptr self) {
   evaluate_license(self);
 }
 
-// Every 5 s of the master's ticks (chunk_count is a table scan): expiry and
+// Every 5 s of the master's ticks (data_chunk_bytes scans the chunk table): expiry and
 // the grace end are noticed within that; allocations check the usage live.
 void license_tick(self_ptr self) {
   auto& L = self->state.license;

@@ -67,3 +67,21 @@ TEST_CASE("the license replaces the earlier one, survives a reopen and travels i
   CHECK(r.ok() == false);
   fs::remove_all(dir);
 }
+
+TEST_CASE("the license's usage: whole chunks below the file size, the last one up to the end, unsized ones whole") {
+  pstorage::persistence::md_store_options o;
+  o.chunk_size = 1000;
+  md_store s(":memory:", o);
+  CHECK(s.data_chunk_bytes() == 0);
+  commit(s, cmd_create{root_inode, "f", 2, 0644, 1, {}});
+  for (uint64_t i = 0; i < 3; ++i) commit(s, cmd_alloc_chunk{2, i, 10 + i, 1, {1025}});
+  CHECK(s.data_chunk_bytes() == 3000);  // size 0: a write in progress counts whole chunks
+  commit(s, cmd_set_size{2, 2500, 2});
+  CHECK(s.data_chunk_bytes() == 2500);  // 1000 + 1000 + 500
+  commit(s, cmd_create{root_inode, "small", 3, 0644, 1, {}});
+  commit(s, cmd_alloc_chunk{3, 0, 20, 1, {1025}});
+  commit(s, cmd_set_size{3, 10, 3});
+  CHECK(s.data_chunk_bytes() == 2510);
+  commit(s, cmd_alloc_chunk{2, 7, 21, 1, {1025}});  // past the end (sparse write not sized yet)
+  CHECK(s.data_chunk_bytes() == 3510);
+}
