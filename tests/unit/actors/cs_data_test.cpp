@@ -7,6 +7,8 @@
 #include <caf/all.hpp>
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include <map>
 #include <optional>
 
@@ -113,6 +115,7 @@ struct fixture {
     std::shared_ptr<persistence::memory_chunk_storage> storage;
     uint32_t id = 0;
     std::string address;
+    std::shared_ptr<cs::io_monitor> io;  // its I/O figures (docs/monitoring.md)
   };
   std::vector<node> cs;
   std::map<std::string, cs_api> table;
@@ -142,6 +145,8 @@ struct fixture {
     d.directory = directory;
     d.digest = "d";
     d.host_id = s.repo_uuid;
+    n.io = std::make_shared<cs::io_monitor>(sys.clock().now());
+    d.io = n.io;
     auto idx = cs.size();
     d.on_registered = [this, idx](uint32_t id) { cs[idx].id = id; };
     n.actor = spawn_cs(sys, d);
@@ -474,6 +479,50 @@ TEST_CASE_FIXTURE(fixture, "a hung CS in the chain times out after 5 s per remai
   CHECK(r.code == p::STATUS_UNAVAILABLE);
   CHECK(r.failed == 5555);
   held->clear();
+}
+
+// The CS's own I/O figures (actors/cs/io_stats.hpp, guide "Monitoring Chunk
+// Servers"): an op lasts from its arrival to its answer, so the chain head's
+// write waits for the downstream CSs: a hung second CS makes it 10 s long.
+TEST_CASE_FIXTURE(fixture, "I/O figures: a chained write lasts until the downstream answer; reads count their bytes") {
+  create_everywhere(21);
+  auto held = std::make_shared<std::vector<caf::response_promise>>();
+  auto hung = sys.spawn([held](caf::event_based_actor* self) -> caf::behavior {
+    return {[self, held](msg::client_to_cs_write&) {
+      held->push_back(self->make_response_promise());
+      return held->back();
+    }};
+  });
+  others.push_back(hung);
+  table["10.0.0.9:3000"] = caf::actor_cast<cs_api>(hung);
+  caf::anon_send_exit(*fixed, caf::exit_reason::user_shutdown);
+  finish_directory();
+  node h{caf::actor_cast<cs_api>(hung), nullptr, 5555, "10.0.0.9:3000"};
+  auto r = write(cs[0], {h, cs[2]}, 21, 1, 0, pattern(100, 1), false, 9s);
+  REQUIRE(r.code == 999);  // no answer yet
+  CHECK(cs[0].io->read(sys.clock().now()).first.in_flight == 1);
+  advance(2s);  // in 100 ms steps: the head gives up at 10 s
+  held->clear();
+  auto [f, t] = cs[0].io->read(sys.clock().now());
+  CHECK(t.write_ops == 1);
+  CHECK(t.write_bytes == 100);
+  CHECK(t.failed_ops == 1);
+  CHECK(f.latency_max_ms == doctest::Approx(10000).epsilon(0.02));  // 2 hops x 5 s
+  CHECK(f.in_flight == 0);
+  CHECK(f.queue_depth > 0.4);  // one op in service for 10 of the last ~11 s
+  CHECK(t.latency_buckets.back() == 0);  // 10 s is within the last finite bucket
+  // A successful chain write and a read on another CS.
+  r = write(cs[1], {cs[2]}, 21, 1, 0, pattern(4096, 2));
+  REQUIRE(r.code == p::STATUS_OK);
+  CHECK(read(cs[1], 21, 1, 0, 4096).first == p::STATUS_OK);
+  std::tie(f, t) = cs[1].io->read(sys.clock().now());
+  CHECK(t.write_ops == 1);
+  CHECK(t.read_ops == 1);
+  CHECK(t.read_bytes == 4096);
+  CHECK(t.failed_ops == 0);
+  CHECK(f.read_bytes_per_s > 0);
+  // cs[2] served the forwarded write too (as a chain member).
+  CHECK(cs[2].io->read(sys.clock().now()).second.write_bytes == 4096);
 }
 
 TEST_CASE_FIXTURE(fixture, "a checksum mismatch is refused, reported to the MDS, and shows flag h") {
