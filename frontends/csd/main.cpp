@@ -32,6 +32,7 @@
 #include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/http_status.hpp"
 #include "frontends/common/metrics_daemons.hpp"
+#include "frontends/common/process_stats.hpp"
 #include "frontends/common/logging.hpp"
 #include "actors/common/cs_directory.hpp"
 #include "persistence/disk_chunk_storage.hpp"
@@ -169,6 +170,7 @@ int main(int argc, char** argv) {
       std::tie(in.io, in.totals) = io->read(std::chrono::steady_clock::now());
       frontend::metrics_registry r;
       frontend::add_cs_metrics(r, in);
+      if (auto p = frontend::read_process_figures()) frontend::add_process_metrics(r, *p);
       return r.text();
     };
     frontend::http_status_server http(ep.host, 0, [&] {

@@ -22,6 +22,7 @@
 #include "frontends/common/http_status.hpp"
 #include "frontends/common/logging.hpp"
 #include "frontends/common/metrics_daemons.hpp"
+#include "frontends/common/process_stats.hpp"
 #include "frontends/common/stat_view.hpp"
 #include "persistence/host_config.hpp"
 #include "persistence/journal_store.hpp"
@@ -151,6 +152,8 @@ int main(int argc, char** argv) {
       wire::decode_result<proto::MdsToClientStat> d;
       if (answer) d = wire::decode(*answer);
       frontend::add_mds_metrics(r, self_id, cluster, d ? &*d : nullptr);
+      // %CPU, MEM, UPTIME of this MDS (guide: "Monitoring Metadata Servers")
+      if (auto p = frontend::read_process_figures()) frontend::add_process_metrics(r, *p);
       return r.text();
     };
     frontend::http_status_server http(

@@ -85,6 +85,11 @@ for h in 1 2 3; do scrape cs$h "http://127.0.0.1:${CS_HTTP[$h]}/metrics"; done
 [ "$(metric mds pstorage_cs_nodes '.status=="active"')" = 3 ] || fail "pstorage_cs_nodes active != 3"
 positive "$(metric mds pstorage_election_epoch)" || fail "election epoch 0"
 positive "$(metric mds pstorage_cluster_space_bytes)" || fail "cluster space 0"
+for d in mds cs1; do  # %CPU, MEM, UPTIME of the daemon itself
+  for m in pstorage_process_cpu_seconds_total pstorage_process_resident_memory_bytes pstorage_process_uptime_seconds; do
+    positive "$(metric $d $m)" || fail "$d: $m is $(metric $d $m)"
+  done
+done
 pass "idle: MDS and 3 CS /metrics parse strictly ($(wc -l < "$T/mds.prom") + $(cat "$T"/cs?.prom | wc -l) lines)"
 
 # --- I/O through the mount ---------------------------------------------------------------
