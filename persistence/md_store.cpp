@@ -648,13 +648,21 @@ std::vector<apply_result> md_store::apply_committed() {
 }
 
 apply_result md_store::commit_local(const journal_entry& e, bool durable) {
-  apply_result r;
+  return commit_local_all({e}, durable).front();
+}
+
+std::vector<apply_result> md_store::commit_local_all(const std::vector<journal_entry>& entries, bool durable) {
+  std::vector<apply_result> r;
+  if (entries.empty()) return r;
+  r.reserve(entries.size());
   set_synchronous(durable);
   try {
     db_.transaction([&] {
-      append_in_txn(e);
-      commit_in_txn(e.index);
-      r = apply_in_txn(e);
+      for (auto& e : entries) {
+        append_in_txn(e);
+        commit_in_txn(e.index);
+        r.push_back(apply_in_txn(e));
+      }
     });
   } catch (...) {
     set_synchronous(true);

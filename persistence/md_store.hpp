@@ -100,6 +100,10 @@ class md_store final : public mds::md_view {
   apply_result apply(const mds::journal_entry& e);
   std::vector<apply_result> apply_committed();
   apply_result commit_local(const mds::journal_entry& e, bool durable = true);
+  // commit_local of several entries, in order, in ONE SQLite transaction (a
+  // follower applies what a tick brought at once: the pages the entries
+  // share are written once, not once per entry). All or none after kill -9.
+  std::vector<apply_result> commit_local_all(const std::vector<mds::journal_entry>& entries, bool durable = true);
   void sync();
   bool unsynced() const { return unsynced_; }
   // Drops uncommitted entries after `index` (a new master overwrote them).

@@ -41,6 +41,8 @@ struct election_state {
   uint64_t told_term = 0;
   node_id told_leader = 0;
   bool told_is_leader = false;
+  // Follower: committed entries not told to the MDS actor yet (tell_mds).
+  std::vector<entry> untold;
   // ---- snapshots (docs/election.md "Snapshots and compaction") ----
   struct outgoing_snapshot {
     snapshot_sender sender;
@@ -138,20 +140,31 @@ void update_lease(self_ptr self) {
   st.sent_at.erase(st.sent_at.begin(), it);  // older contexts count no more
 }
 
-void tell_mds(self_ptr self, const std::vector<entry>& committed) {
+// Tells the MDS actor the entries now committed, in order, and who is
+// master. A master tells at once (its clients wait for the outcome). A
+// follower's md.db serves nobody, so a follower holds its committed entries
+// and tells them once a tick (now=true) or when `untold_limit` are held: the
+// MDS applies them in one md.db transaction instead of one per entry
+// (docs/election.md "The ready contract"). Anything else told (a new term,
+// master or role, a snapshot) goes after the held entries, never before.
+constexpr size_t untold_limit = 256;
+
+void tell_mds(self_ptr self, const std::vector<entry>& committed, bool now = false) {
   auto& st = self->state;
   auto& core = *st.core;
   const bool is_leader = core.get_role() == role::leader;
   update_lease(self);
+  st.untold.insert(st.untold.end(), committed.begin(), committed.end());
   // A lease that moved by a tick or more is told too (the MDS answers
   // requests only within it).
   const bool lease_moved = st.lease_until_ns != st.told_lease_ns &&
                            (st.lease_until_ns == 0 || st.told_lease_ns == 0 ||
                             st.lease_until_ns - st.told_lease_ns >=
                                 std::chrono::duration_cast<std::chrono::nanoseconds>(st.deps.tick_interval).count());
-  if (committed.empty() && core.term() == st.told_term && core.leader() == st.told_leader &&
-      is_leader == st.told_is_leader && !lease_moved)
-    return;
+  const bool status_changed = core.term() != st.told_term || core.leader() != st.told_leader ||
+                              is_leader != st.told_is_leader || lease_moved;
+  const bool entries_due = !st.untold.empty() && (is_leader || now || st.untold.size() >= untold_limit);
+  if (!status_changed && !entries_due) return;
   st.told_lease_ns = st.lease_until_ns;
   if (is_leader && !st.told_is_leader)
     spdlog::info("MDS#{} became master in epoch {}", core.id(), core.term());
@@ -159,7 +172,8 @@ void tell_mds(self_ptr self, const std::vector<entry>& committed) {
   st.told_leader = core.leader();
   st.told_is_leader = is_leader;
   self->send(st.deps.sink,
-             committed_message(core, committed, [&st](node_id id) { return address_of(st, id); }, st.lease_until_ns));
+             committed_message(core, st.untold, [&st](node_id id) { return address_of(st, id); }, st.lease_until_ns));
+  st.untold.clear();
 }
 
 [[noreturn]] void journal_failed(const std::exception& e);
@@ -266,7 +280,10 @@ void flush(self_ptr self) {
     if (PSTORAGE_SIM_BUG(raft_apply_before_persist))  // sim-only bug (tests/sim): uncommitted entries applied
       for (auto& e : st.core->entries(st.core->commit_index() + 1, st.core->last_index())) rd.committed.push_back(e);
     //    An installed snapshot replaces md.db before any later entry.
-    if (rd.snapshot) install_in_mds(self, rd.snapshot->index, rd.snapshot->term);
+    if (rd.snapshot) {
+      tell_mds(self, {}, true);
+      install_in_mds(self, rd.snapshot->index, rd.snapshot->term);
+    }
     tell_mds(self, rd.committed);
   }
   tell_mds(self, {});
@@ -612,6 +629,7 @@ election_api spawn_election(caf::actor_system& sys, election_deps deps) {
           auto& st = self->state;
           st.core->tick();
           flush(self);
+          tell_mds(self, {}, true);  // a follower's held entries
           for (auto it = st.outgoing.begin(); it != st.outgoing.end();) {
             if (st.core->get_role() != role::leader || !it->second.sender.tick()) {
               it = st.outgoing.erase(it);  // deposed, or the follower is silent: the core asks again

@@ -169,6 +169,16 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
   if (!c) return spdlog::error("{}", c.error);
   auto& store = *st.deps.md;
   bool applied_own_term = false;
+  // Entries not applied yet go to md.db in one transaction (a follower is
+  // told a tick's worth at once, election_actor.cpp tell_mds); their
+  // outcomes answer the proposals after.
+  struct told_entry {
+    uint64_t index, term;
+    std::optional<size_t> applied;  // its place in `fresh`; none: applied before
+  };
+  std::vector<told_entry> told;
+  std::vector<mds::journal_entry> fresh;
+  told.reserve(c->getEntries().size());
   for (auto e : c->getEntries()) {
     mds::journal_entry je;
     je.index = e.getIndex();
@@ -176,27 +186,37 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
     // Noop and membership entries change nothing in md.db (empty data) but
     // keep its indexes those of the journal.
     if (e.getKind() == static_cast<uint8_t>(election::entry_kind::command)) je.data.assign(e.getData().begin(), e.getData().end());
-    if (e.getKind() == static_cast<uint8_t>(election::entry_kind::config) && je.index > store.applied_index())
+    const bool applied_before = je.index <= store.applied_index() || (!fresh.empty() && je.index <= fresh.back().index);
+    if (e.getKind() == static_cast<uint8_t>(election::entry_kind::config) && !applied_before)
       record_membership(self, e.getData());
-    persistence::apply_result r;
-    if (je.index <= store.applied_index()) {
-      r.index = je.index;
-      r.duplicate = true;
-    } else {
-      try {
-        // Durability is the journal's (fsynced by the election actor);
-        // md.db is rebuilt from it after a crash, so it is not fsynced here.
-        r = store.commit_local(je, false);
-      } catch (const std::exception& ex) {
-        store_failed(ex.what());
-      }
+    told.push_back({je.index, je.term, std::nullopt});
+    if (!applied_before) {
+      told.back().applied = fresh.size();
+      fresh.push_back(std::move(je));
     }
-    if (je.term == c->getTerm()) applied_own_term = true;
-    if (auto it = st.proposals.find(je.index); it != st.proposals.end()) {
+  }
+  std::vector<persistence::apply_result> outcomes;
+  try {
+    // Durability is the journal's (fsynced by the election actor); md.db is
+    // rebuilt from it after a crash, so it is not fsynced here.
+    outcomes = store.commit_local_all(fresh, false);
+  } catch (const std::exception& ex) {
+    store_failed(ex.what());
+  }
+  for (auto& t : told) {
+    persistence::apply_result r;
+    if (t.applied) {
+      r = outcomes[*t.applied];
+    } else {
+      r.index = t.index;
+      r.duplicate = true;
+    }
+    if (t.term == c->getTerm()) applied_own_term = true;
+    if (auto it = st.proposals.find(t.index); it != st.proposals.end()) {
       auto w = std::move(it->second);
       st.proposals.erase(it);
       proposal_outcome out;
-      if (w.term == je.term) {
+      if (w.term == t.term) {
         out.applied = true;
         out.rejected = r.rejected;
       } else {
