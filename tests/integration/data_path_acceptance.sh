@@ -22,29 +22,18 @@
 # covered by mount_basic.sh. Needs root, /dev/fuse, fio, sqlite3, git.
 source "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  skip "data_path_acceptance: needs root, /dev/fuse and fusermount3"
-fi
-for tool in fio sqlite3 git tar jq; do
-  command -v $tool >/dev/null || { skip "data_path_acceptance: needs $tool"; }
-done
-
-MOUNTS=()
-unmount_all() {
+require_fuse data_path_acceptance fio sqlite3 git tar jq
+# ACC_KEEP_LOGS=DIR keeps every log of a failed run for a post-mortem
+keep_logs() {
   local rc=$?
-  set +e
-  for m in "${MOUNTS[@]}"; do
-    is_mounted "$m" && timeout 10 fusermount3 -u -z "$m" 2>/dev/null
-  done
-  # ACC_KEEP_LOGS=DIR keeps every log of a failed run for a post-mortem
   [ $rc -ne 0 ] && [ -n "${ACC_KEEP_LOGS:-}" ] && mkdir -p "$ACC_KEEP_LOGS" && cp "$T"/*.out "$T"/*.json "$ACC_KEEP_LOGS"/ 2>/dev/null
   (exit $rc)
   cleanup
 }
-trap unmount_all EXIT
-
-mount_line() { awk -v m="$1" '$5 == m { sub(/.* - /, ""); print }' /proc/self/mountinfo; }
-is_mounted() { mount_line "$1" | grep -q '^fuse.pstorage '; }
+trap keep_logs EXIT
+# A source tree to tar and commit in part 4: this checkout's actors/ (found
+# from this script's location), else the C++ headers.
+SRC="$(cd "$IT_DIR/../../actors" 2>/dev/null && pwd)" || SRC=/usr/include/c++
 TO() { timeout 90 "$@"; }  # every operation on the mount is bounded
 
 C=acc
@@ -58,19 +47,9 @@ csq() { local h=$1; shift; sqlite3 -readonly -cmd '.timeout 5000' "$T/cs$h/chunk
 ino_of() { mdq "SELECT ino FROM md_dentries WHERE parent = 1 AND name = '$1'"; }
 
 # --- cluster: 1 MDS + 3 CS on three hosts ------------------------------------------------
-ps 1 make-mds -I -a "$MDS" -r "$T/mds" --password-file "$T/pw" --chunk-size 4M >/dev/null \
-  || fail "make-mds --chunk-size 4M"
-start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
-mds_http_up "$PID_mds"
-for h in 2 3; do
-  mkdir -p "$T/host$h/clusters/$C"; echo "$MDS" > "$T/host$h/clusters/$C/bs.list"
-  ps $h auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host$h"
-done
-for h in 1 2 3; do
-  ps $h make-cs -r "$T/cs$h" >/dev/null || fail "make-cs host$h"
-  start cs$h "$BIN/pstorage-csd" --config-dir "$T/host$h" -r "$T/cs$h"
-done
-active() { [ "$(ps 1 stat --json | jq '[.cs[] | select(.status=="active")] | length')" = "$1" ]; }
+start_mds 4M
+for h in 2 3; do join_host $h; done
+for h in 1 2 3; do start_cs $h; done
 wait_until 20 active 3 || fail "3 CS did not become active"
 [ "$(cat "$T"/host{1,2,3}/host_id | sort -u | wc -l)" = 3 ] || fail "host ids not distinct"
 # CS id of each host, through the host_id the MDS reports
@@ -82,22 +61,7 @@ for h in 1 2 3; do
 done
 [ -f "$T/cs1/chunks.db" ] || fail "CS repository layout: no chunks.db in $T/cs1"
 
-# mount_fresh NAME HOST: a new foreground mount process (no page cache shared
-# with earlier mounts).
-mount_fresh() {
-  local n=$1 h=$2
-  mkdir -p "$T/$n"; MOUNTS+=("$T/$n")
-  start "$n" "$BIN/pstorage-mount" --config-dir "$T/host$h" -c $C "$T/$n" -f
-  wait_until 15 is_mounted "$T/$n" || fail "$n not mounted: $(tail -5 "$T/$n.out")"
-}
-umount_one() {
-  local n=$1 pid
-  timeout 20 fusermount3 -u "$T/$n" || fail "fusermount3 -u $n"
-  pid=$(eval echo "\$PID_$n")
-  wait_until 15 bash -c "! kill -0 $pid 2>/dev/null" || fail "mount $n did not exit after unmount"
-}
-
-mount_fresh m1 1
+mount_fuse m1 1
 ps 1 set-attr -R "$T/m1" replicas=3 || fail "set-attr replicas=3"
 pass "cluster up: 1 MDS, 3 CS on 3 hosts (CS ids $CSID_1 $CSID_2 $CSID_3), chunk size 4 MiB, replicas=3"
 
@@ -112,7 +76,7 @@ TO fio --name=rnd --filename="$T/m1/rnd.dat" --rw=randwrite --bs=64k "${FIO_COMM
   || fail "fio random write: $(tail -5 "$T/fio-rnd.json")"
 echo "   fio: sequential 1 MiB write $(fio_mb "$T/fio-seq.json") MB/s, random 64 KiB write $(fio_mb "$T/fio-rnd.json") MB/s"
 
-mount_fresh m2 2
+mount_fuse m2 2
 t0=$(date +%s%N)
 TO fio --name=seq --filename="$T/m2/seq.dat" --rw=write --bs=1M "${FIO_COMMON[@]}" --verify_only \
   --output-format=json --output="$T/fio-seq-v.json" >/dev/null 2>&1 \
@@ -180,7 +144,7 @@ while IFS='|' read -r cid ver; do
     || fail "chunk $cid: CS#$CSID_3 listed at the current version $ver but holds version ${local_ver:-none}"
 done < <(mdq "SELECT id, version FROM md_chunks WHERE ino = $DEG")
 [ "$stale" -gt 0 ] || fail "no chunk of kill.dat changed version after the kill: the kill did not land mid-write"
-mount_fresh m3 3
+mount_fuse m3 3
 TO fio "${FIO_KILL[@]}" --filename="$T/m3/deg/kill.dat" --verify_only --output="$T/fio-kill-v.out" >/dev/null 2>&1 \
   || fail "read after cs3 restarted is wrong: $(grep -i 'verify\|err' "$T/fio-kill-v.out" | head -5)"
 pass "2. kill -9 of a CS during a verifying fio write (3:2): fio completes and verifies; $stale stale replicas on the restarted CS are not current and a fresh mount reads the new data"
@@ -232,7 +196,7 @@ off=$((1024 * 1024 + 777))
 orig=$(od -An -tu1 -j $off -N1 "$DAT" | tr -d ' ')
 printf "$(printf '\\%03o' $(( (orig + 1) % 256 )))" | dd of="$DAT" bs=1 seek=$off conv=notrunc status=none
 [ "$(od -An -tu1 -j $off -N1 "$DAT" | tr -d ' ')" != "$orig" ] || fail "byte not flipped"
-mount_fresh m4 2
+mount_fuse m4 2
 TO fio --name=seq --filename="$T/m4/seq.dat" --rw=write --bs=1M "${FIO_COMMON[@]}" --verify_only \
   --output="$T/fio-flip.out" >/dev/null 2>&1 \
   || fail "read with a flipped byte on CS#$FIRST is wrong: $(grep -i 'verify\|err' "$T/fio-flip.out" | head -5)"
@@ -246,7 +210,6 @@ wait_until 10 bumped || fail "chunk $CID still at version $OLDV: the bad replica
 pass "3. flipped byte on CS#$FIRST (chunk $CID): fresh mount reads correct data, flag h, 'has reported hard error', bad replica dropped (version $OLDV -> $(mdq "SELECT version FROM md_chunks WHERE id = $CID"))"
 
 # --- 4. ordinary programs ---------------------------------------------------------------------------
-SRC=/work/main/actors; [ -d "$SRC" ] || SRC=/usr/include/c++
 TO tar -C "$(dirname "$SRC")" -cf - "$(basename "$SRC")" | TO tar -C "$T/m1" -xf - || fail "tar into the mount"
 mkdir -p "$T/out"
 TO tar -C "$T/m2" -cf - "$(basename "$SRC")" | tar -C "$T/out" -xf - || fail "tar out of the mount (second mount)"
@@ -286,5 +249,5 @@ mkdir "$T/m1/repo"
 [ "$(git -C "$T/m2/repo" log --oneline | wc -l)" = 2 ] || fail "git log from the second mount"
 pass "4c. git init/add/commit/gc/fsck on the mount"
 
-for m in m1 m2 m3 m4; do umount_one $m; done
+for m in m1 m2 m3 m4; do unmount_fuse $m; done
 echo "data_path_acceptance: all passed"

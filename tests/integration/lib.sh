@@ -6,10 +6,15 @@ BIN="${PSTORAGE_BIN:?PSTORAGE_BIN must point at build/bin}"
 IT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"  # this directory: source "$IT_DIR/..." (the cwd changes below)
 T=$(mktemp -d /tmp/pstorage-it.XXXXXX)
 PIDS=()
+MOUNTS=()  # FUSE mount points of this test: cleanup unmounts what is still mounted there
 cd "$T"  # anything a tool drops in its working directory (fio's verify state) stays in the test's directory
 
 cleanup() {
-  local rc=$?
+  local rc=$? m
+  # lazily (-z): a mount whose process hangs must not hold the exit
+  for m in "${MOUNTS[@]}"; do
+    if mount_line "$m" | grep -q '^fuse.pstorage '; then timeout 10 fusermount3 -u -z "$m" 2>/dev/null || true; fi
+  done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -124,6 +129,8 @@ start() {
 }
 
 json_get() { jq -r "$1"; }
+# gone PID: the process has exited (for wait_until).
+gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # The cluster helpers below use the calling script's ps() (the pstorage CLI
 # for host N), $C (cluster name), $MDS (ADDR:PORT) and $PORT, and the
@@ -143,3 +150,43 @@ join_host() {
 }
 # mdq SQL: a read-only query on the MDS's metadata store.
 mdq() { sqlite3 -readonly -cmd '.timeout 5000' "$T/mds/md.db" "$@"; }
+# start_cs H: make-cs for host H (repository $T/csH), start it as process csH.
+start_cs() {
+  ps "$1" make-cs -r "$T/cs$1" >/dev/null || fail "make-cs host$1"
+  start "cs$1" "$BIN/pstorage-csd" --config-dir "$T/host$1" -r "$T/cs$1"
+}
+# active N: exactly N CSs are active (for wait_until).
+active() { [ "$(ps 1 stat --json | jq '[.cs[] | select(.status=="active")] | length')" = "$1" ]; }
+
+# --- FUSE mounts -------------------------------------------------------------
+# require_fuse NAME [TOOL...]: a test that mounts exits 77 (skipped, with the
+# reason) unless it runs as root with /dev/fuse, fusermount3 and every TOOL.
+require_fuse() {
+  local name=$1 t missing=(); shift
+  [ "$(id -u)" = 0 ] || missing+=(root)
+  [ -e /dev/fuse ] || missing+=(/dev/fuse)
+  for t in fusermount3 "$@"; do command -v "$t" >/dev/null || missing+=("$t"); done
+  [ ${#missing[@]} = 0 ] || skip "$name: needs root, /dev/fuse, fusermount3${1:+ and $*}; missing: ${missing[*]}"
+}
+# mount_line DIR: "FSTYPE SOURCE SUPEROPTS" of the mount at DIR
+# (mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS).
+mount_line() { awk -v m="$1" '$5 == m { sub(/.* - /, ""); print }' /proc/self/mountinfo; }
+is_mounted() { mount_line "$1" | grep -q '^fuse.pstorage '; }
+# mount_fuse NAME HOST [OPTION...]: a new foreground pstorage-mount of
+# cluster $C for host HOST at $T/NAME (process NAME: log $T/NAME.out, PID in
+# PID_NAME), recorded in MOUNTS; waits (bounded) until the kernel lists it.
+mount_fuse() {
+  local n=$1 h=$2; shift 2
+  mkdir -p "$T/$n"; MOUNTS+=("$T/$n")
+  start "$n" "$BIN/pstorage-mount" --config-dir "$T/host$h" -c "$C" "$T/$n" -f "$@"
+  wait_until 15 is_mounted "$T/$n" || fail "$n not mounted: $(tail -5 "$T/$n.out")"
+}
+# unmount_fuse NAME: fusermount3 -u $T/NAME; fails unless the mount is gone
+# at once and its process (PID_NAME, when known) exits within 15 s.
+unmount_fuse() {
+  local n=$1 pid
+  timeout 20 fusermount3 -u "$T/$n" || fail "fusermount3 -u $n"
+  ! is_mounted "$T/$n" || fail "$n still mounted after fusermount3 -u"
+  pid=$(eval echo "\${PID_$n:-}")
+  [ -z "$pid" ] || wait_until 15 gone "$pid" || fail "mount process $n (PID $pid) did not exit after unmount"
+}

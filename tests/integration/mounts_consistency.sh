@@ -8,23 +8,7 @@
 # Needs root, /dev/fuse and python3.
 source "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v python3 >/dev/null; then
-  skip "mounts_consistency: needs root, /dev/fuse, fusermount3 and python3"
-fi
-
-MOUNTS=()
-unmount_all() {
-  local rc=$?
-  set +e
-  for m in "${MOUNTS[@]}"; do
-    is_mounted "$m" && timeout 10 fusermount3 -u -z "$m" 2>/dev/null
-  done
-  (exit $rc)
-  cleanup
-}
-trap unmount_all EXIT
-mount_line() { awk -v m="$1" '$5 == m { sub(/.* - /, ""); print }' /proc/self/mountinfo; }
-is_mounted() { mount_line "$1" | grep -q '^fuse.pstorage '; }
+require_fuse mounts_consistency python3
 T60() { timeout 60 "$@"; }  # every file operation on the mounts is bounded
 
 C=cons
@@ -35,15 +19,9 @@ ps() { local h=$1; shift; "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
 
 start_mds 1M
 join_host 2; join_host 3
-ps 1 make-cs -r "$T/cs1" >/dev/null || fail "make-cs"
-start cs1 "$BIN/pstorage-csd" --config-dir "$T/host1" -r "$T/cs1"
-wait_until 20 eval '[ "$(ps 1 stat --json | jq "[.cs[] | select(.status==\"active\")] | length")" = 1 ]' \
-  || fail "CS did not become active"
-for h in 1 2 3; do
-  mkdir -p "$T/m$h"; MOUNTS+=("$T/m$h")
-  start mount$h "$BIN/pstorage-mount" --config-dir "$T/host$h" -c $C "$T/m$h" -f
-  wait_until 15 is_mounted "$T/m$h" || fail "m$h not mounted"
-done
+start_cs 1
+wait_until 20 active 1 || fail "CS did not become active"
+for h in 1 2 3; do mount_fuse m$h $h; done
 pass "1 MDS, 1 CS, three mounts on three hosts"
 
 # --- writer/reader pair: records appended and fsynced on m1, each read on m2
@@ -135,7 +113,7 @@ pass "rename, rename-over, unlink, mkdir on m1: seen at once on m2 and m3"
 
 # --- a mount that does not answer (stopped) holds a writer at most about the
 # attribute timeout per change, and sees the change once it runs again.
-T60 python3 - "$T/m1/slow" "$T/m3/slow" "$PID_mount3" <<'EOF' || fail "stopped mount"
+T60 python3 - "$T/m1/slow" "$T/m3/slow" "$PID_m3" <<'EOF' || fail "stopped mount"
 import os, signal, sys, time
 w, o, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with open(w, "wb") as f:
@@ -168,7 +146,7 @@ pass "a stopped mount with the file open: each fsync on m1 waits at most ~1 s; t
 # --- a mount killed with the file open: its closed connection makes the master
 # forget it, so writers are not held for it (10 fsyncs; a held writer would
 # take >= 10 s).
-T60 python3 - "$T/m1/slow" "$T/m3/slow" "$PID_mount3" <<'EOF' || fail "killed mount"
+T60 python3 - "$T/m1/slow" "$T/m3/slow" "$PID_m3" <<'EOF' || fail "killed mount"
 import os, signal, sys, time
 w, o, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 held = os.open(o, os.O_RDONLY)
