@@ -14,18 +14,6 @@ source "$(dirname "$0")/lib.sh"
 command -v dnsmasq >/dev/null || skip "dns_discovery: dnsmasq not installed (Debian package dnsmasq-base)"
 [ "$(id -u)" = 0 ] || skip "dns_discovery: dnsmasq must bind port 53: needs root"
 
-MOUNTS=()
-unmount_all() {
-  local rc=$?
-  set +e
-  for m in "${MOUNTS[@]}"; do
-    grep -q " $m fuse.pstorage " /proc/mounts && timeout 10 fusermount3 -u -z "$m" 2>/dev/null
-  done
-  (exit $rc)
-  cleanup
-}
-trap unmount_all EXIT
-
 C=dns1
 PORT=$(free_port)
 DEAD=$(free_port)   # a second, lower-priority SRV target where nothing runs
@@ -95,15 +83,11 @@ pass "CS on host 2 registered and is active; stat on host 2 through SRV"
 
 # --- a mount with only the cluster name ------------------------------------------------------
 if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; then
-  mkdir -p "$T/m"
-  MOUNTS+=("$T/m")
-  start mount "$BIN/pstorage-mount" --config-dir "$T/host2" -c $C "$T/m" -f
-  wait_until 15 grep -q " $T/m fuse.pstorage " /proc/mounts || fail "mount through SRV did not mount: $(tail -5 "$T/mount.out")"
+  mount_fuse m 2   # fails with the mount's log if it does not mount through SRV
   head -c 300000 /dev/urandom > "$T/data"
   timeout 60 cp "$T/data" "$T/m/f" || fail "write through the mount"
   timeout 60 cmp "$T/data" "$T/m/f" || fail "read back differs"
-  timeout 10 fusermount3 -u "$T/m" || fail "fusermount3 -u"
-  wait_until 10 bash -c "! kill -0 $PID_mount" || fail "mount process did not exit after unmount"
+  unmount_fuse m
   pass "mount with only the cluster name (DNS SRV): file written and read back"
 else
   echo "SKIPPED PART: mount through DNS SRV (no /dev/fuse or fusermount3)"

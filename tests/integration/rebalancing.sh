@@ -14,19 +14,16 @@
 # Needs root (tmpfs, /dev/fuse).
 source "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null || ! command -v sqlite3 >/dev/null; then
-  skip "rebalancing: needs root, /dev/fuse, fusermount3 and sqlite3"
-fi
+require_fuse rebalancing sqlite3
 DATA_MB=${DATA_MB:-20}
 DISK_MB=48
 
-MOUNTS=()
 DISKS=()
 teardown() {
-  local rc=$?
+  local rc=$? m
   set +e
-  for m in "${MOUNTS[@]}"; do
-    grep -q " $m fuse.pstorage " /proc/self/mounts && timeout 10 fusermount3 -u -z "$m" 2>/dev/null
+  for m in "${MOUNTS[@]}"; do  # lib.sh's cleanup would too, but the CSs are stopped here first
+    is_mounted "$m" && timeout 10 fusermount3 -u -z "$m" 2>/dev/null
   done
   # The CSs must be gone before their tmpfs is unmounted: stop them by PID.
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -42,7 +39,6 @@ teardown() {
   cleanup
 }
 trap teardown EXIT
-is_mounted() { grep -q " $1 fuse.pstorage " /proc/self/mounts; }
 
 C=rebal
 PORT=$(free_port)
@@ -70,15 +66,11 @@ for h in 1 2 3; do
   ps $h make-cs -r "$T/disk$h/cs" >/dev/null || fail "make-cs host$h"
   start cs$h "$BIN/pstorage-csd" --config-dir "$T/host$h" -r "$T/disk$h/cs"
 done
-active() { [ "$(stat_json | jq '[.cs[] | select(.status=="active")] | length')" = "$1" ]; }
 wait_until 20 active 3 || fail "3 CS did not become active"
 pass "cluster up: 1 MDS, 3 CS on 3 hosts, ${DISK_MB} MiB each"
 
 # --- data: replicas=2 on 3 CS ------------------------------------------------------------
-mkdir -p "$T/m1" "$T/m2"
-MOUNTS+=("$T/m1")
-start mount1 "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$T/m1" -f
-wait_until 15 is_mounted "$T/m1" || fail "m1 not mounted"
+mount_fuse m1 1
 ps 1 set-attr -R "$T/m1" replicas=2 >/dev/null || fail "set-attr replicas=2"
 # No rebalancing among the first three while they fill (placement spreads
 # at random): the episode below starts with the 4th CS.
@@ -87,7 +79,7 @@ head -c $((DATA_MB << 20)) /dev/urandom > "$T/data"
 timeout 120 cp "$T/data" "$T/m1/data" || fail "write through the mount"
 timeout 60 sync "$T/m1/data" || true
 SUM=$(md5sum < "$T/data")
-timeout 60 fusermount3 -u "$T/m1" || fail "unmount m1"
+unmount_fuse m1
 total=$(stat_json | jq '.chunks.total')
 [ "$total" -ge "$DATA_MB" ] || fail "expected >= $DATA_MB chunks, stat says $total"
 settled() {  # healthy with 2 replicas per chunk, nothing moving
@@ -154,9 +146,7 @@ awk -v t="$took" -v m="$moved" 'BEGIN { exit !(t >= 0.9 * int((m + 1) / 2)) }' |
 pass "mds.repl.bandwidth=1 MiB/s held: $moved moves of 1 MiB, 2 at a time, took $took s (>= $(( (moved + 1) / 2 )) s)"
 echo "REBALANCE: after: $(fills)"
 
-MOUNTS+=("$T/m2")
-start mount2 "$BIN/pstorage-mount" --config-dir "$T/host2" -c $C "$T/m2" -f
-wait_until 15 is_mounted "$T/m2" || fail "m2 not mounted"
+mount_fuse m2 2
 [ "$(timeout 60 md5sum < "$T/m2/data")" = "$SUM" ] || fail "data differs after rebalancing"
 pass "data verifies from a fresh mount"
 

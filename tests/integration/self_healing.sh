@@ -10,23 +10,9 @@
 # nothing. Prints the re-replication rate. Needs root and /dev/fuse.
 source "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  skip "self_healing: needs root, /dev/fuse and fusermount3"
-fi
+require_fuse self_healing
 DATA_MB=${DATA_MB:-16}
 
-MOUNTS=()
-unmount_all() {
-  local rc=$?
-  set +e
-  for m in "${MOUNTS[@]}"; do
-    grep -q " $m fuse.pstorage " /proc/self/mounts && timeout 10 fusermount3 -u -z "$m" 2>/dev/null
-  done
-  (exit $rc)
-  cleanup
-}
-trap unmount_all EXIT
-is_mounted() { grep -q " $1 fuse.pstorage " /proc/self/mounts; }
 
 C=heal
 PORT=$(free_port)
@@ -37,11 +23,7 @@ stat_json() { ps 1 stat --json; }
 
 start_mds 1M
 for h in 2 3 4; do join_host $h; done
-for h in 1 2 3 4; do
-  ps $h make-cs -r "$T/cs$h" >/dev/null || fail "make-cs host$h"
-  start cs$h "$BIN/pstorage-csd" --config-dir "$T/host$h" -r "$T/cs$h"
-done
-active() { [ "$(stat_json | jq '[.cs[] | select(.status=="active")] | length')" = "$1" ]; }
+for h in 1 2 3 4; do start_cs $h; done
 wait_until 20 active 4 || fail "4 CS did not become active"
 pass "cluster up: 1 MDS, 4 CS on 4 hosts"
 
@@ -53,16 +35,13 @@ out=$(ps 1 set-config mds.wd.nonsense=1 2>&1) && fail "unknown name accepted"
 pass "set-config refuses unknown names and out-of-range values with the range"
 
 # --- data --------------------------------------------------------------------------------
-mkdir -p "$T/m1" "$T/m2" "$T/m3"
-MOUNTS+=("$T/m1")
-start mount1 "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$T/m1" -f
-wait_until 15 is_mounted "$T/m1" || fail "m1 not mounted"
+mount_fuse m1 1
 ps 1 set-attr -R "$T/m1" replicas=3 >/dev/null || fail "set-attr replicas=3"
 head -c $((DATA_MB << 20)) /dev/urandom > "$T/data"
 timeout 120 cp "$T/data" "$T/m1/data" || fail "write through the mount"
 timeout 60 sync "$T/m1/data" || true
 SUM=$(md5sum < "$T/data")
-timeout 60 fusermount3 -u "$T/m1" || fail "unmount m1"
+unmount_fuse m1
 total=$(stat_json | jq '.chunks.total')
 [ "$total" -ge "$DATA_MB" ] || fail "expected >= $DATA_MB chunks, stat says $total"
 wait_until 10 bash -c "[ \"\$($BIN/pstorage --config-dir $T/host1 -c $C stat --json | jq '.chunks.healthy')\" = $total ]" \
@@ -93,9 +72,7 @@ rate=$(awk -v b="$copied" -v a="$t0" -v z="$t1" 'BEGIN { d = z - a; if (d < 0.00
 pass "CS#$DEAD ($held replicas) lost: every chunk back to 3 live replicas on the survivors"
 echo "RE-REPLICATION: $((copied >> 20)) MiB copied in $(awk -v a="$t0" -v z="$t1" 'BEGIN{printf "%.2f", z-a}') s after offline = $rate MB/s (1 MiB chunks, loopback)"
 
-MOUNTS+=("$T/m2")
-start mount2 "$BIN/pstorage-mount" --config-dir "$T/host2" -c $C "$T/m2" -f
-wait_until 15 is_mounted "$T/m2" || fail "m2 not mounted"
+mount_fuse m2 2
 [ "$(timeout 60 md5sum < "$T/m2/data")" = "$SUM" ] || fail "data differs after healing"
 pass "data verifies from a fresh mount"
 
