@@ -179,7 +179,7 @@ mount_fuse() {
   local n=$1 h=$2; shift 2
   mkdir -p "$T/$n"; MOUNTS+=("$T/$n")
   start "$n" "$BIN/pstorage-mount" --config-dir "$T/host$h" -c "$C" "$T/$n" -f "$@"
-  wait_until 15 is_mounted "$T/$n" || fail "$n not mounted: $(tail -5 "$T/$n.out")"
+  wait_until 20 is_mounted "$T/$n" || fail "$n not mounted: $(tail -5 "$T/$n.out")"
 }
 # unmount_fuse NAME: fusermount3 -u $T/NAME; fails unless the mount is gone
 # at once and its process (PID_NAME, when known) exits within 15 s.

@@ -8,18 +8,8 @@
 # reads back equal. Needs root and /dev/fuse for the mount part.
 source "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-  skip "mds_failover: needs root, /dev/fuse and fusermount3"
-fi
+require_fuse mds_failover
 MNT="$T/m"
-unmount_all() {
-  local rc=$?
-  set +e
-  grep -q " $MNT fuse.pstorage" /proc/self/mounts && timeout 10 fusermount3 -u -z "$MNT" 2>/dev/null
-  (exit $rc)
-  cleanup
-}
-trap unmount_all EXIT
 
 C=failover
 echo "failover-pw" > "$T/pw"
@@ -67,9 +57,7 @@ CSIDS=$(stat_json | jq -c '[.cs[].id] | sort')
 pass "3 MDSs (master MDS#$M1), 3 CSs $CSIDS"
 
 # --- mount and data before the failover ---------------------------------------------
-mkdir -p "$MNT"
-start mount "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$MNT" -f
-wait_for 20 grep -q " $MNT fuse.pstorage" /proc/self/mounts || fail "not mounted"
+mount_fuse m 1
 head -c $((3 * 1024 * 1024 + 123)) /dev/urandom > "$T/before"
 T60 cp "$T/before" "$MNT/before" && T60 sync "$MNT/before" || fail "write before failover"
 T60 cmp "$T/before" "$MNT/before" || fail "read back before failover"

@@ -16,14 +16,11 @@ make_cluster 3
 M1=$(master_id); [ "$M1" -gt 0 ] || fail "no master"
 mkdir -p "$T/host4/clusters/$C"; echo "${A[$M1]}" > "$T/host4/clusters/$C/bs.list"
 ps 4 auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host4"
-MNT4="$T/m4"; mkdir -p "$MNT4"
-unmount4() { local rc=$?; set +e; grep -q " $MNT4 fuse.pstorage" /proc/self/mounts && timeout 10 fusermount3 -u -z "$MNT4"; (exit $rc); unmount_all; }
-trap unmount4 EXIT
-start mount4 "$BIN/pstorage-mount" --config-dir "$T/host4" -c "$C" "$MNT4" -f
-wait_for 20 grep -q " $MNT4 fuse.pstorage" /proc/self/mounts || fail "host4 not mounted"
+MNT4="$T/m4"
+mount_fuse m4 4   # in MOUNTS: lib.sh's cleanup unmounts it
 T60 touch "$MNT4/before" || fail "metadata change with bs.list = the master only"
-learned() { grep "MDS list of cluster '$C' from the master" "$T/mount4.out" | tail -1 | grep -o '127\.0\.0\.1:[0-9]*' | sort -u | wc -l | grep -qx 3; }
-wait_for 20 learned || fail "the mount did not log the 3 MDSs: $(tail -5 "$T/mount4.out")"
+learned() { grep "MDS list of cluster '$C' from the master" "$T/m4.out" | tail -1 | grep -o '127\.0\.0\.1:[0-9]*' | sort -u | wc -l | grep -qx 3; }
+wait_for 20 learned || fail "the mount did not log the 3 MDSs: $(tail -5 "$T/m4.out")"
 ps 4 make-cs -r "$T/cs4" >/dev/null || fail "make-cs host4"
 start cs4 "$BIN/pstorage-csd" --config-dir "$T/host4" -r "$T/cs4"
 wait_for 40 active_is 4 || fail "CS of host4 not active: $(psq 1 stat 2>&1)"
