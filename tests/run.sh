@@ -12,8 +12,15 @@ rc=${PIPESTATUS[0]}
 set -e
 # Tests that could not run here (exit 77: no root, no /dev/fuse, a tool
 # missing) are reported as skipped, never as passed.
+# Each is listed with its reason: the "skipped: WHY" line it printed
+# (lib.sh skip), which ctest keeps in Testing/Temporary/LastTest.log.
 skipped=$(grep -c '\*\*\*Skipped' "$log" || true)
 echo "tests skipped (could not run here): $skipped"
-grep '\*\*\*Skipped' "$log" | sed 's/^/  /' || true
+grep '\*\*\*Skipped' "$log" | sed -E 's/.*Test +#[0-9]+: ([^ ]+) .*/\1/' | while read -r name; do
+  why=$(awk -v n="$name" '/^[0-9]+\/[0-9]+ Testing: / { cur = $3 }
+                          cur == n && /^skipped: / { sub(/^skipped: /, ""); print; exit }' \
+          Testing/Temporary/LastTest.log 2>/dev/null || true)
+  echo "  $name: ${why:-(no reason printed)}"
+done
 rm -f "$log"
 exit "$rc"

@@ -66,7 +66,7 @@ if [ "$(id -u)" = 0 ] && [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; 
   grep -q "no pstorage handshake" "$T/c.out" || fail "mount error lacks the cause: $(cat "$T/c.out")"
   pass "(c) mount against a stopped MDS gave up after $ms ms"
 else
-  echo "(c) skipped (needs root, /dev/fuse, fusermount3)"
+  skip_part "(c) mount against a stopped MDS: needs root, /dev/fuse and fusermount3"
 fi
 
 # --- (d) running again --------------------------------------------------------------------

@@ -90,7 +90,7 @@ if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; then
   unmount_fuse m
   pass "mount with only the cluster name (DNS SRV): file written and read back"
 else
-  echo "SKIPPED PART: mount through DNS SRV (no /dev/fuse or fusermount3)"
+  skip_part "mount through DNS SRV: needs /dev/fuse and fusermount3"
 fi
 
 # --- DNS server gone --------------------------------------------------------------------------
