@@ -33,6 +33,14 @@ struct MdsToClientStat {
   commitIndex @9 :UInt64;
   masterProblem @10 :Text;
   license @11 :LicenseState;       # the guide's "License:" line
+  # The guide's "IO:" header line ("Monitoring General Cluster Parameters"):
+  # the sum over the active CSs of their latest heartbeat's figures
+  # (CsInfo.io), over the CSs' last 20 s.
+  io @12 :ClusterIo;
+  struct ClusterIo {
+    readBytesPerSec @0 :UInt64; writeBytesPerSec @1 :UInt64;
+    readOpsPerSec @2 :Float64; writeOpsPerSec @3 :Float64;
+  }
 }
 
 # The cluster's license as the master's checker judges it now

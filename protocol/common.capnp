@@ -65,9 +65,9 @@ struct CsInfo {
   location @11 :Text;     # room.row.rack from the host's location file
   replicas @12 :UInt64;   # replicas stored on it (guide: REPLICAS column)
   releasing @13 :Bool;    # rm-cs in progress
-  # The CS's own I/O figures from its latest heartbeat (CsToMdsHeartbeat.io).
-  # All zero until the master records them (not done yet: actors/mds keeps
-  # no copy; see docs/monitoring.md).
+  # The CS's own I/O figures from its latest heartbeat (CsToMdsHeartbeat.io),
+  # as the master keeps them in memory (actors/mds/cs_registry.hpp); all zero
+  # while the CS is not active, and on a follower MDS (it gets no heartbeats).
   io @14 :CsIoStats;
 }
 

@@ -65,6 +65,7 @@ std::optional<cs_event> cs_registry::set_status(cs_entry& e, cs_status to, time_
       ev.text = "CS#" + std::to_string(e.rec.id) + " is dropped";
       break;
   }
+  if (to != cs_status::active) e.io = {};
   e.status = to;
   return ev;
 }
@@ -94,6 +95,24 @@ bool cs_registry::on_heartbeat(uint32_t cs_id, uint64_t total, uint64_t free, co
   auto ev = set_status(e, cs_status::active, now);
   if (changed) *changed = ev;
   return true;
+}
+
+void cs_registry::record_io(uint32_t cs_id, const cs_io_figures& io) {
+  auto it = css_.find(cs_id);
+  if (it == css_.end() || it->second.status != cs_status::active) return;
+  it->second.io = io;
+}
+
+cluster_io_totals cs_registry::io_totals() const {
+  cluster_io_totals t;
+  for (auto& [id, e] : css_) {
+    if (e.status != cs_status::active) continue;
+    t.read_bytes_per_s += e.io.read_bytes_per_s;
+    t.write_bytes_per_s += e.io.write_bytes_per_s;
+    t.read_ops_per_s += e.io.read_ops_per_s;
+    t.write_ops_per_s += e.io.write_ops_per_s;
+  }
+  return t;
 }
 
 std::optional<cs_event> cs_registry::on_disconnect(uint32_t cs_id, time_point now) {

@@ -38,6 +38,25 @@ struct cs_liveness_config {
   duration offline_after = std::chrono::milliseconds(300000);  // mds.wd.offline_tout
 };
 
+// A CS's own I/O figures over its last 20 s, as its latest heartbeat carried
+// them (CsToMdsHeartbeat.io; guide "Monitoring Chunk Servers": IOWAIT, IOLAT,
+// QDEPTH). Kept in memory only, never journaled; all zero while the CS is
+// not active (a silent CS's last figures would overstate the cluster's IO).
+struct cs_io_figures {
+  uint64_t read_bytes_per_s = 0, write_bytes_per_s = 0;
+  double read_ops_per_s = 0, write_ops_per_s = 0, sync_ops_per_s = 0;
+  uint64_t latency_avg_us = 0, latency_max_us = 0;  // IOLAT avg/max
+  double queue_depth = 0;                           // QDEPTH
+  double iowait_percent = 0;                        // IOWAIT, 0..100
+};
+
+// The guide's IO header line ("Monitoring General Cluster Parameters"):
+// read/write bytes/s and ops/s summed over the active CSs.
+struct cluster_io_totals {
+  uint64_t read_bytes_per_s = 0, write_bytes_per_s = 0;
+  double read_ops_per_s = 0, write_ops_per_s = 0;
+};
+
 struct cs_entry {
   persistence::cs_record rec;
   cs_status status = cs_status::inactive;
@@ -46,6 +65,7 @@ struct cs_entry {
   uint64_t total_bytes = 0;
   uint64_t free_bytes = 0;
   std::string flags;
+  cs_io_figures io;
 };
 
 // A status change, with the guide's event text.
@@ -79,6 +99,10 @@ class cs_registry {
   // Heartbeat; false if the id is unknown or dropped (CS must re-register).
   bool on_heartbeat(uint32_t cs_id, uint64_t total, uint64_t free, const std::string& flags, time_point now,
                     std::optional<cs_event>* changed);
+  // The I/O figures of an active CS's heartbeat (call after on_heartbeat
+  // accepted it); ignored for an unknown or not active CS.
+  void record_io(uint32_t cs_id, const cs_io_figures& io);
+  cluster_io_totals io_totals() const;
   // The CS's connection went down: inactive at once.
   std::optional<cs_event> on_disconnect(uint32_t cs_id, time_point now);
   // Periodic check of heartbeat deadlines.

@@ -86,6 +86,31 @@ void fill_cs_info(p::CsInfo::Builder b, const mds::cs_entry& e) {
   b.setFlags(e.flags);
   b.setHttpPort(e.rec.http_port);
   b.setLocation(e.rec.location);
+  auto io = b.initIo();
+  io.setReadBytesPerSec(e.io.read_bytes_per_s);
+  io.setWriteBytesPerSec(e.io.write_bytes_per_s);
+  io.setReadOpsPerSec(e.io.read_ops_per_s);
+  io.setWriteOpsPerSec(e.io.write_ops_per_s);
+  io.setSyncOpsPerSec(e.io.sync_ops_per_s);
+  io.setLatencyAvgUs(e.io.latency_avg_us);
+  io.setLatencyMaxUs(e.io.latency_max_us);
+  io.setQueueDepth(e.io.queue_depth);
+  io.setIowaitPercent(e.io.iowait_percent);
+}
+
+// The heartbeat's CsIoStats as the registry keeps them (docs/monitoring.md).
+mds::cs_io_figures io_figures_from(p::CsIoStats::Reader r) {
+  mds::cs_io_figures f;
+  f.read_bytes_per_s = r.getReadBytesPerSec();
+  f.write_bytes_per_s = r.getWriteBytesPerSec();
+  f.read_ops_per_s = r.getReadOpsPerSec();
+  f.write_ops_per_s = r.getWriteOpsPerSec();
+  f.sync_ops_per_s = r.getSyncOpsPerSec();
+  f.latency_avg_us = r.getLatencyAvgUs();
+  f.latency_max_us = r.getLatencyMaxUs();
+  f.queue_depth = r.getQueueDepth();
+  f.iowait_percent = r.getIowaitPercent();
+  return f;
 }
 
 persistence::cs_record record_from(p::CsInfo::Reader info, uint32_t id, const std::string& uuid) {
@@ -241,6 +266,7 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
   if (!st.registry.on_heartbeat(req->getCsId(), req->getTotalBytes(), req->getFreeBytes(), req->getFlags(),
                                 self->clock().now(), &changed))
     return reply(p::STATUS_NOT_FOUND, "unknown CS id, register again");
+  if (req->hasIo()) st.registry.record_io(req->getCsId(), io_figures_from(req->getIo()));
   if (changed) emit(self, changed->text);
   return reply(p::STATUS_OK, "");
 }
@@ -305,6 +331,12 @@ msg::mds_to_client_stat build_stat(self_ptr self, const p::ElectionToMdsStatus::
       if (st.bad_cs.count(id) && e.flags.find('h') == std::string::npos) css[i].setFlags(e.flags + "h");
       ++i;
     }
+    const auto io = st.registry.io_totals();
+    auto cio = b.initIo();
+    cio.setReadBytesPerSec(io.read_bytes_per_s);
+    cio.setWriteBytesPerSec(io.write_bytes_per_s);
+    cio.setReadOpsPerSec(io.read_ops_per_s);
+    cio.setWriteOpsPerSec(io.write_ops_per_s);
     fill_stat_repair(self, b);
     fill_license_state(self, b.initLicense());
   });

@@ -113,3 +113,37 @@ TEST_CASE("adjust_free: the MDS's estimate of a move, within 0..total, until the
   reg.on_heartbeat(1025, 100, 42, "", t0 + 1s, nullptr);
   CHECK(reg.find(1025)->free_bytes == 42);
 }
+
+// docs/monitoring.md: the master keeps each CS's latest heartbeat figures
+// (CsInfo.io) and sums the active CSs' rates for the guide's IO line.
+TEST_CASE("heartbeat I/O figures are kept per CS, summed over active CSs, dropped when a CS goes inactive") {
+  cs_registry reg({5s, 60s});
+  reg.on_register(rec(1025, "a"), 1, 1, "", t0);
+  reg.on_register(rec(1026, "b"), 1, 1, "", t0);
+  cs_io_figures a;
+  a.read_bytes_per_s = 1000;
+  a.write_bytes_per_s = 2000;
+  a.read_ops_per_s = 1.5;
+  a.write_ops_per_s = 2.5;
+  a.latency_avg_us = 700;
+  a.latency_max_us = 9000;
+  a.queue_depth = 0.25;
+  a.iowait_percent = 12.5;
+  cs_io_figures b = a;
+  b.read_bytes_per_s = 10;
+  reg.record_io(1025, a);
+  reg.record_io(1026, b);
+  reg.record_io(4711, a);  // unknown: ignored
+  CHECK(reg.find(1025)->io.latency_max_us == 9000);
+  CHECK(reg.find(1025)->io.iowait_percent == 12.5);
+  auto t = reg.io_totals();
+  CHECK(t.read_bytes_per_s == 1010);
+  CHECK(t.write_bytes_per_s == 4000);
+  CHECK(t.read_ops_per_s == doctest::Approx(3.0));
+  CHECK(t.write_ops_per_s == doctest::Approx(5.0));
+  reg.on_disconnect(1026, t0 + 1s);
+  CHECK(reg.find(1026)->io.read_bytes_per_s == 0);
+  reg.record_io(1026, b);  // not active: ignored
+  CHECK(reg.find(1026)->io.read_bytes_per_s == 0);
+  CHECK(reg.io_totals().read_bytes_per_s == 1000);
+}

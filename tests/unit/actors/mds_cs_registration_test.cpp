@@ -77,7 +77,8 @@ struct fixture {
     return a;
   }
 
-  std::unique_ptr<cs_handle> make_cs(const std::string& digest, const std::string& uuid) {
+  std::unique_ptr<cs_handle> make_cs(const std::string& digest, const std::string& uuid,
+                                     std::shared_ptr<cs::io_monitor> io = nullptr) {
     auto h = std::make_unique<cs_handle>();
     h->repo = std::make_shared<persistence::cs_repo>(":memory:");
     persistence::cs_settings s;
@@ -91,6 +92,7 @@ struct fixture {
     d.digest = digest;
     d.host = "h-" + uuid;
     d.host_id = uuid;
+    d.io = std::move(io);
     auto* raw = h.get();
     d.on_registered = [raw](uint32_t id) { raw->id = id; };
     d.on_fatal = [raw](const std::string& why) { raw->fatal = why; };
@@ -106,6 +108,23 @@ struct fixture {
       sched.advance_time(step);
       sched.run();
     }
+  }
+
+  // The master's stat answer, asked by a throwaway actor.
+  msg::mds_to_client_stat ask_stat() {
+    auto out = std::make_shared<std::optional<msg::mds_to_client_stat>>();
+    auto req = wire::make<proto::ClientToMdsStat>([&](auto b) {
+      auto c = b.initCredentials();
+      c.setCluster("sim");
+      c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(auth.digest.data()), auth.digest.size()));
+    });
+    auto target = mds;
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(target, 30s, req).then([=](msg::mds_to_client_stat& r) { *out = r; });
+    });
+    sched.run();
+    REQUIRE(out->has_value());
+    return **out;
   }
 
   size_t count_events(const std::string& needle) const {
@@ -218,4 +237,42 @@ TEST_CASE_FIXTURE(fixture, "a restarted CS re-registers under its old id; a copi
   sched.run();
   CHECK(fatal.find("another repository") != std::string::npos);
   caf::anon_send_exit(restarted, caf::exit_reason::user_shutdown);
+}
+
+// docs/monitoring.md: the CS's heartbeat carries its I/O figures; the master
+// keeps the latest per CS (CsInfo.io) and sums the active CSs' rates (the
+// guide's IO line, "Monitoring General Cluster Parameters").
+TEST_CASE_FIXTURE(fixture, "a heartbeat's I/O figures show up in the stat answer and its IO totals") {
+  auto io = std::make_shared<cs::io_monitor>(sys.clock().now());
+  auto cs = make_cs(auth.digest, "u1", io);
+  REQUIRE(cs->id == 1025);
+  // One write of 4 KiB that lasted 2 s, one storage call of 500 ms.
+  const auto started = sys.clock().now();
+  io->op_started(started);
+  advance(2s);
+  io->op_finished(started, sys.clock().now(), cs::io_kind::write, 4096, true);
+  io->storage_call(500ms, sys.clock().now());
+  advance(1500ms);  // at least one heartbeat (every 1 s) after the op
+  auto m = ask_stat();
+  auto d = wire::decode(m);
+  REQUIRE(d);
+  REQUIRE(d->getCss().size() == 1);
+  auto c = d->getCss()[0].getIo();
+  CHECK(c.getLatencyMaxUs() == 2000000);
+  CHECK(c.getLatencyAvgUs() == 2000000);
+  CHECK(c.getWriteBytesPerSec() > 0);
+  CHECK(c.getWriteOpsPerSec() > 0);
+  CHECK(c.getQueueDepth() > 0);
+  CHECK(c.getIowaitPercent() > 0);
+  CHECK(d->getIo().getWriteBytesPerSec() == c.getWriteBytesPerSec());
+  CHECK(d->getIo().getWriteOpsPerSec() == doctest::Approx(c.getWriteOpsPerSec()));
+  CHECK(d->getIo().getReadBytesPerSec() == 0);
+  // A dead CS's figures no longer count.
+  caf::anon_send_exit(cs->actor, caf::exit_reason::kill);
+  sched.run();
+  auto after = ask_stat();
+  auto d2 = wire::decode(after);
+  REQUIRE(d2);
+  CHECK(d2->getCss()[0].getIo().getLatencyMaxUs() == 0);
+  CHECK(d2->getIo().getWriteBytesPerSec() == 0);
 }
