@@ -11,8 +11,8 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libcaf-dev capnproto libcapnp-dev libspdlog-dev doctest-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3 libfuse3-dev fuse3 libc-ares-dev libcli11-dev libisal-dev
-  libssl-dev libcpp-httplib-dev
-  fio dnsmasq-base curl jq procps iproute2 psmisc gdb python3 python3-yaml
+  libssl-dev libcpp-httplib-dev libncurses-dev
+  fio tmux dnsmasq-base curl jq procps iproute2 psmisc gdb python3 python3-yaml
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include "frontends/common/discovery_rules.hpp"
 #include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/mds_client.hpp"
+#include "frontends/common/stat_view.hpp"
 
 namespace pstorage::cli {
 
@@ -33,15 +34,6 @@ int run(const global_options& g, F&& f) {
     std::cerr << "pstorage: " << e.what() << "\n";
     return 1;
   }
-}
-
-std::string format_time(int64_t ns) {
-  std::time_t t = static_cast<std::time_t>(ns / 1000000000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%d-%m-%y %H:%M:%S", &tm);
-  return buf;
 }
 
 int print_params(const nlohmann::json& params, bool json) {
@@ -74,12 +66,7 @@ std::optional<int> admin_commands::dispatch(const global_options& g) const {
         std::cout << evs.dump(2) << "\n";
         return 0;
       }
-      for (auto& e : evs) {
-        char sev[8];
-        std::snprintf(sev, sizeof sev, "%-4s", e["severity"].get<std::string>().c_str());
-        std::cout << format_time(e["time_ns"].get<int64_t>()) << " " << e["source"].get<std::string>() << " " << sev
-                  << " " << e["text"].get<std::string>() << "\n";
-      }
+      for (auto& e : evs) std::cout << frontend::event_line(e) << "\n";
       return 0;
     });
   if (*rm_cs)

@@ -7,6 +7,7 @@
 #include "frontends/cli/digest_command.hpp"
 #include "frontends/cli/license_commands.hpp"
 #include "frontends/cli/mds_commands.hpp"
+#include "frontends/cli/top_command.hpp"
 #include "frontends/common/logging.hpp"
 
 using namespace pstorage;
@@ -62,6 +63,11 @@ int main(int argc, char** argv) {
   auth->add_option("--password-file", auth_pw_file, "read the cluster password from the first line of FILE");
 
   bool stat_json = false;
+  auto* top = app.add_subcommand(
+      "top",
+      "watch the cluster, refreshed every second (guide: Monitoring Parallels Cloud Storage Clusters): header, MDS "
+      "and CS tables, latest events. Keys: q quit, h/? help, v verbose, i CS column sets, e events. When stdout is "
+      "not a terminal it prints one snapshot (like top -b -n 1)");
   auto* stat = app.add_subcommand("stat", "show cluster status: MDS and chunk server lists");
   stat->add_flag("--json", stat_json, "print JSON instead of a table");
   bool stat_hwid = false;
@@ -107,6 +113,7 @@ int main(int argc, char** argv) {
   if (*make_mds) return cli::make_mds(g, mm);
   if (*make_cs) return cli::make_cs(g, mc);
   if (*auth) return cli::auth_node(g, auth_pw_file);
+  if (*top) return cli::top(g);
   if (*stat) return stat_hwid ? cli::print_license_hwid(g) : cli::stat(g, stat_json);
   if (*ls) return cli::list_services(g, ls_json, ls_mds);
   if (*discover) return cli::discover(g, discover_json);

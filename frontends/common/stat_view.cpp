@@ -1,9 +1,12 @@
 #include "frontends/common/stat_view.hpp"
 
 #include <cstdio>
+#include <ctime>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
 
 #include "actors/mds/chunk_state.hpp"
-#include <sstream>
 
 namespace pstorage::frontend {
 
@@ -16,6 +19,19 @@ const char* cs_status_name(proto::CsStatus s) {
     case proto::CsStatus::DROPPED: return "dropped";
   }
   return "unknown";
+}
+
+// CsInfo.io in the units of the CS's own /status "io" (docs/monitoring.md).
+nlohmann::json cs_io_to_json(proto::CsIoStats::Reader io) {
+  return {{"read_bytes_per_s", io.getReadBytesPerSec()},
+          {"write_bytes_per_s", io.getWriteBytesPerSec()},
+          {"read_ops_per_s", io.getReadOpsPerSec()},
+          {"write_ops_per_s", io.getWriteOpsPerSec()},
+          {"sync_ops_per_s", io.getSyncOpsPerSec()},
+          {"latency_avg_ms", static_cast<double>(io.getLatencyAvgUs()) / 1000},
+          {"latency_max_ms", static_cast<double>(io.getLatencyMaxUs()) / 1000},
+          {"queue_depth", io.getQueueDepth()},
+          {"iowait_percent", io.getIowaitPercent()}};
 }
 }  // namespace
 
@@ -61,7 +77,8 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
                    {"flags", c.getFlags().cStr()},
                    {"http_port", c.getHttpPort()},
                    {"replicas", c.getReplicas()},
-                   {"releasing", c.getReleasing()}});
+                   {"releasing", c.getReleasing()},
+                   {"io", cs_io_to_json(c.getIo())}});
   }
   auto mdses = nlohmann::json::array();
   size_t mds_avail = 0;
@@ -98,6 +115,13 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
     j["rebalance"] = {{"running", r.getMovesRunning()}, {"moved", r.getChunksMoved()}};
   }
   j["space"] = {{"total_bytes", total}, {"free_bytes", free}};
+  {
+    auto io = s.getIo();  // all zero from an MDS that predates it
+    j["io"] = {{"read_bytes_per_s", io.getReadBytesPerSec()},
+               {"write_bytes_per_s", io.getWriteBytesPerSec()},
+               {"read_ops_per_s", io.getReadOpsPerSec()},
+               {"write_ops_per_s", io.getWriteOpsPerSec()}};
+  }
   j["mds_nodes"] = {{"avail", mds_avail}, {"total", mdses.size()}};
   // The replicated journal (docs/election.md, docs/operations.md "stat"):
   // master_id 0 and a non-empty master_problem when no master exists.
@@ -153,20 +177,35 @@ std::string human_duration_ms(uint64_t ms) {
   return buf;
 }
 
-std::string stat_to_text(const nlohmann::json& j) {
-  std::ostringstream o;
+std::string human_rate(uint64_t bytes_per_s) { return human_bytes(bytes_per_s) + "/s"; }
+
+std::string io_line(const nlohmann::json& io) {
+  auto u = [&](const char* k) { return io.is_object() ? io.value(k, uint64_t{0}) : uint64_t{0}; };
+  auto d = [&](const char* k) { return io.is_object() ? io.value(k, 0.0) : 0.0; };
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "IO:        read %9s (%4.0fops/s), write %9s (%4.0fops/s)",
+                human_rate(u("read_bytes_per_s")).c_str(), d("read_ops_per_s"),
+                human_rate(u("write_bytes_per_s")).c_str(), d("write_ops_per_s"));
+  return buf;
+}
+
+std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
+  std::vector<std::string> out;
   auto& cn = j["cs_nodes"];
   const std::string problem = j.value("master_problem", std::string());
   if (!problem.empty()) {
     // Guide "Configuring MDS Servers": a majority of the MDSs must run.
-    o << "*** NO MASTER MDS: " << problem << "\n"
-      << "*** Start the MDSs marked inactive below (pstorage-mdsd -r DIR on their hosts; 'pstorage list-services "
-         "-M' there shows DIR) until a majority runs; the CS list below may be stale.\n\n";
+    out.push_back("*** NO MASTER MDS: " + problem);
+    out.push_back(
+        "*** Start the MDSs marked inactive below (pstorage-mdsd -r DIR on their hosts; 'pstorage list-services "
+        "-M' there shows DIR) until a majority runs; the CS list below may be stale.");
+    out.push_back("");
   }
-  o << "Cluster '" << j["cluster"].get<std::string>() << "': " << j["status"].get<std::string>() << "\n";
-  o << "Space: [OK] allocatable " << human_bytes(j["space"]["free_bytes"].get<uint64_t>()) << " of "
-    << human_bytes(j["space"]["total_bytes"].get<uint64_t>()) << ", free "
-    << human_bytes(j["space"]["free_bytes"].get<uint64_t>()) << "\n";
+  out.push_back("Cluster '" + j["cluster"].get<std::string>() + "': " + j["status"].get<std::string>());
+  out.push_back("Space: [OK] allocatable " + human_bytes(j["space"]["free_bytes"].get<uint64_t>()) + " of " +
+                human_bytes(j["space"]["total_bytes"].get<uint64_t>()) + ", free " +
+                human_bytes(j["space"]["free_bytes"].get<uint64_t>()));
+  std::ostringstream o;
   o << "MDS nodes: " << j["mds_nodes"]["avail"].get<size_t>() << " of " << j["mds_nodes"]["total"].get<size_t>();
   if (j.value("master_id", 0u))
     o << ", epoch " << j.value("epoch", uint64_t{0}) << ", epoch time "
@@ -174,66 +213,188 @@ std::string stat_to_text(const nlohmann::json& j) {
       << ", commit " << j.value("commit_index", uint64_t{0});
   else
     o << ", epoch " << j.value("epoch", uint64_t{0}) << ", no master";
-  o << "\n";
+  out.push_back(o.str());
+  o.str("");
   o << "CS nodes:  " << cn["active"].get<size_t>() << " of " << cn["total"].get<size_t>() << " ("
     << cn["active"].get<size_t>() << " avail, " << cn["inactive"].get<size_t>() << " inactive, "
-    << cn["offline"].get<size_t>() << " offline)\n";
-  if (j.contains("license")) o << license_line(j["license"]) << "\n";
+    << cn["offline"].get<size_t>() << " offline)";
+  out.push_back(o.str());
+  if (j.contains("license")) out.push_back(license_line(j["license"]));
+  out.push_back(io_line(j.contains("io") ? j["io"] : nlohmann::json()));
   if (j.contains("chunks")) {
     mds::chunk_counts counts;
     for (size_t i = 0; i < mds::chunk_state_count; ++i) {
       auto st = static_cast<mds::chunk_state>(i);
-      auto n = j["chunks"].value(mds::to_string(st), uint64_t{0});
-      counts.by_state[i] = n;
+      counts.by_state[i] = j["chunks"].value(mds::to_string(st), uint64_t{0});
     }
     counts.total = j["chunks"].value("total", uint64_t{0});
-    o << mds::format_chunks_line(counts) << "\n";
+    std::istringstream lines(mds::format_chunks_line(counts));
+    for (std::string l; std::getline(lines, l);) out.push_back(l);
   }
-  if (j.contains("replication") && j["replication"]["running"].get<uint64_t>() + j["replication"]["queued"].get<uint64_t>() > 0)
-    o << "Replication: " << j["replication"]["running"].get<uint64_t>() << " running, "
-      << j["replication"]["queued"].get<uint64_t>() << " queued, " << human_bytes(j["replication"]["bytes_copied"].get<uint64_t>())
-      << " copied\n";
+  if (j.contains("replication") &&
+      j["replication"]["running"].get<uint64_t>() + j["replication"]["queued"].get<uint64_t>() > 0)
+    out.push_back("Replication: " + std::to_string(j["replication"]["running"].get<uint64_t>()) + " running, " +
+                  std::to_string(j["replication"]["queued"].get<uint64_t>()) + " queued, " +
+                  human_bytes(j["replication"]["bytes_copied"].get<uint64_t>()) + " copied");
   if (j.contains("rebalance") && j["rebalance"]["running"].get<uint64_t>() > 0)
-    o << "Rebalancing: " << j["rebalance"]["running"].get<uint64_t>() << " running, "
-      << j["rebalance"]["moved"].get<uint64_t>() << " chunks moved\n";
-  o << "\n";
-  char line[256];
-  // Guide "Monitoring Metadata Servers": "M" before the id marks the
-  // master. MATCH / LAG / ACK: the journal index the MDS holds, entries it
-  // is behind, time since it last answered the master (the master's view;
-  // "-" where this MDS cannot know).
-  std::snprintf(line, sizeof line, "%-6s %-9s %-24s %9s %6s %8s %s\n", "MDSID", "STATUS", "ADDRESS", "MATCH", "LAG",
+    out.push_back("Rebalancing: " + std::to_string(j["rebalance"]["running"].get<uint64_t>()) + " running, " +
+                  std::to_string(j["rebalance"]["moved"].get<uint64_t>()) + " chunks moved");
+  return out;
+}
+
+// Guide "Monitoring Metadata Servers": "M" before the id marks the master.
+// MATCH / LAG / ACK: the journal index the MDS holds, entries it is behind,
+// time since it last answered the master (the master's view; "-" where
+// this MDS cannot know).
+std::string mds_table_header() {
+  char line[160];
+  std::snprintf(line, sizeof line, "%-6s %-9s %-24s %9s %6s %8s %s", "MDSID", "STATUS", "ADDRESS", "MATCH", "LAG",
                 "ACK", "HTTP");
-  o << line;
+  return line;
+}
+
+std::string mds_table_row(const nlohmann::json& m, bool have_master) {
+  const bool master = m["master"].get<bool>();
+  std::string match = "-", lag = "-", ack = "-";
+  if (have_master && (master || m.value("match_index", uint64_t{0}) || m.value("last_ack_ms", uint64_t{0}))) {
+    match = std::to_string(m.value("match_index", uint64_t{0}));
+    lag = std::to_string(m.value("lag", uint64_t{0}));
+    ack = master ? "-" : human_duration_ms(m.value("last_ack_ms", uint64_t{0}));
+  }
+  char line[256];
+  std::snprintf(line, sizeof line, "%s%5u %-9s %-24s %9s %6s %8s %u", master ? "M" : " ", m["id"].get<uint32_t>(),
+                m["status"].get<std::string>().c_str(), m["address"].get<std::string>().c_str(), match.c_str(),
+                lag.c_str(), ack.c_str(), m["http_port"].get<unsigned>());
+  return line;
+}
+
+namespace {
+
+// One CS column: its title, width (0: the rest of the line, last only) and
+// the cell from the stat JSON's CS object.
+struct cs_column {
+  const char* title;
+  int width;
+  std::function<std::string(const nlohmann::json&)> cell;
+};
+
+double io_value(const nlohmann::json& cs, const char* key) {
+  return cs.contains("io") ? cs["io"].value(key, 0.0) : 0.0;
+}
+std::string fixed(double v, const char* fmt) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+// Milliseconds, one decimal below 10 ms.
+std::string ms(double v) { return fixed(v, v < 10 ? "%.1f" : "%.0f"); }
+
+const cs_column& column(const std::string& name) {
+  static const std::vector<cs_column> all = {
+      {"CSID", 6, [](auto& c) { return std::to_string(c["id"].template get<uint32_t>()); }},
+      {"STATUS", 9,
+       [](auto& c) { return c.value("releasing", false) ? std::string("releasing") : c["status"].template get<std::string>(); }},
+      {"SPACE", 8, [](auto& c) { return human_bytes(c["space_bytes"].template get<uint64_t>()); }},
+      {"FREE", 8, [](auto& c) { return human_bytes(c["free_bytes"].template get<uint64_t>()); }},
+      {"REPLICAS", 8, [](auto& c) { return std::to_string(c.value("replicas", uint64_t{0})); }},
+      // Guide: IOWAIT, IOLAT avg/max (ms, last 20 s), QDEPTH.
+      {"IOWAIT", 6, [](auto& c) { return fixed(io_value(c, "iowait_percent"), "%.0f%%"); }},
+      {"IOLAT", 11, [](auto& c) { return ms(io_value(c, "latency_avg_ms")) + "/" + ms(io_value(c, "latency_max_ms")); }},
+      {"QDEPTH", 6, [](auto& c) { return fixed(io_value(c, "queue_depth"), "%.1f"); }},
+      {"READ", 9, [](auto& c) { return human_rate(static_cast<uint64_t>(io_value(c, "read_bytes_per_s"))); }},
+      {"WRITE", 9, [](auto& c) { return human_rate(static_cast<uint64_t>(io_value(c, "write_bytes_per_s"))); }},
+      {"RD_OPS", 6, [](auto& c) { return fixed(io_value(c, "read_ops_per_s"), "%.0f"); }},
+      {"WR_OPS", 6, [](auto& c) { return fixed(io_value(c, "write_ops_per_s"), "%.0f"); }},
+      {"FSYNCS", 6, [](auto& c) { return fixed(io_value(c, "sync_ops_per_s"), "%.0f"); }},
+      {"TIER", 4, [](auto& c) { return std::to_string(c["tier"].template get<unsigned>()); }},
+      {"FLAGS", 5, [](auto& c) { return c["flags"].template get<std::string>(); }},
+      {"LOCATION", 12, [](auto& c) { return c.value("location", std::string()); }},
+      {"ADDRESS", 21, [](auto& c) { return c["address"].template get<std::string>(); }},
+      {"HOST", 0, [](auto& c) { return c["host"].template get<std::string>(); }},
+  };
+  for (auto& c : all)
+    if (name == c.title) return c;
+  throw std::logic_error("no CS column " + name);
+}
+
+const std::vector<std::string>& column_names(cs_columns set) {
+  static const std::vector<std::string> stat = {"CSID",   "STATUS", "SPACE", "FREE",  "REPLICAS", "IOWAIT",
+                                                "IOLAT",  "QDEPTH", "TIER",  "FLAGS", "ADDRESS",  "HOST"};
+  static const std::vector<std::string> io = {"CSID",  "STATUS", "SPACE",  "FREE",  "REPLICAS",
+                                              "IOWAIT", "IOLAT", "QDEPTH", "FLAGS", "HOST"};
+  static const std::vector<std::string> rates = {"CSID",   "STATUS", "READ",  "WRITE", "RD_OPS",
+                                                 "WR_OPS", "FSYNCS", "IOLAT", "HOST"};
+  static const std::vector<std::string> placement = {"CSID", "STATUS", "TIER", "FLAGS", "LOCATION", "ADDRESS", "HOST"};
+  switch (set) {
+    case cs_columns::stat: return stat;
+    case cs_columns::io: return io;
+    case cs_columns::rates: return rates;
+    case cs_columns::placement: return placement;
+  }
+  return stat;
+}
+
+template <class Cell>
+std::string join_columns(cs_columns set, Cell&& cell) {
+  std::string out;
+  for (auto& name : column_names(set)) {
+    auto& c = column(name);
+    std::string v = cell(c);
+    if (!out.empty()) out += ' ';
+    if (c.width > 0 && v.size() < static_cast<size_t>(c.width)) v.resize(c.width, ' ');
+    out += v;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+const char* to_string(cs_columns set) {
+  switch (set) {
+    case cs_columns::stat: return "all";
+    case cs_columns::io: return "I/O";
+    case cs_columns::rates: return "rates";
+    case cs_columns::placement: return "placement";
+  }
+  return "?";
+}
+
+cs_columns next_cs_columns(cs_columns set) {
+  switch (set) {
+    case cs_columns::io: return cs_columns::rates;
+    case cs_columns::rates: return cs_columns::placement;
+    default: return cs_columns::io;
+  }
+}
+
+std::string cs_table_header(cs_columns set) {
+  return join_columns(set, [](const cs_column& c) { return std::string(c.title); });
+}
+
+std::string cs_table_row(const nlohmann::json& cs, cs_columns set) {
+  return join_columns(set, [&](const cs_column& c) { return c.cell(cs); });
+}
+
+std::string event_line(const nlohmann::json& e) {
+  std::time_t t = static_cast<std::time_t>(e.value("time_ns", int64_t{0}) / 1000000000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%d-%m-%y %H:%M:%S", &tm);
+  char sev[8];
+  std::snprintf(sev, sizeof sev, "%-4s", e.value("severity", std::string()).c_str());
+  return std::string(when) + " " + e.value("source", std::string()) + " " + sev + " " + e.value("text", std::string());
+}
+
+std::string stat_to_text(const nlohmann::json& j) {
+  std::ostringstream o;
+  for (auto& l : stat_header_lines(j)) o << l << "\n";
+  o << "\n" << mds_table_header() << "\n";
   const bool have_master = j.value("master_id", 0u) != 0;
-  for (auto& m : j["mds"]) {
-    const bool master = m["master"].get<bool>();
-    std::string match = "-", lag = "-", ack = "-";
-    if (have_master && (master || m.value("match_index", uint64_t{0}) || m.value("last_ack_ms", uint64_t{0}))) {
-      match = std::to_string(m.value("match_index", uint64_t{0}));
-      lag = std::to_string(m.value("lag", uint64_t{0}));
-      ack = master ? "-" : human_duration_ms(m.value("last_ack_ms", uint64_t{0}));
-    }
-    std::snprintf(line, sizeof line, "%s%5u %-9s %-24s %9s %6s %8s %u\n", master ? "M" : " ", m["id"].get<uint32_t>(),
-                  m["status"].get<std::string>().c_str(), m["address"].get<std::string>().c_str(), match.c_str(),
-                  lag.c_str(), ack.c_str(), m["http_port"].get<unsigned>());
-    o << line;
-  }
-  o << "\n";
-  std::snprintf(line, sizeof line, "%-6s %-9s %-9s %-9s %-8s %-5s %-6s %-22s %s\n", "CSID", "STATUS", "SPACE", "FREE",
-                "REPLICAS", "TIER", "FLAGS", "ADDRESS", "HOST");
-  o << line;
-  for (auto& c : j["cs"]) {
-    std::string status = c["status"].get<std::string>();
-    if (c.value("releasing", false)) status = "releasing";
-    std::snprintf(line, sizeof line, "%-6u %-9s %-9s %-9s %-8llu %-5u %-6s %-22s %s\n", c["id"].get<uint32_t>(),
-                  status.c_str(), human_bytes(c["space_bytes"].get<uint64_t>()).c_str(),
-                  human_bytes(c["free_bytes"].get<uint64_t>()).c_str(),
-                  static_cast<unsigned long long>(c.value("replicas", uint64_t{0})), c["tier"].get<unsigned>(),
-                  c["flags"].get<std::string>().c_str(), c["address"].get<std::string>().c_str(),
-                  c["host"].get<std::string>().c_str());
-    o << line;
-  }
+  for (auto& m : j["mds"]) o << mds_table_row(m, have_master) << "\n";
+  o << "\n" << cs_table_header(cs_columns::stat) << "\n";
+  for (auto& c : j["cs"]) o << cs_table_row(c, cs_columns::stat) << "\n";
   return o.str();
 }
 

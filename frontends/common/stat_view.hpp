@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "protocol/client_mds.capnp.h"
 
@@ -23,6 +24,34 @@ nlohmann::json license_to_json(proto::LicenseState::Reader l);
 // license "License: none (evaluation mode), 100GB capacity".
 std::string license_line(const nlohmann::json& license);
 std::string human_bytes(uint64_t bytes);
+// "1.5MB/s" (the guide's IO line and READ/WRITE columns).
+std::string human_rate(uint64_t bytes_per_s);
+// The guide's IO header line ("Monitoring General Cluster Parameters"):
+// "IO:        read 1.5MB/s (  12ops/s), write 0B/s (   0ops/s)" from the
+// stat JSON's "io" object (zeros when absent).
+std::string io_line(const nlohmann::json& io);
+// The header of `stat` and `top`: the no-master warning (if any), Cluster,
+// Space, MDS nodes, CS nodes, License, IO, Chunks (three lines), and the
+// Replication / Rebalancing progress while work runs. One line per element.
+std::vector<std::string> stat_header_lines(const nlohmann::json& stat);
+
+// The MDS table (guide "Monitoring Metadata Servers": "M" marks the master).
+std::string mds_table_header();
+std::string mds_table_row(const nlohmann::json& mds, bool have_master);
+
+// The CS table's column sets (guide "Monitoring Chunk Servers"). `stat`
+// prints every column; `pstorage top` starts with `io` (the guide's table,
+// FLAGS before HOST so a long host name is what an 80-column screen cuts)
+// and its `i` key cycles io -> rates -> placement -> io.
+enum class cs_columns { stat, io, rates, placement };
+const char* to_string(cs_columns set);
+cs_columns next_cs_columns(cs_columns set);  // the `i` key (never `stat`)
+std::string cs_table_header(cs_columns set);
+std::string cs_table_row(const nlohmann::json& cs, cs_columns set);
+
+// One event of get-event (mds_client::events): "TIME SYS SEV MESSAGE", the
+// guide's event table ("Monitoring Event Logs"); TIME in local time.
+std::string event_line(const nlohmann::json& event);
 // "42s", "3m  5s", "2h  7m", "17d  6h" (the guide's UPTIME style).
 std::string human_duration_ms(uint64_t ms);
 

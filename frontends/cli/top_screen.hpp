@@ -1,0 +1,41 @@
+// top_screen.hpp — the screen of `pstorage top` (guide: "Monitoring Parallels
+// Cloud Storage Clusters" and its subsections) as a pure function: from the
+// stat answer (stat_to_json), the latest events (mds_client::events) and the
+// view state (the keys pressed so far) to the lines of a width x height
+// screen. No terminal, no network: top_command.cpp draws the lines with
+// ncurses once a second, or prints them once when stdout is not a terminal.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "frontends/common/stat_view.hpp"
+
+namespace pstorage::cli {
+
+struct top_view {
+  enum class screen { main, help, events };
+  screen shown = screen::main;
+  bool verbose = false;                                     // `v`
+  frontend::cs_columns columns = frontend::cs_columns::io;  // `i` cycles
+};
+
+// What one refresh fetched; `error` set when the stat request failed.
+struct top_input {
+  nlohmann::json stat;                                    // stat_to_json, or null
+  nlohmann::json events = nlohmann::json::array();        // oldest first
+  std::string error;
+};
+
+// Applies a key to the view; false when the key quits (`q`). Keys the guide
+// names: h / ? help, v verbose, i CS column sets, e events, q quit; any
+// other key (and Esc) returns to the main screen.
+bool apply_top_key(top_view& view, int key);
+
+// At most `height` lines, none longer than `width` bytes; the last line is
+// the key hint. Sections that do not fit are cut with "... N more".
+std::vector<std::string> render_top(const top_input& in, const top_view& view, size_t width, size_t height);
+
+}  // namespace pstorage::cli

@@ -1,0 +1,136 @@
+// The screen of `pstorage top` (frontends/cli/top_screen.hpp) and the stat
+// view pieces it shares with `pstorage stat` (frontends/common/stat_view.hpp),
+// from a stat answer built as the MDS sends it.
+#include <capnp/message.h>
+#include <doctest/doctest.h>
+
+#include "frontends/cli/top_screen.hpp"
+
+using namespace pstorage;
+using namespace pstorage::cli;
+namespace p = pstorage::proto;
+
+namespace {
+
+// A master (MDS#1) and `n_cs` active CSs 1025.., CS 1025 with I/O figures.
+nlohmann::json stat_json(unsigned n_cs = 3) {
+  capnp::MallocMessageBuilder msg;
+  auto b = msg.initRoot<p::MdsToClientStat>();
+  b.setCluster("pcs1");
+  b.setClusterStatus("healthy");
+  b.setEpoch(3);
+  auto mdses = b.initMdses(3);
+  for (unsigned i = 0; i < 3; ++i) {
+    mdses[i].setId(i + 1);
+    mdses[i].setAddress("127.0.0.1:" + std::to_string(2510 + 10 * i));
+    mdses[i].setIsMaster(i == 0);
+    mdses[i].setHttpPort(static_cast<uint16_t>(2512 + 10 * i));
+  }
+  auto css = b.initCss(n_cs);
+  for (unsigned i = 0; i < n_cs; ++i) {
+    auto c = css[i];
+    c.setId(1025 + i);
+    c.setStatus(p::CsStatus::ACTIVE);
+    c.setTotalBytes(100ull << 30);
+    c.setFreeBytes(60ull << 30);
+    c.setHost("node" + std::to_string(i) + ".example.com");
+    c.setAddress("127.0.0.1:" + std::to_string(40000 + i));
+    c.setFlags("C");
+    c.setReplicas(38);
+  }
+  auto io = css[0].initIo();
+  io.setIowaitPercent(12.4);
+  io.setLatencyAvgUs(700);
+  io.setLatencyMaxUs(15000);
+  io.setQueueDepth(0.5);
+  io.setReadBytesPerSec(3 << 20);
+  io.setReadOpsPerSec(12);
+  auto cio = b.initIo();
+  cio.setReadBytesPerSec(3 << 20);
+  cio.setReadOpsPerSec(12);
+  cio.setWriteBytesPerSec(1024);
+  cio.setWriteOpsPerSec(2);
+  return frontend::stat_to_json(b.asReader());
+}
+
+bool has_line(const std::vector<std::string>& lines, const std::string& needle) {
+  for (auto& l : lines)
+    if (l.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("stat shows the guide's IO line and the IOWAIT, IOLAT and QDEPTH of each CS") {
+  auto j = stat_json();
+  CHECK(j["io"]["read_bytes_per_s"] == 3 << 20);
+  CHECK(j["cs"][0]["io"]["latency_max_ms"] == 15.0);
+  auto text = frontend::stat_to_text(j);
+  INFO(text);
+  CHECK(text.find("IO:        read   3.0MB/s (  12ops/s), write   1.0KB/s (   2ops/s)") != std::string::npos);
+  CHECK(text.find("IOWAIT IOLAT       QDEPTH") != std::string::npos);
+  auto row = frontend::cs_table_row(j["cs"][0], frontend::cs_columns::stat);
+  CHECK(row.find("12%    0.7/15      0.5") != std::string::npos);
+}
+
+TEST_CASE("top fits 80x24 in every view, with the header, the MDS and the CS ids") {
+  top_input in;
+  in.stat = stat_json(40);
+  for (int i = 0; i < 3; ++i) in.events.push_back({{"id", i + 1}, {"time_ns", 0}, {"severity", "info"},
+                                                    {"source", "MDS#1"}, {"text", std::string(200, 'x')}});
+  top_view v;
+  for (int key : {'x', 'v', 'i', 'i', 'i', 'e', 'h', '?'}) {
+    CHECK(apply_top_key(v, key));
+    auto lines = render_top(in, v, 80, 24);
+    CHECK(lines.size() <= 24);
+    for (auto& l : lines) CHECK(l.size() <= 80);
+    CHECK(lines.back().find("q:quit") != std::string::npos);
+  }
+  top_view main;
+  auto lines = render_top(in, main, 80, 24);
+  CHECK(lines.size() == 24);
+  CHECK(lines[0] == "Cluster 'pcs1': healthy");
+  CHECK(has_line(lines, "IO:        read"));
+  CHECK(has_line(lines, "M    1 avail"));
+  CHECK(has_line(lines, "1025   active"));
+  CHECK(has_line(lines, "more CSs"));  // 40 CSs do not fit in 24 lines
+}
+
+TEST_CASE("each key switches the view: v verbose, i CS columns, e events, h help, q quits") {
+  top_input in;
+  in.stat = stat_json();
+  in.events.push_back({{"id", 1}, {"time_ns", 0}, {"severity", "info"}, {"source", "MDS#1"},
+                       {"text", "MDS#1 at 127.0.0.1:2510 became master"}});
+  top_view v;
+  auto main = render_top(in, v, 100, 40);
+  CHECK(has_line(main, "IOWAIT IOLAT"));
+  CHECK(!has_line(main, "FS:"));
+  CHECK(has_line(main, "became master"));  // the latest events under the tables
+  apply_top_key(v, 'v');
+  CHECK(has_line(render_top(in, v, 100, 40), "FS:  0 chunks, 114 chunk replicas"));
+  apply_top_key(v, 'i');
+  auto rates = render_top(in, v, 100, 40);
+  CHECK(has_line(rates, "READ      WRITE     RD_OPS WR_OPS FSYNCS"));
+  CHECK(has_line(rates, "3.0MB/s"));
+  apply_top_key(v, 'i');
+  CHECK(has_line(render_top(in, v, 100, 40), "LOCATION"));
+  apply_top_key(v, 'i');
+  CHECK(has_line(render_top(in, v, 100, 40), "IOWAIT"));
+  apply_top_key(v, 'e');
+  auto events = render_top(in, v, 100, 40);
+  CHECK(events[0].rfind("TIME", 0) == 0);
+  CHECK(!has_line(events, "CSID"));
+  apply_top_key(v, 'h');
+  CHECK(has_line(render_top(in, v, 100, 40), "cycle the CS columns"));
+  apply_top_key(v, 'h');
+  CHECK(has_line(render_top(in, v, 100, 40), "CSID"));
+  CHECK_FALSE(apply_top_key(v, 'q'));
+}
+
+TEST_CASE("without an answer top shows why") {
+  top_input in;
+  in.error = "no MDS of cluster 'pcs1' answers";
+  auto lines = render_top(in, top_view{}, 80, 24);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == "*** no MDS of cluster 'pcs1' answers");
+}
