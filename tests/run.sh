@@ -16,7 +16,7 @@ set -e
 # (lib.sh skip), which ctest keeps in Testing/Temporary/LastTest.log.
 skipped=$(grep -c '\*\*\*Skipped' "$log" || true)
 echo "tests skipped (could not run here): $skipped"
-grep '\*\*\*Skipped' "$log" | sed -E 's/.*Test +#[0-9]+: ([^ ]+) .*/\1/' | while read -r name; do
+{ grep '\*\*\*Skipped' "$log" || true; } | sed -E 's/.*Test +#[0-9]+: ([^ ]+) .*/\1/' | while read -r name; do
   why=$(awk -v n="$name" '/^[0-9]+\/[0-9]+ Testing: / { cur = $3 }
                           cur == n && /^skipped: / { sub(/^skipped: /, ""); print; exit }' \
           Testing/Temporary/LastTest.log 2>/dev/null || true)
