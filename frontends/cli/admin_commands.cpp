@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "frontends/cli/mds_request.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/discovery_rules.hpp"
 #include "frontends/common/mds_discovery.hpp"
@@ -21,20 +22,6 @@ struct admin_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-template <class F>
-int run(const global_options& g, F&& f) {
-  try {
-    if (g.cluster.empty()) throw admin_error("the cluster name is required: pstorage -c NAME ...");
-    if (auto e = persistence::validate_cluster_name(g.cluster)) throw admin_error(*e);
-    auto host = g.host();
-    auto digest = frontend::load_auth_digest(host, g.cluster);
-    frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
-    return f(client, digest);
-  } catch (const std::exception& e) {
-    std::cerr << "pstorage: " << e.what() << "\n";
-    return 1;
-  }
-}
 
 int print_params(const nlohmann::json& params, bool json) {
   if (json) {
@@ -51,16 +38,16 @@ int print_params(const nlohmann::json& params, bool json) {
 
 std::optional<int> admin_commands::dispatch(const global_options& g) const {
   if (*set_config)
-    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+    return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
       auto params = c.config(d, assignments, {});
       for (auto& p : params)
         std::cout << "Set " << p["name"].get<std::string>() << "=" << p["value"].get<int64_t>() << "\n";
       return 0;
     });
   if (*get_config)
-    return run(g, [&](frontend::mds_client& c, const std::string& d) { return print_params(c.config(d, {}, names), json); });
+    return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) { return print_params(c.config(d, {}, names), json); });
   if (*get_event)
-    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+    return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
       auto evs = c.events(d, 0, 10000);
       if (json) {
         std::cout << evs.dump(2) << "\n";
@@ -70,7 +57,7 @@ std::optional<int> admin_commands::dispatch(const global_options& g) const {
       return 0;
     });
   if (*rm_cs)
-    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+    return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
       if (cancel + force > 1) throw admin_error("--cancel and -f exclude each other");
       int mode = cancel ? 1 : force ? 2 : 0;
       auto r = c.rm_cs(d, cs_id, mode);

@@ -9,6 +9,7 @@
 
 #include "actors/license/license_doc.hpp"
 #include "frontends/cli/ka_client.hpp"
+#include "frontends/cli/mds_request.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/mds_client.hpp"
 #include "frontends/common/mds_discovery.hpp"
@@ -18,20 +19,6 @@ namespace pstorage::cli {
 
 namespace {
 
-template <class F>
-int run(const global_options& g, F&& f) {
-  try {
-    if (g.cluster.empty()) throw std::runtime_error("the cluster name is required: pstorage -c NAME ...");
-    if (auto e = persistence::validate_cluster_name(g.cluster)) throw std::runtime_error(*e);
-    auto host = g.host();
-    auto digest = frontend::load_auth_digest(host, g.cluster);
-    frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
-    return f(client, digest);
-  } catch (const std::exception& e) {
-    std::cerr << "pstorage: " << e.what() << "\n";
-    return 1;
-  }
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -79,7 +66,7 @@ std::string view_license_text(const nlohmann::json& st) {
 }
 
 int print_license_hwid(const global_options& g) {
-  return run(g, [&](frontend::mds_client& c, const std::string& d) {
+  return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
     std::cout << c.license(d, "")["hwid"].get<std::string>() << "\n";
     return 0;
   });
@@ -87,7 +74,7 @@ int print_license_hwid(const global_options& g) {
 
 std::optional<int> license_commands::dispatch(const global_options& g) const {
   if (*load)
-    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+    return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
       if (key.empty() == file.empty()) throw std::runtime_error("give the license with -p KEY or -f FILE (one of them)");
       auto st = c.license(d, key.empty() ? read_file(file) : key);
       if (json) {
@@ -99,13 +86,13 @@ std::optional<int> license_commands::dispatch(const global_options& g) const {
       return 0;
     });
   if (*view)
-    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+    return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
       auto st = c.license(d, "");
       std::cout << (json ? st.dump(2) + "\n" : view_license_text(st));
       return 0;
     });
   if (*update)
-    return run(g, [&](frontend::mds_client& c, const std::string& d) {
+    return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
       std::string srv = server;
       if (srv.empty())
         if (const char* env = std::getenv("PSTORAGE_KA_SERVER")) srv = env;
