@@ -24,6 +24,7 @@
 #include "frontends/common/metrics_daemons.hpp"
 #include "frontends/common/process_stats.hpp"
 #include "frontends/common/stat_view.hpp"
+#include "frontends/mdsd/bounded_stop.hpp"
 #include "persistence/host_config.hpp"
 #include "persistence/journal_store.hpp"
 #include "persistence/md_store.hpp"
@@ -78,6 +79,8 @@ int main(int argc, char** argv) {
     if (!ep->port) ep->port = persistence::default_mds_port;
 
     node_config cfg;
+    // Armed on SIGTERM; outlives the actor system, whose destructor it bounds.
+    std::optional<mdsd::stop_watchdog> watchdog;
     caf::actor_system sys{cfg};
     mds_deps deps;
     deps.store = store;
@@ -170,9 +173,15 @@ int main(int argc, char** argv) {
                  self_id, cluster, ep->to_string(), peer_port, published, http.port(), md->chunk_size());
     int sig = frontend::wait_for_stop();
     spdlog::info("stopping on signal {}", sig);
-    caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
+    // Bounded stop (issue 15: exit within 2 s of SIGTERM): the MDS actor is
+    // stopped and awaited; helpers that may hang (an election connect to a
+    // peer that accepts but never answers) are not (mdsd/bounded_stop.hpp).
+    watchdog.emplace(mdsd::stop_limit);
     sys.middleman().close(published);
     sys.middleman().close(peer_port);
+    if (!mdsd::stop_and_await(sys, mds, mdsd::actor_stop_wait))
+      spdlog::warn("the MDS actor did not stop within {} ms", mdsd::actor_stop_wait.count());
+    sys.await_actors_before_shutdown(false);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "pstorage-mdsd: " << e.what() << "\n";
