@@ -322,7 +322,7 @@ void journal_event(self_ptr self, const std::string& text) {
                                             : std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                   std::chrono::system_clock::now().time_since_epoch())
                                                   .count();
-  propose(self, mds::cmd_event{now, repair::event_severity(text), repair::event_source(text), text, st.term},
+  propose(self, mds::cmd_event{now, repair::event_severity(text), repair::event_source(text, st.self_id), text, st.term},
           [text](const proposal_outcome& o) {
             if (!o.applied) spdlog::warn("event '{}' not journaled: {}", text, o.error);
           });

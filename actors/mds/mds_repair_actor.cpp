@@ -613,7 +613,7 @@ void after_event(self_ptr self, const std::string& text) {
   auto& rs = *st.repair;
   if (rs.events) {
     try {
-      rs.events->append(wall_now(st), repair::event_severity(text), repair::event_source(text), text);
+      rs.events->append(wall_now(st), repair::event_severity(text), repair::event_source(text, st.self_id), text);
     } catch (const std::exception& e) {
       spdlog::error("cannot store event '{}': {}", text, e.what());
     }

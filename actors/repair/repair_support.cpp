@@ -9,8 +9,16 @@ bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 
 bool contains(const std::string& s, const char* p) { return s.find(p) != std::string::npos; }
 }  // namespace
 
+namespace {
+// The guide's journal events ("Exploring Basic Events": SYS JRN).
+bool journal_event_text(const std::string& text) {
+  return starts_with(text, "MDS#") && (contains(text, "became master") || contains(text, "lags behind") ||
+                                       contains(text, "didn't accept commits") || contains(text, "full resync"));
+}
+}  // namespace
+
 std::string event_severity(const std::string& text) {
-  if (event_source(text) == "JRN") return contains(text, "became master") ? "info" : "err";
+  if (journal_event_text(text)) return contains(text, "became master") ? "info" : "err";
   if (starts_with(text, "The cluster failed")) return "err";
   if (starts_with(text, "The cluster is degraded")) return "warn";
   if (starts_with(text, "The cluster is filled up to ")) {
@@ -23,12 +31,11 @@ std::string event_severity(const std::string& text) {
   return "info";
 }
 
-std::string event_source(const std::string& text) {
-  // The guide's journal events ("Exploring Basic Events": source JRN).
-  if (starts_with(text, "MDS#") && (contains(text, "became master") || contains(text, "lags behind") ||
-                                    contains(text, "didn't accept commits") || contains(text, "full resync")))
-    return "JRN";
-  return "MDS";
+std::string event_source(const std::string& text, uint32_t mds_id) {
+  if (journal_event_text(text)) return "JRN";
+  // "CS#N has reported hard error on 'PATH'": the CS's own report.
+  if (starts_with(text, "CS#") && contains(text, " has reported hard error")) return text.substr(0, text.find(' '));
+  return mds_id ? "MDS#" + std::to_string(mds_id) : std::string("MDS");
 }
 
 live_config make_live_config(const mds::cluster_params& p) {

@@ -35,9 +35,13 @@ namespace pstorage::repair {
 // Severity of an event text: "info" | "warn" | "err" (table above; anything
 // unknown is info). Fill level: warn at >= 80%.
 std::string event_severity(const std::string& text);
-// The event's source column: "JRN" for the guide's journal events (MDS#N
-// became master / lags behind / didn't accept commits / full resync), else "MDS".
-std::string event_source(const std::string& text);
+// The event's SYS column (guide "Monitoring Event Logs": the component
+// where the event happened): "JRN" for the guide's journal events (MDS#N
+// became master / lags behind / didn't accept commits / full resync);
+// "CS#N" for what CS#N reported itself ("CS#N has reported hard error on
+// ..."); else "MDS#<mds_id>", the MDS that raised it (the master; "MDS"
+// when mds_id is 0). docs/monitoring.md "Events".
+std::string event_source(const std::string& text, uint32_t mds_id);
 
 // Values of set-config applied to the running MDS.
 struct live_config {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "frontends/cli/event_commands.hpp"
 #include "frontends/cli/mds_request.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/discovery_rules.hpp"
@@ -46,16 +47,7 @@ std::optional<int> admin_commands::dispatch(const global_options& g) const {
     });
   if (*get_config)
     return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) { return print_params(c.config(d, {}, names), json); });
-  if (*get_event)
-    return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
-      auto evs = c.events(d, 0, 10000);
-      if (json) {
-        std::cout << evs.dump(2) << "\n";
-        return 0;
-      }
-      for (auto& e : evs) std::cout << frontend::event_line(e) << "\n";
-      return 0;
-    });
+  if (*get_event) return cli::get_event(g, event_opts);
   if (*rm_cs)
     return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
       if (cancel + force > 1) throw admin_error("--cancel and -f exclude each other");
@@ -101,8 +93,19 @@ std::unique_ptr<admin_commands> add_admin_commands(CLI::App& app) {
   c->get_config = app.add_subcommand("get-config", "show cluster parameters (all, or the NAMEs given)");
   c->get_config->add_option("NAMES", c->names, "parameter names");
   c->get_config->add_flag("--json", c->json, "print JSON");
-  c->get_event = app.add_subcommand("get-event", "show the cluster event log");
-  c->get_event->add_flag("--json", c->json, "print JSON");
+  c->get_event = app.add_subcommand(
+      "get-event",
+      "show the cluster event log, oldest first: TIME SYS SEV MESSAGE (guide: Monitoring Event Logs; SYS is "
+      "MDS#N for the MDS that raised the event, JRN for the journal's, CS#N for what a CS reported; "
+      "docs/monitoring.md)");
+  c->get_event->add_flag("--json", c->event_opts.json,
+                         "print a JSON array [{id, time_ns, severity, source, text, epoch}]; with --follow one "
+                         "JSON object a line");
+  c->get_event->add_option("--since", c->event_opts.since,
+                           "only events from TIME on: 30s, 10m, 2h, 1d (before now), '2026-12-06 23:40[:05]', "
+                           "2026-12-06, '06-12-26 23:40:05' (as printed), @EPOCH_SECONDS");
+  c->get_event->add_flag("-f,--follow", c->event_opts.follow,
+                         "keep printing new events (asks every second) until interrupted; rides out a master change");
   c->rm_cs = app.add_subcommand("rm-cs", "remove a chunk server (its data is moved to the others first)");
   c->rm_cs->add_flag("--wait", c->wait, "wait until the removal is complete");
   c->rm_cs->add_flag("--cancel", c->cancel, "cancel a removal in progress");

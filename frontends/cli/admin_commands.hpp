@@ -1,7 +1,7 @@
 // admin_commands.hpp — cluster administration from the CLI (issue 4):
 //   pstorage -c NAME set-config NAME=VALUE...        ("Cluster Parameters Overview",
 //   pstorage -c NAME get-config [NAME...] [--json]     "Configuring Data Scrubbing")
-//   pstorage -c NAME get-event [--json]               ("Monitoring Event Logs")
+//   pstorage -c NAME get-event [--since T] [-f] [--json] ("Monitoring Event Logs")
 //   pstorage -c NAME rm-cs [--wait] CSID              ("Removing Chunk Servers":
 //   pstorage -c NAME rm-cs --cancel CSID                data evacuated first; --cancel
 //   pstorage -c NAME rm-cs -f CSID                      stops it; -f only for a lost CS)
@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "frontends/cli/commands.hpp"
+#include "frontends/cli/event_commands.hpp"
 
 namespace pstorage::cli {
 
@@ -28,6 +29,7 @@ struct admin_commands {
   bool json = false;
   bool wait = false, cancel = false, force = false;
   uint32_t cs_id = 0;
+  get_event_options event_opts;
   unsigned wait_timeout_s = 0;  // --timeout for --wait; 0: forever
 
   // Runs the chosen subcommand; nullopt if none of these was chosen.

@@ -43,6 +43,15 @@ TEST_CASE("severities follow the guide's event table") {
   CHECK(event_severity("CS#1025 has not registered during the last 3 sec and is marked as offline") == "warn");
 }
 
+TEST_CASE("an event's SYS names where it happened: JRN, the reporting CS, else the raising MDS") {
+  CHECK(event_source("MDS#2 (127.0.0.1:2520) lags behind for more than 1000 rounds", 1) == "JRN");
+  CHECK(event_source("MDS#3 at 127.0.0.1:2530 became master", 3) == "JRN");
+  CHECK(event_source("CS#1025 has reported hard error on '/f'", 1) == "CS#1025");
+  CHECK(event_source("CS#1025 has not registered during the last 3 sec and is marked as offline", 2) == "MDS#2");
+  CHECK(event_source("Replication started, 5 chunks are queued", 1) == "MDS#1");
+  CHECK(event_source("The cluster is healthy with 3 active CS", 0) == "MDS");
+}
+
 TEST_CASE("set-config values map onto the live tunables") {
   mds::cluster_params p;
   auto d = make_live_config(p);
