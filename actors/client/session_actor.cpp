@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -165,6 +166,14 @@ struct session::impl {
 
   std::mutex bg_m;
   std::condition_variable bg_cv;
+  // How often background() reports sizes and considers renewing leases:
+  // 1 s; PSTORAGE_SIZE_REPORT_INTERVAL_MS shortens it (a test knob that
+  // makes a report racing a flush likely, see mounts_consistency.sh).
+  std::chrono::milliseconds bg_interval = [] {
+    const char* v = std::getenv("PSTORAGE_SIZE_REPORT_INTERVAL_MS");
+    long ms = v ? std::strtol(v, nullptr, 10) : 0;
+    return std::chrono::milliseconds(ms > 0 && ms < 1000 ? ms : 1000);
+  }();
   std::condition_variable push_cv;  // wakes write_behind() early (a buffer is full)
   bool push_now = false;
   bool stopping = false;
@@ -1096,7 +1105,7 @@ struct session::impl {
     auto last_renew = clock_type::now();
     std::unique_lock<std::mutex> lk(bg_m);
     while (!stopping) {
-      bg_cv.wait_for(lk, std::chrono::seconds(1));
+      bg_cv.wait_for(lk, bg_interval);
       if (stopping) break;
       uint32_t lease = lease_ms;
       lk.unlock();
@@ -1111,6 +1120,14 @@ struct session::impl {
           std::lock_guard<std::mutex> g(st->m);
           if (st->write_opens > 0) held.push_back(ino);
         }
+        // Never beside a flush (it holds io_m until its own report is
+        // answered): a second report of the size a flush reports makes the
+        // master invalidate the other mounts again after the flush's answer,
+        // and a kernel GETATTR crossing that invalidation is dropped, so a
+        // read on another mount that began after the fsync returned saw the
+        // old size (mounts_consistency.sh). The flush reports it anyway.
+        std::unique_lock<std::mutex> io(st->io_m, std::try_to_lock);
+        if (!io.owns_lock()) continue;
         if (report_size(ino, *st)) log_line("size report for inode " + std::to_string(ino) + ": " + tl_error);
       }
       if (!held.empty() && clock_type::now() - last_renew >= std::chrono::milliseconds(lease / 3)) {
