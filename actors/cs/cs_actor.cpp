@@ -2,6 +2,8 @@
 #include "actors/common/sim_bugs.hpp"
 #include "actors/cs/copy_pacing.hpp"
 #include "actors/cs/master_epoch.hpp"
+#include "actors/cs/peer_authority.hpp"
+#include "actors/cs/refusal_log.hpp"
 #include "actors/cs/scrub_schedule.hpp"
 #include "actors/cs/timed_storage.hpp"
 
@@ -32,7 +34,6 @@ struct cs_state {
   bool io_timeout_seen = false;      // flag T until restart
   cs::scrub_schedule scrub;          // scrubbing: what and when (rate from the MDS)
   uint64_t scrub_generation = 0;     // bumps on every re-arm; stale scrub timers ignore themselves
-  bool scrub_started = false;        // after start_atom
   std::vector<msg::cs_to_mds_bad_replica> pending_reports;  // while the MDS is away
   std::chrono::milliseconds heartbeat{1000};
   uint64_t session = 0;  // bumps on every (re)connect; stale timers ignore themselves
@@ -40,7 +41,9 @@ struct cs_state {
   unsigned heartbeat_failures = 0;  // in a row, with the current `mds`
   std::string mds_list;  // the master's MDS list last passed to the locator
   cs::master_epoch epoch;           // highest master epoch seen (persisted in cs.db)
+  cs::refusal_log refusals;         // rate limit of "refused request" log lines
   bool stopped = false;
+  bool started = false;             // start_atom taken (a second one is refused)
   // Copies waiting for their next piece (mds.repl.bandwidth), by pacing id.
   std::map<uint64_t, std::shared_ptr<copy_job>> paced_copies;
   uint64_t next_paced = 0;
@@ -109,24 +112,77 @@ void schedule_connect(self_ptr self) {
 constexpr const char* epoch_key = "master_epoch";
 constexpr unsigned max_heartbeat_failures = 3;  // then the master is looked for again
 
-// Judges an order's (or a registration answer's) master epoch; remembers a
-// higher one in cs.db (once per election, so cheap). False: a deposed master.
+// Remembers a raised master epoch in cs.db (once per election, so cheap).
+void persist_epoch(cs_state& st) {
+  try {
+    persistence::meta_set(st.deps.repo->db(), epoch_key, std::to_string(st.epoch.highest()));
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot record master epoch {} in cs.db: {}", st.epoch.highest(), e.what());
+  }
+}
+
+// Judges a registration answer's master epoch (the answer comes from the MDS
+// this CS asked). False: a deposed master.
 bool admit_epoch(self_ptr self, uint64_t epoch) {
   auto& st = self->state;
   switch (st.epoch.admit(epoch)) {
     case cs::master_epoch::verdict::refuse:
       return false;
     case cs::master_epoch::verdict::accept_raised:
-      try {
-        persistence::meta_set(st.deps.repo->db(), epoch_key, std::to_string(epoch));
-      } catch (const std::exception& e) {
-        spdlog::warn("cannot record master epoch {} in cs.db: {}", epoch, e.what());
-      }
+      persist_epoch(st);
       return true;
     case cs::master_epoch::verdict::accept:
       return true;
   }
   return true;
+}
+
+// Who sent the request being handled, as peer_authority needs it. CAF 0.17
+// gives the sender's node: for a direct BASP message the node id the peer
+// claimed in its handshake (docs/security.md: what this does not protect
+// against without TLS). Node names are spelled out only where a refusal may
+// need them (never for the data path's client requests).
+cs::sender_facts sender_facts_of(self_ptr self, cs::request_kind kind) {
+  auto& st = self->state;
+  cs::sender_facts f;
+  f.master_known = static_cast<bool>(st.mds);
+  const auto& sender = self->current_sender();
+  if (!sender) {
+    f.origin = cs::sender_origin::anonymous;
+  } else if (sender->node() == self->node()) {
+    f.origin = cs::sender_origin::this_process;
+  } else if (st.mds && sender->node() == st.mds.node()) {
+    f.origin = cs::sender_origin::master_node;
+  } else {
+    f.origin = cs::sender_origin::other_node;
+  }
+  f.started = st.started;
+  const bool client = !cs::is_master_order(kind) && kind != cs::request_kind::start &&
+                      kind != cs::request_kind::own_timer;
+  const bool spell = !client && f.origin != cs::sender_origin::this_process;
+  if (spell) {
+    if (sender) f.node = caf::to_string(sender->node());
+    if (st.mds) f.master_node = caf::to_string(st.mds.node());
+  }
+  return f;
+}
+
+// Every request handler asks this first (actors/cs/peer_authority.hpp). A
+// refusal is logged (at most 10 lines per 10 s) and answered with the
+// decision's status and reason; a raised epoch is persisted.
+cs::authority_decision authorize(self_ptr self, cs::request_kind kind, uint64_t epoch = 0) {
+  auto& st = self->state;
+  auto d = cs::authorize(kind, sender_facts_of(self, kind), epoch, st.epoch, st.cs_id);
+  if (d.epoch_raised) persist_epoch(st);
+  if (!d.allowed) {
+    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch());
+    auto v = st.refusals.note(now.count());
+    if (v.write && v.left_out)
+      spdlog::warn("refused: {} ({} more refused requests were not logged)", d.reason, v.left_out);
+    else if (v.write)
+      spdlog::warn("refused: {}", d.reason);
+  }
+  return d;
 }
 
 // The MDS we talk to is not (or no longer) the master: forget it and look
@@ -417,6 +473,7 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return chain_answer<R>(p::STATUS_BAD_REQUEST, req.error, 0);
+  if (auto d = authorize(self, cs::request_kind::client_write); !d.allowed) return chain_answer<R>(d.status, d.reason, 0);
   if (!st.deps.storage) return chain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage", st.cs_id);
   const auto chunk = req->getChunkId(), version = req->getVersion();
   const bool sync = req->getSync();
@@ -476,6 +533,7 @@ caf::result<msg::cs_to_client_sync> handle_sync(self_ptr self, const msg::client
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return chain_answer<R>(p::STATUS_BAD_REQUEST, req.error, 0);
+  if (auto d = authorize(self, cs::request_kind::client_sync); !d.allowed) return chain_answer<R>(d.status, d.reason, 0);
   if (!st.deps.storage) return chain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage", st.cs_id);
   const auto chunk = req->getChunkId(), version = req->getVersion();
   auto s = check_version(st, chunk, version);
@@ -509,6 +567,7 @@ msg::cs_to_client_read handle_read(self_ptr self, const msg::client_to_cs_read& 
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (auto d = authorize(self, cs::request_kind::client_read); !d.allowed) return plain_answer<R>(d.status, d.reason);
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   const auto chunk = req->getChunkId(), version = req->getVersion();
   auto r = st.deps.storage->read(chunk, version, req->getOffset(), req->getLength());
@@ -527,8 +586,8 @@ msg::cs_to_mds_create_chunk handle_create(self_ptr self, const msg::mds_to_cs_cr
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
-  if (!admit_epoch(self, req->getEpoch()))
-    return plain_answer<R>(p::STATUS_STALE, st.epoch.refusal(st.cs_id, req->getEpoch()));
+  if (auto d = authorize(self, cs::request_kind::create_chunk, req->getEpoch()); !d.allowed)
+    return plain_answer<R>(d.status, d.reason);
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   const auto chunk = req->getChunkId(), version = req->getVersion();
   auto s = st.deps.storage->create(chunk, version);
@@ -573,8 +632,8 @@ msg::cs_to_mds_set_version handle_set_version(self_ptr self, const msg::mds_to_c
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
-  if (!admit_epoch(self, req->getEpoch()))
-    return plain_answer<R>(p::STATUS_STALE, st.epoch.refusal(st.cs_id, req->getEpoch()));
+  if (auto d = authorize(self, cs::request_kind::set_version, req->getEpoch()); !d.allowed)
+    return plain_answer<R>(d.status, d.reason);
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   const auto chunk = req->getChunkId(), old_v = req->getOldVersion(), new_v = req->getNewVersion();
   auto cur = st.deps.storage->stat(chunk);
@@ -595,8 +654,8 @@ msg::cs_to_mds_delete_chunk handle_delete(self_ptr self, const msg::mds_to_cs_de
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
-  if (!admit_epoch(self, req->getEpoch()))
-    return plain_answer<R>(p::STATUS_STALE, st.epoch.refusal(st.cs_id, req->getEpoch()));
+  if (auto d = authorize(self, cs::request_kind::delete_chunk, req->getEpoch()); !d.allowed)
+    return plain_answer<R>(d.status, d.reason);
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   auto s = st.deps.storage->remove(req->getChunkId());
   if (!s && s.code != storage_errc::not_found)
@@ -701,8 +760,8 @@ caf::result<msg::cs_to_mds_replicate> handle_replicate(self_ptr self, const msg:
   auto& st = self->state;
   auto req = wire::decode(m);
   if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
-  if (!admit_epoch(self, req->getEpoch()))
-    return plain_answer<R>(p::STATUS_STALE, st.epoch.refusal(st.cs_id, req->getEpoch()));
+  if (auto d = authorize(self, cs::request_kind::replicate, req->getEpoch()); !d.allowed)
+    return plain_answer<R>(d.status, d.reason);
   if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
   auto job = std::make_shared<copy_job>();
   job->chunk = req->getChunkId();
@@ -819,20 +878,21 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
     });
     return {
         [self](start_atom, const std::string& address) {
+          if (!authorize(self, cs::request_kind::start).allowed) return;
+          self->state.started = true;
           self->state.deps.address = address;
           self->send(self, connect_atom::value);
-          if (!self->state.scrub_started) {
-            self->state.scrub_started = true;
-            scrub_arm(self, self->state.scrub.start(self->clock().now()));
-          }
+          scrub_arm(self, self->state.scrub.start(self->clock().now()));
         },
         [self](scrub_atom, uint64_t generation) {
+          if (!authorize(self, cs::request_kind::own_timer).allowed) return;
           auto& st = self->state;
           if (generation != st.scrub_generation || st.stopped) return;  // re-armed since
           scrub_one(self);
           scrub_arm(self, st.scrub.after_tick(self->clock().now()));
         },
         [self](copy_pace_atom, uint64_t id) {
+          if (!authorize(self, cs::request_kind::own_timer).allowed) return;
           auto& st = self->state;
           auto it = st.paced_copies.find(id);
           if (it == st.paced_copies.end()) return;
@@ -842,11 +902,17 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
         },
         [self](const msg::client_to_cs_ping& m) {
           auto req = wire::decode(m);
+          auto d = authorize(self, cs::request_kind::ping);
           return wire::make<p::CsToClientPing>([&](auto b) {
             auto s = b.initStatus();
             if (!req) {
               s.setCode(p::STATUS_BAD_REQUEST);
               s.setMessage(req.error);
+              return;
+            }
+            if (!d.allowed) {
+              s.setCode(d.status);
+              s.setMessage(d.reason);
               return;
             }
             b.setNonce(req->getNonce());
@@ -878,6 +944,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
         [self](const msg::mds_to_cs_delete_chunk& m) { return handle_delete(self, m); },
         [self](const msg::mds_to_cs_replicate& m) { return handle_replicate(self, m); },
         [self](connect_atom) {
+          if (!authorize(self, cs::request_kind::own_timer).allowed) return;
           auto& st = self->state;
           if (st.stopped) return;
           if (st.mds) {
@@ -902,6 +969,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                   });
         },
         [self](heartbeat_atom) {
+          if (!authorize(self, cs::request_kind::own_timer).allowed) return;
           auto& st = self->state;
           if (!st.mds || st.cs_id == 0) return;
           auto space = space_of(st);
@@ -942,7 +1010,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                     if (a && a->getStatus().getCode() == p::STATUS_OK &&
                         st.scrub.set_rate(a->getVerifyChunksPerMinute())) {
                       spdlog::info("scrubbing: {} chunks per minute", st.scrub.rate());
-                      if (st.scrub_started) scrub_arm(self, st.scrub.start(self->clock().now()));
+                      if (st.started) scrub_arm(self, st.scrub.start(self->clock().now()));
                     }
                     self->delayed_send(self, local_period(st, st.heartbeat), heartbeat_atom::value);
                   },

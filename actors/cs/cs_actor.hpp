@@ -27,6 +27,13 @@
 //   version) until complete, then syncs and moves it to the asked version.
 //   The copy stops at the storage's chunk size, or earlier when the source
 //   refuses a range as beyond its chunk size; all-zero pieces stay holes.
+// Authorisation (docs/security.md): every handler first asks
+// cs::authorize (actors/cs/peer_authority.hpp) whether the sender may make
+// the request: the MdsToCs* orders only from the node of the master this CS
+// registered with and at an epoch not below the highest seen, the CS's own
+// timers only from its own process, start once. A refusal answers
+// statusAuthFailed / statusStale with the reason, logged at most 10 lines
+// per 10 s.
 // Flags reported to the MDS: "C" (checksums on) or "D", then "H" after an I/O
 // error and "h" after a checksum mismatch (guide: "Failed Chunk Servers").
 // Also "R" when the repository's chunk storage was missing or unreadable at
