@@ -218,10 +218,23 @@ int main(int argc, char** argv) {
                                " (port in use? pick another with -a ADDR:PORT)");
     endpoint advertised{ep.host == "0.0.0.0" ? deps.host : ep.host, *port};
     caf::anon_send(cs, start_atom::value, advertised.to_string());
+    // The CS actor ends only when the daemon stops it, or on an exit message
+    // with reason kill, which CAF 0.17 delivers from any peer that reaches
+    // the port and no handler can refuse (docs/security.md): then the daemon
+    // must not linger serving nothing; it exits 1 (systemd restarts it).
+    auto stopping = std::make_shared<std::atomic<bool>>(false);  // outlives this scope in the functor
+    caf::actor_cast<caf::abstract_actor*>(cs)->attach_functor([stopping, &sys, &fatal](const caf::error& reason) {
+      if (*stopping) return;
+      spdlog::error("the chunk server actor stopped ({}); a peer may have sent it an exit message. Exiting",
+                    sys.render(reason));
+      fatal = true;
+      frontend::request_stop();
+    });
     spdlog::info("chunk server of cluster '{}' serving on {} (HTTP status on port {})", settings.cluster,
                  advertised.to_string(), http.port());
     int sig = frontend::wait_for_stop();
     if (!fatal) spdlog::info("stopping on signal {}", sig);
+    *stopping = true;
     caf::anon_send_exit(cs, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(deps.directory, caf::exit_reason::user_shutdown);
     sys.middleman().close(*port);
