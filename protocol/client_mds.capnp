@@ -37,6 +37,13 @@ struct MdsToClientStat {
   # the sum over the active CSs of their latest heartbeat's figures
   # (CsInfo.io), over the CSs' last 20 s.
   io @12 :ClusterIo;
+  # The guide's clients table ("Monitoring Clients"): every mount that sent
+  # its figures (ClientToMdsWatch.io) to this master in the last 60 s.
+  # `id`: the master's short number for the mount (CLID; stable while this
+  # master serves), `clientId` the mount's own id, `ageMs` how old its
+  # latest figures are. Empty on a follower.
+  clients @13 :List(ClientInfo);
+  struct ClientInfo { id @0 :UInt32; clientId @1 :Text; io @2 :ClientIoStats; ageMs @3 :UInt64; }
   struct ClusterIo {
     readBytesPerSec @0 :UInt64; writeBytesPerSec @1 :UInt64;
     readOpsPerSec @2 :Float64; writeOpsPerSec @3 :Float64;
@@ -191,6 +198,24 @@ struct ClientToMdsWatch {
   credentials @0 :Common.Credentials;
   clientId @1 :Text;
   ackedSeq @2 :UInt64;   # every invalidation up to this one was carried out
+  io @3 :ClientIoStats;  # the mount's own figures, for stat/top's clients table
+}
+
+# A mount's own I/O over its last 20 seconds, as it measured it
+# (actors/client/client_io.hpp; guide "Monitoring Clients": LEASES, READ,
+# WRITE, RD_OPS, WR_OPS, FSYNCS, IOLAT, HOST). Sent with every Watch (at
+# least every 5 s); the master keeps the latest per client in memory.
+struct ClientIoStats {
+  readBytesPerSec @0 :UInt64;
+  writeBytesPerSec @1 :UInt64;
+  readOpsPerSec @2 :Float64;
+  writeOpsPerSec @3 :Float64;
+  fsyncsPerSec @4 :Float64;
+  latencyAvgMs @5 :Float64;    # IOLAT avg/max of the ops that finished in the window
+  latencyMaxMs @6 :Float64;
+  openFiles @7 :Float64;       # LEASES: files open, averaged over the window
+  host @8 :Text;               # the mount's host name
+  windowS @9 :Float64;         # the window's length (< 20 s in the first 20 s); 0: no figures
 }
 struct MdsToClientWatch {
   status @0 :Common.Status;
