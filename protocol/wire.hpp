@@ -10,7 +10,8 @@
 //    way whether the peer is local or on another node.
 //  * decode() never throws: malformed, truncated or hostile bytes yield an
 //    error string that names the message type (unit-tested with corrupted
-//    buffers in tests/unit/wire_test.cpp).
+//    buffers in tests/unit/wire_test.cpp); a message above size_limits is
+//    refused before it is copied or parsed (tests/unit/wire_limits_test.cpp).
 #pragma once
 
 #include <capnp/dynamic.h>
@@ -44,12 +45,26 @@ typename Inspector::result_type inspect(Inspector& f, msg<Schema>& x) {
 
 // Limits applied to every decoded message: a hostile peer cannot make us walk
 // more than 64 MiB of pointers or nest deeper than 64 levels.
+inline constexpr uint64_t traversal_limit_words = 8u * 1024 * 1024;
 inline capnp::ReaderOptions reader_options() {
   capnp::ReaderOptions o;
-  o.traversalLimitInWords = 8u * 1024 * 1024;
+  o.traversalLimitInWords = traversal_limit_words;
   o.nestingLimit = 64;
   return o;
 }
+
+// The largest message decode() looks at (issue 14: "a maximum message size is
+// enforced before decoding"); anything larger is refused before a byte is
+// copied or parsed. `message_bytes`: the Cap'n Proto part; no message of
+// more than the traversal limit can decode anyway (the largest real ones,
+// an MDS snapshot export of md.db, are bounded by it too). `payload_bytes`:
+// the bulk part, a chunk's data at most (cs_max_chunk_size, 64 MiB; the CS
+// checks that its chunk size fits).
+struct size_limits {
+  uint64_t message_bytes = traversal_limit_words * sizeof(capnp::word);
+  uint64_t payload_bytes = uint64_t{64} << 20;
+};
+inline constexpr size_limits default_limits{};
 
 // Builds a message: `fill` receives the root builder of S.
 template <class Schema, class Fill>
@@ -116,13 +131,21 @@ struct decode_result {
   const typename Schema::Reader* operator->() const { return &value->root; }
 };
 
-// Validates and decodes. The bytes are copied into word-aligned storage (the
-// reader needs alignment) and the whole message is traversed once with
-// totalSize() and deep_validate(), so later field access cannot throw.
+// Validates and decodes. Sizes are checked first (`limits`); then the bytes
+// are copied into word-aligned storage (the reader needs alignment) and the
+// whole message is traversed once with totalSize() and deep_validate(), so
+// later field access cannot throw.
 template <class Schema>
-decode_result<Schema> decode(const msg<Schema>& m) {
+decode_result<Schema> decode(const msg<Schema>& m, const size_limits& limits = default_limits) {
   decode_result<Schema> out;
   const auto name = std::string(capnp::Schema::from<Schema>().getShortDisplayName().cStr());
+  if (m.bytes.size() > limits.message_bytes || m.payload.size() > limits.payload_bytes) {
+    const bool header = m.bytes.size() > limits.message_bytes;
+    out.error = "oversized " + name + ": " + (header ? "message" : "payload") + " of " +
+                std::to_string(header ? m.bytes.size() : m.payload.size()) + " bytes, the limit is " +
+                std::to_string(header ? limits.message_bytes : limits.payload_bytes);
+    return out;
+  }
   if (m.bytes.empty() || m.bytes.size() % sizeof(capnp::word) != 0) {
     out.error = "malformed " + name + ": length " + std::to_string(m.bytes.size()) +
                 " is not a non-zero multiple of 8 bytes";

@@ -51,6 +51,8 @@ struct cs_state {
 };
 
 using self_ptr = cs_api::stateful_pointer<cs_state>;
+// A whole chunk's data must fit in one message's payload (wire::decode).
+static_assert(cs_max_chunk_size <= wire::default_limits.payload_bytes);
 constexpr auto request_timeout = std::chrono::seconds(10);
 
 bool checksums_on(const cs_state& st) {
