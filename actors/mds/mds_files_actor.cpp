@@ -225,6 +225,8 @@ using alloc_done = std::function<void(std::optional<op_error>)>;
 void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::string client,
                     std::vector<uint32_t> exclude, unsigned attempt, alloc_done done) {
   auto& st = self->state;
+  // A retry after a failed create may find this MDS deposed: the client asks the master.
+  if (!serving(self)) return done(op_error{p::STATUS_NOT_MASTER, EAGAIN, not_master_text(self)});
   auto attr = md(self).getattr(ino);
   if (!attr) return done(op_error{p::STATUS_NOT_FOUND, ENOENT, "file #" + std::to_string(ino) + " no longer exists"});
   if (md(self).chunk_at(ino, index)) return done(std::nullopt);

@@ -255,7 +255,7 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
     st.map_leases.started(steady_ns(self));
     st.leases.master_started(steady_ns(self), store.max_inode_id() > mds::root_inode);
     st.master_since_ns = steady_ns(self);
-    st.invalidations = {};  // mounts watch again here; they had nothing parked with this MDS
+    st.invalidations = mds::invalidation_table{};  // mounts watch again here; they had nothing parked with this MDS
     emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
     // Proposals of earlier epochs still waiting lie above this epoch's first
     // entry (every index up to it is applied): they were cut from the log

@@ -57,6 +57,7 @@ std::vector<mds::placement_cs> repair_candidates(self_ptr self, const std::map<u
 template <class Resp, class Req>
 void ask_cs(self_ptr self, uint32_t cs, Req req, std::function<void(bool)> done) {
   auto& st = self->state;
+  if (!serving(self)) return done(false);  // only the serving master orders CSs (cs_fan_out.hpp)
   auto it = st.cs_handles.find(cs);
   if (it == st.cs_handles.end()) return done(false);
   self->request(it->second, st.deps.cs_request_timeout, std::move(req))

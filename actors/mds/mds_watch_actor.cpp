@@ -127,7 +127,7 @@ void drop_watches(self_ptr self) {
   for (auto& [client, rp] : std::exchange(st.watches, {}))
     rp.deliver(watch_error(p::STATUS_NOT_MASTER, "this MDS is no longer the master"));
   for (auto& [id, fn] : std::exchange(st.invalidation_waiters, {})) fn();
-  st.invalidations = {};
+  st.invalidations = mds::invalidation_table{};
   st.watch_senders.clear();
 }
 
