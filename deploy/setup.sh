@@ -13,6 +13,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libfuse3-dev fuse3 libc-ares-dev libcli11-dev libisal-dev
   libssl-dev libcpp-httplib-dev libncurses-dev
   fio tmux dnsmasq-base curl jq procps iproute2 psmisc gdb python3 python3-yaml
+  clang libclang-rt-14-dev  # ctest fuzz/wire_decode: libFuzzer (tests/fuzz/wire_fuzz.sh)
 )
 
 missing=()
