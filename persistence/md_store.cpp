@@ -438,6 +438,8 @@ void md_store::create_schema(const md_store_options& opts) {
         "CREATE TABLE IF NOT EXISTS md_replicas (chunk INTEGER NOT NULL REFERENCES md_chunks(id) ON DELETE CASCADE,"
         " pos INTEGER NOT NULL, cs INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (chunk, cs)) WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS md_replicas_cs ON md_replicas(cs);"
+        // orphans(): the master's sweep asks every session timeout (client_sessions.hpp)
+        "CREATE INDEX IF NOT EXISTS md_inodes_orphans ON md_inodes(ino) WHERE orphan = 1;"
         // a directory's nlink counts its subdirectories (getattr)
         "CREATE INDEX IF NOT EXISTS md_dentries_subdirs ON md_dentries(parent, type);"
         "CREATE TABLE IF NOT EXISTS md_params (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"

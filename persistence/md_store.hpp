@@ -141,6 +141,8 @@ class md_store final : public mds::md_view {
   // acknowledged write (recorded at or above the write floor): a version
   // round can confirm it again (by id).
   std::vector<mds::chunk_id> lagging_chunks_on(mds::cs_id cs) const;
+  // Files unlinked while open, by inode (indexed): purged when nobody has
+  // them open (actors/mds/client_sessions.hpp).
   std::vector<mds::inode_id> orphans() const;
   // Every chunk (by id) with its replicas (chain order) and its file's attrs.
   std::vector<chunk_with_attrs> all_chunks() const;

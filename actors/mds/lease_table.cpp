@@ -75,4 +75,25 @@ std::vector<std::string> lease_table::openers(ino_t ino) const {
   return out;
 }
 
+std::set<std::string> lease_table::clients() const {
+  std::set<std::string> out;
+  for (auto& [ino, client] : handles_) out.insert(client);
+  for (auto& [ino, l] : leases_) out.insert(l.client);
+  return out;
+}
+
+std::vector<lease_table::ino_t> lease_table::drop_client(const std::string& client) {
+  std::vector<ino_t> out;
+  for (auto it = handles_.begin(); it != handles_.end();)
+    if (it->second == client) {
+      out.push_back(it->first);
+      it = handles_.erase(it);
+    } else {
+      ++it;
+    }
+  for (auto it = leases_.begin(); it != leases_.end();)
+    it = it->second.client == client ? leases_.erase(it) : std::next(it);
+  return out;
+}
+
 }  // namespace pstorage::mds

@@ -91,6 +91,13 @@ class lease_table {
   // Every client that has ino open.
   std::vector<std::string> openers(ino_t ino) const;
 
+  // ---- sessions (client_sessions.hpp) ---------------------------------------
+  // Every client with an open handle or a lease (live or not yet expired).
+  std::set<std::string> clients() const;
+  // The client's session expired: forgets its handles and its leases, as if
+  // it had closed every file. Returns the inodes it had open (sorted).
+  std::vector<ino_t> drop_client(const std::string& client);
+
  private:
   struct lease {
     std::string client;

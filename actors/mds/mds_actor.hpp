@@ -62,6 +62,9 @@ struct mds_deps {
   // How long a client may read with a chunk location (map_leases.hpp); the
   // MDS keeps each hand-out on record twice as long.
   std::chrono::milliseconds map_validity{3000};
+  // A client not heard from this long loses its open handles and leases;
+  // orphans nobody has open are purged (client_sessions.hpp).
+  std::chrono::milliseconds session_timeout{60000};
 
   // ---- the replicated journal (docs/election.md) -------------------------------
   // DIR/journal.db. Null: an in-memory journal (tests that restart nothing).

@@ -534,6 +534,7 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
   auto& st = self->state;
   const auto tag = tag_of(req);
   const std::string client = req.getClientId();
+  session_seen(self, client);
   auto op = req.getOp();
   using W = p::ClientToMdsFileOp::Op::Which;
   switch (op.which()) {
@@ -827,6 +828,7 @@ void data_path_tick(self_ptr self) {
   sync_namespace(self, [](std::optional<op_error>) {});
   self->state.leases.expire(steady_ns(self));
   self->state.map_leases.expire(steady_ns(self));
+  session_tick(self);
 #ifdef PSTORAGE_SIM_BUGS
   for (auto& cmd : std::exchange(self->state.sim_uncommitted, {})) commit(self, cmd, [](std::optional<op_error>) {});  // bug mds_ack_before_commit
 #endif
@@ -847,6 +849,7 @@ caf::result<msg::mds_to_client_chunk_map> handle_chunk_map(self_ptr self, const 
   if (!req) return reply(op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error});
   if (!credentials_ok(st, req->getCredentials())) return reply(op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(st)});
   const std::string client = req->getClientId();
+  session_seen(self, client);
   const mds::inode_id ino = req->getIno();
   const uint64_t first = req->getFirstIndex();
   const uint32_t count = std::min(std::max<uint32_t>(req->getCount(), 1), st.deps.max_chunks_per_map);
@@ -972,6 +975,18 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   return rp;
 }
 
+void purge_orphan(self_ptr self, mds::inode_id ino, std::function<void(std::optional<std::string>)> done) {
+  auto ctx = make_ctx(self);
+  auto out = mds::validate_purge_orphan(md(self), ctx, ino);
+  if (!out) return done(out.error().message);
+  auto chunks = md(self).chunks(ino);
+  commit(self, out.value(), [self, chunks, done](std::optional<op_error> e) {
+    if (e) return done(e->message);
+    delete_replicas(self, chunks);
+    done(std::nullopt);
+  });
+}
+
 msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::client_to_mds_renew_lease& m) {
   auto& st = self->state;
   auto req = wire::decode(m);
@@ -979,9 +994,18 @@ msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::clie
   if (!req) err = op_error{p::STATUS_BAD_REQUEST, EINVAL, req.error};
   else if (!credentials_ok(st, req->getCredentials())) err = op_error{p::STATUS_AUTH_FAILED, EACCES, auth_error(st)};
   else {
+    const std::string client = req->getClientId();
+    const auto now = steady_ns(self);
+    session_seen(self, client);
     std::vector<mds::lease_table::ino_t> held;
     for (auto ino : req->getHeld()) held.push_back(ino);
-    st.leases.renew(req->getClientId(), steady_ns(self), held);
+    st.leases.renew(client, now, held);
+    // After a master change the handles of open files are unknown here: a
+    // writer's renewal names the files it has open, and they count as open
+    // again (an orphan among them is not purged, client_sessions.hpp).
+    if (st.leases.in_grace(now))
+      for (auto ino : held)
+        if (md(self).getattr(ino)) st.leases.open(ino, client);
   }
   return wire::make<p::MdsToClientRenewLease>([&](auto b) { put_status(b.initStatus(), err); });
 }

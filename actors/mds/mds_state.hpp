@@ -17,6 +17,7 @@
 
 #include "actors/cs/cs_api.hpp"
 #include "actors/election/election_api.hpp"
+#include "actors/mds/client_sessions.hpp"
 #include "actors/mds/lease_table.hpp"
 #include "actors/mds/invalidations.hpp"
 #include "actors/mds/map_leases.hpp"
@@ -59,6 +60,12 @@ struct mds_state {
   // CSs that reported a checksum error (flag h in stat).
   std::set<uint32_t> bad_cs;
   mds::lease_table leases;
+  // Client sessions and the orphan purge (client_sessions.hpp,
+  // mds_sessions_actor.cpp session_tick): reset when master_since_ns changes.
+  mds::client_sessions sessions;
+  mds::orphan_sweep orphan_sweep;
+  int64_t sessions_since_ns = -1;
+  std::set<mds::inode_id> purging;  // purges proposed, not yet applied
   // Mounts' cache invalidation (invalidations.hpp, mds_watch_actor.cpp): the
   // parked Watch of each mount, and writers' answers waiting for tickets.
   mds::invalidation_table invalidations;
@@ -192,8 +199,19 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
                                                                      const msg::client_to_mds_replica_failed& m);
 msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::client_to_mds_renew_lease& m);
 msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_mds_bad_replica& m);
-// Periodic housekeeping (lease expiry).
+// Periodic housekeeping (lease expiry, client sessions).
 void data_path_tick(self_ptr self);
+// Journals the purge of orphan `ino` (cmd_purge_orphan); once applied its
+// replicas are deleted on the CSs and done(nullopt), else done(why).
+void purge_orphan(self_ptr self, mds::inode_id ino, std::function<void(std::optional<std::string>)> done);
+
+// Client sessions and orphans (mds_sessions_actor.cpp; client_sessions.hpp).
+// The client was heard from now.
+void session_seen(self_ptr self, const std::string& client);
+// Every master tick: expires clients not heard from for the session timeout
+// (their handles and leases dropped, an event each) and purges orphans
+// nobody has open (an event each).
+void session_tick(self_ptr self);
 
 // Cache invalidation between mounts (mds_watch_actor.cpp; docs/consistency.md).
 caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::client_to_mds_watch& m);

@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   app.add_option("--config-dir", config_dir, "configuration root (default $PSTORAGE_CONFIG_DIR or /etc/pstorage)");
   app.add_option("--offline-timeout-ms", offline_ms,
                  "mds.wd.offline_tout: inactive CS becomes offline after this many ms (default 300000)");
+  uint64_t session_ms = 60000;
+  app.add_option("--session-timeout-ms", session_ms,
+                 "a client (mount) not heard from for this many ms loses its open files and write leases; files "
+                 "unlinked while open that nobody has open any more are then purged (default 60000)");
   uint64_t journal_keep = 20000, journal_every = 20000;
   app.add_option("--journal-keep", journal_keep,
                  "journal compaction: keep this many newest applied entries in journal.db so a follower that is "
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
     mds_deps deps;
     deps.store = store;
     deps.liveness.offline_after = std::chrono::milliseconds(offline_ms);
+    deps.session_timeout = std::chrono::milliseconds(std::max<uint64_t>(session_ms, 1000));
     if (ep->port > 65533) throw std::runtime_error("port " + std::to_string(ep->port) + " leaves no room for PORT+1 and PORT+2");
     const uint16_t service_port = mds_locate::service_endpoint(*ep).port;
     deps.http_port = static_cast<uint16_t>(ep->port + 2);
