@@ -7,6 +7,7 @@
 #include "frontends/cli/digest_command.hpp"
 #include "frontends/cli/license_commands.hpp"
 #include "frontends/cli/mds_commands.hpp"
+#include "frontends/cli/report_command.hpp"
 #include "frontends/cli/top_command.hpp"
 #include "frontends/common/logging.hpp"
 
@@ -99,6 +100,14 @@ int main(int argc, char** argv) {
   discover->add_flag("--json", discover_json,
                      "print {\"sources\":[{\"method\":\"dns-txt\",\"ok\":true}],\"clusters\":[...]} instead");
 
+  std::optional<std::string> report_file;
+  auto* report = app.add_subcommand(
+      "make-report",
+      "compile a report about the cluster for support (guide: Submitting Problem Reports to Technical Support): "
+      "stat, top, events, parameters and license state from the master, every MDS's and CS's HTTP /status and "
+      "/metrics, this host's configuration and daemon logs; no passwords, digests or keys (docs/operations.md)");
+  report->add_option("-f,--file", report_file, "FILE.tgz to write (default ./pstorage-report-DATE-TIME.tgz)");
+
   auto attr = cli::add_attr_commands(app);  // get-attr, set-attr
   auto admin = cli::add_admin_commands(app);  // set-config, get-config, get-event, rm-cs
   auto mdsc = cli::add_mds_commands(app);      // rm-mds, configure-mds
@@ -117,6 +126,7 @@ int main(int argc, char** argv) {
   if (*stat) return stat_hwid ? cli::print_license_hwid(g) : cli::stat(g, stat_json);
   if (*ls) return cli::list_services(g, ls_json, ls_mds);
   if (*discover) return cli::discover(g, discover_json);
+  if (*report) return cli::make_report(g, report_file);
   if (auto rc = attr->dispatch(g)) return *rc;
   if (auto rc = admin->dispatch(g)) return *rc;
   if (auto rc = mdsc->dispatch(g)) return *rc;

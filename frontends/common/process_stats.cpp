@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -38,13 +39,60 @@ std::optional<process_figures> parse_proc_stat(std::string_view stat, double sys
   return p;
 }
 
+double cpu_window::percent(double uptime_s, double cpu_s) {
+  // Samples older than the window go, but the newest of them stays as the base.
+  while (samples_.size() >= 2 && samples_[1].t <= uptime_s - window_s_) samples_.erase(samples_.begin());
+  double pct;
+  if (samples_.empty() || samples_.front().t >= uptime_s) {
+    pct = uptime_s > 0 ? cpu_s / uptime_s * 100 : 0;  // since start
+  } else {
+    pct = (cpu_s - samples_.front().cpu) / (uptime_s - samples_.front().t) * 100;
+  }
+  if (samples_.empty() || uptime_s > samples_.back().t) samples_.push_back({uptime_s, cpu_s});
+  if (samples_.size() > 4096) samples_.erase(samples_.begin(), samples_.begin() + 2048);  // a reader gone wild
+  return std::max(0.0, pct);
+}
+
 std::optional<process_figures> read_process_figures() {
   std::ifstream s("/proc/self/stat"), u("/proc/uptime");
   std::string stat;
   double uptime = 0;
   if (!std::getline(s, stat) || !(u >> uptime)) return std::nullopt;
-  return parse_proc_stat(stat, uptime, static_cast<double>(::sysconf(_SC_CLK_TCK)),
-                         static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)));
+  auto p = parse_proc_stat(stat, uptime, static_cast<double>(::sysconf(_SC_CLK_TCK)),
+                           static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)));
+  if (p) {
+    static std::mutex m;
+    static cpu_window window;
+    std::lock_guard<std::mutex> g(m);
+    p->cpu_percent = window.percent(p->uptime_seconds, p->cpu_seconds);
+  }
+  return p;
+}
+
+std::optional<process_figures> parse_process_metrics(std::string_view text) {
+  std::optional<double> cpu, mem, up;
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto sp = line.find(' ');
+    if (sp == std::string::npos) continue;
+    const std::string name = line.substr(0, sp);
+    double v = 0;
+    try {
+      v = std::stod(line.substr(sp + 1));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (name == "pstorage_process_cpu_percent") cpu = v;
+    else if (name == "pstorage_process_resident_memory_bytes") mem = v;
+    else if (name == "pstorage_process_uptime_seconds") up = v;
+  }
+  if (!cpu || !mem || !up) return std::nullopt;
+  process_figures p;
+  p.cpu_percent = *cpu;
+  p.resident_bytes = static_cast<uint64_t>(*mem);
+  p.uptime_seconds = *up;
+  return p;
 }
 
 void add_process_metrics(metrics_registry& r, const process_figures& p) {
@@ -54,6 +102,10 @@ void add_process_metrics(metrics_registry& r, const process_figures& p) {
   r.gauge("pstorage_process_resident_memory_bytes", "MEM: physical memory this daemon uses (resident set).",
           static_cast<double>(p.resident_bytes));
   r.gauge("pstorage_process_uptime_seconds", "UPTIME: time since this daemon started.", p.uptime_seconds);
+  r.gauge("pstorage_process_cpu_percent",
+          "%CPU: CPU time over wall time since the previous read of these figures, at most 20 s back (since start "
+          "on the first read); the MDS table of stat/top.",
+          p.cpu_percent);
 }
 
 }  // namespace pstorage::frontend

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "frontends/common/metrics_text.hpp"
 
@@ -18,7 +19,36 @@ struct process_figures {
   double cpu_seconds = 0;      // user + system time since start
   uint64_t resident_bytes = 0;  // RSS
   double uptime_seconds = 0;   // since the process started
+  // %CPU (read_process_figures only): CPU time over wall time since the
+  // previous read, at most cpu_window_s back (cpu_window); since start on
+  // the first read.
+  double cpu_percent = 0;
 };
+
+// The guide's %CPU without a sampling thread: each read of the figures
+// (every /metrics scrape, each `pstorage stat`/`top` refresh) records a
+// sample; the percentage is taken back to the oldest sample at most
+// `window_s` old, so a reader polling every second (top) sees the last
+// 20 s, one polling rarely the time since its last read. Pure.
+class cpu_window {
+ public:
+  static constexpr double default_window_s = 20;
+  explicit cpu_window(double window_s = default_window_s) : window_s_(window_s) {}
+  // `uptime_s`: the process's age now; `cpu_s`: its CPU time now.
+  double percent(double uptime_s, double cpu_s);
+
+ private:
+  double window_s_;
+  struct sample {
+    double t, cpu;
+  };
+  std::vector<sample> samples_;  // oldest first
+};
+
+// The three figures the MDS table shows, read back from a daemon's /metrics
+// text (pstorage_process_cpu_percent, _resident_memory_bytes,
+// _uptime_seconds); nullopt when one is missing.
+std::optional<process_figures> parse_process_metrics(std::string_view metrics_text);
 
 // `stat`: the text of /proc/PID/stat; `system_uptime_s`: the first number of
 // /proc/uptime; clock ticks per second and the page size of the host.

@@ -45,6 +45,34 @@ TEST_CASE("this process's figures read from /proc, exported as pstorage_process_
   CHECK(p->uptime_seconds >= 0);
   metrics_registry r;
   add_process_metrics(r, *p);
-  CHECK(r.families().size() == 3);
+  CHECK(r.families().size() == 4);
   CHECK(r.text().find("# TYPE pstorage_process_cpu_seconds_total counter\n") != std::string::npos);
+}
+
+TEST_CASE("%CPU over the time since the previous read, at most 20 s back; since start on the first read") {
+  cpu_window w;
+  CHECK(w.percent(100, 10) == doctest::Approx(10));  // first read: 10 s of CPU in 100 s
+  CHECK(w.percent(101, 10.5) == doctest::Approx(50));  // 0.5 s of CPU in the last second
+  for (int i = 2; i <= 40; ++i) w.percent(100 + i, 10.5 + 0.25 * (i - 1));  // 25 % for 39 s
+  CHECK(w.percent(141, 10.5 + 0.25 * 40) == doctest::Approx(25));   // the last 20 s only
+  CHECK(w.percent(200, 10.5 + 0.25 * 40) == doctest::Approx(0));    // idle since the last read (59 s)
+  cpu_window fresh;
+  CHECK(fresh.percent(0, 0) == 0);
+}
+
+TEST_CASE("the MDS table's figures are read back from a daemon's /metrics") {
+  process_figures f;
+  f.cpu_seconds = 12;
+  f.resident_bytes = 64u << 20;
+  f.uptime_seconds = 3600;
+  f.cpu_percent = 3.5;
+  metrics_registry r;
+  add_process_metrics(r, f);
+  auto back = parse_process_metrics(r.text());
+  REQUIRE(back);
+  CHECK(back->cpu_percent == doctest::Approx(3.5));
+  CHECK(back->resident_bytes == 64u << 20);
+  CHECK(back->uptime_seconds == doctest::Approx(3600));
+  CHECK_FALSE(parse_process_metrics("pstorage_process_uptime_seconds 5\n"));
+  CHECK_FALSE(parse_process_metrics(""));
 }
