@@ -35,6 +35,7 @@
 #include "frontends/common/process_stats.hpp"
 #include "frontends/common/logging.hpp"
 #include "actors/common/cs_directory.hpp"
+#include "frontends/csd/connection_guard.hpp"
 #include "persistence/disk_chunk_storage.hpp"
 #include "persistence/host_config.hpp"
 
@@ -216,6 +217,9 @@ int main(int argc, char** argv) {
     if (!port)
       throw std::runtime_error("cannot listen on " + ep.to_string() + ": " + sys.render(port.error()) +
                                " (port in use? pick another with -a ADDR:PORT)");
+    // Connections to the port that never send one complete BASP header are
+    // closed with a logged reason (CAF 0.17 keeps them forever).
+    csd::connection_guard guard(*port);
     endpoint advertised{ep.host == "0.0.0.0" ? deps.host : ep.host, *port};
     caf::anon_send(cs, start_atom::value, advertised.to_string());
     // The CS actor ends only when the daemon stops it, or on an exit message

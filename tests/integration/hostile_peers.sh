@@ -13,7 +13,9 @@
 #      address to advertise): refused, the MDS still lists the old address;
 #   3. raw TCP clients send garbage to the CS's port and the MDS's two ports:
 #      each connection is closed, every daemon stays up;
-#   4. an exit message with reason kill (CAF 0.17 delivers it from any peer;
+#   4. half-open and slowloris connections to the CS: closed with a logged
+#      reason by pstorage-csd's connection guard (CAF 0.17 keeps them);
+#   5. an exit message with reason kill (CAF 0.17 delivers it from any peer;
 #      nothing can refuse it): the CS daemon exits with a logged reason
 #      instead of lingering; the mount goes on with the other replica.
 # Then the victim file still reads back bit for bit.
@@ -120,12 +122,32 @@ done
 kill -0 "$PID_mds" && kill -0 "$PID_cs1" && kill -0 "$PID_cs2" || fail "a daemon died of garbage"
 pass "3. garbage to the CS and both MDS ports: connections closed, daemons up"
 
-# --- 4. an exit message (reason kill) from a peer ------------------------------------------------
+# --- 4. half-open and slow connections to the CS ---------------------------------------------
+# CAF 0.17 keeps them forever; pstorage-csd's connection guard
+# (frontends/csd/connection_rules.hpp) closes a connection that has not
+# delivered one 32-byte BASP header within 10 s.
+hp "$CS1" half-open 30 > "$T/half-open.out" 2>&1 &
+HALF=$!
+out=$(hp "$CS1" slowloris 30 || true)
+grep -q "^closed after" <<<"$out" || fail "slowloris connection to the CS not closed: $out"
+wait "$HALF" || true
+grep -q "^closed after" "$T/half-open.out" || fail "half-open connection to the CS not closed: $(cat "$T/half-open.out")"
+grep -q "closing connection from 127.0.0.1:[0-9]*: no complete message header within 10 s (0 bytes received)" \
+  "$T/cs1/logs/csd.log" || fail "no logged reason for the half-open connection: $(grep -m3 closing "$T/cs1/logs/csd.log")"
+grep -q "closing connection from 127.0.0.1:[0-9]*: no complete message header within 10 s ([1-9][0-9]* bytes received)" \
+  "$T/cs1/logs/csd.log" || fail "no logged reason for the slowloris connection"
+n=$(grep -c "closing connection from" "$T/cs1/logs/csd.log")
+[ "$n" = 2 ] || fail "the guard closed $n connections, not just the two hostile ones: $(grep closing "$T/cs1/logs/csd.log")"
+ms=${out#closed after }; ms=${ms% ms}
+[ "$ms" -lt 20000 ] || fail "slowloris closed only after $ms ms"
+pass "4. half-open and slowloris connections to the CS: closed after ${ms} ms with a logged reason"
+
+# --- 5. an exit message (reason kill) from a peer ------------------------------------------------
 out=$(hp "$CS1" kill || true)  # exit 2: the ping after it gets no answer
 grep -q "^ping: no answer" <<<"$out" || fail "the CS still answers after a kill: $out"
 wait_until 15 gone "$PID_cs1" || fail "the CS daemon lingers after its actor was killed"
 grep -q "the chunk server actor stopped" "$T/cs1/logs/csd.log" || fail "no logged reason for the exit"
-pass "4. exit message from a stranger: the CS daemon exits with a logged reason"
+pass "5. exit message from a stranger: the CS daemon exits with a logged reason"
 
 # --- the honest workload carried on; the victim is intact -----------------------------------------
 # two more whole runs against the surviving CS alone

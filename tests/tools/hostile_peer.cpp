@@ -18,7 +18,7 @@
 // As a raw TCP client of any port (no CAF):
 //   hostile-peer ADDR garbage SECONDS        4 KiB of random bytes
 //   hostile-peer ADDR half-open SECONDS      connect, send nothing
-//   hostile-peer ADDR slowloris SECONDS      a BASP header one byte per 200 ms
+//   hostile-peer ADDR slowloris SECONDS      a BASP header one byte per 500 ms
 //   hostile-peer ADDR huge-header SECONDS    a valid BASP header announcing a
 //                                            payload of 0xFFFFFFF0 bytes
 // print "closed after MS ms" when the peer closed the connection within
@@ -124,7 +124,7 @@ int raw_attack(const endpoint& ep, const std::string& cmd, double seconds) {
         closed = true;
         break;
       }
-      closed = closed_before(fd, std::min(until, clock_type::now() + std::chrono::milliseconds(200)));
+      closed = closed_before(fd, std::min(until, clock_type::now() + std::chrono::milliseconds(500)));
     }
   } else if (cmd == "huge-header") {
     auto h = basp_header(0xFFFFFFF0u);
