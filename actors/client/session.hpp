@@ -141,6 +141,10 @@ class session {
   // (FileOp sync): always (fsyncdir), or only when this mount changed the
   // namespace since its last sync (fsync of a file).
   int sync_namespace(bool always);
+  // The mount's fsync of a file: flush(ino), then sync_namespace(false);
+  // counted as one FSYNCS op of the clients table (client_io.hpp), as is
+  // sync_namespace alone (fsyncdir).
+  int fsync(uint64_t ino);
   // Size as this mount sees it: max(local writes incl. buffered ones, MDS).
   uint64_t visible_size(uint64_t ino, uint64_t mds_size);
 

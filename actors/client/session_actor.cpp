@@ -1,6 +1,8 @@
 // session_actor.cpp — the CAF side of client::session (contract in
 // session.hpp). Blocking calls through caf::scoped_actor; all decisions
 // (splitting, retry, backoff, sizes) come from the pure files beside it.
+#include "actors/client/client_io.hpp"
+#include "actors/client/client_io_wire.hpp"
 #include "actors/client/session.hpp"
 
 #include <caf/all.hpp>
@@ -139,6 +141,7 @@ struct ino_state {
 
 struct session::impl {
   session_options o;
+  client_io_meter io_meter{clock_type::now()};  // sent with every Watch (client_io.hpp)
   node_config cfg;
   caf::actor_system sys{cfg};
 
@@ -423,6 +426,7 @@ struct session::impl {
       std::lock_guard<std::mutex> g(st->m);
       first = st->opens == 0;
       st->opens++;
+      io_meter.opened(clock_type::now());
       if (write) st->write_opens++;
       st->size.seen(out.size);
       st->attr = out;
@@ -1023,6 +1027,7 @@ struct session::impl {
         creds(b);
         b.setClientId(o.client_id);
         b.setAckedSeq(acked);
+        fill_client_io(b.initIo(), io_meter.figures(clock_type::now()), o.client_id);
       }));
       // The master holds a Watch 5 s; 15 s of silence: the connection is gone.
       const auto deadline = clock_type::now() + std::chrono::seconds(15);
@@ -1375,6 +1380,7 @@ int session::open(const std::string& path, uint64_t ino, bool write, file_attr& 
 
 
 int session::release(uint64_t ino, bool write) {
+  impl_->io_meter.released(clock_type::now());
   auto st = impl_->state(ino, false);
   int e = impl_->flush(ino);
   if (!st) return e;
@@ -1399,6 +1405,8 @@ int session::release(uint64_t ino, bool write) {
 }
 
 int session::read(uint64_t ino, uint64_t offset, size_t length, char* buf, size_t& got) {
+  const auto started = impl_->io_meter.started(clock_type::now());
+  const int e = [&] {
   got = 0;
   if (auto st = impl_->state(ino, false))  // read-your-writes: buffered writes go first
     if (int e = impl_->push(ino, *st)) return e;
@@ -1408,9 +1416,14 @@ int session::read(uint64_t ino, uint64_t offset, size_t length, char* buf, size_
     got += pc.length;
   }
   return 0;
+  }();
+  impl_->io_meter.finished(started, clock_type::now(), client_op::read, got, e == 0);
+  return e;
 }
 
 int session::write(uint64_t ino, uint64_t offset, const char* buf, size_t length) {
+  const auto started = impl_->io_meter.started(clock_type::now());
+  const int e = [&] {
   if (int e = impl_->ensure_chunk_size(ino)) return e;
   auto st = impl_->state(ino);
   size_t buffered;
@@ -1431,15 +1444,33 @@ int session::write(uint64_t ino, uint64_t offset, const char* buf, size_t length
   }
   impl_->push_cv.notify_one();
   return 0;
+  }();
+  impl_->io_meter.finished(started, clock_type::now(), client_op::write, length, e == 0);
+  return e;
 }
 
 int session::flush(uint64_t ino) { return impl_->flush(ino); }
 
-int session::sync_namespace(bool always) {
-  if (!always && !impl_->namespace_changed.exchange(false)) return 0;
-  impl_->namespace_changed = false;
-  int e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setSync(); });
-  if (e) impl_->namespace_changed = true;
+int session::sync_namespace(bool always) {  // the mount's fsyncdir: FSYNCS
+  const auto started = impl_->io_meter.started(clock_type::now());
+  int e = 0;
+  if (always || impl_->namespace_changed.exchange(false)) {
+    impl_->namespace_changed = false;
+    e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setSync(); });
+    if (e) impl_->namespace_changed = true;
+  }
+  impl_->io_meter.finished(started, clock_type::now(), client_op::fsync, 0, e == 0);
+  return e;
+}
+
+int session::fsync(uint64_t ino) {  // the mount's fsync: FSYNCS, its latency the whole of it
+  const auto started = impl_->io_meter.started(clock_type::now());
+  int e = impl_->flush(ino);
+  if (!e && impl_->namespace_changed.exchange(false)) {
+    e = impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setSync(); });
+    if (e) impl_->namespace_changed = true;
+  }
+  impl_->io_meter.finished(started, clock_type::now(), client_op::fsync, 0, e == 0);
   return e;
 }
 

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/client/client_io_wire.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_repair_state.hpp"
@@ -181,8 +182,26 @@ msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm
   });
 }
 
+void record_client_io(self_ptr self, const std::string& client, p::ClientIoStats::Reader io) {
+  if (io.getWindowS() <= 0) return;  // a mount without figures (older, or just started)
+  self->state.client_io.report(client, io.getHost().cStr(), client::client_io_from_wire(io), steady_ns(self));
+}
+
+void fill_stat_clients(self_ptr self, p::MdsToClientStat::Builder b) {
+  auto rows = self->state.client_io.rows(steady_ns(self));
+  auto list = b.initClients(static_cast<unsigned>(rows.size()));
+  for (unsigned i = 0; i < rows.size(); ++i) {
+    list[i].setId(rows[i].id);
+    list[i].setClientId(rows[i].client_id);
+    list[i].setAgeMs(static_cast<uint64_t>(rows[i].age / 1000000));
+    client::fill_client_io(list[i].initIo(), rows[i].io, rows[i].client_id);
+    list[i].getIo().setHost(rows[i].host);
+  }
+}
+
 void fill_stat_repair(self_ptr self, p::MdsToClientStat::Builder b) {
   auto& st = self->state;
+  fill_stat_clients(self, b);
   if (!st.repair) return;
   auto& rs = *st.repair;
   b.setClusterStatus(mds::to_string(rs.health.status));

@@ -18,6 +18,7 @@
 #include "actors/cs/cs_api.hpp"
 #include "actors/election/election_api.hpp"
 #include "actors/mds/client_sessions.hpp"
+#include "actors/mds/client_io_table.hpp"
 #include "actors/mds/lease_table.hpp"
 #include "actors/mds/invalidations.hpp"
 #include "actors/mds/map_leases.hpp"
@@ -73,6 +74,8 @@ struct mds_state {
   std::map<uint64_t, std::function<void()>> invalidation_waiters;
   bool invalidation_timer = false;
   std::map<caf::actor_addr, std::string> watch_senders;  // monitored: a closed connection forgets the mount
+  // Each mount's own I/O figures from its Watch (client_io_table.hpp): stat's clients table.
+  mds::client_io_table client_io;
   // Id generators, seeded from the store's largest ids (never reused).
   // Last time each repeating event text was emitted (emit_once).
   std::map<std::string, caf::actor_clock::time_point> recent_events;
@@ -303,5 +306,10 @@ msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm
 // Cluster status, chunk-state counts, replication progress and the per-CS
 // replicas / releasing fields (after the CS list has been filled).
 void fill_stat_repair(self_ptr self, proto::MdsToClientStat::Builder b);
+// The clients table of stat (guide "Monitoring Clients"; mds_admin_actor.cpp):
+// record_client_io keeps a mount's figures from its Watch, fill_stat_clients
+// lists the mounts heard from in the last 60 s.
+void record_client_io(self_ptr self, const std::string& client, proto::ClientIoStats::Reader io);
+void fill_stat_clients(self_ptr self, proto::MdsToClientStat::Builder b);
 
 }  // namespace pstorage::mds_impl

@@ -74,6 +74,7 @@ caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::cli
   if (!req) return watch_error(p::STATUS_BAD_REQUEST, req.error);
   if (!credentials_ok(st, req->getCredentials())) return watch_error(p::STATUS_AUTH_FAILED, auth_error(st));
   const std::string client = req->getClientId();
+  record_client_io(self, client, req->getIo());  // stat's clients table
   if (auto sender = self->current_sender(); sender && !st.watch_senders.count(sender->address())) {
     st.watch_senders[sender->address()] = client;
     self->monitor(caf::actor_cast<caf::actor>(sender));

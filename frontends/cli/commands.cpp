@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "frontends/cli/mds_commands.hpp"
+#include "frontends/cli/mds_figures.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/mds_client.hpp"
 #include "frontends/common/discovery_rules.hpp"
@@ -147,6 +148,7 @@ int stat(const global_options& g, bool json) {
     auto digest = frontend::load_auth_digest(host, g.cluster);
     frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
     auto j = client.stat(digest);
+    add_mds_process_figures(j);  // each MDS's own %CPU, MEM, UPTIME (its /metrics)
     std::cout << (json ? j.dump(2) + "\n" : frontend::stat_to_text(j));
     return 0;
   });

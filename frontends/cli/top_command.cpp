@@ -6,6 +6,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "frontends/cli/mds_figures.hpp"
 #include "frontends/cli/top_screen.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/mds_client.hpp"
@@ -25,9 +26,17 @@ struct top_source {
   int64_t last_event = 0;
   top_input in;
 
+  nlohmann::json before;  // the previous stat answer, for COMMITS
+  std::chrono::steady_clock::time_point before_at;
+
   void refresh() {
     try {
       in.stat = client.stat(digest);
+      const auto at = std::chrono::steady_clock::now();
+      add_mds_process_figures(in.stat);  // %CPU, MEM, UPTIME of each MDS
+      if (!before.is_null()) add_commit_rates(in.stat, before, std::chrono::duration<double>(at - before_at).count());
+      before = in.stat;
+      before_at = at;
       in.error.clear();
       auto evs = client.events(digest, last_event, 1000);
       for (auto& e : evs) {
@@ -56,7 +65,7 @@ int top(const global_options& g) {
     if (auto e = persistence::validate_cluster_name(g.cluster)) throw std::runtime_error(*e);
     auto host = g.host();
     frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
-    top_source src{client, frontend::load_auth_digest(host, g.cluster), 0, {}};
+    top_source src{client, frontend::load_auth_digest(host, g.cluster), 0, {}, {}, {}};
     src.refresh();
     if (!isatty(STDOUT_FILENO)) {
       // Like top -b -n 1: every line, nothing cut, no key hint.

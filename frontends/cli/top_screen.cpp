@@ -1,6 +1,8 @@
 #include "frontends/cli/top_screen.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <map>
 
 namespace pstorage::cli {
 
@@ -14,6 +16,9 @@ bool apply_top_key(top_view& v, int key) {
     case 'e': v.shown = v.shown == top_view::screen::events ? top_view::screen::main : top_view::screen::events; break;
     case 'v': v.verbose = !v.verbose; v.shown = top_view::screen::main; break;
     case 'i': v.columns = fe::next_cs_columns(v.columns); v.shown = top_view::screen::main; break;
+    case 'w':
+      v.shown = v.shown == top_view::screen::topology ? top_view::screen::main : top_view::screen::topology;
+      break;
     default: v.shown = top_view::screen::main; break;
   }
   return true;
@@ -32,7 +37,7 @@ std::string fit(std::string s, size_t width) {
 
 std::string key_hint(const top_view& v) {
   return std::string("h:help q:quit v:verbose") + (v.verbose ? "(on)" : "") + " i:columns(" +
-         fe::to_string(v.columns) + ") e:events";
+         fe::to_string(v.columns) + ") e:events w:topology";
 }
 
 std::vector<std::string> help_lines() {
@@ -47,6 +52,7 @@ std::vector<std::string> help_lines() {
       "         QDEPTH) -> rates (READ, WRITE, RD_OPS, WR_OPS, FSYNCS) ->",
       "         placement (TIER, FLAGS, LOCATION, ADDRESS)",
       "  e      the event log (TIME, SYS, SEV, MESSAGE); again: back",
+      "  w      topology: CSs and space per location (room.row.rack) and host",
       "",
       "Not a terminal (a pipe, a file): one snapshot is printed, like top -b -n 1.",
   };
@@ -103,9 +109,16 @@ std::vector<std::string> main_lines(const top_input& in, const top_view& v, size
   out.push_back("");
   out.push_back(fe::mds_table_header());
   add_rows(out, mds, limit, 3, "MDSs");  // keep room for the CS header and one row
+  std::vector<std::string> clients;
+  for (auto& c : s.value("clients", nlohmann::json::array())) clients.push_back(fe::client_table_row(c));
   out.push_back("");
   out.push_back(fe::cs_table_header(v.columns));
-  add_rows(out, cs, limit, 0, "CSs");
+  add_rows(out, cs, limit, clients.empty() ? 0 : 3, "CSs");  // room for the clients header and one row
+  if (!clients.empty() && limit > out.size() + 2) {
+    out.push_back("");
+    out.push_back(fe::client_table_header());
+    add_rows(out, clients, limit, 0, "clients");
+  }
   // The latest events in the room left (guide "Monitoring Event Logs").
   if (limit > out.size() + 2 && !in.events.empty()) {
     out.push_back("");
@@ -118,6 +131,55 @@ std::vector<std::string> main_lines(const top_input& in, const top_view& v, size
 }
 
 }  // namespace
+
+std::vector<std::string> topology_lines(const nlohmann::json& stat) {
+  struct place {
+    std::vector<uint32_t> ids;
+    uint64_t space = 0, free = 0;
+  };
+  std::map<std::string, std::map<std::string, place>> by_location;  // location -> host -> place
+  for (auto& c : stat.value("cs", nlohmann::json::array())) {
+    if (c.value("status", std::string()) == "dropped") continue;
+    std::string loc = c.value("location", std::string());
+    auto& p = by_location[loc.empty() ? "0.0.0" : loc][c.value("host", std::string())];
+    p.ids.push_back(c.value("id", 0u));
+    if (c.value("status", std::string()) == "active") {
+      p.space += c.value("space_bytes", uint64_t{0});
+      p.free += c.value("free_bytes", uint64_t{0});
+    }
+  }
+  auto line = [](const std::string& where, const std::string& css, uint64_t space, uint64_t free) {
+    char b[256];
+    std::snprintf(b, sizeof b, "%-32s %9s %9s  %s", where.c_str(), fe::human_bytes(space).c_str(),
+                  fe::human_bytes(free).c_str(), css.c_str());
+    return std::string(b);
+  };
+  std::vector<std::string> out = {"Topology: space of the active CSs per location (room.row.rack.host)",
+                                  line("LOCATION", "CSID", 0, 0)};
+  out.back().replace(33, 19, "    SPACE      FREE");
+  for (auto& [loc, hosts] : by_location) {
+    uint64_t space = 0, free = 0;
+    size_t n = 0;
+    for (auto& [host, p] : hosts) space += p.space, free += p.free, n += p.ids.size();
+    out.push_back(line(loc, std::to_string(n) + " CS", space, free));
+    for (auto& [host, p] : hosts) {
+      std::string ids;
+      for (auto id : p.ids) ids += (ids.empty() ? "" : " ") + std::to_string(id);
+      out.push_back(line("  " + loc + "." + host, ids, p.space, p.free));
+    }
+  }
+  return out;
+}
+
+void add_commit_rates(nlohmann::json& now, const nlohmann::json& before, double seconds) {
+  if (seconds <= 0 || !now.contains("mds") || !before.is_object() || !before.contains("mds")) return;
+  for (auto& m : now["mds"])
+    for (auto& b : before["mds"])
+      if (b.value("id", 0u) == m.value("id", 0u)) {
+        const auto a = m.value("match_index", uint64_t{0}), z = b.value("match_index", uint64_t{0});
+        if (a >= z && z > 0) m["commits_per_s"] = static_cast<double>(a - z) / seconds;
+      }
+}
 
 std::vector<std::string> render_top(const top_input& in, const top_view& v, size_t width, size_t height) {
   if (height == 0) return {};
@@ -133,6 +195,7 @@ std::vector<std::string> render_top(const top_input& in, const top_view& v, size
       break;
     }
     case top_view::screen::main: out = main_lines(in, v, limit); break;
+    case top_view::screen::topology: out = topology_lines(in.stat.is_null() ? nlohmann::json::object() : in.stat); break;
   }
   if (out.size() > limit) out.resize(limit);
   out.push_back(key_hint(v));

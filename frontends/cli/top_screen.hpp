@@ -16,7 +16,7 @@
 namespace pstorage::cli {
 
 struct top_view {
-  enum class screen { main, help, events };
+  enum class screen { main, help, events, topology };
   screen shown = screen::main;
   bool verbose = false;                                     // `v`
   frontend::cs_columns columns = frontend::cs_columns::io;  // `i` cycles
@@ -29,9 +29,21 @@ struct top_input {
   std::string error;
 };
 
+// The `w` screen: the CSs by location (room.row.rack) and host, each line
+// with its CS ids, space and free space of the active ones, and a total per
+// location (guide: "To view the current services topology and disk space
+// available per location, run the pstorage top command and press w").
+std::vector<std::string> topology_lines(const nlohmann::json& stat);
+
+// COMMITS of the MDS table: for each MDS in `now` also in `before` (stat
+// answers `seconds` apart), the journal entries it took per second
+// (match_index growth) as mds[].commits_per_s. Nothing when seconds <= 0.
+void add_commit_rates(nlohmann::json& now, const nlohmann::json& before, double seconds);
+
 // Applies a key to the view; false when the key quits (`q`). Keys the guide
-// names: h / ? help, v verbose, i CS column sets, e events, q quit; any
-// other key (and Esc) returns to the main screen.
+// names: h / ? help, v verbose, i CS column sets, e events, w topology and
+// space per location (guide "Failure Domain Topology"), q quit; any other
+// key (and Esc) returns to the main screen.
 bool apply_top_key(top_view& view, int key);
 
 // At most `height` lines, none longer than `width` bytes; the last line is

@@ -134,6 +134,27 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
   j["mds"] = mdses;
   j["cs"] = css;
   if (s.hasLicense()) j["license"] = license_to_json(s.getLicense());
+  // The guide's clients table ("Monitoring Clients"): each mount's own
+  // figures over its last 20 s, as it sent them to the master.
+  auto clients = nlohmann::json::array();
+  for (auto c : s.getClients()) {
+    auto io = c.getIo();
+    clients.push_back({{"id", c.getId()},
+                       {"client_id", c.getClientId().cStr()},
+                       {"host", io.getHost().cStr()},
+                       {"age_ms", c.getAgeMs()},
+                       {"io",
+                        {{"window_s", io.getWindowS()},
+                         {"open_files", io.getOpenFiles()},
+                         {"read_bytes_per_s", io.getReadBytesPerSec()},
+                         {"write_bytes_per_s", io.getWriteBytesPerSec()},
+                         {"read_ops_per_s", io.getReadOpsPerSec()},
+                         {"write_ops_per_s", io.getWriteOpsPerSec()},
+                         {"fsyncs_per_s", io.getFsyncsPerSec()},
+                         {"latency_avg_ms", io.getLatencyAvgMs()},
+                         {"latency_max_ms", io.getLatencyMaxMs()}}}});
+  }
+  j["clients"] = clients;
   return j;
 }
 
@@ -242,29 +263,54 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
   return out;
 }
 
-// Guide "Monitoring Metadata Servers": "M" before the id marks the master.
-// MATCH / LAG / ACK: the journal index the MDS holds, entries it is behind,
-// time since it last answered the master (the master's view; "-" where
-// this MDS cannot know).
-std::string mds_table_header() {
+// Guide "Monitoring Metadata Servers": "M" before the id marks the master;
+// MDSID STATUS %CTIME COMMITS %CPU MEM UPTIME HOST (HOST: its address).
+// %CPU, MEM, UPTIME: the MDS's own figures from its /metrics ("process",
+// added by the CLI, frontends/cli/mds_figures.hpp); COMMITS: journal entries
+// the MDS took per second ("commits_per_s", from two answers: top only);
+// %CTIME is not measured yet. "-" where a figure is missing. `wide` (stat)
+// adds LAG and ACK: entries it is behind the master's last one and time
+// since it last answered the master (the master's view).
+std::string mds_table_header(bool wide) {
   char line[160];
-  std::snprintf(line, sizeof line, "%-6s %-9s %-24s %9s %6s %8s %s", "MDSID", "STATUS", "ADDRESS", "MATCH", "LAG",
-                "ACK", "HTTP");
+  if (wide)
+    std::snprintf(line, sizeof line, "%-6s %-9s %6s %7s %6s %7s %8s %6s %8s %s", "MDSID", "STATUS", "%CTIME",
+                  "COMMITS", "%CPU", "MEM", "UPTIME", "LAG", "ACK", "HOST");
+  else
+    std::snprintf(line, sizeof line, "%-6s %-9s %6s %7s %6s %7s %8s %s", "MDSID", "STATUS", "%CTIME", "COMMITS",
+                  "%CPU", "MEM", "UPTIME", "HOST");
   return line;
 }
 
-std::string mds_table_row(const nlohmann::json& m, bool have_master) {
+std::string mds_table_row(const nlohmann::json& m, bool have_master, bool wide) {
   const bool master = m["master"].get<bool>();
-  std::string match = "-", lag = "-", ack = "-";
+  std::string lag = "-", ack = "-", commits = "-", cpu = "-", mem = "-", up = "-";
   if (have_master && (master || m.value("match_index", uint64_t{0}) || m.value("last_ack_ms", uint64_t{0}))) {
-    match = std::to_string(m.value("match_index", uint64_t{0}));
     lag = std::to_string(m.value("lag", uint64_t{0}));
     ack = master ? "-" : human_duration_ms(m.value("last_ack_ms", uint64_t{0}));
   }
+  if (m.contains("commits_per_s")) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.0f/s", m["commits_per_s"].get<double>());
+    commits = b;
+  }
+  if (m.contains("process")) {
+    auto& p = m["process"];
+    char b[32];
+    std::snprintf(b, sizeof b, "%.1f%%", p.value("cpu_percent", 0.0));
+    cpu = b;
+    mem = human_bytes(p.value("resident_bytes", uint64_t{0}));
+    up = human_duration_ms(static_cast<uint64_t>(p.value("uptime_s", 0.0) * 1000));
+  }
   char line[256];
-  std::snprintf(line, sizeof line, "%s%5u %-9s %-24s %9s %6s %8s %u", master ? "M" : " ", m["id"].get<uint32_t>(),
-                m["status"].get<std::string>().c_str(), m["address"].get<std::string>().c_str(), match.c_str(),
-                lag.c_str(), ack.c_str(), m["http_port"].get<unsigned>());
+  if (wide)
+    std::snprintf(line, sizeof line, "%s%5u %-9s %6s %7s %6s %7s %8s %6s %8s %s", master ? "M" : " ",
+                  m["id"].get<uint32_t>(), m["status"].get<std::string>().c_str(), "-", commits.c_str(), cpu.c_str(),
+                  mem.c_str(), up.c_str(), lag.c_str(), ack.c_str(), m["address"].get<std::string>().c_str());
+  else
+    std::snprintf(line, sizeof line, "%s%5u %-9s %6s %7s %6s %7s %8s %s", master ? "M" : " ", m["id"].get<uint32_t>(),
+                  m["status"].get<std::string>().c_str(), "-", commits.c_str(), cpu.c_str(), mem.c_str(), up.c_str(),
+                  m["address"].get<std::string>().c_str());
   return line;
 }
 
@@ -387,14 +433,35 @@ std::string event_line(const nlohmann::json& e) {
   return std::string(when) + " " + e.value("source", std::string()) + " " + sev + " " + e.value("text", std::string());
 }
 
+std::string client_table_header() {
+  char line[160];
+  std::snprintf(line, sizeof line, "%-4s %6s %9s %9s %6s %6s %6s %-11s %s", "CLID", "LEASES", "READ", "WRITE", "RD_OPS",
+                "WR_OPS", "FSYNCS", "IOLAT", "HOST");
+  return line;
+}
+
+std::string client_table_row(const nlohmann::json& c) {
+  const nlohmann::json io = c.value("io", nlohmann::json::object());
+  auto v = [&](const char* k) { return io.value(k, 0.0); };
+  const std::string lat = ms(v("latency_avg_ms")) + "/" + ms(v("latency_max_ms"));
+  char line[256];
+  std::snprintf(line, sizeof line, "%-4u %6.1f %9s %9s %6.0f %6.0f %6.0f %-11s %s", c.value("id", 0u),
+                v("open_files"), human_rate(static_cast<uint64_t>(v("read_bytes_per_s"))).c_str(),
+                human_rate(static_cast<uint64_t>(v("write_bytes_per_s"))).c_str(), v("read_ops_per_s"),
+                v("write_ops_per_s"), v("fsyncs_per_s"), lat.c_str(), c.value("host", std::string()).c_str());
+  return line;
+}
+
 std::string stat_to_text(const nlohmann::json& j) {
   std::ostringstream o;
   for (auto& l : stat_header_lines(j)) o << l << "\n";
-  o << "\n" << mds_table_header() << "\n";
+  o << "\n" << mds_table_header(true) << "\n";
   const bool have_master = j.value("master_id", 0u) != 0;
-  for (auto& m : j["mds"]) o << mds_table_row(m, have_master) << "\n";
+  for (auto& m : j["mds"]) o << mds_table_row(m, have_master, true) << "\n";
   o << "\n" << cs_table_header(cs_columns::stat) << "\n";
   for (auto& c : j["cs"]) o << cs_table_row(c, cs_columns::stat) << "\n";
+  o << "\n" << client_table_header() << "\n";
+  for (auto& c : j.value("clients", nlohmann::json::array())) o << client_table_row(c) << "\n";
   return o.str();
 }
 

@@ -35,9 +35,10 @@ std::string io_line(const nlohmann::json& io);
 // Replication / Rebalancing progress while work runs. One line per element.
 std::vector<std::string> stat_header_lines(const nlohmann::json& stat);
 
-// The MDS table (guide "Monitoring Metadata Servers": "M" marks the master).
-std::string mds_table_header();
-std::string mds_table_row(const nlohmann::json& mds, bool have_master);
+// The MDS table (guide "Monitoring Metadata Servers": "M" marks the master;
+// MDSID STATUS %CTIME COMMITS %CPU MEM UPTIME HOST, `wide` adds LAG ACK).
+std::string mds_table_header(bool wide = false);
+std::string mds_table_row(const nlohmann::json& mds, bool have_master, bool wide = false);
 
 // The CS table's column sets (guide "Monitoring Chunk Servers"). `stat`
 // prints every column; `pstorage top` starts with `io` (the guide's table,
@@ -48,6 +49,12 @@ const char* to_string(cs_columns set);
 cs_columns next_cs_columns(cs_columns set);  // the `i` key (never `stat`)
 std::string cs_table_header(cs_columns set);
 std::string cs_table_row(const nlohmann::json& cs, cs_columns set);
+
+// The clients table (guide "Monitoring Clients"): CLID, LEASES (open files,
+// time-average), READ, WRITE, RD_OPS, WR_OPS, FSYNCS, IOLAT avg/max ms, HOST
+// over each mount's last 20 s, from the stat JSON's "clients" entries.
+std::string client_table_header();
+std::string client_table_row(const nlohmann::json& client);
 
 // One event of get-event (mds_client::events): "TIME SYS SEV MESSAGE", the
 // guide's event table ("Monitoring Event Logs"); TIME in local time.

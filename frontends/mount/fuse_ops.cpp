@@ -318,11 +318,7 @@ void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 // fsync: the file's data on every replica and its size at the MDS, and any
 // namespace change this mount made (a new file's entry) made durable.
-void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
-  int e = S(req).flush(H(fi)->ino);
-  if (!e) e = S(req).sync_namespace(false);
-  fuse_reply_err(req, e);
-}
+void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { fuse_reply_err(req, S(req).fsync(H(fi)->ino)); }
 
 // fsyncdir: every namespace change so far durable at the MDS.
 void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, S(req).sync_namespace(true)); }

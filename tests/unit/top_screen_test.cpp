@@ -134,3 +134,94 @@ TEST_CASE("without an answer top shows why") {
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] == "*** no MDS of cluster 'pcs1' answers");
 }
+
+TEST_CASE("the clients table: each mount's figures in stat --json, stat and top (guide 'Monitoring Clients')") {
+  capnp::MallocMessageBuilder msg;
+  auto b = msg.initRoot<p::MdsToClientStat>();
+  b.setCluster("pcs1");
+  b.initMdses(1)[0].setId(1);
+  b.getMdses()[0].setIsMaster(true);
+  b.getMdses()[0].setAddress("127.0.0.1:2510");
+  auto cl = b.initClients(1);
+  cl[0].setId(7);
+  cl[0].setClientId("client1:4242:00aa00aa00aa00aa");
+  cl[0].setAgeMs(1200);
+  auto io = cl[0].initIo();
+  io.setHost("client1");
+  io.setWindowS(20);
+  io.setOpenFiles(1.5);
+  io.setReadBytesPerSec(2 << 20);
+  io.setWriteBytesPerSec(1 << 20);
+  io.setReadOpsPerSec(16);
+  io.setWriteOpsPerSec(8);
+  io.setFsyncsPerSec(2);
+  io.setLatencyAvgMs(3.2);
+  io.setLatencyMaxMs(41);
+  auto j = frontend::stat_to_json(b.asReader());
+  REQUIRE(j["clients"].size() == 1);
+  CHECK(j["clients"][0]["id"] == 7);
+  CHECK(j["clients"][0]["host"] == "client1");
+  CHECK(j["clients"][0]["io"]["fsyncs_per_s"] == 2.0);
+  CHECK(j["clients"][0]["io"]["open_files"] == 1.5);
+  const auto row = frontend::client_table_row(j["clients"][0]);
+  CHECK(row.find("3.2/41") != std::string::npos);
+  CHECK(row.find("client1") != std::string::npos);
+  CHECK(row.rfind("7 ", 0) == 0);
+  CHECK(frontend::client_table_header().find("CLID LEASES") == 0);
+  const auto text = frontend::stat_to_text(j);
+  CHECK(text.find(frontend::client_table_header()) != std::string::npos);
+  CHECK(text.find(row) != std::string::npos);
+  auto lines = render_top({j, nlohmann::json::array(), {}}, top_view{}, 80, 24);
+  CHECK(has_line(lines, "CLID LEASES"));
+  CHECK(has_line(lines, "client1"));
+  for (auto& l : lines) CHECK(l.size() <= 80);
+  // A cluster without mounts: stat --json has an empty list.
+  CHECK(stat_json()["clients"].empty());
+}
+
+TEST_CASE("the MDS table: %CPU, MEM, UPTIME from each MDS's own figures, COMMITS from two answers") {
+  auto before = stat_json();
+  auto now = stat_json();
+  before["mds"][0]["match_index"] = 100;
+  now["mds"][0]["match_index"] = 150;
+  before["mds"][1]["match_index"] = 90;
+  now["mds"][1]["match_index"] = 140;
+  now["mds"][2]["match_index"] = 7;  // no earlier answer for MDS#3 (0): no rate
+  add_commit_rates(now, before, 2.0);
+  CHECK(now["mds"][0]["commits_per_s"] == 25.0);
+  CHECK(now["mds"][1]["commits_per_s"] == 25.0);
+  CHECK_FALSE(now["mds"][2].contains("commits_per_s"));
+  now["mds"][0]["process"] = {{"cpu_percent", 3.5}, {"resident_bytes", 64ull << 20}, {"uptime_s", 2 * 86400.0 + 3600}};
+  const auto row = frontend::mds_table_row(now["mds"][0], true);
+  CHECK(row.rfind("M    1 avail", 0) == 0);
+  CHECK(row.find("25/s") != std::string::npos);
+  CHECK(row.find("3.5%") != std::string::npos);
+  CHECK(row.find("2d  1h") != std::string::npos);
+  CHECK(row.find("127.0.0.1:2510") != std::string::npos);
+  const auto bare = frontend::mds_table_row(now["mds"][2], true);  // nothing measured: dashes
+  CHECK(bare.find("   -  ") != std::string::npos);
+  CHECK(frontend::mds_table_header().find("MDSID  STATUS    %CTIME COMMITS   %CPU     MEM   UPTIME HOST") == 0);
+  CHECK(frontend::mds_table_header(true).find("LAG") != std::string::npos);
+  for (auto& l : render_top({now, nlohmann::json::array(), {}}, top_view{}, 80, 24)) CHECK(l.size() <= 80);
+}
+
+TEST_CASE("w: CSs and space per location and host (guide 'Failure Domain Topology')") {
+  auto s = stat_json(3);
+  s["cs"][0]["location"] = "1.1.1";
+  s["cs"][1]["location"] = "1.1.1";
+  s["cs"][1]["host"] = s["cs"][0]["host"];
+  s["cs"][2]["location"] = "2.1.1";
+  s["cs"][2]["status"] = "offline";
+  top_view v;
+  REQUIRE(apply_top_key(v, 'w'));
+  CHECK(v.shown == top_view::screen::topology);
+  auto lines = render_top({s, nlohmann::json::array(), {}}, v, 80, 24);
+  CHECK(has_line(lines, "Topology"));
+  CHECK(has_line(lines, "1.1.1                            200.0GB   120.0GB  2 CS"));
+  CHECK(has_line(lines, "  1.1.1.node0.example.com"));
+  CHECK(has_line(lines, "1025 1026"));
+  CHECK(has_line(lines, "2.1.1                                 0B        0B  1 CS"));  // offline: no space counted
+  for (auto& l : lines) CHECK(l.size() <= 80);
+  REQUIRE(apply_top_key(v, 'w'));
+  CHECK(v.shown == top_view::screen::main);
+}
