@@ -3,6 +3,7 @@
 # 1 MDS + 2 CS on loopback. In a private tmux server with an 80x24 window:
 # the header ("Cluster '...'", the IO line) and both CS ids show, no line is
 # wider than 80 columns, `i` switches the CS columns, `h` shows the help,
+# `w` the topology (CSs and space per location),
 # `q` exits with status 0. Piped (not a terminal) it prints one snapshot.
 # Every process started here is stopped by PID.
 source "$(dirname "$0")/lib.sh"
@@ -50,7 +51,13 @@ wait_until 5 shows "RD_OPS" || fail "i did not switch to the rates columns: $(sc
 wait_until 5 shows "cycle the CS columns" || fail "h did not show the help: $(screen)"
 "${TM[@]}" send-keys -t top h
 wait_until 5 shows "CSID" || fail "h again did not return to the tables: $(screen)"
-pass "keys i and h switch the view"
+"${TM[@]}" send-keys -t top w
+wait_until 5 shows "^Topology" || fail "w did not show the topology: $(screen)"
+for id in $IDS; do shows "$id" || fail "CS $id not on the topology screen: $(screen)"; done
+"${TM[@]}" send-keys -t top w
+wait_until 5 shows "CSID" || fail "w again did not return to the tables: $(screen)"
+shows "%CPU" || fail "no %CPU column in the MDS table: $(screen)"
+pass "keys i, h and w switch the view"
 
 "${TM[@]}" send-keys -t top q
 wait_until 10 test -s "$T/top.rc" || fail "q did not end top: $(screen)"
