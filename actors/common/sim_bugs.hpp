@@ -38,6 +38,12 @@
     "a restarted MDS gets an empty store: CS ids handed out before are forgotten", "cs-no-fatal")       \
   X(locator_stale_mds, "tests/sim (peer seam)",                                                         \
     "the MDS locator keeps handing out the handle of the MDS's first incarnation", "cs-converges-active") \
+  X(cs_version_not_durable, "tests/sim (disk seam)",                                                    \
+    "a CS's version changes are not made durable: a restarted CS finds each bumped replica one "        \
+    "version back", "chunk-versions-monotone")                                                          \
+  X(client_link_address_reused, "tests/sim (network seam)",                                             \
+    "a client's connection to a restarted CS reaches another CS (its old address, now another's)",      \
+    "cs-identity")                                                                                      \
   /* --- production actors: injection points requested, see docs/simulator.md ------------------- */  \
   X(mds_ignore_disconnect, "actors/mds/mds_actor.cpp (down handler)",                                   \
     "the MDS ignores a lost CS connection", "cs-crash-noticed")                                          \
@@ -68,6 +74,9 @@
     "namespace-acked-visible")                                                                         \
   X(rm_cs_drop_early, "actors/mds/mds_admin_actor.cpp (handle_rm_cs, release)",                         \
     "rm-cs drops the CS at once instead of after its replicas were moved", "rm-cs-evacuated")            \
+  X(orphan_sweep_spin, "actors/mds/mds_sessions_actor.cpp (session_tick)",                               \
+    "the orphan sweep re-arms itself with no delay instead of at the next tick (a retry loop without "  \
+    "backoff): the MDS spins at one virtual instant", "progress")                                      \
   /* --- the consensus core and election actor (several MDSs: tests/sim/mds_cluster.hpp) ------- */  \
   X(raft_commit_without_majority, "actors/election/raft_leader.cpp (maybe_commit)",                      \
     "the master advances the commit index to its own last entry, without a majority's match index",     \

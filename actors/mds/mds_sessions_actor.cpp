@@ -10,6 +10,7 @@
 
 #include <chrono>
 
+#include "actors/common/sim_bugs.hpp"
 #include "actors/mds/mds_state.hpp"
 
 namespace pstorage::mds_impl {
@@ -84,7 +85,11 @@ void session_tick(self_ptr self) {
   // A mount keeps a Watch parked here while it runs (mds_watch_actor.cpp).
   for (auto& [client, rp] : st.watches) st.sessions.seen(client, now);
   expire_sessions(self, now);
-  if (st.orphan_sweep.due(now)) sweep_orphans(self, now);
+  const bool spin = PSTORAGE_SIM_BUG(orphan_sweep_spin);  // sim-only bug: ignores its schedule, re-arms at once
+  if (st.orphan_sweep.due(now) || spin) {
+    sweep_orphans(self, now);
+    if (spin) run_later(self, caf::timespan{0}, [self] { session_tick(self); });
+  }
 }
 
 }  // namespace pstorage::mds_impl

@@ -389,6 +389,13 @@ class harness {
   void restart_cs(size_t i) {
     auto& c = m_.css[i];
     if (c.alive || c.fatal || (rm_id_ && i == rm_index_ && rm_done_)) return;
+    if (PSTORAGE_SIM_BUG(cs_version_not_durable)) {
+      // the last set-version of each bumped replica was never on disk
+      auto& storage = nodes_[i].disk.storage;
+      if (auto l = storage->list())
+        for (auto& ci : l.value)
+          if (ci.version > 1 && storage->set_version(ci.id, ci.version - 1)) count("bug.cs_version_not_durable.rolled-back");
+    }
     if (PSTORAGE_SIM_BUG(cs_repo_not_durable)) {
       auto storage = nodes_[i].disk.storage;
       // the whole repository is lost, uuid included: the MDS cannot recognise it
@@ -482,7 +489,15 @@ class harness {
     if (live.empty()) return;
     auto j = live[rng_.below(live.size())];
     auto& c = m_.css[j];
-    auto cs = caf::actor_cast<cs_api>(client_link(k, c.name, c.incarnation, caf::actor_cast<caf::actor>(nodes_[j].actor)));
+    auto target = caf::actor_cast<caf::actor>(nodes_[j].actor);
+    if (PSTORAGE_SIM_BUG(client_link_address_reused) && c.incarnation > 1)
+      for (auto o : live)  // the restarted CS's old address now belongs to another live CS
+        if (o != j) {
+          target = caf::actor_cast<caf::actor>(nodes_[o].actor);
+          count("bug.client_link_address_reused.misrouted");
+          break;
+        }
+    auto cs = caf::actor_cast<cs_api>(client_link(k, c.name, c.incarnation, target));
     uint64_t nonce = rng_.next();
     int inc = c.incarnation;
     count("client.ping");
