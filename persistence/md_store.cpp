@@ -1,6 +1,7 @@
 #include "persistence/md_store.hpp"
 
 #include "persistence/cs_record_row.hpp"
+#include "persistence/md_ha.hpp"
 
 #include <cerrno>
 #include <map>
@@ -299,6 +300,15 @@ class applier {
         .bind(1, c.text).bind(2, c.time).run();
   }
 
+  // High Availability (persistence/md_ha.cpp).
+  void operator()(const cmd_ha_add_resource& c) { check(ha_apply(db_, c)); }
+  void operator()(const cmd_ha_remove_resource& c) { check(ha_apply(db_, c)); }
+  void operator()(const cmd_ha_assign& c) { check(ha_apply(db_, c)); }
+  void operator()(const cmd_ha_set_node& c) { check(ha_apply(db_, c)); }
+  static void check(const std::optional<md_error>& e) {
+    if (e) reject(e->code, e->message);
+  }
+
   void operator()(const cmd_purge_orphan& c) {
     auto cur = inode_row(c.ino);
     if (!cur) reject(ENOENT, "purge: no " + ino_s(c.ino));
@@ -455,7 +465,8 @@ void md_store::create_schema(const md_store_options& opts) {
         "CREATE TABLE IF NOT EXISTS md_journal (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL,"
         " outcome_code INTEGER, outcome TEXT);"
         "CREATE TABLE IF NOT EXISTS md_events (id INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, severity TEXT NOT NULL,"
-        " source TEXT NOT NULL, text TEXT NOT NULL, epoch INTEGER NOT NULL)");
+        " source TEXT NOT NULL, text TEXT NOT NULL, epoch INTEGER NOT NULL);"
+        HA_SCHEMA);
     std::optional<std::string> format;
     {
       statement st(db_, "SELECT value FROM md_meta WHERE key = 'format'");
@@ -930,6 +941,7 @@ std::string md_store::canonical_dump() const {
       o << "event " << st.col_int(0) << ' ' << st.col_int(1) << ' ' << st.col_text(2) << ' ' << st.col_text(3) << ' '
         << st.col_int(4) << " '" << st.col_text(5) << "'\n";
   }
+  ha_dump(o, *this);
   for (auto& c : css())
     o << "cs " << c.id << ' ' << c.repo_uuid << " '" << c.host << "' '" << c.host_id << "' " << c.address << " '"
       << c.location << "' " << c.tier << ' ' << c.checksums << ' ' << c.http_port << ' ' << c.dropped << "\n";

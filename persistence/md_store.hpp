@@ -159,6 +159,17 @@ class md_store final : public mds::md_view {
   };
   std::optional<license_row> license() const;
   mds::time_ns newest_recorded_time() const;
+  // High Availability (issue 18; persistence/md_ha.cpp, md_ha_commands.hpp):
+  // resources by name with their assignment, nodes by name, the round-robin
+  // cursor ("" until round-robin chose a node).
+  struct ha_resource_row {
+    mds::cmd_ha_add_resource def;
+    std::string node;  // assigned node; empty: none
+    std::string from;  // node that must confirm its stop first; empty: none
+  };
+  std::vector<ha_resource_row> ha_resources() const;
+  std::vector<mds::cmd_ha_set_node> ha_nodes() const;
+  std::string ha_cursor() const;
   // How many data chunks exist.
   uint64_t chunk_count() const;
   // The logical space data chunks hold, the license's usage

@@ -182,6 +182,19 @@ json enc(const cmd_register_cs& c) {
 }
 json enc(const cmd_drop_cs& c) { return {{"id", c.id}}; }
 json enc(const cmd_set_license& c) { return {{"text", enc_name(c.text)}, {"time", c.time}}; }
+json enc(const cmd_ha_add_resource& c) {
+  return {{"name", enc_name(c.name)},     {"start", enc_name(c.start_cmd)}, {"stop", enc_name(c.stop_cmd)},
+          {"check", enc_name(c.check_cmd)}, {"node", enc_name(c.preferred_node)},
+          {"backup", enc_name(c.backup_node)}, {"ip", c.ip}, {"policy", c.policy}};
+}
+json enc(const cmd_ha_remove_resource& c) { return {{"name", enc_name(c.name)}}; }
+json enc(const cmd_ha_assign& c) {
+  return {{"resource", enc_name(c.resource)}, {"node", enc_name(c.node)}, {"from", enc_name(c.from)},
+          {"cursor", enc_name(c.cursor)}};
+}
+json enc(const cmd_ha_set_node& c) {
+  return {{"name", enc_name(c.name)}, {"enabled", c.enabled}, {"parked", c.parked}, {"limit", c.limit}};
+}
 json enc(const cmd_event& c) {
   return {{"time", c.time}, {"severity", c.severity}, {"source", c.source}, {"text", enc_name(c.text)}, {"epoch", c.epoch}};
 }
@@ -239,6 +252,15 @@ md_command dec(const std::string& op, const json& j) {
                            get_u32(j, "tier"),     get_bool(j, "checksums"),   get_u32(j, "http_port")};
   if (op == "drop_cs") return cmd_drop_cs{get_u32(j, "id")};
   if (op == "set_license") return cmd_set_license{get_name(j, "text"), get_i64(j, "time")};
+  if (op == "ha_add_resource")
+    return cmd_ha_add_resource{get_name(j, "name"),  get_name(j, "start"),  get_name(j, "stop"),
+                               get_name(j, "check"), get_name(j, "node"),   get_name(j, "backup"),
+                               get_str(j, "ip"),     get_str(j, "policy")};
+  if (op == "ha_remove_resource") return cmd_ha_remove_resource{get_name(j, "name")};
+  if (op == "ha_assign")
+    return cmd_ha_assign{get_name(j, "resource"), get_name(j, "node"), get_name(j, "from"), get_name(j, "cursor")};
+  if (op == "ha_set_node")
+    return cmd_ha_set_node{get_name(j, "name"), get_bool(j, "enabled"), get_bool(j, "parked"), get_u32(j, "limit")};
   if (op == "event")
     return cmd_event{get_i64(j, "time"), get_str(j, "severity"), get_str(j, "source"), get_name(j, "text"),
                      get_u64(j, "epoch")};
@@ -265,6 +287,10 @@ struct name_of {
   const char* operator()(const cmd_drop_cs&) const { return "drop_cs"; }
   const char* operator()(const cmd_event&) const { return "event"; }
   const char* operator()(const cmd_set_license&) const { return "set_license"; }
+  const char* operator()(const cmd_ha_add_resource&) const { return "ha_add_resource"; }
+  const char* operator()(const cmd_ha_remove_resource&) const { return "ha_remove_resource"; }
+  const char* operator()(const cmd_ha_assign&) const { return "ha_assign"; }
+  const char* operator()(const cmd_ha_set_node&) const { return "ha_set_node"; }
 };
 
 json to_json(const md_command& c) {

@@ -22,6 +22,7 @@
 //     once orphaned), and there is no uid/gid anywhere in this model.
 #pragma once
 
+#include "protocol/md_model/md_ha_commands.hpp"
 #include "protocol/md_model/tiers.hpp"
 #include <cstdint>
 #include <optional>
@@ -376,7 +377,8 @@ struct cmd_event {
 using md_command =
     std::variant<cmd_mkdir, cmd_create, cmd_unlink, cmd_rmdir, cmd_rename, cmd_setattr, cmd_set_repl,
                  cmd_alloc_chunk, cmd_drop_replica, cmd_fence_chunk, cmd_confirm_replicas, cmd_mark_written, cmd_set_size, cmd_purge_orphan,
-                 cmd_set_param, cmd_register_cs, cmd_drop_cs, cmd_event, cmd_set_license>;
+                 cmd_set_param, cmd_register_cs, cmd_drop_cs, cmd_event, cmd_set_license,
+                 cmd_ha_add_resource, cmd_ha_remove_resource, cmd_ha_assign, cmd_ha_set_node>;
 
 // ---- journal ----------------------------------------------------------------
 
