@@ -173,14 +173,20 @@ struct MdsToClientReplicaFailed {
   chunk @1 :Common.ChunkLocation;
 }
 
-# Keeps the client's write leases alive (sent every leaseMs/3). `held`: the
-# inodes this client has open for write; right after a master change (the
-# new master's grace, docs/election.md "Leases across a master change") they
-# re-claim the leases the old master granted, otherwise they are ignored.
+# Keeps the client's write leases alive (sent every leaseMs/3 while the
+# client has any file open). `held`: the inodes this client has open for
+# write; right after a master change (the new master's grace,
+# docs/election.md "Leases across a master change") they re-claim the leases
+# the old master granted, otherwise they are ignored. `opened`: every inode
+# the client has open (for reading or writing); in the same grace they count
+# as open again on the new master, so an unlinked file a client still reads
+# is not purged as an orphan nobody has open (docs/operations.md "Client
+# sessions and orphans").
 struct ClientToMdsRenewLease {
   credentials @0 :Common.Credentials;
   clientId @1 :Text;
   held @2 :List(UInt64);
+  opened @3 :List(UInt64);
 }
 struct MdsToClientRenewLease {
   status @0 :Common.Status;

@@ -1119,11 +1119,13 @@ struct session::impl {
         std::lock_guard<std::mutex> g(ino_m);
         all.assign(inos.begin(), inos.end());
       }
-      std::vector<uint64_t> held;  // open for write here: named in the renewal (re-claims after a master change)
+      std::vector<uint64_t> held;    // open for write here: named in the renewal (re-claims after a master change)
+      std::vector<uint64_t> opened;  // open at all here: open again on a new master (orphans we still read)
       for (auto& [ino, st] : all) {
         {
           std::lock_guard<std::mutex> g(st->m);
           if (st->write_opens > 0) held.push_back(ino);
+          if (st->opens > 0) opened.push_back(ino);
         }
         // Never beside a flush (it holds io_m until its own report is
         // answered): a second report of the size a flush reports makes the
@@ -1135,12 +1137,14 @@ struct session::impl {
         if (!io.owns_lock()) continue;
         if (report_size(ino, *st)) log_line("size report for inode " + std::to_string(ino) + ": " + tl_error);
       }
-      if (!held.empty() && clock_type::now() - last_renew >= std::chrono::milliseconds(lease / 3)) {
+      if (!opened.empty() && clock_type::now() - last_renew >= std::chrono::milliseconds(lease / 3)) {
         auto req = wire::make<p::ClientToMdsRenewLease>([&](p::ClientToMdsRenewLease::Builder b) {
           creds(b);
           b.setClientId(o.client_id);
           auto l = b.initHeld(static_cast<unsigned>(held.size()));
           for (unsigned i = 0; i < held.size(); ++i) l.set(i, held[i]);
+          auto all_open = b.initOpened(static_cast<unsigned>(opened.size()));
+          for (unsigned i = 0; i < opened.size(); ++i) all_open.set(i, opened[i]);
         });
         std::string err;
         auto a = call_mds<msg::mds_to_client_renew_lease>(req, err, false);

@@ -1001,11 +1001,17 @@ msg::mds_to_client_renew_lease handle_renew_lease(self_ptr self, const msg::clie
     for (auto ino : req->getHeld()) held.push_back(ino);
     st.leases.renew(client, now, held);
     // After a master change the handles of open files are unknown here: a
-    // writer's renewal names the files it has open, and they count as open
-    // again (an orphan among them is not purged, client_sessions.hpp).
-    if (st.leases.in_grace(now))
+    // client's renewal names the files it has open (`opened`, and `held` from
+    // a client older than that field), and they count as open again, so an
+    // orphan among them is not purged (client_sessions.hpp). Only during the
+    // grace: later a renewal could cross the client's own release and reopen
+    // what it just closed.
+    if (st.leases.in_grace(now)) {
       for (auto ino : held)
         if (md(self).getattr(ino)) st.leases.open(ino, client);
+      for (auto ino : req->getOpened())
+        if (md(self).getattr(ino)) st.leases.open(ino, client);
+    }
   }
   return wire::make<p::MdsToClientRenewLease>([&](auto b) { put_status(b.initStatus(), err); });
 }

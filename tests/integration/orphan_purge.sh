@@ -10,6 +10,12 @@
 # (b) The same with the MDS restarted while the orphan exists (the mount is
 #     killed while the MDS is down): the new MDS purges it one session
 #     timeout after it serves, not at once.
+# (c) A file only *read* by mount d, unlinked through b, across an MDS
+#     restart: d's lease renewal names it, so the new MDS counts it open
+#     again and does not purge it; d reads it back whole through its open
+#     descriptor after more than a session timeout, and the orphan is purged
+#     when d closes it. (Before the renewal named read-only opens, the new
+#     MDS purged it one session timeout after it started and d's read failed.)
 # Needs root, /dev/fuse, jq, sqlite3.
 source "$(dirname "$0")/lib.sh"
 require_fuse orphan_purge jq sqlite3
@@ -99,3 +105,27 @@ pass "after an MDS restart: orphan $ino purged and its chunk files deleted $ms m
 ps 1 get-event --json | jq -r '.[].text' | grep -q "orphan file #$ino " || fail "no purge event after the restart"
 ls "$T/b" >/dev/null || fail "mount b unusable"
 pass "mount b still works"
+
+# --- (c) a reader of an orphan across an MDS restart ---------------------------------
+mount_fuse d 1
+dd if=/dev/urandom of="$T/b/f3" bs=1M count=2 conv=fsync status=none || fail "write f3"
+sum=$(md5sum < "$T/b/f3")
+ino=$(stat -c %i "$T/d/f3")
+exec 3<"$T/d/f3"
+rm "$T/b/f3" || fail "unlink f3 through b"
+is_orphan "$ino" || fail "f3 (inode $ino) is not an orphan after the unlink while open on d"
+others=$(( $(find "$T"/cs1 "$T"/cs2 -name '*.dat' | wc -l) - $(chunk_files "$ino") ))
+kill "$PID_mds"
+wait_until 5 gone "$PID_mds" || fail "MDS did not stop"
+mds_start 3<&-  # the daemon must not inherit d's descriptor (it would keep the file open)
+wait_until 20 active 2 || fail "CSs not active again after the MDS restart"
+# The new MDS would purge an unclaimed orphan one session timeout after it
+# serves; look for twice that.
+wait_until $((2 * TIMEOUT_MS / 1000 + 2)) purged "$ino" "$others" \
+  && fail "orphan $ino purged after the MDS restart although mount d still has it open"
+is_orphan "$ino" || fail "orphan $ino gone after the MDS restart while mount d has it open"
+[ "$(md5sum <&3)" = "$sum" ] || fail "f3 read back through d's open descriptor differs after the MDS restart"
+pass "after an MDS restart: an orphan open only for reading on mount d stays, and reads back whole"
+exec 3<&-
+wait_until 15 purged "$ino" "$others" || fail "orphan $ino not purged after mount d closed it: orphan=$(mdq "SELECT orphan FROM md_inodes WHERE ino = $ino") chunk files $(chunk_files "$ino"), others $others, all $(find "$T"/cs1 "$T"/cs2 -name "*.dat" | wc -l)"
+pass "mount d closed it: orphan $ino purged"
