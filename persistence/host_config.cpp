@@ -51,6 +51,19 @@ std::string host_config::location() const {
   return v.empty() ? "0.0.0" : v;
 }
 
+std::optional<std::string> host_config::setting(const std::string& name) const {
+  auto s = read_file(setting_path(name));
+  if (!s) return std::nullopt;
+  std::istringstream in(*s);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto b = line.find_first_not_of(" \t\r");
+    if (b == std::string::npos || line[b] == '#') continue;
+    return line.substr(b, line.find_last_not_of(" \t\r") + 1 - b);
+  }
+  return std::nullopt;
+}
+
 std::vector<endpoint> host_config::bs_list(const std::string& cluster) const {
   std::vector<endpoint> out;
   auto s = read_file(cluster_dir(cluster) / "bs.list");

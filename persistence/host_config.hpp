@@ -9,6 +9,8 @@
 //   clusters/NAME/bs.list         MDS addresses, one ADDR:PORT per line
 //   clusters/NAME/auth_digest.key proof this host passed `auth-node`
 //   services                      repositories created on this host (list-services)
+//   ka_server                     update-license's default KA server HOST[:PORT] (docs/licensing.md)
+//   license_public_key            the vendor key an MDS verifies licenses with (docs/licensing.md)
 #pragma once
 
 #include <filesystem>
@@ -57,6 +59,12 @@ class host_config {
   std::optional<std::string> auth_key(const std::string& cluster) const;  // file contents
   void write_auth_key(const std::string& cluster, const std::string& contents) const;
   std::filesystem::path auth_key_path(const std::string& cluster) const;
+
+  // A one-value setting file (ka_server, license_public_key): its first
+  // line that is not empty or a '#' comment, trimmed; nullopt when the file
+  // or such a line is missing.
+  std::optional<std::string> setting(const std::string& name) const;
+  std::filesystem::path setting_path(const std::string& name) const { return root_ / name; }
 
   std::vector<service_entry> services() const;
   void add_service(const service_entry& s) const;

@@ -54,7 +54,7 @@ license_verdict evaluate(const checker_input& in) {
     return v;
   };
   if (in.vendor_public_key.empty())
-    return invalid("this MDS has no vendor key to verify it with (PSTORAGE_LICENSE_PUBLIC_KEY; docs/licensing.md)");
+    return invalid("this MDS has no vendor key to verify it with (docs/licensing.md \"The vendor key\")");
   if (!signature_valid(*in.license, in.vendor_public_key))
     return invalid("the signature does not match the license's contents and the vendor key");
   if (d.hwid != in.cluster_hwid)

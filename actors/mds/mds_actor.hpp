@@ -82,7 +82,7 @@ struct mds_deps {
   uint64_t journal_compact_every = 20000;
   // ---- licensing (docs/licensing.md) -------------------------------------------
   // The Ed25519 public key (hex) licenses are verified with. Unset:
-  // license::configured_vendor_key() (environment, else the build setting).
+  // license::configured_vendor_key() (environment, host setting, build setting).
   std::optional<std::string> license_vendor_key;
 
   // Called once with the election actor spawn_mds starts (pstorage-mdsd

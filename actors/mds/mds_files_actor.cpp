@@ -233,7 +233,14 @@ void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::strin
   // The license's capacity (docs/licensing.md): past it the writer gets
   // ENOSPC (or waits, as the mount is configured); reads, deletes and
   // writes into existing chunks go on.
-  if (auto why = license_allocation_refusal(self)) return done(op_error{p::STATUS_NO_SPACE, ENOSPC, *why});
+  // Checked once per allocation (retries keep the first attempt's reservation).
+  if (attempt == 0) {
+    if (auto why = license_allocation_refusal(self)) return done(op_error{p::STATUS_NO_SPACE, ENOSPC, *why});
+    done = [self, done](std::optional<op_error> e) {
+      license_allocation_finished(self, !e);
+      done(e);
+    };
+  }
   mds::placement_request req;
   req.replicas = attr->repl.replicas_norm;
   req.chunk_size = md(self).chunk_size();

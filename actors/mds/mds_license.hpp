@@ -9,17 +9,20 @@
 
 #include "actors/license/license_checker.hpp"
 #include "actors/license/license_doc.hpp"
+#include "actors/license/usage_ledger.hpp"
 
 namespace pstorage::mds {
 
 struct license_runtime {
   std::string vendor_key;  // hex; empty: no license can be verified (docs/licensing.md)
+  std::string vendor_key_error;  // why no license can be loaded (no key, or an unusable one); "" fine
   std::string hwid;        // this cluster's (license_signature.hpp cluster_hwid)
   std::string text;        // the installed license as md.db stores it ("" none)
   std::optional<license::signed_license> installed;
   std::string unreadable;  // the stored text does not parse: why
   license::license_verdict verdict;
-  uint64_t used_bytes = 0;
+  uint64_t used_bytes = 0;        // md.db's data chunk bytes at the last evaluation (status, stat)
+  license::usage_ledger usage;     // what allocations are checked against: md.db + allocations in flight
   std::string announced;   // "KEY STATUS" of the last status event ("" none yet)
   std::string warned_for;  // the key number the expiry warning was given for
   int64_t last_tick_ns = 0;  // steady time of the last periodic evaluation

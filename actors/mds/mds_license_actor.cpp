@@ -14,6 +14,7 @@
 #include "actors/license/vendor_key.hpp"
 #include "actors/mds/mds_repair_state.hpp"
 #include "actors/mds/mds_state.hpp"
+#include "actors/repair/repair_support.hpp"
 #include "protocol/common.capnp.h"
 
 namespace pstorage::mds_impl {
@@ -55,6 +56,13 @@ std::string status_text(const mds::license_runtime& L) {
   return s;
 }
 
+// Logs a license line at its event's severity (repair::event_severity).
+void log_license(const std::string& text) {
+  const std::string sev = repair::event_severity(text);
+  spdlog::log(sev == "err" ? spdlog::level::err : sev == "warn" ? spdlog::level::warn : spdlog::level::info,
+              "license: {}", text);
+}
+
 // Reads md.db's license (it changes by load-license on the master and by
 // applied entries on a follower), evaluates it, and on the master announces
 // a changed status or a coming expiry as an event.
@@ -76,6 +84,7 @@ void evaluate_license(self_ptr self) {
     }
   }
   L.used_bytes = used_bytes(self);
+  L.usage.recount(L.used_bytes);
   if (!L.unreadable.empty()) {
     // Checked before it was journaled, so only a format change gets here.
     L.verdict = license::license_verdict{};
@@ -95,13 +104,17 @@ void evaluate_license(self_ptr self) {
     const bool usual = L.verdict.status == license::license_status::none ||
                        L.verdict.status == license::license_status::active;
     if (!(first && usual)) emit(self, status_text(L));
-    spdlog::info("license: {}", status_text(L));
+    log_license(status_text(L));
   }
   const int64_t warn_days = st.repair ? st.repair->params.get("mds.license.warn_days") : 7;
   if (license::expiry_warning_due(L.verdict, warn_days) && L.warned_for != L.key_number()) {
     L.warned_for = L.key_number();
-    emit(self, "License " + L.key_number() + " expires on " + license::format_time(L.installed->doc.expiration) +
-                   " UTC, in " + std::to_string(L.verdict.seconds_to_expiry / 86400) + " days; update it with 'pstorage update-license' or load a new one");
+    const std::string warning = "License " + L.key_number() + " expires on " +
+                                license::format_time(L.installed->doc.expiration) + " UTC, in " +
+                                std::to_string(L.verdict.seconds_to_expiry / 86400) +
+                                " days; update it with 'pstorage update-license' or load a new one";
+    log_license(warning);
+    emit(self, warning);
   }
 }
 
@@ -116,11 +129,21 @@ msg::mds_to_client_license license_reply(self_ptr self, uint32_t code, const std
 
 void init_license(self_ptr self) {
   auto& st = self->state;
-  st.license.vendor_key = st.deps.license_vendor_key ? *st.deps.license_vendor_key : license::configured_vendor_key();
-  st.license.hwid = license::cluster_hwid(st.cluster, st.auth.salt);
-  if (st.license.vendor_key.empty())
-    spdlog::info("license: no vendor key configured (PSTORAGE_LICENSE_PUBLIC_KEY): licenses cannot be loaded, "
-                 "the cluster runs in the evaluation mode");
+  auto& L = st.license;
+  auto key = st.deps.license_vendor_key ? license::vendor_key_setting{*st.deps.license_vendor_key, "the MDS's deps"}
+                                        : license::configured_vendor_key();
+  L.hwid = license::cluster_hwid(st.cluster, st.auth.salt);
+  L.vendor_key.clear();
+  if (key.hex.empty()) {
+    L.vendor_key_error = license::no_vendor_key_message();
+    spdlog::warn("license: {}; licenses cannot be loaded, the cluster runs in the evaluation mode", L.vendor_key_error);
+  } else if (auto why = license::vendor_key_problem(key.hex)) {
+    L.vendor_key_error = "the vendor key from " + key.origin + " is unusable: " + *why + " (docs/licensing.md)";
+    spdlog::error("license: {}; licenses cannot be loaded", L.vendor_key_error);
+  } else {
+    L.vendor_key = key.hex;
+    L.vendor_key_error.clear();
+  }
   evaluate_license(self);
 }
 
@@ -160,11 +183,8 @@ caf::result<msg::mds_to_client_license> handle_license(self_ptr self, const msg:
   std::string err;
   auto l = license::parse_license(load, &err);
   if (!l) return license_reply(self, p::STATUS_BAD_REQUEST, "the license was not loaded: " + err);
-  if (st.license.vendor_key.empty())
-    return license_reply(self, p::STATUS_BAD_REQUEST,
-                         "the license was not loaded: this MDS has no vendor key to verify licenses with; set "
-                         "PSTORAGE_LICENSE_PUBLIC_KEY for pstorage-mdsd or build with -DPSTORAGE_LICENSE_PUBLIC_KEY "
-                         "(docs/licensing.md)");
+  if (!st.license.vendor_key_error.empty())
+    return license_reply(self, p::STATUS_BAD_REQUEST, "the license was not loaded: " + st.license.vendor_key_error);
   // VALID (or GRACED: usable now) licenses are installed; INVALID and EXPIRED ones never.
   auto candidate = license::evaluate(input_for(self, &*l, false));
   if (candidate.status == license::license_status::invalid || candidate.status == license::license_status::expired)
@@ -186,27 +206,32 @@ caf::result<msg::mds_to_client_license> handle_license(self_ptr self, const msg:
   return rp;
 }
 
-// The usage is counted from md.db at each evaluation (every 5 s) and grows
-// by a chunk with every allocation allowed here, so allocations in flight
-// count before they are journaled and the check costs no table scan. Only
-// at a refusal is it counted again (deletes since the last evaluation free
-// space at once); allocations still in flight at that moment may exceed
-// the limit by their chunks.
+// The usage is md.db's count (taken at each evaluation, every 5 s) plus the
+// allocations allowed here and not finished yet (usage_ledger.hpp), so
+// allocations in flight count before they are journaled and the check
+// costs no table scan. Only at a refusal is md.db counted again (deletes
+// since the last evaluation free space at once); the allocations in flight
+// still count then, so racing writers cannot pass the limit together.
 std::optional<std::string> license_allocation_refusal(self_ptr self) {
   auto& L = self->state.license;
   const uint64_t chunk = md(self).chunk_size();
-  auto why = license::allocation_refusal(L.verdict, L.key_number(), L.used_bytes, chunk);
+  auto why = license::allocation_refusal(L.verdict, L.key_number(), L.usage.used(), chunk);
   if (why) {
     L.used_bytes = used_bytes(self);
-    why = license::allocation_refusal(L.verdict, L.key_number(), L.used_bytes, chunk);
+    L.usage.recount(L.used_bytes);
+    why = license::allocation_refusal(L.verdict, L.key_number(), L.usage.used(), chunk);
   }
   if (!why) {
-    L.used_bytes += chunk;
+    L.usage.reserve(chunk);
     return std::nullopt;
   }
   spdlog::warn("chunk allocation refused: {}", *why);
   emit_once(self, *why);
   return why;
+}
+
+void license_allocation_finished(self_ptr self, bool committed) {
+  self->state.license.usage.finish(md(self).chunk_size(), committed);
 }
 
 std::optional<std::string> license_replicas_refusal(self_ptr self, uint32_t replicas) {

@@ -285,8 +285,10 @@ void license_tick(self_ptr self);
 caf::result<msg::mds_to_client_license> handle_license(self_ptr self, const msg::client_to_mds_license& m);
 void fill_license_state(self_ptr self, proto::LicenseState::Builder b);
 // A new data chunk: nullopt when the license allows it, else the refusal
-// (already emitted as an event and logged; the writer gets ENOSPC).
+// (already emitted as an event and logged; the writer gets ENOSPC). An
+// allowed chunk is in flight until license_allocation_finished is called.
 std::optional<std::string> license_allocation_refusal(self_ptr self);
+void license_allocation_finished(self_ptr self, bool committed);
 // set-attr replicas=N: nullopt when the license allows N replicas.
 std::optional<std::string> license_replicas_refusal(self_ptr self, uint32_t replicas);
 // The license's autorecovery / autorebalance flags (on without a license).

@@ -28,6 +28,15 @@ std::string event_severity(const std::string& text) {
   if (contains(text, "has reported hard error")) return "warn";
   if (contains(text, "has not registered during the last")) return "warn";
   if (starts_with(text, "Failed to allocate")) return "warn";
+  // Licenses (docs/licensing.md "Events"; the guide lists no license event,
+  // so its scale is applied): a license that stops new data is an error, one
+  // in its grace or about to expire a warning, an allocation it refuses a
+  // warning like the guide's "Failed to allocate".
+  if (starts_with(text, "License ")) {
+    if (contains(text, " is EXPIRED") || contains(text, " is INVALID")) return "err";
+    if (contains(text, " is GRACED") || contains(text, " expires on ")) return "warn";
+  }
+  if (starts_with(text, "no space for new data: ")) return "warn";
   return "info";
 }
 

@@ -33,7 +33,8 @@
 namespace pstorage::repair {
 
 // Severity of an event text: "info" | "warn" | "err" (table above; anything
-// unknown is info). Fill level: warn at >= 80%.
+// unknown is info). Fill level: warn at >= 80%. Licenses: EXPIRED and
+// INVALID err, GRACED and the expiry warning warn, refused allocations warn.
 std::string event_severity(const std::string& text);
 // The event's SYS column (guide "Monitoring Event Logs": the component
 // where the event happened): "JRN" for the guide's journal events (MDS#N

@@ -8,8 +8,8 @@
 
 namespace pstorage::cli {
 
-std::string fetch_license(const std::string& server, const std::string& ca_file, const std::string& key_number,
-                          const std::string& hwid) {
+std::string fetch_license(const std::string& server, const std::string& origin, const std::string& ca_file,
+                          const std::string& key_number, const std::string& hwid) {
   std::string host = server;
   int port = 443;
   if (auto colon = server.rfind(':'); colon != std::string::npos && server.find(']') == std::string::npos) {
@@ -29,7 +29,11 @@ std::string fetch_license(const std::string& server, const std::string& ca_file,
     std::string why = httplib::to_string(res.error());
     if (res.error() == httplib::Error::SSLServerVerification)
       why += " (the server's certificate is not trusted: give its CA with --ca-file)";
-    throw std::runtime_error("cannot get a license from the KA server https://" + server + ": " + why);
+    if (res.error() == httplib::Error::Connection || res.error() == httplib::Error::ConnectionTimeout)
+      throw std::runtime_error("cannot reach the KA server https://" + server + " (from " + origin + "): " + why +
+                               "; check that it runs and this host can reach it, or name another with --server");
+    throw std::runtime_error("cannot get a license from the KA server https://" + server + " (from " + origin +
+                             "): " + why);
   }
   if (res->status != 200) {
     std::string body = res->body;

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/license/license_doc.hpp"
+#include "actors/license/vendor_key.hpp"
 #include "frontends/cli/ka_client.hpp"
+#include "frontends/cli/ka_server_setting.hpp"
 #include "frontends/cli/mds_request.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/mds_client.hpp"
@@ -93,17 +95,18 @@ std::optional<int> license_commands::dispatch(const global_options& g) const {
     });
   if (*update)
     return with_mds_client(g, [&](frontend::mds_client& c, const std::string& d) {
-      std::string srv = server;
-      if (srv.empty())
-        if (const char* env = std::getenv("PSTORAGE_KA_SERVER")) srv = env;
-      if (srv.empty())
-        throw std::runtime_error("no KA server: give --server HOST[:PORT] (or set PSTORAGE_KA_SERVER; docs/licensing.md)");
+      const auto host = g.host();
+      const std::string setting = host.setting_path("ka_server").string();
+      auto choice = choose_ka_server(server, std::getenv("PSTORAGE_KA_SERVER"), host.setting("ka_server"), setting,
+                                     license::built_in_ka_server());
+      if (!choice) throw std::runtime_error(no_ka_server_message(setting));
+      const std::string srv = choice->server;
       auto st = c.license(d, "");
       const std::string key = st.value("key_number", std::string());
       if (key.empty())
         throw std::runtime_error("no license is installed: update-license renews the installed license's key; "
                                  "install one first with 'pstorage -c " + g.cluster + " load-license'");
-      auto text = fetch_license(srv, ca_file, key, st["hwid"].get<std::string>());
+      auto text = fetch_license(srv, choice->origin, ca_file, key, st["hwid"].get<std::string>());
       auto now = c.license(d, text);
       std::cout << "License " << key << " updated from https://" << srv << "\n" << frontend::license_line(now) << "\n";
       return 0;
@@ -127,7 +130,9 @@ std::unique_ptr<license_commands> add_license_commands(CLI::App& app) {
   c->update = app.add_subcommand("update-license",
                                  "renew the installed license from a key-authentication server over HTTPS (guide: "
                                  "Updating the License):\n  pstorage -c pcs1 update-license --server ka.server.com");
-  c->update->add_option("--server", c->server, "KA server HOST[:PORT] (default $PSTORAGE_KA_SERVER; port 443)");
+  c->update->add_option("--server", c->server,
+                        "KA server HOST[:PORT] (port 443 if none; default $PSTORAGE_KA_SERVER, else the first line of "
+                        "CONFIG/ka_server, else the build's PSTORAGE_KA_SERVER)");
   c->update->add_option("--ca-file", c->ca_file, "CA certificates (PEM) to verify the server with (default: the system's)");
   return c;
 }

@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
     auto cluster = store->cluster();
     persistence::host_config host(persistence::resolve_config_dir(config_dir.empty() ? std::nullopt
                                                                                       : std::optional(config_dir)));
+    // Read where no host_config is passed (the license vendor key, actors/license/vendor_key.hpp).
+    ::setenv("PSTORAGE_CONFIG_DIR", host.root().c_str(), 1);
     frontend::load_auth_digest(host, cluster);  // refuses to start on an unauthenticated host
     frontend::setup_logging("mdsd", fs::path(repo) / "logs" / "mdsd.log", verbosity);
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Licensing on a loopback cluster (issue 17; guide "Managing Parallels Cloud
 # Storage Licenses"; docs/licensing.md): 1 MDS + 1 CS, 1 MiB chunks, a vendor
-# key made by pstorage-license-tool and given to pstorage-mdsd through
-# PSTORAGE_LICENSE_PUBLIC_KEY. The HWID; the evaluation mode; licenses of
+# key made by pstorage-license-tool and given to pstorage-mdsd through its
+# host setting CONFIG/license_public_key. The HWID; the evaluation mode; licenses of
 # another cluster and tampered ones refused; a 10 MB license: writes past it
 # get ENOSPC (mount --fail-on-nospace) with an event, reads and deletes keep
 # working; set-attr above the licensed replicas refused; a bigger license
 # (key form) lifts both limits without restarting anything; update-license
-# renews it from pstorage-ka-server over HTTPS (a self-signed certificate).
+# renews it from pstorage-ka-server over HTTPS (a self-signed certificate),
+# also from the default server of the host setting CONFIG/ka_server, and an
+# unreachable default server is named with where it came from.
 # Needs root and /dev/fuse.
 source "$(dirname "$0")/lib.sh"
 
@@ -38,7 +40,9 @@ tool() { "$BIN/pstorage-license-tool" "$@"; }
 # --- the vendor key, the cluster ---------------------------------------------------
 PUB=$(tool keygen -o "$T/vendor.key") || fail "keygen"
 [[ "$PUB" =~ ^[0-9a-f]{64}$ ]] || fail "public key: $PUB"
-export PSTORAGE_LICENSE_PUBLIC_KEY="$PUB"
+# The MDS reads it from its host setting CONFIG/license_public_key (docs/licensing.md).
+unset PSTORAGE_LICENSE_PUBLIC_KEY
+mkdir -p "$T/host1" && printf '# vendor key\n%s\n' "$PUB" > "$T/host1/license_public_key"
 start_mds 1M
 ps 1 make-cs -r "$T/cs1" >/dev/null || fail "make-cs"
 start cs1 "$BIN/pstorage-csd" --config-dir "$T/host1" -r "$T/cs1"
@@ -130,3 +134,19 @@ ps 1 update-license --server "$KA" --ca-file "$T/ka.pem" | grep -q "License PCSS
 [ "$(ps 1 stat --json | jq -r .license.capacity_bytes)" = 200000000 ] || fail "renewed capacity not in stat"
 ps 1 view-license | grep -qP '^\tstatus="ACTIVE"$' || fail "renewed license not ACTIVE"
 pass "update-license renews the license from the KA server over HTTPS"
+
+# --- the default KA server: the host setting CONFIG/ka_server -------------------------
+out=$(PSTORAGE_KA_SERVER= ps 1 update-license 2>&1) && fail "update-license without any server"
+grep -q "no KA server configured: give --server HOST\[:PORT\], set PSTORAGE_KA_SERVER, or write HOST\[:PORT\] to $T/host1/ka_server" <<<"$out" \
+  || fail "no-server message: $out"
+DEAD="127.0.0.1:$(free_port)"  # reserved, nothing listens there
+printf '# update-license default\n%s\n' "$DEAD" > "$T/host1/ka_server"
+out=$(PSTORAGE_KA_SERVER= ps 1 update-license --ca-file "$T/ka.pem" 2>&1) && fail "update-license from a dead server"
+grep -q "cannot reach the KA server https://$DEAD (from $T/host1/ka_server): .*or name another with --server" <<<"$out" \
+  || fail "unreachable message: $out"
+registry "$HWID" 0.3
+echo "$KA" > "$T/host1/ka_server"
+PSTORAGE_KA_SERVER= ps 1 update-license --ca-file "$T/ka.pem" | grep -q "License PCSS.00000001.0001 updated from https://$KA" \
+  || fail "update-license from the host setting"
+[ "$(ps 1 stat --json | jq -r .license.capacity_bytes)" = 300000000 ] || fail "renewed capacity (default server) not in stat"
+pass "update-license: the default server from CONFIG/ka_server; an unreachable one named with its origin"

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "persistence/auth_digest.hpp"
 #include "persistence/cs_repo.hpp"
@@ -51,6 +52,22 @@ TEST_CASE("host_id is generated once and then stable; location defaults") {
   CHECK(id.size() == 32);
   CHECK(host_config(t.path).host_id() == id);
   CHECK(h.location() == "0.0.0");
+}
+
+TEST_CASE("one-value settings: first line that is not empty or a comment, trimmed") {
+  temp_dir t;
+  host_config h(t.path);
+  CHECK_FALSE(h.setting("ka_server"));
+  {
+    std::ofstream f(h.setting_path("ka_server"));
+    f << "# the KA server of update-license\n\n  ka.example.com:8443 \t\nother\n";
+  }
+  CHECK(h.setting("ka_server") == "ka.example.com:8443");
+  {
+    std::ofstream f(h.setting_path("license_public_key"));
+    f << "# nothing here\n   \n";
+  }
+  CHECK_FALSE(h.setting("license_public_key"));
 }
 
 TEST_CASE("bs.list: entries added once, default port 2510, comments skipped") {

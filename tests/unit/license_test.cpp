@@ -6,6 +6,12 @@
 #include "actors/license/license_checker.hpp"
 #include "actors/license/license_doc.hpp"
 #include "actors/license/license_signature.hpp"
+#include "actors/license/usage_ledger.hpp"
+#include "actors/license/vendor_key.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 using namespace pstorage::license;
 
@@ -257,4 +263,52 @@ TEST_CASE("autorecovery and autorebalance follow the license flags") {
   auto v = check(sign(d, vendor().private_hex), t0 + 1);
   CHECK_FALSE(v.limits.autorecovery);
   CHECK_FALSE(v.limits.autorebalance);
+}
+
+TEST_CASE("usage ledger: allocations in flight count until they finish, never zero times") {
+  usage_ledger u;
+  u.recount(10);
+  u.reserve(4);
+  u.reserve(4);
+  CHECK(u.used() == 18);
+  u.recount(10);  // md.db does not have the two in flight yet: they still count
+  CHECK(u.used() == 18);
+  u.finish(4, true);  // committed: data now
+  CHECK(u.used() == 18);
+  CHECK(u.in_flight() == 4);
+  u.finish(4, false);  // abandoned: nothing added
+  CHECK(u.used() == 14);
+  u.recount(14);  // md.db has the committed chunk
+  CHECK(u.used() == 14);
+  u.finish(1, false);  // more finished than reserved: never below zero
+  CHECK(u.in_flight() == 0);
+}
+
+TEST_CASE("the vendor key: environment, then the host setting, checked for form; none names every way") {
+  char tmpl[] = "/tmp/pstorage-vendorkey-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(tmpl);
+  ::setenv("PSTORAGE_CONFIG_DIR", dir.c_str(), 1);
+  ::unsetenv("PSTORAGE_LICENSE_PUBLIC_KEY");
+  CHECK(configured_vendor_key().hex.empty());  // the default build has none
+  const auto msg = no_vendor_key_message();
+  CHECK(msg.find("PSTORAGE_LICENSE_PUBLIC_KEY") != std::string::npos);
+  CHECK(msg.find((dir / "license_public_key").string()) != std::string::npos);
+  CHECK(msg.find("-DPSTORAGE_LICENSE_PUBLIC_KEY") != std::string::npos);
+  {
+    std::ofstream f(dir / "license_public_key");
+    f << "# vendor key\n" << vendor().public_hex << "\n";
+  }
+  auto k = configured_vendor_key();
+  CHECK(k.hex == vendor().public_hex);
+  CHECK(k.origin == (dir / "license_public_key").string());
+  ::setenv("PSTORAGE_LICENSE_PUBLIC_KEY", "00ff", 1);
+  k = configured_vendor_key();
+  CHECK(k.hex == "00ff");
+  CHECK(k.origin == "PSTORAGE_LICENSE_PUBLIC_KEY");
+  CHECK(vendor_key_problem("00ff")->find("not the 64 hex digits") != std::string::npos);
+  CHECK(vendor_key_problem(std::string(63, 'a') + "g"));
+  CHECK_FALSE(vendor_key_problem(vendor().public_hex));
+  ::unsetenv("PSTORAGE_LICENSE_PUBLIC_KEY");
+  ::unsetenv("PSTORAGE_CONFIG_DIR");
+  std::filesystem::remove_all(dir);
 }

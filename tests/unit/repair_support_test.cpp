@@ -43,6 +43,22 @@ TEST_CASE("severities follow the guide's event table") {
   CHECK(event_severity("CS#1025 has not registered during the last 3 sec and is marked as offline") == "warn");
 }
 
+TEST_CASE("license events: expiry and invalid are errors, grace and the coming expiry warnings") {
+  CHECK(event_severity("License PCSS.00000001.0001 is ACTIVE") == "info");
+  CHECK(event_severity("No license is installed: evaluation mode, 100 GB of data") == "info");
+  CHECK(event_severity("License PCSS.00000001.0001 is GRACED: it expired on 01/31/2025 00:00:00 UTC; the grace period "
+                       "ends on 01/31/2025 01:00:00 UTC") == "warn");
+  CHECK(event_severity("License PCSS.00000001.0001 is GRACED: data chunks use 501 GB, above the licensed 500 GB") ==
+        "warn");
+  CHECK(event_severity("License PCSS.00000001.0001 expires on 01/31/2025 00:00:00 UTC, in 6 days; update it with "
+                       "'pstorage update-license' or load a new one") == "warn");
+  CHECK(event_severity("License PCSS.00000001.0001 is EXPIRED: it expired on 01/31/2025 00:00:00 UTC") == "err");
+  CHECK(event_severity("License PCSS.00000001.0001 is INVALID: its start date 01/01/2030 00:00:00 UTC is in the "
+                       "future") == "err");
+  CHECK(event_severity("no space for new data: license PCSS.00000001.0001 is GRACED and data chunks use 52.4 GB of "
+                       "the 52.5 GB it allows") == "warn");
+}
+
 TEST_CASE("an event's SYS names where it happened: JRN, the reporting CS, else the raising MDS") {
   CHECK(event_source("MDS#2 (127.0.0.1:2520) lags behind for more than 1000 rounds", 1) == "JRN");
   CHECK(event_source("MDS#3 at 127.0.0.1:2530 became master", 3) == "JRN");

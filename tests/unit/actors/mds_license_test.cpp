@@ -167,6 +167,14 @@ TEST_CASE_FIXTURE(fixture, "load-license installs a valid license, and status ev
   wall_s = t0 + 10 * 86400 + 3601;  // past the grace period
   run_for(6s);
   CHECK(count_events("License PCSS.00000003.0001 is EXPIRED") == 1);
+  // The journaled events carry their severity (docs/licensing.md "Events").
+  std::map<std::string, std::string> sev;
+  for (auto& e : md->events(0, 1000))
+    if (e.text.rfind("License ", 0) == 0) sev[e.text.substr(0, e.text.find(':'))] = e.severity;
+  CHECK(sev["License PCSS.00000003.0001 is ACTIVE"] == "info");
+  CHECK(sev["License PCSS.00000003.0001 expires on 01/25/2027 08"] == "warn");
+  CHECK(sev["License PCSS.00000003.0001 is GRACED"] == "warn");
+  CHECK(sev["License PCSS.00000003.0001 is EXPIRED"] == "err");
 
   wall_s = t0;  // the clock set back: still expired (the journal recorded later times)
   run_for(6s);
@@ -193,4 +201,21 @@ TEST_CASE_FIXTURE(fixture, "refused licenses leave the installed one, and the li
   auto after = license("");
   CHECK(after.status == "ACTIVE");
   CHECK(after.key == "PCSS.00000003.0001");
+}
+
+TEST_CASE_FIXTURE(fixture, "an MDS without a usable vendor key refuses licenses and says how to configure one") {
+  const std::string hwid = license("").hwid;
+  auto l = license::sign(doc(hwid), vendor().private_hex);
+  deps.license_vendor_key = std::string();
+  restart();
+  auto a = license(license::encode_file(l));
+  CHECK(a.code == p::STATUS_BAD_REQUEST);
+  CHECK(a.message.find("no vendor key to verify licenses with") != std::string::npos);
+  CHECK(a.message.find("license_public_key") != std::string::npos);
+  CHECK(a.status == "NONE");
+  deps.license_vendor_key = std::string("abc");
+  restart();
+  a = license(license::encode_file(l));
+  CHECK(a.code == p::STATUS_BAD_REQUEST);
+  CHECK(a.message.find("is unusable: it has 3 characters") != std::string::npos);
 }

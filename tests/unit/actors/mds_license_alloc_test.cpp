@@ -1,0 +1,107 @@
+// The license's capacity on the MDS data path (actors/mds/mds_files_actor.cpp
+// allocate_chunk, mds_license_actor.cpp; docs/licensing.md "Usage"):
+// allocations still in flight (CS creates not answered, not journaled yet)
+// count against the capacity, so writers racing past it cannot together
+// allocate more than the license allows.
+#include "actors/license/license_signature.hpp"
+#include "mds_files_fixture.hpp"
+
+#include <cstdlib>
+
+namespace {
+
+const license::key_pair& vendor() {
+  static const license::key_pair k = license::generate_key_pair();
+  return k;
+}
+
+// A license of `capacity_mb` MB (10^6 bytes), no grace capacity, valid now.
+std::string license_text(uint64_t capacity_mb) {
+  license::license_doc d;
+  d.hwid = license::cluster_hwid("sim", "salt");
+  d.start = 0;
+  d.expiration = 4'000'000'000;
+  d.key_number = "PCSS.00000005.0001";
+  d.capacity_mb = capacity_mb;
+  d.replicas = 3;
+  return license::encode_file(license::sign(d, vendor().private_hex));
+}
+
+// The MDS takes the vendor key from its environment (vendor_key.hpp), set
+// before the base fixture spawns it.
+struct vendor_key_env {
+  vendor_key_env() { ::setenv("PSTORAGE_LICENSE_PUBLIC_KEY", vendor().public_hex.c_str(), 1); }
+  ~vendor_key_env() { ::unsetenv("PSTORAGE_LICENSE_PUBLIC_KEY"); }
+};
+
+struct license_fixture : vendor_key_env, fixture {
+  license_fixture() { add_css(1); }
+  uint32_t load(const std::string& text) {
+    auto r = ask<msg::mds_to_client_license>(wire::make<p::ClientToMdsLicense>([&](auto b) {
+      creds(b.initCredentials(), auth.digest);
+      b.setLoad(text);
+    }));
+    return wire::decode(r)->getStatus().getCode();
+  }
+  // Sends a write chunk map request for chunk 0 of each file at once and
+  // only then runs the scheduler: every allocation is checked before any
+  // CS has answered its create. Returns the status codes in order.
+  std::vector<uint32_t> allocate_together(const std::vector<uint64_t>& inos) {
+    auto codes = std::make_shared<std::vector<uint32_t>>(inos.size(), 0);
+    auto target = mds;
+    for (size_t i = 0; i < inos.size(); ++i) {
+      auto req = wire::make<p::ClientToMdsChunkMap>([&](auto b) {
+        creds(b.initCredentials(), auth.digest);
+        b.setClientId("A");
+        b.setIno(inos[i]);
+        b.setFirstIndex(0);
+        b.setCount(1);
+        b.setForWrite(true);
+      });
+      sys.spawn([=](caf::event_based_actor* self) {
+        self->request(target, 30s, req).then(
+            [=](msg::mds_to_client_chunk_map& r) { (*codes)[i] = wire::decode(r)->getStatus().getCode(); });
+      });
+    }
+    sched.run();
+    return *codes;
+  }
+  std::vector<uint64_t> open_files(int n) {
+    std::vector<uint64_t> inos;
+    for (int i = 0; i < n; ++i) {
+      const std::string path = "/f" + std::to_string(i);
+      REQUIRE(code(create(path)) == p::STATUS_OK);
+      REQUIRE(code(set_repl(path, {"replicas=1"})) == p::STATUS_OK);
+      REQUIRE(code(open(path, true)) == p::STATUS_OK);
+      inos.push_back(ino_of(path));
+    }
+    return inos;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(license_fixture, "allocations in flight count: racing writers stop at the licensed capacity") {
+  REQUIRE(load(license_text(3)) == p::STATUS_OK);  // 3 MB: room for 2 chunks of 1 MiB
+  auto codes = allocate_together(open_files(4));
+  const auto ok = std::count(codes.begin(), codes.end(), p::STATUS_OK);
+  const auto full = std::count(codes.begin(), codes.end(), p::STATUS_NO_SPACE);
+  CHECK(ok == 2);
+  CHECK(full == 2);
+  CHECK(md->data_chunk_bytes() == 2 * chunk);
+  CHECK(count_events("no space for new data: license PCSS.00000005.0001 is ACTIVE") >= 1);
+}
+
+TEST_CASE_FIXTURE(license_fixture, "an allocation that fails gives its reservation back") {
+  REQUIRE(load(license_text(3)) == p::STATUS_OK);
+  auto inos = open_files(3);
+  logs[0]->fail_create = true;  // the only CS fails every create: nothing is allocated
+  auto codes = allocate_together({inos[0], inos[1]});
+  CHECK(codes[0] != p::STATUS_OK);
+  CHECK(codes[1] != p::STATUS_OK);
+  CHECK(md->data_chunk_bytes() == 0);
+  logs[0]->fail_create = false;
+  codes = allocate_together(inos);  // the failed ones reserved nothing: 2 fit again
+  CHECK(std::count(codes.begin(), codes.end(), p::STATUS_OK) == 2);
+  CHECK(md->data_chunk_bytes() == 2 * chunk);
+}
