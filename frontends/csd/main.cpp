@@ -32,6 +32,7 @@
 #include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/http_status.hpp"
 #include "frontends/common/metrics_daemons.hpp"
+#include "frontends/common/bounded_stop.hpp"
 #include "frontends/common/process_stats.hpp"
 #include "frontends/common/logging.hpp"
 #include "actors/common/cs_directory.hpp"
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
   app.add_option("--config-dir", config_dir, "configuration root (default $PSTORAGE_CONFIG_DIR or /etc/pstorage)");
   app.add_flag("-v,--verbose", verbosity, "more log output (repeat for more)");
   CLI11_PARSE(app, argc, argv);
+  // Armed on SIGTERM; outlives the actor system, whose destructor it bounds
+  // (frontends/common/bounded_stop.hpp).
+  std::optional<frontend::stop_watchdog> watchdog;
 
   std::atomic<bool> fatal{false};
   try {
@@ -238,10 +242,16 @@ int main(int argc, char** argv) {
                  advertised.to_string(), http.port());
     int sig = frontend::wait_for_stop();
     if (!fatal) spdlog::info("stopping on signal {}", sig);
+    // Bounded stop (issue 15): the CS actor, owner of the chunk files and
+    // chunks.db, is stopped and awaited; helpers that may hang (a connect to
+    // an MDS that accepts but never answers) are not.
+    watchdog.emplace(frontend::stop_limit);
     *stopping = true;
-    caf::anon_send_exit(cs, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(deps.directory, caf::exit_reason::user_shutdown);
     sys.middleman().close(*port);
+    if (!frontend::stop_and_await(sys, cs, frontend::actor_stop_wait))
+      spdlog::warn("the chunk server actor did not stop within {} ms", frontend::actor_stop_wait.count());
+    sys.await_actors_before_shutdown(false);
     return fatal ? 1 : 0;
   } catch (const std::exception& e) {
     std::cerr << "pstorage-csd: " << e.what() << "\n";

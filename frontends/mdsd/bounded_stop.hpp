@@ -1,80 +1,12 @@
-// bounded_stop.hpp — pstorage-mdsd's stop on SIGTERM, bounded in time
-// (issue 15: "pstorage-mdsd exits within 2 s of SIGTERM").
-//
-// caf::actor_system's destructor waits for every actor, detached helpers
-// included. An election connect helper blocked in middleman::remote_actor on
-// a peer that accepts the TCP connection but never answers the handshake (a
-// frozen MDS: SIGSTOP, a paused VM) made the master wait forever (measured:
-// still running 10 s after SIGTERM). So main stops and awaits the MDS actor
-// (which owns every SQLite write) with a deadline, and does not wait for
-// other actors; a watchdog ends the process if stopping still outlasts the
-// limit. Ending there is no worse than kill -9, which the stores survive
-// (committed journal entries are durable; tests/integration/mds_crash_loop.sh).
+// bounded_stop.hpp — pstorage-mdsd's bounded stop on SIGTERM: the daemons'
+// common one (frontends/common/bounded_stop.hpp) under the names mdsd uses.
 #pragma once
 
-#include <caf/all.hpp>
-#include <spdlog/spdlog.h>
-
-#include <chrono>
-#include <condition_variable>
-#include <cstdlib>
-#include <mutex>
-#include <thread>
+#include "frontends/common/bounded_stop.hpp"
 
 namespace pstorage::mdsd {
-
-// The whole stop, signal to exit (docs/operations.md "Stopping an MDS").
-inline constexpr std::chrono::milliseconds stop_limit{1800};
-// How long main waits for the MDS actor to finish its current message and exit.
-inline constexpr std::chrono::milliseconds actor_stop_wait{1000};
-
-// Sends the MDS actor an exit and waits (at most `wait`) until it is down.
-// True when it is.
-inline bool stop_and_await(caf::actor_system& sys, const caf::actor& actor, std::chrono::milliseconds wait) {
-  caf::scoped_actor self{sys};
-  self->monitor(actor);
-  self->send_exit(actor, caf::exit_reason::user_shutdown);
-  bool down = false;
-  self->receive([&](const caf::down_msg&) { down = true; },
-                caf::after(std::chrono::duration_cast<std::chrono::microseconds>(wait)) >> [] {});
-  return down;
-}
-template <class Handle>
-bool stop_and_await(caf::actor_system& sys, const Handle& h, std::chrono::milliseconds wait) {
-  return stop_and_await(sys, caf::actor_cast<caf::actor>(h), wait);
-}
-
-// While alive, ends the process with status 0 once `limit` has passed
-// (logging why and flushing the log first); its destructor disarms it.
-// Armed at the start of the stop and destroyed after the actor system (main
-// declares it before the system), so it bounds the system's destructor too.
-class stop_watchdog {
- public:
-  explicit stop_watchdog(std::chrono::milliseconds limit)
-      : thread_([this, limit] {
-          std::unique_lock<std::mutex> l(m_);
-          if (cv_.wait_for(l, limit, [this] { return disarmed_; })) return;
-          spdlog::warn("stopping took longer than {} ms (a helper still waits on the network); exiting now",
-                       limit.count());
-          spdlog::default_logger()->flush();
-          std::_Exit(0);
-        }) {}
-  ~stop_watchdog() {
-    {
-      std::lock_guard<std::mutex> l(m_);
-      disarmed_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  stop_watchdog(const stop_watchdog&) = delete;
-  stop_watchdog& operator=(const stop_watchdog&) = delete;
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool disarmed_ = false;
-  std::thread thread_;
-};
-
+using frontend::actor_stop_wait;
+using frontend::stop_and_await;
+using frontend::stop_limit;
+using frontend::stop_watchdog;
 }  // namespace pstorage::mdsd
