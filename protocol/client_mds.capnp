@@ -66,7 +66,13 @@ struct LicenseState {
   text @10 :Text;              # the installed license (file form), for view-license
 }
 
-# `auth-node`, step 1: ask for the salt the cluster password is digested with.
+# `auth-node` (docs/security.md "auth-node"): challenge-response, then the
+# master signs the node's certificate with the cluster CA. The host reaches
+# the master's HTTP port (PORT+2, POST /auth-node/challenge and /auth-node,
+# no TLS: it has no certificate yet); pstorage-mdsd passes these messages to
+# its MDS actor with `peer` set to the connecting address (rate limit).
+# Step 1: the salt the cluster password is digested with, and a one-time
+# challenge (32 random bytes, valid 60 s, for this peer only).
 struct ClientToMdsAuthSalt {
   cluster @0 :Text;
 }
@@ -76,15 +82,21 @@ struct MdsToClientAuthSalt {
   iterations @2 :UInt32;
 }
 
-# `auth-node`, step 2: present the digest of the typed password; the MDS
-# compares it with the stored one. The clear password never travels.
+# Step 2: proof = HMAC-SHA256(digest, transcript of cluster, host, challenge,
+# clientNonce, publicKey) (persistence/auth_join.hpp): neither the password
+# nor its digest travels. `credentials` stays empty (an old client that
+# sends its digest there is refused). The answer carries the node's
+# certificate, the CA's, and the master's proof over both, which the host
+# checks before it writes anything.
 struct ClientToMdsAuthNode {
   credentials @0 :Common.Credentials;
+  peer @1 :Text;
   host @1 :Text;
 }
 struct MdsToClientAuthNode {
   status @0 :Common.Status;
 }
+  challenge @3 :Data;
 
 # ---- file system (issue 3) --------------------------------------------------
 
@@ -92,9 +104,18 @@ struct MdsToClientAuthNode {
 # cluster ("/", "/vm/disk.img"). `clientId` names the mount session (leases).
 struct ClientToMdsFileOp {
   credentials @0 :Common.Credentials;
+  peer @2 :Text;
+  cluster @3 :Text;
+  challenge @4 :Data;
+  clientNonce @5 :Data;
+  publicKey @6 :Text;     # PEM, the key pair the host made for this cluster
+  proof @7 :Data;
   clientId @1 :Text;
   op :union {
     lookup @2 :Text;                  # path -> attr
+  certificate @1 :Text;   # PEM, signed by the cluster CA
+  caCertificate @2 :Text; # PEM, the cluster CA
+  proof @3 :Data;         # HMAC-SHA256(digest, server transcript)
     getattr @3 :UInt64;               # ino -> attr (works for open, unlinked files)
     readdir @4 :Text;                 # path -> entries
     mkdir @5 :PathMode;
@@ -305,6 +326,11 @@ struct MdsToClientMembership {
 # (cmd_set_license), or refuses with the reason (STATUS_BAD_REQUEST).
 struct ClientToMdsLicense {
   credentials @0 :Common.Credentials;
+  # The cluster CA (PEM key and certificate) for the added MDS, which signs
+  # auth-node certificates when it is master. Only over an encrypted
+  # connection (docs/security.md "Keys and certificates"); empty otherwise.
+  caKey @4 :Text;
+  caCertificate @5 :Text;
   load @1 :Text;
 }
 # `state`: the cluster's license after the request (the loaded one if any).

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/common/transport.hpp"
 #include "actors/client/tcp_probe.hpp"
 
 namespace pstorage::client {
@@ -29,7 +30,7 @@ std::optional<Handle> connect_within(caf::actor_system& sys, const std::string& 
   if (left < std::chrono::milliseconds(500)) left = std::chrono::milliseconds(500);
   caf::scoped_actor self{sys};
   std::optional<Handle> out;
-  self->request(sys.middleman().actor_handle(), left, caf::connect_atom::value, host, port)
+  self->request(transport::connector(sys), left, caf::connect_atom::value, host, port)
       .receive(
           [&](const caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>& ifs) {
             if (!ptr) {

@@ -39,9 +39,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "persistence/node_tls.hpp"
 #include "protocol/endpoint.hpp"
 
 namespace pstorage::client {
@@ -53,6 +55,9 @@ struct session_options {
   std::string client_id;      // unique per mount (leases)
   bool fail_on_nospace = false;
   bool background = true;  // run the lease/size thread
+  // This host's TLS credentials (persistence/node_tls.hpp): every MDS and CS
+  // connection is mutual TLS with them; nullopt: encryption off.
+  std::optional<persistence::node_tls_paths> tls;
 };
 
 struct repl_view {

@@ -143,6 +143,7 @@ struct session::impl {
   session_options o;
   client_io_meter io_meter{clock_type::now()};  // sent with every Watch (client_io.hpp)
   node_config cfg;
+  bool tls_loaded = o.tls && (cfg.use_tls(o.tls->cert, o.tls->key, o.tls->ca), true);  // before sys is made
   caf::actor_system sys{cfg};
 
   std::mutex mds_m;

@@ -1,4 +1,5 @@
 // cs_directory_actor.cpp — the two CS directories of cs_directory.hpp.
+#include "actors/common/transport.hpp"
 #include "actors/common/cs_directory.hpp"
 
 #include <caf/all.hpp>
@@ -41,7 +42,7 @@ cs_directory_api spawn_remote_cs_directory(caf::actor_system& sys) {
           if (!ep || ep->port == 0)
             return caf::make_error(caf::sec::cannot_connect_to_node,
                                    ep ? "no port in CS address '" + address + "'" : err);
-          auto h = self->system().middleman().remote_actor<cs_api>(ep->host, ep->port);
+          auto h = transport::remote_actor<cs_api>(self->system(), ep->host, ep->port);
           if (!h)
             return caf::make_error(caf::sec::cannot_connect_to_node,
                                    "cannot connect to the CS at " + address + ": " + self->system().render(h.error()));

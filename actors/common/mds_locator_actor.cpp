@@ -6,6 +6,7 @@
 // answers it (NOT_FOUND: no CS 0) without changing anything; an MDS that
 // knows no master yet holds it until the election is decided, so no answer
 // within probe_timeout means "no master here yet".
+#include "actors/common/transport.hpp"
 #include "actors/common/mds_locator.hpp"
 
 #include <caf/all.hpp>
@@ -51,7 +52,7 @@ mds_locator_api spawn_remote_mds_locator(caf::actor_system& sys, std::vector<end
               continue;
             }
             auto svc = mds_locate::service_endpoint(*e);
-            auto h = sys.middleman().remote_actor<mds_api>(svc.host, svc.port);
+            auto h = transport::remote_actor<mds_api>(sys, svc.host, svc.port);
             if (!h) {
               search.on_failure(*e, sys.render(h.error()));
               continue;

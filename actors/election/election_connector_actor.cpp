@@ -1,5 +1,6 @@
 // election_connector_actor.cpp — make_remote_peer_connector: blocking
 // middleman connects in detached helper actors (election_connector.hpp).
+#include "actors/common/transport.hpp"
 #include "actors/election/election_connector.hpp"
 
 #include <caf/all.hpp>
@@ -41,7 +42,7 @@ peer_connector make_remote_peer_connector(caf::actor_system& sys, peer_connector
     caf::delayed_anon_send(self, o.connect_timeout, peer_atom::value, id, caf::actor{});
     auto target = mds_locate::mds_address(*ep);
     sp->spawn<caf::detached>([self, id, target, g](caf::blocking_actor* helper) {
-      auto h = helper->system().middleman().remote_actor<election_api>(target.host, target.port);
+      auto h = transport::remote_actor<election_api>(helper->system(), target.host, target.port);
       {
         std::lock_guard<std::mutex> l(g->m);
         g->gate.done(id, static_cast<bool>(h), std::chrono::steady_clock::now());

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 
+#include "actors/mds/mds_auth.hpp"
 #include "actors/mds/mds_state.hpp"
 #include "persistence/journal_store.hpp"
 #include "persistence/md_store.hpp"
@@ -472,34 +473,10 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
           if (!serving(self) && self->state.leader_id == 0) return handle_stat(self, m);
           return for_master<msg::mds_to_client_stat>(self, m, handle_stat);
         },
-        [self](const msg::client_to_mds_auth_salt& m) {
-          auto& st = self->state;
-          auto req = wire::decode(m);
-          return wire::make<p::MdsToClientAuthSalt>([&](auto b) {
-            if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
-            if (std::string(req->getCluster().cStr()) != st.cluster)
-              return set_status(b.initStatus(), p::STATUS_WRONG_CLUSTER,
-                                "this MDS serves cluster '" + st.cluster + "', not '" +
-                                    std::string(req->getCluster().cStr()) + "'; check bs.list");
-            set_status(b.initStatus(), p::STATUS_OK, "");
-            b.setSalt(kj::arrayPtr(reinterpret_cast<const kj::byte*>(st.auth.salt.data()), st.auth.salt.size()));
-            b.setIterations(st.auth.iterations);
-          });
-        },
-        [self](const msg::client_to_mds_auth_node& m) {
-          auto& st = self->state;
-          auto req = wire::decode(m);
-          return wire::make<p::MdsToClientAuthNode>([&](auto b) {
-            if (!req) return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, req.error);
-            if (!credentials_ok(st, req->getCredentials())) {
-              spdlog::warn("auth-node from host '{}' refused: wrong password", req->getHost().cStr());
-              return set_status(b.initStatus(), p::STATUS_AUTH_FAILED,
-                                "wrong password for cluster '" + st.cluster + "'");
-            }
-            spdlog::info("host '{}' authenticated", req->getHost().cStr());
-            set_status(b.initStatus(), p::STATUS_OK, "");
-          });
-        },
+        // auth-node (issue 14): challenge-response, then a certificate
+        // signed by the cluster CA (mds_auth_actor.cpp).
+        [self](const msg::client_to_mds_auth_salt& m) { return handle_auth_challenge(self, m); },
+        [self](const msg::client_to_mds_auth_node& m) { return handle_auth_node(self, m); },
         // Data path (issue 3): mds_files_actor.cpp.
         [self](const msg::client_to_mds_file_op& m) -> caf::result<msg::mds_to_client_file_op> {
           return for_master<msg::mds_to_client_file_op>(self, m, handle_file_op);

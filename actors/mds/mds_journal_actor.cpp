@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/mds/mds_auth.hpp"
 #include "actors/mds/mds_membership.hpp"
 #include "actors/mds/mds_state.hpp"
 #include "actors/repair/repair_support.hpp"
@@ -432,6 +433,7 @@ caf::result<msg::mds_to_client_membership> handle_membership(self_ptr self, cons
                   l[i].setStatus(p::MdsStatus::AVAIL);
                 }
                 b.setChunkSize(st.deps.md->chunk_size());
+                add_ca_to_membership(self, b);
               }));
             }
             // Running: this master and every MDS that answered it within an
@@ -478,6 +480,7 @@ caf::result<msg::mds_to_client_membership> handle_membership(self_ptr self, cons
                           l[i].setStatus(p::MdsStatus::AVAIL);
                         }
                         b.setChunkSize(self->state.deps.md->chunk_size());
+                        add_ca_to_membership(self, b);
                       }));
                     },
                     [rp](caf::error& e) mutable {

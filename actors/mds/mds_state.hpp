@@ -21,6 +21,7 @@
 #include "actors/mds/client_io_table.hpp"
 #include "actors/mds/lease_table.hpp"
 #include "actors/mds/invalidations.hpp"
+#include "actors/mds/join_guard.hpp"
 #include "actors/mds/map_leases.hpp"
 #include "actors/mds/mds_peer_health.hpp"
 #include "actors/mds/mds_license.hpp"
@@ -54,6 +55,7 @@ struct mds_state {
   std::string self_address;
   persistence::auth_digest auth;
   mds::random_source rnd;
+  mds::join_guard join;  // auth-node challenges and failures per peer (mds_auth_actor.cpp)
   // Which actor registered which CS id: a down message maps back to the id.
   std::map<caf::actor_addr, uint32_t> cs_by_addr;
   // Handles of connected CSs (set at registration, erased when down).

@@ -14,6 +14,7 @@
 #include "actors/client/attr_args.hpp"
 #include "actors/client/mountinfo.hpp"
 #include "actors/client/session.hpp"
+#include "persistence/node_tls.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/discovery_rules.hpp"
@@ -74,6 +75,7 @@ std::unique_ptr<client::session> open_session(const global_options& g, const std
   o.cluster = cluster;
   o.mds = mds;
   o.digest = frontend::load_auth_digest(host, cluster);
+  o.tls = persistence::require_node_tls(host, cluster);  // mutual TLS unless encryption is off
   o.client_id = frontend::local_host_name() + ":cli:" + std::to_string(::getpid());
   o.background = false;
   return std::make_unique<client::session>(o);

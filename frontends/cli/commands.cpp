@@ -17,6 +17,8 @@
 #include "frontends/common/password.hpp"
 #include "frontends/common/stat_view.hpp"
 #include "persistence/auth_digest.hpp"
+#include "persistence/cluster_ca.hpp"
+#include "persistence/node_tls.hpp"
 #include "persistence/cs_repo.hpp"
 #include "persistence/file_util.hpp"
 #include "persistence/mds_store.hpp"
@@ -81,6 +83,16 @@ int make_mds(const global_options& g, const make_mds_options& o) {
     persistence::mds_store store(persistence::mds_store::db_path(repo).string());
     store.init_cluster(g.cluster, 1, ep->to_string(), digest);
     persistence::meta_set(store.db(), "chunk_size", std::to_string(*chunk_size.value));
+    // The cluster CA (docs/security.md "Keys and certificates"): kept in
+    // mds.db only; this host's node certificate signed with it at once.
+    auto ca = persistence::make_cluster_ca(g.cluster);
+    persistence::meta_set(store.db(), persistence::ca_key_meta, ca.key_pem);
+    persistence::meta_set(store.db(), persistence::ca_cert_meta, ca.cert_pem);
+    auto node = persistence::make_node_key();
+    persistence::write_node_tls(host, g.cluster, node.key_pem,
+                                persistence::issue_node_certificate(ca, node.cert_pem, g.cluster,
+                                                                    frontend::local_host_name()),
+                                ca.cert_pem);
     host.write_auth_key(g.cluster, digest.serialize());
     host.add_to_bs_list(g.cluster, *ep);
     host.add_service({"mds", g.cluster, repo.string()});
@@ -121,25 +133,7 @@ int make_cs(const global_options& g, const make_cs_options& o) {
   });
 }
 
-int auth_node(const global_options& g, const std::optional<std::string>& password_file) {
-  return guarded([&] {
-    require_cluster(g);
-    auto host = g.host();
-    frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
-    auto salt = client.auth_salt();
-    auto password = frontend::read_password("Please enter password for cluster: ", password_file, false);
-    persistence::auth_digest d;
-    d.cluster = g.cluster;
-    d.salt = salt.bytes;
-    d.iterations = salt.iterations;
-    d.digest = persistence::derive_digest(password, salt.bytes, salt.iterations);
-    client.auth_node(d.digest, frontend::local_host_name());
-    host.write_auth_key(g.cluster, d.serialize());
-    host.host_id();
-    std::cout << "Host authenticated in cluster '" << g.cluster << "'\n";
-    return 0;
-  });
-}
+// auth_node: auth_node_command.cpp (challenge-response and the node certificate).
 
 int stat(const global_options& g, bool json) {
   return guarded([&] {

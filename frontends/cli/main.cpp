@@ -1,5 +1,6 @@
 // pstorage — the administration CLI: `pstorage -c CLUSTER COMMAND [options]`.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
 #include "frontends/cli/admin_commands.hpp"
 #include "frontends/cli/attr_commands.hpp"
@@ -115,7 +116,10 @@ int main(int argc, char** argv) {
   auto lic = cli::add_license_commands(app);   // load-license, view-license
 
   CLI11_PARSE(app, argc, argv);
-  if (!config_dir.empty()) g.config_dir = config_dir;
+  if (!config_dir.empty()) {
+    g.config_dir = config_dir;
+    ::setenv("PSTORAGE_CONFIG_DIR", config_dir.c_str(), 1);  // read where no host_config is passed (mds_client's TLS)
+  }
   frontend::setup_cli_logging(g.verbosity);
 
   mm.chunk_size_given = chunk_size_opt->count() > 0;

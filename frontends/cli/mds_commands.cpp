@@ -17,6 +17,7 @@
 #include "frontends/common/discovery_rules.hpp"
 #include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/mds_client.hpp"
+#include "persistence/cluster_ca.hpp"
 #include "persistence/auth_digest.hpp"
 #include "persistence/cs_repo.hpp"
 #include "persistence/mds_store.hpp"
@@ -200,6 +201,12 @@ int make_mds_join(const global_options& g, const make_mds_options& o) {
         }
         store.set_mdses(list);
         if (chunk_size) persistence::meta_set(store.db(), "chunk_size", std::to_string(chunk_size));
+        // The cluster CA, so this MDS can sign auth-node certificates when
+        // master (sent only over TLS; docs/security.md).
+        if (answer.contains("ca_key") && answer.contains("ca_certificate")) {
+          persistence::meta_set(store.db(), persistence::ca_key_meta, answer["ca_key"].get<std::string>());
+          persistence::meta_set(store.db(), persistence::ca_cert_meta, answer["ca_certificate"].get<std::string>());
+        }
         persistence::meta_set(store.db(), "max_mds_id", std::to_string(highest));
       }
     } catch (const std::exception& e) {

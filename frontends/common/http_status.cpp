@@ -12,8 +12,21 @@ struct http_status_server::impl {
   std::thread thread;
 };
 
-http_status_server::http_status_server(const std::string& host, uint16_t port, handler status, handler metrics)
+http_status_server::http_status_server(const std::string& host, uint16_t port, handler status, handler metrics,
+                                       std::map<std::string, post_handler> posts)
     : impl_(std::make_unique<impl>()) {
+  impl_->server.set_payload_max_length(64 * 1024);
+  for (auto& [path, fn] : posts)
+    impl_->server.Post(path, [fn](const httplib::Request& req, httplib::Response& res) {
+      try {
+        auto [code, body] = fn(req.body, req.remote_addr);
+        res.status = code;
+        res.set_content(body, "application/json");
+      } catch (const std::exception& e) {
+        res.status = 503;
+        res.set_content(std::string("{\"error\":\"") + e.what() + "\"}", "application/json");
+      }
+    });
   impl_->server.Get("/status", [status](const httplib::Request&, httplib::Response& res) {
     try {
       res.set_content(status(), "application/json");

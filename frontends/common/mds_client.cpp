@@ -11,10 +11,23 @@
 #include "actors/common/node_config.hpp"
 #include "actors/mds/mds_api.hpp"
 #include "frontends/common/stat_view.hpp"
+#include "persistence/node_tls.hpp"
 #include "protocol/common.capnp.h"
 
 namespace pstorage::frontend {
 namespace p = proto;
+
+namespace {
+// This host's credentials (the configuration root of --config-dir, which the
+// CLI passes on as $PSTORAGE_CONFIG_DIR): throws when encryption is on and
+// they are missing ("run auth-node").
+bool use_host_tls(node_config& cfg, const std::string& cluster) {
+  persistence::host_config host(persistence::resolve_config_dir(std::nullopt));
+  auto tls = persistence::require_node_tls(host, cluster);
+  if (tls) cfg.use_tls(tls->cert, tls->key, tls->ca);
+  return tls.has_value();
+}
+}  // namespace
 
 // Finds the master (mds_locator_policy.hpp): bs.list entries are MDS
 // addresses whose MDS actor listens on PORT+1; a follower's NOT_MASTER
@@ -29,9 +42,15 @@ struct mds_client::impl {
   static constexpr auto request_timeout = std::chrono::seconds(15);
   static constexpr auto search_budget = std::chrono::seconds(15);
 
+  explicit impl(std::string c) : cluster(std::move(c)) {}
+
   std::string cluster;
   std::vector<endpoint> addrs;
   node_config cfg;
+  // Mutual TLS with this host's credentials for the cluster (node_tls.hpp),
+  // from the configuration root of --config-dir / $PSTORAGE_CONFIG_DIR;
+  // set before `sys` is made from cfg.
+  bool tls_loaded = use_host_tls(cfg, cluster);
   caf::actor_system sys{cfg};
   mds_api mds;
   std::optional<endpoint> at;  // the MDS address `mds` belongs to
@@ -112,34 +131,11 @@ static void check_status(const Reader& r) {
   if (r.getStatus().getCode() != p::STATUS_OK) throw std::runtime_error(r.getStatus().getMessage().cStr());
 }
 
-mds_client::mds_client(std::string cluster, std::vector<endpoint> addrs) : impl_(std::make_unique<impl>()) {
-  impl_->cluster = std::move(cluster);
+mds_client::mds_client(std::string cluster, std::vector<endpoint> addrs) : impl_(std::make_unique<impl>(std::move(cluster))) {
   impl_->addrs = std::move(addrs);
 }
 
 mds_client::~mds_client() = default;
-
-mds_client::salt mds_client::auth_salt() {
-  auto a = impl_->call<msg::mds_to_client_auth_salt>(
-      wire::make<p::ClientToMdsAuthSalt>([&](auto b) { b.setCluster(impl_->cluster); }));
-  auto d = wire::decode(a);
-  if (!d) throw std::runtime_error(d.error);
-  check_status(*d);
-  auto s = d->getSalt();
-  return {std::string(reinterpret_cast<const char*>(s.begin()), s.size()), d->getIterations()};
-}
-
-void mds_client::auth_node(const std::string& digest, const std::string& host) {
-  auto a = impl_->call<msg::mds_to_client_auth_node>(wire::make<p::ClientToMdsAuthNode>([&](auto b) {
-    auto c = b.initCredentials();
-    c.setCluster(impl_->cluster);
-    c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
-    b.setHost(host);
-  }));
-  auto d = wire::decode(a);
-  if (!d) throw std::runtime_error(d.error);
-  check_status(*d);
-}
 
 nlohmann::json mds_client::stat(const std::string& digest) {
   auto a = impl_->call<msg::mds_to_client_stat>(wire::make<p::ClientToMdsStat>([&](auto b) {
@@ -229,7 +225,12 @@ nlohmann::json mds_client::membership(const std::string& digest, const std::stri
   check_status(*d);
   auto members = nlohmann::json::array();
   for (auto m : d->getMembers()) members.push_back({{"id", m.getId()}, {"address", m.getAddress().cStr()}});
-  return {{"mds_id", d->getMdsId()}, {"chunk_size", d->getChunkSize()}, {"members", members}};
+  nlohmann::json out{{"mds_id", d->getMdsId()}, {"chunk_size", d->getChunkSize()}, {"members", members}};
+  if (d->getCaKey().size() > 0) {  // the cluster CA for a joining MDS (over TLS only)
+    out["ca_key"] = d->getCaKey().cStr();
+    out["ca_certificate"] = d->getCaCertificate().cStr();
+  }
+  return out;
 }
 
 nlohmann::json mds_client::license(const std::string& digest, const std::string& load) {

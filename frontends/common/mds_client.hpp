@@ -19,13 +19,7 @@ class mds_client {
   mds_client(std::string cluster, std::vector<endpoint> mds_addresses);
   ~mds_client();
 
-  struct salt {
-    std::string bytes;
-    uint32_t iterations;
-  };
-  salt auth_salt();
-  // Throws on a wrong password.
-  void auth_node(const std::string& digest, const std::string& host);
+  // auth-node goes over HTTP (frontends/cli/auth_node_command.cpp).
   // The stat answer as JSON (frontends/common/stat_view.hpp).
   nlohmann::json stat(const std::string& digest);
   // set-config / get-config: [{name, value, default, unit, description}].

@@ -27,6 +27,7 @@
 
 #include "actors/common/node_config.hpp"
 #include "actors/cs/cs_actor.hpp"
+#include "actors/common/transport.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/discovery_rules.hpp"
 #include "frontends/common/mds_discovery.hpp"
@@ -42,6 +43,7 @@
 
 using namespace pstorage;
 namespace fs = std::filesystem;
+#include "persistence/node_tls.hpp"
 
 static space_info disk_space(const std::string& dir) {
   struct statvfs s {};
@@ -141,6 +143,8 @@ int main(int argc, char** argv) {
     caf::actor_system sys{cfg};
     auto repo_path = fs::absolute(repo).string();
     std::atomic<uint32_t> cs_id{settings.cs_id};
+    // Mutual TLS with the cluster CA unless encryption is off (persistence/node_tls.hpp).
+    if (auto tls = persistence::require_node_tls(host, settings.cluster)) cfg.use_tls(tls->cert, tls->key, tls->ca);
     std::atomic<bool> registered{false};
     // I/O figures (docs/monitoring.md): recorded by the CS actor, read here
     // on the HTTP thread. CAF's clock is the steady clock in the daemon.
@@ -217,7 +221,7 @@ int main(int argc, char** argv) {
     };
     // Publish first so the address we register is the one we listen on.
     auto cs = spawn_cs(sys, deps);
-    auto port = sys.middleman().publish(cs, ep.port, ep.host.c_str(), true);
+    auto port = transport::publish(sys, cs, ep.port, ep.host.c_str(), true);
     if (!port)
       throw std::runtime_error("cannot listen on " + ep.to_string() + ": " + sys.render(port.error()) +
                                " (port in use? pick another with -a ADDR:PORT)");

@@ -14,10 +14,12 @@
 #include <iostream>
 #include <random>
 
+#include "actors/common/transport.hpp"
 #include "actors/common/mds_locator_policy.hpp"
 #include "actors/common/node_config.hpp"
 #include "actors/election/election_connector.hpp"
 #include "actors/mds/mds_actor.hpp"
+#include "frontends/common/auth_wire.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/http_status.hpp"
 #include "frontends/common/logging.hpp"
@@ -28,9 +30,34 @@
 #include "persistence/host_config.hpp"
 #include "persistence/journal_store.hpp"
 #include "persistence/md_store.hpp"
+#include "persistence/node_tls.hpp"
 
 using namespace pstorage;
 namespace fs = std::filesystem;
+
+namespace {
+// One auth-node step on the HTTP port: JSON body -> the MDS actor -> JSON
+// (auth_wire.hpp). A malformed body answers 400; no answer within 10 s an
+// IO error status.
+template <class Answer, class Handle, class Request, class ToJson>
+frontend::http_status_server::post_handler auth_gateway(caf::actor_system& sys, Handle mds, Request make_request,
+                                                        ToJson to_json) {
+  return [&sys, mds, make_request, to_json](const std::string& body, const std::string& peer) {
+    nlohmann::json j;
+    try {
+      auto request = make_request(nlohmann::json::parse(body), peer);
+      caf::scoped_actor self{sys};
+      self->request(mds, std::chrono::seconds(10), std::move(request))
+          .receive([&](Answer& answer) { j = to_json(answer); },
+                   [&](caf::error& e) { j = {{"status", proto::STATUS_IO_ERROR}, {"message", sys.render(e)}}; });
+    } catch (const std::exception& e) {
+      return std::pair<int, std::string>(
+          400, nlohmann::json{{"status", proto::STATUS_BAD_REQUEST}, {"message", e.what()}}.dump());
+    }
+    return std::pair<int, std::string>(200, j.dump());
+  };
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   frontend::block_stop_signals();
@@ -118,7 +145,7 @@ int main(int argc, char** argv) {
     const auto self_id = store->self_id();
     auto mds = spawn_mds(sys, deps);
     auto listen = [&](auto handle, uint16_t port, const char* what) {
-      auto p = sys.middleman().publish(handle, port, ep->host.c_str(), true);
+      auto p = transport::publish(sys, handle, port, ep->host.c_str(), true);
       if (!p) {
         caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
         throw std::runtime_error("cannot listen on " + ep->host + ":" + std::to_string(port) + " (" + what +
@@ -168,13 +195,23 @@ int main(int argc, char** argv) {
     };
     frontend::http_status_server http(
         ep->host, deps.http_port,
+    // auth-node (issue 14): a host without a certificate cannot reach the
+    // MDS actor over TLS, so its two steps come as JSON on this port and go
+    // to the actor with the connecting address (auth_wire.hpp).
+    std::map<std::string, frontend::http_status_server::post_handler> auth_posts{
+        {frontend::auth_wire::challenge_path,
+         auth_gateway<msg::mds_to_client_auth_salt>(sys, mds, frontend::auth_wire::challenge_request,
+                                                    frontend::auth_wire::challenge_answer)},
+        {frontend::auth_wire::node_path,
+         auth_gateway<msg::mds_to_client_auth_node>(sys, mds, frontend::auth_wire::node_request,
+                                                    frontend::auth_wire::node_answer)}};
         [&ask_stat] {
           auto answer = ask_stat();
           if (!answer) return std::string("{}");
           auto d = wire::decode(*answer);
           return d ? frontend::stat_to_json(*d).dump() : std::string("{}");
         },
-        metrics);
+        metrics, std::move(auth_posts));
     spdlog::info("MDS#{} of cluster '{}' at {}: MDS<->MDS port {}, clients/CSs on port {}, HTTP status on port "
                  "{}, chunk size {} bytes",
                  self_id, cluster, ep->to_string(), peer_port, published, http.port(), md->chunk_size());

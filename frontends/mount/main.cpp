@@ -33,6 +33,7 @@
 #include "frontends/common/mds_discovery.hpp"
 #include "frontends/mount/fuse_ops.hpp"
 #include "persistence/host_config.hpp"
+#include "persistence/node_tls.hpp"
 
 using namespace pstorage;
 namespace fs = std::filesystem;
@@ -103,11 +104,12 @@ struct start_report {
 };
 
 int run(const client::mount_request& r, const std::string& digest, const std::vector<endpoint>& mds,
-        start_report& report) {
+        const std::optional<persistence::node_tls_paths>& tls, start_report& report) {
   client::session_options so;
   so.cluster = r.cluster;
   so.mds = mds;
   so.digest = digest;
+  so.tls = tls;
   so.client_id = make_client_id();
   so.fail_on_nospace = r.fail_on_nospace;
   client::session sess(so);
@@ -197,8 +199,10 @@ int main(int argc, char** argv) {
     return die("unknown cluster '" + r.cluster + "': " + mds_error +
                "; check the name or set up cluster discovery (guide: Configuring Cluster Discovery)");
   std::string digest;
+  std::optional<persistence::node_tls_paths> tls;
   try {
     digest = frontend::load_auth_digest(host, r.cluster);
+    tls = persistence::require_node_tls(host, r.cluster);  // mutual TLS unless encryption is off
   } catch (const std::exception& e) {
     return die(e.what());
   }
@@ -235,7 +239,7 @@ int main(int argc, char** argv) {
     (void)!chdir("/");
     report.fd = p[1];
   }
-  int rc = run(r, digest, mds, report);
+  int rc = run(r, digest, mds, tls, report);
   report.send(static_cast<unsigned char>(rc ? rc : 1));
   return rc;
 }

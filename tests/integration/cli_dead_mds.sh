@@ -23,6 +23,7 @@ mkdir -p "$T/host2/clusters/$C"
 printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$P1" "$P2" > "$T/host2/clusters/$C/bs.list"
 # a well-formed key: the CLI gets as far as connecting
 echo "pstorage-auth-v1 $C 00 1 $(printf '%064d' 0)" > "$T/host2/clusters/$C/auth_digest.key"
+echo off > "$T/host2/clusters/$C/encryption"  # no certificate either (docs/security.md)
 t0=$(now_ms)
 if ps 2 stat >"$T/a.out" 2>&1; then fail "stat succeeded with no MDS: $(cat "$T/a.out")"; fi
 ms=$(( $(now_ms) - t0 ))

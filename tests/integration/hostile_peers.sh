@@ -35,7 +35,9 @@ MDS="127.0.0.1:$PORT"
 echo "secret-pw" > "$T/pw"
 ps() { local h=$1; shift; "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
 csq() { local h=$1; shift; sqlite3 -readonly -cmd '.timeout 5000' "$T/cs$h/chunks.db" "$@"; }
-hp() { timeout 30 "$HP" "$@"; }
+# The stranger is a cluster member (host2's certificate) that is not the
+# master: TLS lets it in, the CS's authorisation must refuse its orders.
+hp() { PSTORAGE_CONFIG_DIR="$T/host2" PSTORAGE_CLUSTER=$C timeout 30 "$HP" "$@"; }
 
 # --- cluster ---------------------------------------------------------------------------------
 start_mds 1M

@@ -21,6 +21,10 @@
 //   hostile-peer ADDR slowloris SECONDS      a BASP header one byte per 500 ms
 //   hostile-peer ADDR huge-header SECONDS    a valid BASP header announcing a
 //                                            payload of 0xFFFFFFF0 bytes
+// With $PSTORAGE_CLUSTER set, the CAF commands use the TLS credentials of
+// that cluster in $PSTORAGE_CONFIG_DIR (persistence/node_tls.hpp), as any
+// authenticated node would: a cluster member that is not the master.
+// Without it (or with $PSTORAGE_ENCRYPTION=off) it speaks plain BASP.
 // print "closed after MS ms" when the peer closed the connection within
 // SECONDS, "open after SECONDS s" otherwise (exit 0 either way; 2 when the
 // connection could not be made).
@@ -34,6 +38,7 @@
 #include <caf/io/all.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <random>
@@ -42,6 +47,8 @@
 #include <vector>
 
 #include "actors/common/node_config.hpp"
+#include "actors/common/transport.hpp"
+#include "persistence/node_tls.hpp"
 #include "actors/cs/cs_api.hpp"
 #include "protocol/common.capnp.h"
 #include "protocol/endpoint.hpp"
@@ -190,8 +197,12 @@ int main(int argc, char** argv) {
     return raw_attack(*ep, cmd, std::stod(argv[3]));
   }
   node_config cfg;
+  if (const char* cluster = std::getenv("PSTORAGE_CLUSTER"))
+    if (auto tls = persistence::require_node_tls(persistence::host_config(persistence::resolve_config_dir(std::nullopt)),
+                                                 cluster))
+      cfg.use_tls(tls->cert, tls->key, tls->ca);
   caf::actor_system sys{cfg};
-  auto cs = sys.middleman().remote_actor<cs_api>(ep->host, ep->port);
+  auto cs = transport::remote_actor<cs_api>(sys, ep->host, ep->port);
   if (!cs) {
     std::cout << "cannot connect: " << sys.render(cs.error()) << "\n";
     return 2;

@@ -1,0 +1,29 @@
+// auth_join.hpp — the proofs of `auth-node` (issue 14, docs/security.md
+// "auth-node"). Both sides hold digest = PBKDF2(password, salt) (the host
+// derives it from the typed password and the salt the MDS sent; the MDS has
+// it in auth_digest). Neither the password nor the digest is sent:
+//   host -> MDS: proof = HMAC(digest, client transcript)
+//   MDS -> host: proof = HMAC(digest, server transcript)
+// The client transcript binds the challenge (one-time, from this MDS), the
+// host's own nonce, the cluster, the host name and the public key to be
+// certified, so a proof cannot be replayed or moved to another key; the
+// server transcript binds both nonces and the two certificates returned, so
+// the host knows the CA it is about to trust comes from someone who knows
+// the password (not from a machine in the middle).
+// Fields are length-prefixed (8 bytes, big endian): no ambiguity.
+#pragma once
+
+#include <string>
+
+namespace pstorage::persistence {
+
+inline constexpr size_t join_nonce_bytes = 32;
+
+std::string join_client_proof(const std::string& digest, const std::string& cluster, const std::string& host,
+                              const std::string& challenge, const std::string& client_nonce,
+                              const std::string& public_key_pem);
+std::string join_server_proof(const std::string& digest, const std::string& challenge,
+                              const std::string& client_nonce, const std::string& certificate_pem,
+                              const std::string& ca_certificate_pem);
+
+}  // namespace pstorage::persistence
