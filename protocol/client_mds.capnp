@@ -75,11 +75,13 @@ struct LicenseState {
 # challenge (32 random bytes, valid 60 s, for this peer only).
 struct ClientToMdsAuthSalt {
   cluster @0 :Text;
+  peer @1 :Text;
 }
 struct MdsToClientAuthSalt {
   status @0 :Common.Status;
   salt @1 :Data;
   iterations @2 :UInt32;
+  challenge @3 :Data;
 }
 
 # Step 2: proof = HMAC-SHA256(digest, transcript of cluster, host, challenge,
@@ -90,13 +92,20 @@ struct MdsToClientAuthSalt {
 # checks before it writes anything.
 struct ClientToMdsAuthNode {
   credentials @0 :Common.Credentials;
-  peer @1 :Text;
   host @1 :Text;
+  peer @2 :Text;
+  cluster @3 :Text;
+  challenge @4 :Data;
+  clientNonce @5 :Data;
+  publicKey @6 :Text;     # PEM, the key pair the host made for this cluster
+  proof @7 :Data;
 }
 struct MdsToClientAuthNode {
   status @0 :Common.Status;
+  certificate @1 :Text;   # PEM, signed by the cluster CA
+  caCertificate @2 :Text; # PEM, the cluster CA
+  proof @3 :Data;         # HMAC-SHA256(digest, server transcript)
 }
-  challenge @3 :Data;
 
 # ---- file system (issue 3) --------------------------------------------------
 
@@ -104,18 +113,9 @@ struct MdsToClientAuthNode {
 # cluster ("/", "/vm/disk.img"). `clientId` names the mount session (leases).
 struct ClientToMdsFileOp {
   credentials @0 :Common.Credentials;
-  peer @2 :Text;
-  cluster @3 :Text;
-  challenge @4 :Data;
-  clientNonce @5 :Data;
-  publicKey @6 :Text;     # PEM, the key pair the host made for this cluster
-  proof @7 :Data;
   clientId @1 :Text;
   op :union {
     lookup @2 :Text;                  # path -> attr
-  certificate @1 :Text;   # PEM, signed by the cluster CA
-  caCertificate @2 :Text; # PEM, the cluster CA
-  proof @3 :Data;         # HMAC-SHA256(digest, server transcript)
     getattr @3 :UInt64;               # ino -> attr (works for open, unlinked files)
     readdir @4 :Text;                 # path -> entries
     mkdir @5 :PathMode;
@@ -315,6 +315,11 @@ struct MdsToClientMembership {
   mdsId @1 :UInt32;
   members @2 :List(Common.MdsInfo);
   chunkSize @3 :UInt64;   # the cluster's chunk size (a new MDS repository records it)
+  # The cluster CA (PEM key and certificate) for the added MDS, which signs
+  # auth-node certificates when it is master. Only over an encrypted
+  # connection (docs/security.md "Keys and certificates"); empty otherwise.
+  caKey @4 :Text;
+  caCertificate @5 :Text;
 }
 
 # ---- licensing (issue 17; guide "Managing Parallels Cloud Storage Licenses") --
@@ -326,11 +331,6 @@ struct MdsToClientMembership {
 # (cmd_set_license), or refuses with the reason (STATUS_BAD_REQUEST).
 struct ClientToMdsLicense {
   credentials @0 :Common.Credentials;
-  # The cluster CA (PEM key and certificate) for the added MDS, which signs
-  # auth-node certificates when it is master. Only over an encrypted
-  # connection (docs/security.md "Keys and certificates"); empty otherwise.
-  caKey @4 :Text;
-  caCertificate @5 :Text;
   load @1 :Text;
 }
 # `state`: the cluster's license after the request (the loaded one if any).

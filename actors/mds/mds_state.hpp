@@ -54,8 +54,8 @@ struct mds_state {
   uint32_t self_id = 0;
   std::string self_address;
   persistence::auth_digest auth;
-  mds::random_source rnd;
   mds::join_guard join;  // auth-node challenges and failures per peer (mds_auth_actor.cpp)
+  mds::random_source rnd;
   // Which actor registered which CS id: a down message maps back to the id.
   std::map<caf::actor_addr, uint32_t> cs_by_addr;
   // Handles of connected CSs (set at registration, erased when down).

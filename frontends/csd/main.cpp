@@ -25,9 +25,9 @@
 #include <nlohmann/json.hpp>
 #include <iostream>
 
+#include "actors/common/transport.hpp"
 #include "actors/common/node_config.hpp"
 #include "actors/cs/cs_actor.hpp"
-#include "actors/common/transport.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/discovery_rules.hpp"
 #include "frontends/common/mds_discovery.hpp"
@@ -40,10 +40,10 @@
 #include "frontends/csd/connection_guard.hpp"
 #include "persistence/disk_chunk_storage.hpp"
 #include "persistence/host_config.hpp"
+#include "persistence/node_tls.hpp"
 
 using namespace pstorage;
 namespace fs = std::filesystem;
-#include "persistence/node_tls.hpp"
 
 static space_info disk_space(const std::string& dir) {
   struct statvfs s {};
@@ -140,11 +140,11 @@ int main(int argc, char** argv) {
     }
 
     node_config cfg;
+    // Mutual TLS with the cluster CA unless encryption is off (persistence/node_tls.hpp).
+    if (auto tls = persistence::require_node_tls(host, settings.cluster)) cfg.use_tls(tls->cert, tls->key, tls->ca);
     caf::actor_system sys{cfg};
     auto repo_path = fs::absolute(repo).string();
     std::atomic<uint32_t> cs_id{settings.cs_id};
-    // Mutual TLS with the cluster CA unless encryption is off (persistence/node_tls.hpp).
-    if (auto tls = persistence::require_node_tls(host, settings.cluster)) cfg.use_tls(tls->cert, tls->key, tls->ca);
     std::atomic<bool> registered{false};
     // I/O figures (docs/monitoring.md): recorded by the CS actor, read here
     // on the HTTP thread. CAF's clock is the steady clock in the daemon.

@@ -112,6 +112,8 @@ int main(int argc, char** argv) {
     if (!ep->port) ep->port = persistence::default_mds_port;
 
     node_config cfg;
+    // Mutual TLS with the cluster CA unless encryption is off (persistence/node_tls.hpp).
+    if (auto tls = persistence::require_node_tls(host, cluster)) cfg.use_tls(tls->cert, tls->key, tls->ca);
     // Armed on SIGTERM; outlives the actor system, whose destructor it bounds.
     std::optional<mdsd::stop_watchdog> watchdog;
     caf::actor_system sys{cfg};
@@ -193,8 +195,6 @@ int main(int argc, char** argv) {
       if (auto p = frontend::read_process_figures()) frontend::add_process_metrics(r, *p);
       return r.text();
     };
-    frontend::http_status_server http(
-        ep->host, deps.http_port,
     // auth-node (issue 14): a host without a certificate cannot reach the
     // MDS actor over TLS, so its two steps come as JSON on this port and go
     // to the actor with the connecting address (auth_wire.hpp).
@@ -205,6 +205,8 @@ int main(int argc, char** argv) {
         {frontend::auth_wire::node_path,
          auth_gateway<msg::mds_to_client_auth_node>(sys, mds, frontend::auth_wire::node_request,
                                                     frontend::auth_wire::node_answer)}};
+    frontend::http_status_server http(
+        ep->host, deps.http_port,
         [&ask_stat] {
           auto answer = ask_stat();
           if (!answer) return std::string("{}");
