@@ -6,6 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 install -m 0755 "$ROOT"/build/bin/pstorage "$ROOT"/build/bin/pstorage-mdsd "$ROOT"/build/bin/pstorage-csd /usr/bin/
 [ -x "$ROOT/build/bin/pstorage-mount" ] && install -m 0755 "$ROOT/build/bin/pstorage-mount" /usr/bin/
+[ -x "$ROOT/build/bin/pstorage-shamand" ] && install -m 0755 "$ROOT/build/bin/pstorage-shamand" /usr/bin/  # HA agent (docs/ha.md)
 install -d /usr/lib/pstorage
 install -m 0755 "$ROOT/deploy/pstorage-services" /usr/lib/pstorage/
 install -m 0644 "$ROOT"/deploy/systemd/*.service /etc/systemd/system/

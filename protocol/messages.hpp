@@ -7,6 +7,7 @@
 #include "protocol/client_cs.capnp.h"
 #include "protocol/client_mds.capnp.h"
 #include "protocol/common.capnp.h"
+#include "protocol/ha_mds.capnp.h"
 #include "protocol/mds_cs.capnp.h"
 #include "protocol/mds_mds.capnp.h"
 #include "protocol/wire.hpp"
@@ -88,6 +89,11 @@ using election_to_mds_snapshot_export = m<p::ElectionToMdsSnapshotExport>;
 using mds_to_election_snapshot_export = m<p::MdsToElectionSnapshotExport>;
 using election_to_mds_snapshot_install = m<p::ElectionToMdsSnapshotInstall>;
 using mds_to_election_snapshot_install = m<p::MdsToElectionSnapshotInstall>;
+// HA (issue 18): CLI / pstorage-shamand <-> master MDS
+using client_to_mds_ha = m<p::ClientToMdsHa>;
+using mds_to_client_ha = m<p::MdsToClientHa>;
+using agent_to_mds_ha_renew = m<p::AgentToMdsHaRenew>;
+using mds_to_agent_ha_renew = m<p::MdsToAgentHaRenew>;
 }  // namespace pstorage::msg
 
 // X(alias) for every message; the registered CAF name is "pstorage.<alias>".
@@ -155,4 +161,8 @@ using mds_to_election_snapshot_install = m<p::MdsToElectionSnapshotInstall>;
   X(election_to_mds_snapshot_export) \
   X(mds_to_election_snapshot_export) \
   X(election_to_mds_snapshot_install) \
-  X(mds_to_election_snapshot_install)
+  X(mds_to_election_snapshot_install) \
+  X(client_to_mds_ha)             \
+  X(mds_to_client_ha)             \
+  X(agent_to_mds_ha_renew)        \
+  X(mds_to_agent_ha_renew)

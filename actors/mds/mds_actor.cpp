@@ -416,6 +416,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
     st.registry.load(st.deps.md->css(), self->clock().now());  // the journaled CS registry
     init_repair(self);
     init_license(self);
+    init_ha(self);
     // The election actor: the journal's only writer (docs/election.md).
     {
       election_deps ed;
@@ -512,6 +513,13 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         // Licensing (issue 17): mds_license_actor.cpp.
         [self](const msg::client_to_mds_license& m) -> caf::result<msg::mds_to_client_license> {
           return for_master<msg::mds_to_client_license>(self, m, handle_license);
+        },
+        // High Availability (issue 18): mds_ha_actor.cpp.
+        [self](const msg::client_to_mds_ha& m) -> caf::result<msg::mds_to_client_ha> {
+          return for_master<msg::mds_to_client_ha>(self, m, handle_ha);
+        },
+        [self](const msg::agent_to_mds_ha_renew& m) -> caf::result<msg::mds_to_agent_ha_renew> {
+          return for_master<msg::mds_to_agent_ha_renew>(self, m, handle_ha_renew);
         },
         [self](const msg::cs_to_mds_register& m) -> caf::result<msg::mds_to_cs_register> {
           return for_master<msg::mds_to_cs_register>(self, m, handle_register);

@@ -25,6 +25,9 @@ using mds_api = caf::typed_actor<
     caf::replies_to<msg::client_to_mds_rm_cs>::with<msg::mds_to_client_rm_cs>,
     caf::replies_to<msg::client_to_mds_membership>::with<msg::mds_to_client_membership>,
     caf::replies_to<msg::client_to_mds_license>::with<msg::mds_to_client_license>,
+    // High Availability (issue 18): `pstorage ha`, pstorage-shamand
+    caf::replies_to<msg::client_to_mds_ha>::with<msg::mds_to_client_ha>,
+    caf::replies_to<msg::agent_to_mds_ha_renew>::with<msg::mds_to_agent_ha_renew>,
     // chunk servers
     caf::replies_to<msg::cs_to_mds_register>::with<msg::mds_to_cs_register>,
     caf::replies_to<msg::cs_to_mds_heartbeat>::with<msg::mds_to_cs_heartbeat>,

@@ -32,6 +32,7 @@
 namespace pstorage::mds_impl {
 
 struct repair_state;  // mds_repair_state.hpp
+struct ha_runtime;    // mds_ha.hpp
 
 // How a proposed command ended (propose()).
 struct proposal_outcome {
@@ -128,6 +129,8 @@ struct mds_state {
   mds::peer_health peer_health;
   // The license checker's last verdict (mds_license_actor.cpp).
   mds::license_runtime license;
+  // The HA relocator (issue 18; mds_ha.hpp, mds_ha_actor.cpp).
+  std::shared_ptr<ha_runtime> ha;
   std::map<std::string, uint32_t> registering;
   std::map<std::string, std::vector<std::function<void(std::optional<std::string>)>>> registration_waiters;
 #ifdef PSTORAGE_SIM_BUGS
@@ -296,6 +299,13 @@ std::optional<std::string> license_replicas_refusal(self_ptr self, uint32_t repl
 // The license's autorecovery / autorebalance flags (on without a license).
 bool license_allows_autorecovery(self_ptr self);
 bool license_allows_autorebalance(self_ptr self);
+
+// High Availability (issue 18: mds_ha_actor.cpp; docs/ha.md). The relocator
+// runs every 100 ms on the serving master (relocator_rules.hpp); agents
+// renew their node leases and learn their resources through handle_ha_renew.
+void init_ha(self_ptr self);
+caf::result<msg::mds_to_client_ha> handle_ha(self_ptr self, const msg::client_to_mds_ha& m);
+caf::result<msg::mds_to_agent_ha_renew> handle_ha_renew(self_ptr self, const msg::agent_to_mds_ha_renew& m);
 
 // Repair and administration (issue 4: mds_repair_actor.cpp, mds_admin_actor.cpp).
 void init_repair(self_ptr self);  // loads parameters, opens the event log

@@ -246,4 +246,12 @@ nlohmann::json mds_client::license(const std::string& digest, const std::string&
   return j;
 }
 
+msg::mds_to_client_ha mds_client::send(const msg::client_to_mds_ha& request) {
+  return impl_->call<msg::mds_to_client_ha>(request);
+}
+
+msg::mds_to_agent_ha_renew mds_client::send(const msg::agent_to_mds_ha_renew& request) {
+  return impl_->call<msg::mds_to_agent_ha_renew>(request);
+}
+
 }  // namespace pstorage::frontend

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/endpoint.hpp"
+#include "protocol/messages.hpp"
 
 namespace pstorage::frontend {
 
@@ -39,6 +40,12 @@ class mds_client {
   // request, as stat's "license" object plus "text" (the installed license's
   // file form). Throws with the master's reason when a license is refused.
   nlohmann::json license(const std::string& digest, const std::string& load);
+
+  // High Availability (issue 18): `pstorage ha` and pstorage-shamand's lease
+  // renewal, sent to the master like every request above; the answer as
+  // received (its status is the caller's to check).
+  msg::mds_to_client_ha send(const msg::client_to_mds_ha& request);
+  msg::mds_to_agent_ha_renew send(const msg::agent_to_mds_ha_renew& request);
 
  private:
   struct impl;
