@@ -50,6 +50,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -146,6 +147,9 @@ class md_store final : public mds::md_view {
   std::vector<mds::inode_id> orphans() const;
   // Every chunk (by id) with its replicas (chain order) and its file's attrs.
   std::vector<chunk_with_attrs> all_chunks() const;
+  // The same for the chunks `ids` that exist, in the order given (the
+  // repair queue's batch: actors/repair/repair_queue.hpp).
+  std::vector<chunk_with_attrs> chunks_with_attrs(const std::vector<mds::chunk_id>& ids) const;
   // Cluster parameters set through cmd_set_param (name -> value); names not
   // set keep their defaults (cluster_params.hpp).
   std::map<std::string, int64_t> params() const;
@@ -178,6 +182,13 @@ class md_store final : public mds::md_view {
   // end, a chunk at or past the end (a write whose size is not recorded yet)
   // the whole chunk size.
   uint64_t data_chunk_bytes() const;
+  // The FS line of `pstorage top` (guide "Viewing space occupied by data
+  // chunks": "1GB in 51 files, 51 inodes"): regular files, and all inodes
+  // (files, directories, the root, orphans).
+  struct inode_counts {
+    uint64_t files = 0, inodes = 0;
+  };
+  inode_counts count_inodes() const;
   // The journal index of the command that answered `client`'s request `id`
   // (md_command.hpp request_tag), if it was applied; the last 4096 request
   // ids of each client are kept.
@@ -220,6 +231,11 @@ class md_store final : public mds::md_view {
 
   sqlite_db& db() { return db_; }
 
+  // Called with every command applied (not rejected), inside its
+  // transaction; one observer, replaced by the next call. The MDS's repair
+  // queue learns from it which chunks changed (actors/repair/repair_queue.hpp).
+  void set_apply_observer(std::function<void(const mds::md_command&)> fn) { observer_ = std::move(fn); }
+
  private:
   using decoder = mds::md_command (*)(std::span<const uint8_t>);
   using tag_decoder = std::optional<mds::request_tag> (*)(std::span<const uint8_t>);
@@ -238,6 +254,7 @@ class md_store final : public mds::md_view {
   std::optional<mds::chunk_info> chunk_where(const char* where, int64_t a, int64_t b) const;
 
   mutable sqlite_db db_;
+  std::function<void(const mds::md_command&)> observer_;
   decoder decode_;
   tag_decoder decode_tag_;
   uint64_t chunk_size_ = mds::default_chunk_size;
