@@ -1,10 +1,25 @@
 #include "persistence/journal_store.hpp"
 
+#include <atomic>
+#include <chrono>
+
 namespace pstorage::persistence {
 namespace {
 int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
 uint64_t u64(int64_t v) { return static_cast<uint64_t>(v); }
+
+std::atomic<uint64_t> write_ns{0};
+// Adds the time from its construction to its destruction to write_ns.
+struct write_timer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ~write_timer() {
+    write_ns += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  }
+};
 }  // namespace
+
+uint64_t journal_store::write_ns_total() { return write_ns.load(); }
 
 journal_store::journal_store(const std::string& path) : db_(path) {
   db_.transaction([&] {
@@ -30,9 +45,10 @@ void journal_store::set_synchronous(bool full) {
 
 void journal_store::save(const journal_batch& batch, bool durable) {
   if (batch.empty()) {
-    if (durable) sync();
+    if (durable) sync();  // timed there
     return;
   }
+  write_timer timed;
   set_synchronous(durable);
   try {
     db_.transaction([&] {
@@ -74,6 +90,7 @@ void journal_store::save(const journal_batch& batch, bool durable) {
 
 void journal_store::sync() {
   if (!unsynced_) return;
+  write_timer timed;
   set_synchronous(true);
   db_.transaction([&] { db_.exec("UPDATE j_state SET term = term WHERE id = 1"); });
   unsynced_ = false;

@@ -88,6 +88,11 @@ class journal_store {
 
   void save(const journal_batch& batch, bool durable = true);
   void sync();
+  // Wall time this process has spent in save() and sync() (writing and
+  // fsyncing the journal), over every journal_store of the process (an MDS
+  // has one): the guide's %CTIME, "total time the MDS server spent writing
+  // to the local journal" (docs/monitoring.md).
+  static uint64_t write_ns_total();
   bool unsynced() const { return unsynced_; }  // a save(durable=false) is not fsynced yet
   void install(const journal_snapshot& s);
   void compact(const journal_snapshot& s);

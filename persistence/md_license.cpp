@@ -1,4 +1,4 @@
-// md_license.cpp — md_store's license queries (md_store.hpp; protocol/md_model
+// md_license.cpp — md_store's license and usage queries (md_store.hpp; protocol/md_model
 // cmd_set_license). Applying cmd_set_license is in md_store.cpp's applier.
 #include "persistence/md_store.hpp"
 
@@ -19,6 +19,12 @@ mds::time_ns md_store::newest_recorded_time() const {
 uint64_t md_store::chunk_count() const {
   statement st(db_, "SELECT count(*) FROM md_chunks");
   return st.step() ? static_cast<uint64_t>(st.col_int(0)) : 0;
+}
+
+md_store::inode_counts md_store::count_inodes() const {
+  statement st(db_, "SELECT count(*), coalesce(sum(type = 1), 0) FROM md_inodes");
+  if (!st.step()) return {};
+  return {static_cast<uint64_t>(st.col_int(1)), static_cast<uint64_t>(st.col_int(0))};
 }
 
 uint64_t md_store::data_chunk_bytes() const {

@@ -44,6 +44,17 @@ struct MdsToClientStat {
   # latest figures are. Empty on a follower.
   clients @13 :List(ClientInfo);
   struct ClientInfo { id @0 :UInt32; clientId @1 :Text; io @2 :ClientIoStats; ageMs @3 :UInt64; }
+  # The guide's "Replication:  3 norm,  2 limit" header line: the root
+  # directory's replicas (what new files inherit unless set-attr says
+  # otherwise), 0 from an MDS that predates them.
+  replicationNorm @14 :UInt32;
+  replicationLimit @15 :UInt32;
+  # The FS line of `top`'s V key (guide "Viewing space occupied by data
+  # chunks": "FS:  1GB in 51 files, 51 inodes, ..."): the logical space of
+  # data chunks without replicas (md_store::data_chunk_bytes, the license's
+  # usage), regular files and all inodes.
+  fs @16 :FsUsage;
+  struct FsUsage { dataBytes @0 :UInt64; files @1 :UInt64; inodes @2 :UInt64; }
   struct ClusterIo {
     readBytesPerSec @0 :UInt64; writeBytesPerSec @1 :UInt64;
     readOpsPerSec @2 :Float64; writeOpsPerSec @3 :Float64;

@@ -34,6 +34,11 @@ class client_io_table {
   };
   // The mounts heard from within `keep`, by CLID; older ones are forgotten.
   std::vector<row> rows(ns now);
+  // The CLID of a mount in the table (0: it has not reported, or was dropped).
+  uint32_t clid(const std::string& client_id) const {
+    auto it = clients_.find(client_id);
+    return it == clients_.end() ? 0 : it->second.id;
+  }
 
  private:
   struct entry {

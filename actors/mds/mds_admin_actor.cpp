@@ -188,6 +188,16 @@ void record_client_io(self_ptr self, const std::string& client, p::ClientIoStats
 }
 
 void fill_stat_clients(self_ptr self, p::MdsToClientStat::Builder b) {
+  // The Replication header line and the V key's FS line (client_mds.capnp).
+  if (auto root = md(self).getattr(mds::root_inode)) {
+    b.setReplicationNorm(root->repl.replicas_norm);
+    b.setReplicationLimit(root->repl.replicas_min);
+  }
+  const auto inodes = md(self).count_inodes();
+  auto fs = b.initFs();
+  fs.setDataBytes(md(self).data_chunk_bytes());
+  fs.setFiles(inodes.files);
+  fs.setInodes(inodes.inodes);
   auto rows = self->state.client_io.rows(steady_ns(self));
   auto list = b.initClients(static_cast<unsigned>(rows.size()));
   for (unsigned i = 0; i < rows.size(); ++i) {

@@ -15,7 +15,16 @@ bool journal_event_text(const std::string& text) {
   return starts_with(text, "MDS#") && (contains(text, "became master") || contains(text, "lags behind") ||
                                        contains(text, "didn't accept commits") || contains(text, "full resync"));
 }
+// A mount's own report (client_event_text below): "CL#N (ID) reported ..."
+// for a mount in the clients table, "Client ID reported ..." otherwise.
+bool client_event_text(const std::string& text) {
+  return (starts_with(text, "CL#") || starts_with(text, "Client ")) && contains(text, " reported ");
+}
 }  // namespace
+
+std::string client_event_text(uint32_t clid, const std::string& client_id, const std::string& what) {
+  return (clid ? "CL#" + std::to_string(clid) + " (" + client_id + ")" : "Client " + client_id) + " reported " + what;
+}
 
 std::string event_severity(const std::string& text) {
   if (journal_event_text(text)) return contains(text, "became master") ? "info" : "err";
@@ -37,6 +46,7 @@ std::string event_severity(const std::string& text) {
     if (contains(text, " is GRACED") || contains(text, " expires on ")) return "warn";
   }
   if (starts_with(text, "no space for new data: ")) return "warn";
+  if (client_event_text(text)) return "warn";
   return "info";
 }
 
@@ -44,6 +54,8 @@ std::string event_source(const std::string& text, uint32_t mds_id) {
   if (journal_event_text(text)) return "JRN";
   // "CS#N has reported hard error on 'PATH'": the CS's own report.
   if (starts_with(text, "CS#") && contains(text, " has reported hard error")) return text.substr(0, text.find(' '));
+  // A mount's report: "CL#N" (its CLID), or "client" when it has none.
+  if (client_event_text(text)) return starts_with(text, "CL#") ? text.substr(0, text.find(' ')) : "client";
   return mds_id ? "MDS#" + std::to_string(mds_id) : std::string("MDS");
 }
 

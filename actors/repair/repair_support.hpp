@@ -40,9 +40,14 @@ std::string event_severity(const std::string& text);
 // where the event happened): "JRN" for the guide's journal events (MDS#N
 // became master / lags behind / didn't accept commits / full resync);
 // "CS#N" for what CS#N reported itself ("CS#N has reported hard error on
-// ..."); else "MDS#<mds_id>", the MDS that raised it (the master; "MDS"
+// ..."); "CL#N" / "client" for what a mount reported (client_event_text); else "MDS#<mds_id>", the MDS that raised it (the master; "MDS"
 // when mds_id is 0). docs/monitoring.md "Events".
 std::string event_source(const std::string& text, uint32_t mds_id);
+// The text of an event a mount reported (its SYS is the mount: event_source
+// gives "CL#N", its CLID in the clients table, or "client" when it has none;
+// severity warn): "CL#2 (node1:412:ab12) reported WHAT", or without a CLID
+// "Client node1:412:ab12 reported WHAT".
+std::string client_event_text(uint32_t clid, const std::string& client_id, const std::string& what);
 
 // Values of set-config applied to the running MDS.
 struct live_config {

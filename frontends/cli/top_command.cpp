@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 
 #include "frontends/cli/mds_figures.hpp"
 #include "frontends/cli/top_screen.hpp"
@@ -28,12 +29,26 @@ struct top_source {
 
   nlohmann::json before;  // the previous stat answer, for COMMITS
   std::chrono::steady_clock::time_point before_at;
+  // The CSs' disks (key d; the SMART warning line): asked every refresh
+  // while the disks screen shows, else every 10 s; kept in between.
+  std::map<uint32_t, nlohmann::json> disks;
+  std::chrono::steady_clock::time_point disks_at;
 
-  void refresh() {
+  void refresh(bool disks_now = false) {
     try {
       in.stat = client.stat(digest);
       const auto at = std::chrono::steady_clock::now();
-      add_mds_process_figures(in.stat);  // %CPU, MEM, UPTIME of each MDS
+      add_mds_process_figures(in.stat);  // %CPU, MEM, UPTIME, %CTIME of each MDS
+      if (disks_now || disks_at == std::chrono::steady_clock::time_point{} || at - disks_at >= std::chrono::seconds(10)) {
+        add_cs_disks(in.stat);
+        disks.clear();
+        for (auto& c : in.stat["cs"])
+          if (c.contains("disk")) disks[c.value("id", 0u)] = c["disk"];
+        disks_at = at;
+      } else {
+        for (auto& c : in.stat["cs"])
+          if (auto d = disks.find(c.value("id", 0u)); d != disks.end()) c["disk"] = d->second;
+      }
       if (!before.is_null()) add_commit_rates(in.stat, before, std::chrono::duration<double>(at - before_at).count());
       before = in.stat;
       before_at = at;
@@ -65,7 +80,7 @@ int top(const global_options& g) {
     if (auto e = persistence::validate_cluster_name(g.cluster)) throw std::runtime_error(*e);
     auto host = g.host();
     frontend::mds_client client(g.cluster, frontend::require_mds_addresses(host, g.cluster));
-    top_source src{client, frontend::load_auth_digest(host, g.cluster), 0, {}, {}, {}};
+    top_source src{client, frontend::load_auth_digest(host, g.cluster), 0, {}, {}, {}, {}, {}};
     src.refresh();
     if (!isatty(STDOUT_FILENO)) {
       // Like top -b -n 1: every line, nothing cut, no key hint.
@@ -88,8 +103,9 @@ int top(const global_options& g) {
       draw(render_top(src.in, view, static_cast<size_t>(COLS), static_cast<size_t>(LINES)));
       const int key = getch();
       if (key != ERR && key != KEY_RESIZE && !apply_top_key(view, key)) break;
+      if (key == 'd' && view.shown == top_view::screen::disks) next = std::chrono::steady_clock::now();  // at once
       if (std::chrono::steady_clock::now() >= next) {
-        src.refresh();
+        src.refresh(view.shown == top_view::screen::disks);
         next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       }
     }

@@ -15,10 +15,12 @@ bool apply_top_key(top_view& v, int key) {
     case '?': v.shown = v.shown == top_view::screen::help ? top_view::screen::main : top_view::screen::help; break;
     case 'e': v.shown = v.shown == top_view::screen::events ? top_view::screen::main : top_view::screen::events; break;
     case 'v': v.verbose = !v.verbose; v.shown = top_view::screen::main; break;
+    case 'V': v.data_space = !v.data_space; v.shown = top_view::screen::main; break;
     case 'i': v.columns = fe::next_cs_columns(v.columns); v.shown = top_view::screen::main; break;
     case 'w':
       v.shown = v.shown == top_view::screen::topology ? top_view::screen::main : top_view::screen::topology;
       break;
+    case 'd': v.shown = v.shown == top_view::screen::disks ? top_view::screen::main : top_view::screen::disks; break;
     default: v.shown = top_view::screen::main; break;
   }
   return true;
@@ -36,8 +38,8 @@ std::string fit(std::string s, size_t width) {
 }
 
 std::string key_hint(const top_view& v) {
-  return std::string("h:help q:quit v:verbose") + (v.verbose ? "(on)" : "") + " i:columns(" +
-         fe::to_string(v.columns) + ") e:events w:topology";
+  return std::string("h:help q:quit v:verbose") + (v.verbose ? "(on)" : "") + " V:data i:cols(" +
+         fe::to_string(v.columns) + ") e:events w:topo d:disks";
 }
 
 std::vector<std::string> help_lines() {
@@ -47,29 +49,43 @@ std::vector<std::string> help_lines() {
       "",
       "  q      quit",
       "  h, ?   this help (again: back)",
-      "  v      verbose: FS line (chunks, chunk replicas) and replication queue",
+      "  v      verbose: FS line (data, files, inodes, chunks, chunk replicas) and",
+      "         the replication queue",
+      "  V      space occupied by data chunks: the FS line and the license's share",
       "  i      cycle the CS columns: I/O (IOWAIT, IOLAT avg/max ms over 20 s,",
       "         QDEPTH) -> rates (READ, WRITE, RD_OPS, WR_OPS, FSYNCS) ->",
       "         placement (TIER, FLAGS, LOCATION, ADDRESS)",
       "  e      the event log (TIME, SYS, SEV, MESSAGE); again: back",
       "  w      topology: CSs and space per location (room.row.rack) and host",
+      "  d      disks: the disk of each CS and its S.M.A.R.T. status (smartctl)",
       "",
       "Not a terminal (a pipe, a file): one snapshot is printed, like top -b -n 1.",
   };
 }
 
-// Verbose lines (guide "Viewing space occupied by data chunks": the FS line).
-// The stat answer carries chunk and replica counts, not files or inodes.
+// Verbose lines: the FS line and the replication queue.
 std::vector<std::string> verbose_lines(const nlohmann::json& s) {
-  uint64_t replicas = 0;
-  for (auto& c : s.value("cs", nlohmann::json::array())) replicas += c.value("replicas", uint64_t{0});
-  uint64_t chunks = s.contains("chunks") ? s["chunks"].value("total", uint64_t{0}) : 0;
-  std::vector<std::string> out = {"FS:  " + std::to_string(chunks) + " chunks, " + std::to_string(replicas) +
-                                  " chunk replicas"};
+  std::vector<std::string> out = {fe::fs_line(s)};
   if (s.contains("replication"))
     out.push_back("Replication queue: " + std::to_string(s["replication"].value("queued", uint64_t{0})) +
                   " queued, " + std::to_string(s["replication"].value("running", uint64_t{0})) + " running, " +
                   fe::human_bytes(s["replication"].value("bytes_copied", uint64_t{0})) + " copied");
+  return out;
+}
+
+// The V key (guide "Viewing space occupied by data chunks"): all user data
+// without replicas, and how much of it the license allows (docs/licensing.md).
+std::vector<std::string> data_space_lines(const nlohmann::json& s, bool fs_shown) {
+  std::vector<std::string> out;
+  if (!fs_shown) out.push_back(fe::fs_line(s));
+  if (s.contains("license") && s.contains("fs")) {
+    const uint64_t used = s["fs"].value("data_bytes", uint64_t{0});
+    const uint64_t allowed = s["license"].value("allocatable_bytes", uint64_t{0});
+    char pct[32] = "";
+    if (allowed) std::snprintf(pct, sizeof pct, " (%.0f%%)", 100.0 * static_cast<double>(used) / static_cast<double>(allowed));
+    out.push_back("Data chunks use " + fe::human_bytes(used) + " of the " + fe::human_bytes(allowed) +
+                  " the license allows" + pct);
+  }
   return out;
 }
 
@@ -100,8 +116,11 @@ std::vector<std::string> main_lines(const top_input& in, const top_view& v, size
   if (in.stat.is_null() || !in.stat.contains("cs")) return out;
   auto& s = in.stat;
   for (auto& l : fe::stat_header_lines(s)) out.push_back(l);
+  if (auto w = smart_warning_line(s); !w.empty()) out.push_back(w);
   if (v.verbose)
     for (auto& l : verbose_lines(s)) out.push_back(l);
+  if (v.data_space)
+    for (auto& l : data_space_lines(s, v.verbose)) out.push_back(l);
   const bool have_master = s.value("master_id", 0u) != 0;
   std::vector<std::string> mds, cs;
   for (auto& m : s["mds"]) mds.push_back(fe::mds_table_row(m, have_master));
@@ -171,6 +190,49 @@ std::vector<std::string> topology_lines(const nlohmann::json& stat) {
   return out;
 }
 
+std::vector<std::string> disk_lines(const nlohmann::json& stat) {
+  auto line = [](const std::string& id, const std::string& disk, const std::string& smart, const std::string& temp,
+                 const std::string& cap, const std::string& serial, const std::string& model, const std::string& host) {
+    char b[512];
+    std::snprintf(b, sizeof b, "%-6s %-10s %-7s %4s %9s %-14s %-16s %s", id.c_str(), disk.c_str(), smart.c_str(),
+                  temp.c_str(), cap.c_str(), serial.substr(0, 14).c_str(), model.substr(0, 16).c_str(), host.c_str());
+    return std::string(b);
+  };
+  std::vector<std::string> out = {"Disks: the disk under each CS repository (S.M.A.R.T. by smartctl)",
+                                  line("CSID", "DISK", "SMART", "TEMP", "CAPACITY", "SERIAL", "MODEL", "HOST")};
+  for (auto& c : stat.value("cs", nlohmann::json::array())) {
+    if (c.value("status", std::string()) == "dropped") continue;
+    const std::string id = std::to_string(c.value("id", 0u)), host = c.value("host", std::string());
+    if (!c.contains("disk")) {
+      out.push_back(line(id, "-", "-", "-", "-", "-", "no answer from the CS", host));
+      continue;
+    }
+    auto& d = c["disk"];
+    const int t = d.value("temperature_c", -1);
+    const uint64_t cap = d.value("capacity_bytes", uint64_t{0});
+    std::string smart = d.value("smart", std::string("unknown"));
+    if (smart == "ok") smart = "OK";
+    if (smart == "warn") smart = "Warn";
+    const std::string disk = d.value("disk", std::string());
+    out.push_back(line(id, disk.empty() ? "-" : disk, smart, t >= 0 ? std::to_string(t) + "C" : "-",
+                       cap ? fe::human_bytes(cap) : "-", d.value("serial", std::string()).empty() ? "-" : d.value("serial", std::string()),
+                       d.value("model", std::string()).empty() ? "-" : d.value("model", std::string()), host));
+  }
+  return out;
+}
+
+std::string smart_warning_line(const nlohmann::json& stat) {
+  std::string bad;
+  for (auto& c : stat.value("cs", nlohmann::json::array())) {
+    if (!c.contains("disk")) continue;
+    const std::string smart = c["disk"].value("smart", std::string());
+    if (smart != "warn" && smart != "failed") continue;
+    bad += (bad.empty() ? "" : ", ") + std::string("CS#") + std::to_string(c.value("id", 0u)) + " " +
+           c["disk"].value("disk", std::string()) + (smart == "failed" ? " failed" : " pre-failure");
+  }
+  return bad.empty() ? std::string() : "SMART warning: " + bad + " (press d)";
+}
+
 void add_commit_rates(nlohmann::json& now, const nlohmann::json& before, double seconds) {
   if (seconds <= 0 || !now.contains("mds") || !before.is_object() || !before.contains("mds")) return;
   for (auto& m : now["mds"])
@@ -196,6 +258,7 @@ std::vector<std::string> render_top(const top_input& in, const top_view& v, size
     }
     case top_view::screen::main: out = main_lines(in, v, limit); break;
     case top_view::screen::topology: out = topology_lines(in.stat.is_null() ? nlohmann::json::object() : in.stat); break;
+    case top_view::screen::disks: out = disk_lines(in.stat.is_null() ? nlohmann::json::object() : in.stat); break;
   }
   if (out.size() > limit) out.resize(limit);
   out.push_back(key_hint(v));

@@ -16,9 +16,10 @@
 namespace pstorage::cli {
 
 struct top_view {
-  enum class screen { main, help, events, topology };
+  enum class screen { main, help, events, topology, disks };
   screen shown = screen::main;
   bool verbose = false;                                     // `v`
+  bool data_space = false;                                  // `V`: space occupied by data chunks
   frontend::cs_columns columns = frontend::cs_columns::io;  // `i` cycles
 };
 
@@ -35,14 +36,22 @@ struct top_input {
 // available per location, run the pstorage top command and press w").
 std::vector<std::string> topology_lines(const nlohmann::json& stat);
 
+// The `d` screen (guide "Monitoring Physical Disks"): one line per CS with
+// the disk under its repository from cs[].disk (cli/mds_figures.hpp
+// add_cs_disks): CSID DISK SMART TEMP CAPACITY SERIAL MODEL HOST; SMART is
+// "unknown" where smartctl is missing, "-" where the CS did not answer.
+std::vector<std::string> disk_lines(const nlohmann::json& stat);
+// The main screen's "SMART warning" line, "" when every known disk is OK.
+std::string smart_warning_line(const nlohmann::json& stat);
+
 // COMMITS of the MDS table: for each MDS in `now` also in `before` (stat
 // answers `seconds` apart), the journal entries it took per second
 // (match_index growth) as mds[].commits_per_s. Nothing when seconds <= 0.
 void add_commit_rates(nlohmann::json& now, const nlohmann::json& before, double seconds);
 
 // Applies a key to the view; false when the key quits (`q`). Keys the guide
-// names: h / ? help, v verbose, i CS column sets, e events, w topology and
-// space per location (guide "Failure Domain Topology"), q quit; any other
+// names: h / ? help, v verbose, V space occupied by data chunks, i CS column sets, e events, w topology and
+// space per location (guide "Failure Domain Topology"), d disks, q quit; any other
 // key (and Esc) returns to the main screen.
 bool apply_top_key(top_view& view, int key);
 

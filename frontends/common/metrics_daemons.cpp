@@ -1,5 +1,7 @@
 #include "frontends/common/metrics_daemons.hpp"
 
+#include "frontends/common/process_stats.hpp"
+
 #include <map>
 
 #include "actors/mds/chunk_state.hpp"
@@ -79,6 +81,7 @@ void add_mds_metrics(metrics_registry& r, uint32_t self_id, const std::string& c
   const std::string self = std::to_string(self_id);
   r.gauge("pstorage_mds_info", "Always 1; labels name this metadata server.", 1,
           {{"mds_id", self}, {"cluster", cluster}});
+  add_journal_time_metrics(r);  // this MDS's own %CTIME
   const bool answered = stat && stat->getStatus().getCode() == proto::STATUS_OK;
   bool self_master = false;
   if (answered)

@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "persistence/journal_store.hpp"
 
 namespace pstorage::frontend {
 
@@ -70,7 +73,7 @@ std::optional<process_figures> read_process_figures() {
 }
 
 std::optional<process_figures> parse_process_metrics(std::string_view text) {
-  std::optional<double> cpu, mem, up;
+  std::optional<double> cpu, mem, up, ctime;
   std::istringstream in{std::string(text)};
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
@@ -86,12 +89,14 @@ std::optional<process_figures> parse_process_metrics(std::string_view text) {
     if (name == "pstorage_process_cpu_percent") cpu = v;
     else if (name == "pstorage_process_resident_memory_bytes") mem = v;
     else if (name == "pstorage_process_uptime_seconds") up = v;
+    else if (name == "pstorage_journal_ctime_percent") ctime = v;
   }
   if (!cpu || !mem || !up) return std::nullopt;
   process_figures p;
   p.cpu_percent = *cpu;
   p.resident_bytes = static_cast<uint64_t>(*mem);
   p.uptime_seconds = *up;
+  if (ctime) p.ctime_percent = *ctime;
   return p;
 }
 
@@ -106,6 +111,25 @@ void add_process_metrics(metrics_registry& r, const process_figures& p) {
           "%CPU: CPU time over wall time since the previous read of these figures, at most 20 s back (since start "
           "on the first read); the MDS table of stat/top.",
           p.cpu_percent);
+}
+
+void add_journal_time_metrics(metrics_registry& r) {
+  static std::mutex m;
+  static cpu_window window;
+  static const auto start = std::chrono::steady_clock::now();
+  const double busy_s = static_cast<double>(persistence::journal_store::write_ns_total()) / 1e9;
+  double pct = 0;
+  {
+    std::lock_guard<std::mutex> g(m);
+    pct = window.percent(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), busy_s);
+  }
+  r.counter("pstorage_journal_write_seconds_total",
+            "Time this MDS spent writing and fsyncing its local journal; rate() of it is the guide's %CTIME / 100.",
+            busy_s);
+  r.gauge("pstorage_journal_ctime_percent",
+          "%CTIME: time spent writing the local journal over wall time since the previous read, at most 20 s back; "
+          "the MDS table of stat/top.",
+          pct);
 }
 
 }  // namespace pstorage::frontend

@@ -23,7 +23,16 @@ struct process_figures {
   // previous read, at most cpu_window_s back (cpu_window); since start on
   // the first read.
   double cpu_percent = 0;
+  // %CTIME (an MDS's /metrics, parse_process_metrics): time spent writing
+  // the journal over wall time, the same window as %CPU; -1 when not given.
+  double ctime_percent = -1;
 };
+
+// This process's %CTIME now (persistence::journal_store::write_ns_total
+// over wall time, a cpu_window of its own) and the counter behind it, for an
+// MDS's /metrics: pstorage_journal_write_seconds_total and
+// pstorage_journal_ctime_percent.
+void add_journal_time_metrics(metrics_registry& r);
 
 // The guide's %CPU without a sampling thread: each read of the figures
 // (every /metrics scrape, each `pstorage stat`/`top` refresh) records a
@@ -45,9 +54,9 @@ class cpu_window {
   std::vector<sample> samples_;  // oldest first
 };
 
-// The three figures the MDS table shows, read back from a daemon's /metrics
-// text (pstorage_process_cpu_percent, _resident_memory_bytes,
-// _uptime_seconds); nullopt when one is missing.
+// The figures the MDS table shows, read back from a daemon's /metrics text
+// (pstorage_process_cpu_percent, _resident_memory_bytes, _uptime_seconds;
+// nullopt when one is missing; and pstorage_journal_ctime_percent if there).
 std::optional<process_figures> parse_process_metrics(std::string_view metrics_text);
 
 // `stat`: the text of /proc/PID/stat; `system_uptime_s`: the first number of

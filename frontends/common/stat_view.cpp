@@ -155,7 +155,42 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
                          {"latency_max_ms", io.getLatencyMaxMs()}}}});
   }
   j["clients"] = clients;
+  // The Replication header line and top's FS line (client_mds.capnp).
+  if (s.getReplicationNorm() > 0)
+    j["replicas_default"] = {{"norm", s.getReplicationNorm()}, {"limit", s.getReplicationLimit()}};
+  if (s.hasFs())
+    j["fs"] = {{"data_bytes", s.getFs().getDataBytes()},
+               {"files", s.getFs().getFiles()},
+               {"inodes", s.getFs().getInodes()}};
   return j;
+}
+
+std::string replication_line(const nlohmann::json& j) {
+  std::string out;
+  if (j.contains("replicas_default")) {
+    char b[64];
+    std::snprintf(b, sizeof b, "Replication: %2u norm, %2u limit", j["replicas_default"].value("norm", 0u),
+                  j["replicas_default"].value("limit", 0u));
+    out = b;
+  }
+  if (j.contains("replication") &&
+      j["replication"]["running"].get<uint64_t>() + j["replication"]["queued"].get<uint64_t>() > 0)
+    out += (out.empty() ? "Replication: " : ", ") + std::to_string(j["replication"]["running"].get<uint64_t>()) +
+           " running, " + std::to_string(j["replication"]["queued"].get<uint64_t>()) + " queued, " +
+           human_bytes(j["replication"]["bytes_copied"].get<uint64_t>()) + " copied";
+  return out;
+}
+
+std::string fs_line(const nlohmann::json& j) {
+  uint64_t replicas = 0;
+  for (auto& c : j.value("cs", nlohmann::json::array())) replicas += c.value("replicas", uint64_t{0});
+  const uint64_t chunks = j.contains("chunks") ? j["chunks"].value("total", uint64_t{0}) : 0;
+  std::string out = "FS:  ";
+  if (j.contains("fs"))
+    out += human_bytes(j["fs"].value("data_bytes", uint64_t{0})) + " in " +
+           std::to_string(j["fs"].value("files", uint64_t{0})) + " files, " +
+           std::to_string(j["fs"].value("inodes", uint64_t{0})) + " inodes, ";
+  return out + std::to_string(chunks) + " chunks, " + std::to_string(replicas) + " chunk replicas";
 }
 
 nlohmann::json license_to_json(proto::LicenseState::Reader l) {
@@ -241,6 +276,7 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
     << cn["offline"].get<size_t>() << " offline)";
   out.push_back(o.str());
   if (j.contains("license")) out.push_back(license_line(j["license"]));
+  if (auto r = replication_line(j); !r.empty()) out.push_back(r);
   out.push_back(io_line(j.contains("io") ? j["io"] : nlohmann::json()));
   if (j.contains("chunks")) {
     mds::chunk_counts counts;
@@ -252,11 +288,6 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
     std::istringstream lines(mds::format_chunks_line(counts));
     for (std::string l; std::getline(lines, l);) out.push_back(l);
   }
-  if (j.contains("replication") &&
-      j["replication"]["running"].get<uint64_t>() + j["replication"]["queued"].get<uint64_t>() > 0)
-    out.push_back("Replication: " + std::to_string(j["replication"]["running"].get<uint64_t>()) + " running, " +
-                  std::to_string(j["replication"]["queued"].get<uint64_t>()) + " queued, " +
-                  human_bytes(j["replication"]["bytes_copied"].get<uint64_t>()) + " copied");
   if (j.contains("rebalance") && j["rebalance"]["running"].get<uint64_t>() > 0)
     out.push_back("Rebalancing: " + std::to_string(j["rebalance"]["running"].get<uint64_t>()) + " running, " +
                   std::to_string(j["rebalance"]["moved"].get<uint64_t>()) + " chunks moved");
@@ -268,7 +299,8 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
 // %CPU, MEM, UPTIME: the MDS's own figures from its /metrics ("process",
 // added by the CLI, frontends/cli/mds_figures.hpp); COMMITS: journal entries
 // the MDS took per second ("commits_per_s", from two answers: top only);
-// %CTIME is not measured yet. "-" where a figure is missing. `wide` (stat)
+// %CTIME: the share of time the MDS spent writing its journal ("process",
+// journal_store::write_ns_total). "-" where a figure is missing. `wide` (stat)
 // adds LAG and ACK: entries it is behind the master's last one and time
 // since it last answered the master (the master's view).
 std::string mds_table_header(bool wide) {
@@ -284,7 +316,7 @@ std::string mds_table_header(bool wide) {
 
 std::string mds_table_row(const nlohmann::json& m, bool have_master, bool wide) {
   const bool master = m["master"].get<bool>();
-  std::string lag = "-", ack = "-", commits = "-", cpu = "-", mem = "-", up = "-";
+  std::string lag = "-", ack = "-", commits = "-", cpu = "-", mem = "-", up = "-", ctime = "-";
   if (have_master && (master || m.value("match_index", uint64_t{0}) || m.value("last_ack_ms", uint64_t{0}))) {
     lag = std::to_string(m.value("lag", uint64_t{0}));
     ack = master ? "-" : human_duration_ms(m.value("last_ack_ms", uint64_t{0}));
@@ -301,15 +333,19 @@ std::string mds_table_row(const nlohmann::json& m, bool have_master, bool wide) 
     cpu = b;
     mem = human_bytes(p.value("resident_bytes", uint64_t{0}));
     up = human_duration_ms(static_cast<uint64_t>(p.value("uptime_s", 0.0) * 1000));
+    if (p.contains("ctime_percent")) {
+      std::snprintf(b, sizeof b, "%.1f%%", p["ctime_percent"].get<double>());
+      ctime = b;
+    }
   }
   char line[256];
   if (wide)
     std::snprintf(line, sizeof line, "%s%5u %-9s %6s %7s %6s %7s %8s %6s %8s %s", master ? "M" : " ",
-                  m["id"].get<uint32_t>(), m["status"].get<std::string>().c_str(), "-", commits.c_str(), cpu.c_str(),
+                  m["id"].get<uint32_t>(), m["status"].get<std::string>().c_str(), ctime.c_str(), commits.c_str(), cpu.c_str(),
                   mem.c_str(), up.c_str(), lag.c_str(), ack.c_str(), m["address"].get<std::string>().c_str());
   else
     std::snprintf(line, sizeof line, "%s%5u %-9s %6s %7s %6s %7s %8s %s", master ? "M" : " ", m["id"].get<uint32_t>(),
-                  m["status"].get<std::string>().c_str(), "-", commits.c_str(), cpu.c_str(), mem.c_str(), up.c_str(),
+                  m["status"].get<std::string>().c_str(), ctime.c_str(), commits.c_str(), cpu.c_str(), mem.c_str(), up.c_str(),
                   m["address"].get<std::string>().c_str());
   return line;
 }

@@ -30,9 +30,17 @@ std::string human_rate(uint64_t bytes_per_s);
 // "IO:        read 1.5MB/s (  12ops/s), write 0B/s (   0ops/s)" from the
 // stat JSON's "io" object (zeros when absent).
 std::string io_line(const nlohmann::json& io);
+// The guide's "Replication:  3 norm,  2 limit" (the root directory's
+// replicas, what new files inherit), followed by the repair progress while
+// work runs (", 1 running, 4 queued, 64MB copied"); "" when neither is known.
+std::string replication_line(const nlohmann::json& stat);
+// The guide's FS line ("Viewing space occupied by data chunks"): "FS:  1.0GB
+// in 51 files, 51 inodes, 38 chunks, 76 chunk replicas"; the data size is
+// the logical space of data chunks, without replicas.
+std::string fs_line(const nlohmann::json& stat);
 // The header of `stat` and `top`: the no-master warning (if any), Cluster,
-// Space, MDS nodes, CS nodes, License, IO, Chunks (three lines), and the
-// Replication / Rebalancing progress while work runs. One line per element.
+// Space, MDS nodes, CS nodes, License, Replication, IO, Chunks (three
+// lines), and the Rebalancing progress while it runs. One line per element.
 std::vector<std::string> stat_header_lines(const nlohmann::json& stat);
 
 // The MDS table (guide "Monitoring Metadata Servers": "M" marks the master;

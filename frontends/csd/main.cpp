@@ -21,6 +21,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <optional>
 #include <tuple>
 #include <nlohmann/json.hpp>
 #include <iostream>
@@ -28,6 +30,7 @@
 #include "actors/common/transport.hpp"
 #include "actors/common/node_config.hpp"
 #include "actors/cs/cs_actor.hpp"
+#include "actors/cs/disk_health.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/discovery_rules.hpp"
 #include "frontends/common/mds_discovery.hpp"
@@ -168,6 +171,22 @@ int main(int argc, char** argv) {
                             {"write_ops_total", t.write_ops},
                             {"sync_ops_total", t.sync_ops}};
     };
+    // The disks table of `pstorage top` (actors/cs/disk_health.hpp): smartctl
+    // at most every 10 minutes, like the guide's cron job; $PSTORAGE_SMARTCTL
+    // names another program (tests).
+    std::mutex disk_mutex;
+    std::optional<cs::disk_health> disk;
+    std::chrono::steady_clock::time_point disk_at;
+    auto disk_json = [&] {
+      std::lock_guard<std::mutex> g(disk_mutex);
+      const auto now = std::chrono::steady_clock::now();
+      if (!disk || now - disk_at >= std::chrono::minutes(10)) {
+        const char* prog = std::getenv("PSTORAGE_SMARTCTL");
+        disk = cs::read_disk_health(repo_path, prog && *prog ? prog : "smartctl");
+        disk_at = now;
+      }
+      return disk->to_json();
+    };
     auto metrics = [&] {
       frontend::cs_metrics_input in;
       in.cs_id = cs_id.load();
@@ -194,7 +213,8 @@ int main(int argc, char** argv) {
                        {"repository_missing", storage == nullptr},
                        {"space_bytes", sp.total_bytes},
                        {"free_bytes", sp.free_bytes},
-                       {"io", io_json()}};
+                       {"io", io_json()},
+                       {"disk", disk_json()}};
       return j.dump();
     }, metrics);
 

@@ -72,4 +72,6 @@ TEST_CASE("the master's clients table: CLIDs in order of first report, latest fi
   CHECK(r[0].id == 1);
   t.report("h2:20:bb", "h2", a, 71);  // back: a new CLID
   CHECK(t.rows(71).back().id == 3);
+  CHECK(t.clid("h2:20:bb") == 3);
+  CHECK(t.clid("h9:90:zz") == 0);
 }

@@ -73,6 +73,13 @@ TEST_CASE("the MDS table's figures are read back from a daemon's /metrics") {
   CHECK(back->cpu_percent == doctest::Approx(3.5));
   CHECK(back->resident_bytes == 64u << 20);
   CHECK(back->uptime_seconds == doctest::Approx(3600));
+  CHECK(back->ctime_percent == -1);  // a CS: no journal
+  add_journal_time_metrics(r);       // an MDS: its %CTIME beside
+  auto mds = parse_process_metrics(r.text());
+  REQUIRE(mds);
+  CHECK(mds->ctime_percent >= 0);
+  CHECK(mds->ctime_percent <= 100);
+  CHECK(r.text().find("pstorage_journal_write_seconds_total ") != std::string::npos);
   CHECK_FALSE(parse_process_metrics("pstorage_process_uptime_seconds 5\n"));
   CHECK_FALSE(parse_process_metrics(""));
 }

@@ -66,6 +66,13 @@ TEST_CASE("an event's SYS names where it happened: JRN, the reporting CS, else t
   CHECK(event_source("CS#1025 has not registered during the last 3 sec and is marked as offline", 2) == "MDS#2");
   CHECK(event_source("Replication started, 5 chunks are queued", 1) == "MDS#1");
   CHECK(event_source("The cluster is healthy with 3 active CS", 0) == "MDS");
+  const auto from_mount = client_event_text(2, "node1:412:ab12", "failed replicas of chunk 5 of '/f' on CS#1025");
+  CHECK(from_mount == "CL#2 (node1:412:ab12) reported failed replicas of chunk 5 of '/f' on CS#1025");
+  CHECK(event_source(from_mount, 1) == "CL#2");
+  CHECK(event_severity(from_mount) == "warn");
+  const auto unknown = client_event_text(0, "node1:412:ab12", "a checksum error in chunk 5 of '/f' on CS#1025");
+  CHECK(unknown == "Client node1:412:ab12 reported a checksum error in chunk 5 of '/f' on CS#1025");
+  CHECK(event_source(unknown, 1) == "client");
 }
 
 TEST_CASE("set-config values map onto the live tunables") {

@@ -50,6 +50,12 @@ nlohmann::json stat_json(unsigned n_cs = 3) {
   cio.setReadOpsPerSec(12);
   cio.setWriteBytesPerSec(1024);
   cio.setWriteOpsPerSec(2);
+  b.setReplicationNorm(3);
+  b.setReplicationLimit(2);
+  auto fs = b.initFs();
+  fs.setDataBytes(1ull << 30);
+  fs.setFiles(51);
+  fs.setInodes(53);
   return frontend::stat_to_json(b.asReader());
 }
 
@@ -107,7 +113,7 @@ TEST_CASE("each key switches the view: v verbose, i CS columns, e events, h help
   CHECK(!has_line(main, "FS:"));
   CHECK(has_line(main, "became master"));  // the latest events under the tables
   apply_top_key(v, 'v');
-  CHECK(has_line(render_top(in, v, 100, 40), "FS:  0 chunks, 114 chunk replicas"));
+  CHECK(has_line(render_top(in, v, 100, 40), "FS:  1.0GB in 51 files, 53 inodes, 0 chunks, 114 chunk replicas"));
   apply_top_key(v, 'i');
   auto rates = render_top(in, v, 100, 40);
   CHECK(has_line(rates, "READ      WRITE     RD_OPS WR_OPS FSYNCS"));
@@ -191,8 +197,10 @@ TEST_CASE("the MDS table: %CPU, MEM, UPTIME from each MDS's own figures, COMMITS
   CHECK(now["mds"][0]["commits_per_s"] == 25.0);
   CHECK(now["mds"][1]["commits_per_s"] == 25.0);
   CHECK_FALSE(now["mds"][2].contains("commits_per_s"));
-  now["mds"][0]["process"] = {{"cpu_percent", 3.5}, {"resident_bytes", 64ull << 20}, {"uptime_s", 2 * 86400.0 + 3600}};
+  now["mds"][0]["process"] = {{"cpu_percent", 3.5}, {"resident_bytes", 64ull << 20}, {"uptime_s", 2 * 86400.0 + 3600},
+                              {"ctime_percent", 0.4}};
   const auto row = frontend::mds_table_row(now["mds"][0], true);
+  CHECK(row.rfind("M    1 avail       0.4%", 0) == 0);  // %CTIME
   CHECK(row.rfind("M    1 avail", 0) == 0);
   CHECK(row.find("25/s") != std::string::npos);
   CHECK(row.find("3.5%") != std::string::npos);
@@ -228,5 +236,57 @@ TEST_CASE("w: CSs and space per location and host (guide 'Failure Domain Topolog
   CHECK(line_of("2.1.1 ").find("       0B        0B  1 CS") != std::string::npos);  // offline: no space counted
   for (auto& l : lines) CHECK(l.size() <= 80);
   REQUIRE(apply_top_key(v, 'w'));
+  CHECK(v.shown == top_view::screen::main);
+}
+
+TEST_CASE("the Replication line and V: space occupied by data chunks (guide 'Viewing space occupied by data chunks')") {
+  auto s = stat_json();
+  CHECK(s["replicas_default"]["norm"] == 3);
+  CHECK(s["fs"]["files"] == 51);
+  top_input in{s, nlohmann::json::array(), {}};
+  auto main = render_top(in, top_view{}, 80, 24);
+  CHECK(has_line(main, "Replication:  3 norm,  2 limit"));
+  CHECK_FALSE(has_line(main, "FS:"));
+  CHECK(has_line(frontend::stat_header_lines(s), "Replication:  3 norm,  2 limit"));
+  s["replication"] = {{"queued", 4}, {"running", 1}, {"bytes_copied", 64ull << 20}};
+  CHECK(frontend::replication_line(s) == "Replication:  3 norm,  2 limit, 1 running, 4 queued, 64.0MB copied");
+  top_view v;
+  REQUIRE(apply_top_key(v, 'V'));
+  CHECK(v.data_space);
+  in.stat["license"] = {{"status", "ACTIVE"}, {"key_number", "PCSS.00000001.0001"},
+                        {"capacity_bytes", 4ull << 30}, {"allocatable_bytes", 4ull << 30}};
+  auto lines = render_top(in, v, 80, 24);
+  CHECK(has_line(lines, "FS:  1.0GB in 51 files, 53 inodes, 0 chunks, 114 chunk replicas"));
+  CHECK(has_line(lines, "Data chunks use 1.0GB of the 4.0GB the license allows (25%)"));
+  for (auto& l : lines) CHECK(l.size() <= 80);
+  REQUIRE(apply_top_key(v, 'v'));  // both: the FS line once
+  size_t fs = 0;
+  for (auto& l : render_top(in, v, 80, 40)) fs += l.rfind("FS:", 0) == 0;
+  CHECK(fs == 1);
+  REQUIRE(apply_top_key(v, 'V'));
+  CHECK_FALSE(has_line(render_top(in, v, 80, 40), "Data chunks use"));
+}
+
+TEST_CASE("d: the disks table with SMART from smartctl, unknown without it; a warning on the main screen") {
+  auto s = stat_json(3);
+  s["cs"][0]["disk"] = {{"disk", "/dev/sdb"}, {"smart", "ok"}, {"temperature_c", 34}, {"capacity_bytes", 4000787030016ull},
+                        {"serial", "WD-123"}, {"model", "WDC WD40EFRX"}, {"detail", ""}};
+  s["cs"][1]["disk"] = {{"disk", "/dev/vda"}, {"smart", "unknown"}, {"temperature_c", -1}, {"capacity_bytes", 0},
+                        {"serial", ""}, {"model", ""}, {"detail", "smartctl is not installed"}};
+  top_view v;
+  REQUIRE(apply_top_key(v, 'd'));
+  CHECK(v.shown == top_view::screen::disks);
+  auto lines = render_top({s, nlohmann::json::array(), {}}, v, 80, 24);
+  CHECK(has_line(lines, "CSID   DISK       SMART   TEMP  CAPACITY SERIAL         MODEL            HOST"));
+  CHECK(has_line(lines, "1025   /dev/sdb   OK       34C     3.6TB WD-123         WDC WD40EFRX     node0"));
+  CHECK(has_line(lines, "1026   /dev/vda   unknown    -         - -              -                node1"));
+  CHECK(has_line(lines, "1027   -          -          -         - -              no answer from t"));
+  for (auto& l : lines) CHECK(l.size() <= 80);
+  CHECK(smart_warning_line(s).empty());
+  s["cs"][0]["disk"]["smart"] = "warn";
+  CHECK(smart_warning_line(s) == "SMART warning: CS#1025 /dev/sdb pre-failure (press d)");
+  CHECK(has_line(render_top({s, nlohmann::json::array(), {}}, top_view{}, 80, 24), "SMART warning: CS#1025"));
+  CHECK(has_line(render_top({s, nlohmann::json::array(), {}}, v, 80, 24), "1025   /dev/sdb   Warn"));
+  REQUIRE(apply_top_key(v, 'd'));
   CHECK(v.shown == top_view::screen::main);
 }
