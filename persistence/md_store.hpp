@@ -189,13 +189,6 @@ class md_store final : public mds::md_view {
     uint64_t files = 0, inodes = 0;
   };
   inode_counts count_inodes() const;
-  // The FS line of `pstorage top` (guide "Viewing space occupied by data
-  // chunks": "1GB in 51 files, 51 inodes"): regular files, and all inodes
-  // (files, directories, the root, orphans).
-  struct inode_counts {
-    uint64_t files = 0, inodes = 0;
-  };
-  inode_counts count_inodes() const;
   // The journal index of the command that answered `client`'s request `id`
   // (md_command.hpp request_tag), if it was applied; the last 4096 request
   // ids of each client are kept.
