@@ -352,7 +352,7 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
         then(!why, copied, fence ? std::function<void()>(end_hold) : release);
         // A slot is free: plan the next jobs now rather than at the next tick —
         // only after progress, so a copy that keeps failing waits for the tick.
-        if (!ok.empty()) repair_tick(self);
+        if (!ok.empty()) plan_repairs_pass(self, repair_progress_batch);
       };
       auto done = [self, chunk, version, holders, confirmed](std::vector<uint32_t> ok) {
         auto& rs = *self->state.repair;
@@ -499,7 +499,7 @@ void start_move(self_ptr self, const repair::rebalance_move& mv) {
                                   self->state.repair->move_retry_after[chunk] = self->clock().now() + move_cooldown;
                                 }
                                 finished();
-                                repair_tick(self);
+                                plan_repairs_pass(self, repair_progress_batch);
                               });
               },
               mv.from_cs);
@@ -526,12 +526,10 @@ void evacuate(self_ptr self, const std::vector<persistence::chunk_with_attrs>& c
               const std::vector<mds::chunk_view>& views) {
   auto& rs = *self->state.repair;
   if (rs.wip.releasing.empty()) return;
-  std::map<uint32_t, uint64_t> remaining;
   for (size_t i = 0; i < chunks.size(); ++i) {
     auto& c = chunks[i];
     for (auto& r : c.chunk.replicas) {
       if (!rs.wip.releasing.count(r.cs)) continue;
-      ++remaining[r.cs];
       if (rs.wip.copying.count(c.chunk.id) || rs.wip.deleting.count(c.chunk.id)) continue;
       auto t = mds::tally(views[i]);
       if (t.live < mds::effective_norm(views[i])) continue;
@@ -541,8 +539,13 @@ void evacuate(self_ptr self, const std::vector<persistence::chunk_with_attrs>& c
       break;  // one replica per chunk per round
     }
   }
-  for (auto cs : rs.wip.releasing)
-    if (auto n = rs.wip.copies_to(cs)) remaining[cs] += n;
+  // What is left on each released CS, from the store (indexed): `chunks`
+  // may be a batch of the repair queue, not every chunk.
+  std::map<uint32_t, uint64_t> remaining;
+  for (auto cs : rs.wip.releasing) {
+    const uint64_t n = md(self).chunks_on(cs).size() + rs.wip.copies_to(cs);
+    if (n) remaining[cs] = n;
+  }
   std::vector<uint32_t> done;
   for (auto cs : rs.wip.releasing)
     if (!remaining.count(cs)) done.push_back(cs);
@@ -641,6 +644,20 @@ void init_repair(self_ptr self) {
   for (auto& [name, value] : md(self).params())
     if (mds::find_param(name)) rs.params.set({name, value});
   apply_params(self);
+  // Every applied command marks what it changed (followers too: bounded by
+  // the cap; the marks a new master finds are superseded by its full scan).
+  md(self).set_apply_observer([log = rs.applied](const mds::md_command& c) {
+    constexpr size_t marks_cap = 100000;
+    if (log->overflow) return;
+    auto m = repair::repair_marks(c);
+    if (m.chunks.empty() && m.files.empty() && m.css.empty() && !m.all) return;
+    if (log->marks.size() >= marks_cap) {
+      log->overflow = true;
+      log->marks.clear();
+      return;
+    }
+    log->marks.push_back(std::move(m));
+  });
 }
 
 namespace {
@@ -710,22 +727,87 @@ void promote_lagging(self_ptr self, const std::vector<persistence::chunk_with_at
     rs.promote_after[c.id] = now + std::chrono::seconds(10);
     st.unconfirmed.insert(c.id);
   }
-  for (auto it = rs.promote_after.begin(); it != rs.promote_after.end();)
-    it = seen.count(it->first) ? std::next(it) : rs.promote_after.erase(it);
+  // Forget the throttle of chunks looked at now that no longer lag (the
+  // others were not in this pass).
+  for (auto& cw : chunks)
+    if (!seen.count(cw.chunk.id)) rs.promote_after.erase(cw.chunk.id);
   promote_unconfirmed(self);
 }
 
-void repair_tick(self_ptr self) {
-  auto& st = self->state;
-  if (!st.repair) return;
-  auto& rs = *st.repair;
-  evaluate_health(self);
-  uint64_t total = 0, free = 0;
-  for (auto& [id, e] : st.registry.entries())
-    if (e.status == mds::cs_status::active) total += e.total_bytes, free += e.free_bytes;
-  if (auto ev = rs.fill.update(total, free)) emit(self, *ev);
+namespace {
 
-  auto chunks = md(self).all_chunks();
+bool chunk_busy_for_repair(self_ptr self, uint64_t chunk) {
+  auto& st = self->state;
+  auto& rs = *st.repair;
+  return rs.wip.copying.count(chunk) || rs.wip.deleting.count(chunk) || rs.moving.count(chunk) ||
+         st.chunk_busy.count(chunk);
+}
+
+void mark_chunks_on(self_ptr self, uint32_t cs) {
+  for (auto c : md(self).chunks_on(cs)) self->state.repair->queue.mark(c);
+}
+
+// The marks of the commands applied since the last pass.
+void take_applied_marks(self_ptr self) {
+  auto& rs = *self->state.repair;
+  auto log = std::move(*rs.applied);
+  *rs.applied = {};
+  if (log.overflow) rs.full_scan_due = true;
+  for (auto& m : log.marks) {
+    for (auto c : m.chunks) rs.queue.mark(c);
+    for (auto ino : m.files)
+      for (auto& c : md(self).chunks(ino)) rs.queue.mark(c.id);
+    for (auto cs : m.css) mark_chunks_on(self, cs);
+    if (m.all) rs.full_scan_due = true;
+  }
+}
+
+// What changed since the last pass that the journal does not tell: CS
+// statuses (a CS turning inactive, offline or dropped, or coming back after
+// it was active, marks its chunks — chunks_on is indexed), rm-cs releases,
+// bad-replica reports. A CS first seen (start, registration storm) marks
+// nothing: the full scan after start covers what it holds.
+void note_changes(self_ptr self) {
+  auto& st = self->state;
+  auto& rs = *st.repair;
+  if (rs.scan_master_since != st.master_since_ns) {  // (again) master: start over
+    rs.scan_master_since = st.master_since_ns;
+    rs.seen_status.clear();
+    rs.was_active.clear();
+    rs.seen_releasing.clear();
+    rs.seen_bad.clear();
+    rs.queue = {};
+    rs.full_scan_due = true;
+  }
+  for (auto& [id, e] : st.registry.entries()) {
+    auto it = rs.seen_status.find(id);
+    if (it == rs.seen_status.end()) {
+      rs.seen_status.emplace(id, e.status);
+      if (e.status == mds::cs_status::active) rs.was_active.insert(id);
+      continue;
+    }
+    if (it->second == e.status) continue;
+    it->second = e.status;
+    if (e.status == mds::cs_status::active && !rs.was_active.insert(id).second) {
+      mark_chunks_on(self, id);  // back: its replicas count again (overcommitted chunks)
+      continue;
+    }
+    if (e.status != mds::cs_status::active) mark_chunks_on(self, id);
+  }
+  for (auto cs : rs.wip.releasing)
+    if (!rs.seen_releasing.count(cs)) mark_chunks_on(self, cs);
+  rs.seen_releasing = rs.wip.releasing;
+  for (auto& key : rs.wip.bad_replicas)
+    if (!rs.seen_bad.count(key)) rs.queue.mark(key.first);
+  rs.seen_bad = rs.wip.bad_replicas;
+}
+
+// Plans `chunks` (every chunk: a full scan; or a batch of the queue) and
+// starts the jobs; rebalancing only after a full scan. Each chunk looked at
+// is settled in the queue.
+void plan_chunks(self_ptr self, const std::vector<persistence::chunk_with_attrs>& chunks, bool full) {
+  auto& st = self->state;
+  auto& rs = *st.repair;
   auto views = repair::build_chunk_views(chunks, st.registry.entries(), rs.wip);
   repair::cluster_view view;
   view.chunks = views;
@@ -748,12 +830,27 @@ void repair_tick(self_ptr self) {
   promote_lagging(self, chunks, views);
   std::map<uint64_t, size_t> index;
   for (size_t i = 0; i < chunks.size(); ++i) index[chunks[i].chunk.id] = i;
-  // Queued: chunks below NORM with a source, none of whose missing replicas
-  // merely sits on an inactive CS, and no copy running.
-  rs.queued = 0;
+  // Each chunk looked at keeps its rank while work remains (a halted plan
+  // keeps them all), or leaves the queue — judged before its jobs start.
   for (auto& v : views) {
-    auto t = mds::tally(v);
-    if (t.live > 0 && t.live < mds::effective_norm(v) && t.standby == 0 && !rs.wip.copying.count(v.id)) ++rs.queued;
+    auto rank = repair::repair_rank(v, chunk_busy_for_repair(self, v.id));
+    if (plan.halted && rank) rank = std::max<uint8_t>(*rank, 1);
+    rs.queue.settle(v.id, rank);
+  }
+  // Queued (before the jobs start): chunks below NORM with a source, none of
+  // whose missing replicas merely sits on an inactive CS, and no copy
+  // running — over every chunk on a full scan, else over the queue's
+  // classified ranks.
+  if (full) {
+    rs.queued = 0;
+    for (auto& v : views) {
+      auto t = mds::tally(v);
+      if (t.live > 0 && t.live < mds::effective_norm(v) && t.standby == 0 && !rs.wip.copying.count(v.id)) ++rs.queued;
+    }
+  } else {
+    rs.queued = rs.queue.count(1, 4);
+    for (auto& [chunk, targets] : rs.wip.copying)
+      if (rs.queue.contains(chunk) && rs.queued && !rs.moving.count(chunk)) --rs.queued;
   }
   if (!plan.halted) {
     std::map<uint32_t, uint64_t> load(plan.cs_load.begin(), plan.cs_load.end());
@@ -773,9 +870,56 @@ void repair_tick(self_ptr self) {
       }
     }
     evacuate(self, chunks, views);
+  }
+  if (!plan.halted) {
     if (auto ev = rs.replication.update(rs.queued, rs.repair_copies())) emit(self, *ev);
-    rebalance_tick(self, plan, chunks, views);
+    if (full) rebalance_tick(self, plan, chunks, views);
   }
 }
+
+}  // namespace
+
+void plan_repairs_pass(self_ptr self, size_t batch) {
+  auto& st = self->state;
+  if (!st.repair) return;
+  auto& rs = *st.repair;
+  evaluate_health(self);
+  uint64_t total = 0, free = 0;
+  for (auto& [id, e] : st.registry.entries())
+    if (e.status == mds::cs_status::active) total += e.total_bytes, free += e.free_bytes;
+  if (auto ev = rs.fill.update(total, free)) emit(self, *ev);
+  note_changes(self);
+  take_applied_marks(self);
+  const auto now = self->clock().now();
+  // A full scan once the cluster status is known (the CSs have registered),
+  // then whenever next_full_scan has come (rebalancing; the safety net for a
+  // change no mark caught): every tick in a small cluster, as before the
+  // queue, at most ~5% of the actor's time in a big one.
+  if (rs.health.status != mds::cluster_status::unknown && now >= rs.next_full_scan) {
+    auto chunks = md(self).all_chunks();
+    rs.full_scan_due = false;
+    ++rs.full_scans;
+    // ~2 us of CPU per chunk (docs/scale.md); 20x that: the next scan. A
+    // count, not a measured time, so the simulator stays deterministic.
+    rs.next_full_scan = now + std::chrono::microseconds(40) * chunks.size();
+    plan_chunks(self, chunks, true);
+    return;
+  }
+  if (rs.queue.size() == 0) {
+    if (auto ev = rs.replication.update(0, rs.repair_copies())) emit(self, *ev);
+    return;
+  }
+  auto ids = rs.queue.front(batch);
+  auto chunks = md(self).chunks_with_attrs(ids);
+  if (chunks.size() < ids.size()) {  // deleted meanwhile
+    std::set<uint64_t> found;
+    for (auto& c : chunks) found.insert(c.chunk.id);
+    for (auto id : ids)
+      if (!found.count(id)) rs.queue.drop(id);
+  }
+  plan_chunks(self, chunks, false);
+}
+
+void repair_tick(self_ptr self) { plan_repairs_pass(self, repair_tick_batch); }
 
 }  // namespace pstorage::mds_impl

@@ -19,6 +19,7 @@
 #include "actors/mds/chunk_state.hpp"
 #include "actors/mds/cluster_params.hpp"
 #include "actors/mds/mds_state.hpp"
+#include "actors/repair/repair_queue.hpp"
 #include "actors/repair/repair_support.hpp"
 #include "persistence/event_log.hpp"
 
@@ -57,6 +58,31 @@ struct repair_state {
   std::map<uint64_t, caf::actor_clock::time_point> move_retry_after;
   repair::rebalance_tracker rebalance;
   std::set<uint32_t> force_dropped;       // rm-cs -f: replicas still to forget
+  // Incremental repair (actors/repair/repair_queue.hpp; docs/scale.md): the
+  // chunks to plan next, and what was seen last of the CSs (a status
+  // change marks a CS's chunks), rm-cs releases and bad-replica reports.
+  repair::repair_queue queue;
+  // Marks of applied commands (md_store's apply observer, repair_marks),
+  // taken by the next pass. Shared with the observer so that it never
+  // outlives what it writes to; past `marks_cap` it only says "scan all".
+  struct applied_marks {
+    std::vector<repair::command_marks> marks;
+    bool overflow = false;
+  };
+  std::shared_ptr<applied_marks> applied = std::make_shared<applied_marks>();
+  std::map<uint32_t, mds::cs_status> seen_status;
+  std::set<uint32_t> was_active;          // active at some point while this MDS served
+  std::set<uint32_t> seen_releasing;
+  std::set<std::pair<uint64_t, uint32_t>> seen_bad;
+  int64_t scan_master_since = -1;         // master_since_ns the state above belongs to
+  // A full scan (every chunk classified, the queue seeded, rebalancing
+  // planned) runs once the cluster status is known after start, then
+  // whenever next_full_scan has come (20x a scan's estimated cost later:
+  // the actor spends at most ~5% in them). full_scan_due: a command that
+  // may change any chunk was applied (recorded; the next scan covers it).
+  bool full_scan_due = true;
+  caf::actor_clock::time_point next_full_scan{};
+  uint64_t full_scans = 0;
 
   // Repair copies running: wip.copying without the moves' copies.
   uint64_t repair_copies() const {
@@ -67,6 +93,13 @@ struct repair_state {
 };
 
 // mds_repair_actor.cpp
+// Chunks planned per master tick from the front of the repair queue, and
+// after a copy finished (a slot is free: plan the next jobs at once).
+inline constexpr size_t repair_tick_batch = 4096;
+inline constexpr size_t repair_progress_batch = 256;
+// One planning pass: a full scan when due (see repair_state), else the
+// front `batch` chunks of the queue.
+void plan_repairs_pass(self_ptr self, size_t batch);
 void evaluate_health(self_ptr self);  // emits the cluster status event on change
 // Sets every live tunable from rs.params (registry, placement, planner).
 void apply_params(self_ptr self);
