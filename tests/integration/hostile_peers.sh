@@ -136,13 +136,15 @@ wait "$HALF" || true
 grep -q "^closed after" "$T/half-open.out" || fail "half-open connection to the CS not closed: $(cat "$T/half-open.out")"
 grep -q "closing connection from 127.0.0.1:[0-9]*: no complete message header within 10 s (0 bytes received)" \
   "$T/cs1/logs/csd.log" || fail "no logged reason for the half-open connection: $(grep -m3 closing "$T/cs1/logs/csd.log")"
-grep -q "closing connection from 127.0.0.1:[0-9]*: no complete message header within 10 s ([1-9][0-9]* bytes received)" \
-  "$T/cs1/logs/csd.log" || fail "no logged reason for the slowloris connection"
+# With TLS (the default since 847ce2a) the slowloris's bytes are no TLS
+# record: the handshake fails at its 5th byte and CAF closes the connection
+# at once, before the guard's 10 s and without a log line (docs/security.md);
+# the guard still closes the half-open one, which sends nothing.
 n=$(grep -c "closing connection from" "$T/cs1/logs/csd.log")
-[ "$n" = 2 ] || fail "the guard closed $n connections, not just the two hostile ones: $(grep closing "$T/cs1/logs/csd.log")"
+[ "$n" = 1 ] || fail "the guard closed $n connections, not just the half-open one: $(grep closing "$T/cs1/logs/csd.log")"
 ms=${out#closed after }; ms=${ms% ms}
 [ "$ms" -lt 20000 ] || fail "slowloris closed only after $ms ms"
-pass "4. half-open and slowloris connections to the CS: closed after ${ms} ms with a logged reason"
+pass "4. half-open connection closed by the guard with a logged reason; slowloris closed by the TLS handshake after ${ms} ms"
 
 # --- 5. an exit message (reason kill) from a peer ------------------------------------------------
 out=$(hp "$CS1" kill || true)  # exit 2: the ping after it gets no answer
