@@ -83,6 +83,7 @@ struct repair_state {
   bool full_scan_due = true;
   caf::actor_clock::time_point next_full_scan{};
   uint64_t full_scans = 0;
+  uint64_t last_scan_chunks = 0;          // chunks seen by the last full scan
 
   // Repair copies running: wip.copying without the moves' copies.
   uint64_t repair_copies() const {
