@@ -183,6 +183,9 @@ TEST_CASE("MDS metrics on a follower or without an answer: only this MDS's own r
     CHECK(s["pstorage_mds_master{mds_id=3}"] == 0);
     CHECK(s["pstorage_mds_cluster_view{mds_id=3}"] == 0);
     CHECK(s.count("pstorage_cluster_status{status=healthy}") == 0);
-    CHECK(r.families().size() == 3);
+    // Its own role and its own journal time (%CTIME, process_stats.hpp), nothing of the cluster.
+    CHECK(r.families().size() == 5);
+    CHECK(s.count("pstorage_journal_write_seconds_total") == 1);
+    CHECK(s.count("pstorage_journal_ctime_percent") == 1);
   }
 }
