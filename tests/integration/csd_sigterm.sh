@@ -16,22 +16,6 @@ LIMIT_MS=2000
 echo "csdterm-pw" > "$T/pw"
 ps() { local h=$1; shift; timeout 30 "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
 
-# term_within NAME PID: SIGTERM; fails (with its stacks) unless PID is gone
-# within LIMIT_MS.
-term_within() {
-  local name=$1 p=$2 t0 ms
-  t0=${EPOCHREALTIME/./}
-  kill "$p"
-  for _ in $(seq 250); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
-  ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
-  if kill -0 "$p" 2>/dev/null; then
-    stacks "$p"; kill -9 "$p"; wait "$p" 2>/dev/null || true
-    fail "$name still running $ms ms after SIGTERM"
-  fi
-  wait "$p" 2>/dev/null || true
-  [ "$ms" -le $LIMIT_MS ] || fail "$name exited $ms ms after SIGTERM (limit $LIMIT_MS ms)"
-  pass "$name exited $ms ms after SIGTERM"
-}
 
 start_mds 1M
 join_host 2; join_host 3
@@ -40,7 +24,7 @@ wait_until 20 active 2 || fail "2 CSs not active"
 pass "1 MDS, 2 CSs active"
 
 # --- (a) MDS alive ----------------------------------------------------------------
-term_within "CS on host2" "$PID_cs2"
+sigterm_within "CS on host2" "$PID_cs2" $LIMIT_MS
 
 # --- (b) a frozen MDS ---------------------------------------------------------------
 kill -9 "$PID_mds"; wait "$PID_mds" 2>/dev/null || true
@@ -62,4 +46,4 @@ while True:
 connected() { [ "$(cat "$T/silent.count" 2>/dev/null || echo 0)" -ge 1 ]; }
 wait_until 30 connected || fail "the CS did not connect to the (silent) MDS port within 30 s"
 pass "the CS on host3 connected to the frozen MDS's port"
-term_within "CS on host3 (frozen MDS)" "$PID_cs3"
+sigterm_within "CS on host3 (frozen MDS)" "$PID_cs3" $LIMIT_MS

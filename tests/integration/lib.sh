@@ -141,6 +141,23 @@ start() {
 json_get() { jq -r "$1"; }
 # gone PID: the process has exited (for wait_until).
 gone() { ! kill -0 "$1" 2>/dev/null; }
+# sigterm_within NAME PID LIMIT_MS: SIGTERM to PID, polled every 20 ms for
+# up to 5 s; fails (with its stacks, then kill -9) unless it is gone within
+# LIMIT_MS; reaps it and reports the time from the signal.
+sigterm_within() {
+  local name=$1 p=$2 limit=$3 t0 ms
+  t0=${EPOCHREALTIME/./}
+  kill "$p"
+  for _ in $(seq 250); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
+  ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+  if kill -0 "$p" 2>/dev/null; then
+    stacks "$p"; kill -9 "$p"; wait "$p" 2>/dev/null || true
+    fail "$name still running $ms ms after SIGTERM"
+  fi
+  wait "$p" 2>/dev/null || true
+  [ "$ms" -le "$limit" ] || fail "$name exited $ms ms after SIGTERM (limit $limit ms)"
+  pass "$name exited $ms ms after SIGTERM"
+}
 
 # The cluster helpers below use the calling script's ps() (the pstorage CLI
 # for host N), $C (cluster name), $MDS (ADDR:PORT) and $PORT, and the
