@@ -2,8 +2,10 @@
 
 #include "frontends/common/process_stats.hpp"
 
+#include <chrono>
 #include <map>
 
+#include "actors/license/license_doc.hpp"
 #include "actors/mds/chunk_state.hpp"
 #include "protocol/common.capnp.h"
 
@@ -21,8 +23,42 @@ const char* cs_status_word(proto::CsStatus s) {
 }
 constexpr const char* cs_status_words[] = {"active", "inactive", "offline", "dropped"};
 constexpr const char* cluster_status_words[] = {"healthy", "unknown", "degraded", "failure"};
+constexpr const char* smart_words[] = {"ok", "warn", "failed", "unknown"};  // disk_health::smart
+constexpr const char* license_words[] = {"NONE", "VALID", "ACTIVE", "GRACED", "EXPIRED", "INVALID"};
 double d(uint64_t v) { return static_cast<double>(v); }
+
+// The guide's "License:" line ("Checking the License Status") as the
+// master's checker judges it, and the days left before the installed
+// license's `expiration` (read from its text; none in evaluation mode).
+void add_license_metrics(metrics_registry& r, proto::LicenseState::Reader l, int64_t now_unix_s) {
+  const std::string status = l.getStatus().cStr();
+  for (auto w : license_words)
+    r.gauge("pstorage_license_status",
+            "License status: 1 for the current one (NONE: evaluation mode, VALID, ACTIVE, GRACED, EXPIRED, INVALID).",
+            status == w ? 1 : 0, {{"status", w}});
+  r.gauge("pstorage_license_capacity_bytes", "Licensed capacity for data chunks (evaluation mode: 100 GB).",
+          d(l.getCapacityBytes()));
+  r.gauge("pstorage_license_used_bytes", "Logical space of data chunks, counted against the licensed capacity.",
+          d(l.getUsedBytes()));
+  r.gauge("pstorage_license_allocatable_bytes", "Data chunks may use up to this now (0: no new data).",
+          d(l.getAllocatableBytes()));
+  if (!l.hasText() || l.getText().size() == 0) return;
+  std::string err;
+  auto lic = license::parse_license(l.getText().cStr(), &err);
+  if (!lic || lic->doc.expiration <= 0) return;
+  const int64_t exp = lic->doc.expiration;
+  r.gauge("pstorage_license_expiration_timestamp_seconds",
+          "The installed license's expiration (valid up to and including this second), seconds since the epoch.",
+          static_cast<double>(exp));
+  r.gauge("pstorage_license_days_left",
+          "Days until the installed license expires (negative once expired; the grace period follows).",
+          static_cast<double>(exp - now_unix_s) / 86400.0);
+}
 }  // namespace
+
+int64_t unix_now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 void add_cs_metrics(metrics_registry& r, const cs_metrics_input& in) {
   const metric_labels id{{"cs_id", std::to_string(in.cs_id)}};
@@ -74,10 +110,21 @@ void add_cs_metrics(metrics_registry& r, const cs_metrics_input& in) {
   r.gauge("pstorage_cs_ops_in_flight", "Requests in service now.", d(f.in_flight), id);
   r.gauge("pstorage_cs_iowait_ratio", "IOWAIT / 100: share of the last 20 s spent in storage calls.",
           f.iowait_percent / 100, id);
+  if (in.disk) {  // guide: "Monitoring Physical Disks"
+    const auto& dh = *in.disk;
+    for (auto w : smart_words)
+      r.gauge("pstorage_cs_disk_smart_status",
+              "S.M.A.R.T. status of the disk under the repository: 1 for the current one (ok, warn: a pre-failure "
+              "counter is not 0, failed: self-assessment failed, unknown: no smartctl or no disk).",
+              dh.smart == w ? 1 : 0, with({{"disk", dh.disk}, {"status", w}}));
+    if (dh.temperature_c >= 0)
+      r.gauge("pstorage_cs_disk_temperature_celsius", "Temperature of the disk under the repository (smartctl).",
+              dh.temperature_c, with({{"disk", dh.disk}}));
+  }
 }
 
 void add_mds_metrics(metrics_registry& r, uint32_t self_id, const std::string& cluster,
-                     const proto::MdsToClientStat::Reader* stat) {
+                     const proto::MdsToClientStat::Reader* stat, int64_t now_unix_s) {
   const std::string self = std::to_string(self_id);
   r.gauge("pstorage_mds_info", "Always 1; labels name this metadata server.", 1,
           {{"mds_id", self}, {"cluster", cluster}});
@@ -184,6 +231,26 @@ void add_mds_metrics(metrics_registry& r, uint32_t self_id, const std::string& c
     r.counter("pstorage_rebalance_moved_chunks_total", "Chunks moved by rebalancing, as counted by the master MDS process (restarts with it).",
               d(rep.getChunksMoved()));
   }
+  if (s.getReplicationNorm()) {  // the guide's "Replication:  3 norm,  2 limit" line
+    r.gauge("pstorage_replication_norm", "Replicas of the root directory (what new files inherit): the norm.",
+            s.getReplicationNorm());
+    r.gauge("pstorage_replication_limit", "Minimum replicas of the root directory: the limit.",
+            s.getReplicationLimit());
+  }
+  if (s.hasIo()) {  // the guide's IO line: the active CSs' latest figures, summed by the master
+    auto io = s.getIo();
+    r.gauge("pstorage_cluster_read_bytes_per_second", "IO: read bytes/s of the active CSs over their last 20 s.",
+            d(io.getReadBytesPerSec()));
+    r.gauge("pstorage_cluster_write_bytes_per_second", "IO: write bytes/s of the active CSs over their last 20 s.",
+            d(io.getWriteBytesPerSec()));
+    r.gauge("pstorage_cluster_ops_per_second", "IO: read and write ops/s of the active CSs over their last 20 s.",
+            io.getReadOpsPerSec(), {{"op", "read"}});
+    r.gauge("pstorage_cluster_ops_per_second", "IO: read and write ops/s of the active CSs over their last 20 s.",
+            io.getWriteOpsPerSec(), {{"op", "write"}});
+  }
+  r.gauge("pstorage_clients", "Mounts that sent their figures to the master in the last 60 s (the clients table).",
+          d(s.getClients().size()));
+  if (s.hasLicense()) add_license_metrics(r, s.getLicense(), now_unix_s);
 }
 
 }  // namespace pstorage::frontend

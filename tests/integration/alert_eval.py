@@ -2,9 +2,10 @@
 """Evaluates deploy/monitoring's alert rules on scraped samples, for hosts
 without promtool (docs/monitoring.md). Understands the rules' simple form
 
-    [max|min|sum|count(] name{label="v", label=~"re", label!="v"} [)] OP NUMBER
+    [max|min|sum|count(] name{label="v", label=~"re", label!="v"} [)] OP NUMBER [OP NUMBER ...]
 
-with OP one of == != > >= < <=; a rule in another form (range functions such
+with OP one of == != > >= < <=; a chain filters like PromQL's
+(`x < 30 >= 0`: the series whose value is below 30 and at least 0); a rule in another form (range functions such
 as changes()) is listed as not evaluated. `for:` is ignored: a rule whose
 expression holds is reported as firing.
 
@@ -22,7 +23,8 @@ import yaml
 
 OPS = {'==': operator.eq, '!=': operator.ne, '>=': operator.ge, '<=': operator.le, '>': operator.gt, '<': operator.lt}
 FORM = re.compile(r'\s*(?:(max|min|sum|count)\s*\(\s*)?([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{([^}]*)\})?\s*(\))?\s*'
-                  r'(==|!=|>=|<=|>|<)\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*')
+                  r'((?:(?:==|!=|>=|<=|>|<)\s*[-+]?[0-9.]+(?:[eE][-+]?\d+)?\s*)+)')
+COMPARISON = re.compile(r'(==|!=|>=|<=|>|<)\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*')
 MATCHER = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
 
 
@@ -57,18 +59,21 @@ def evaluate(expr, samples):
     m = FORM.fullmatch(expr)
     if not m:
         return None
-    agg, name, sel, close, op, number = m.groups()
+    agg, name, sel, close, chain = m.groups()
     if bool(agg) != bool(close):
         return None
     picked = [s for s in samples if selects(s, name, matchers(sel))]
-    compare = OPS[op]
+    tests = [(OPS[op], float(number)) for op, number in COMPARISON.findall(chain)]
+
+    def holds(value):
+        return all(test(value, bound) for test, bound in tests)
     if agg:
         if not picked:
             return []  # an aggregation of nothing is empty: no alert
         values = [s['value'] for s in picked]
         v = {'max': max, 'min': min, 'sum': sum, 'count': len}[agg](values)
-        return [{}] if compare(v, float(number)) else []
-    return [s['labels'] for s in picked if compare(s['value'], float(number))]
+        return [{}] if holds(v) else []
+    return [s['labels'] for s in picked if holds(s['value'])]
 
 
 def main(rules_path, samples_path):

@@ -2,6 +2,8 @@
 // GET /metrics say (docs/monitoring.md).
 #include "frontends/common/metrics_daemons.hpp"
 
+#include "actors/license/license_doc.hpp"
+
 #include <capnp/message.h>
 #include <doctest/doctest.h>
 
@@ -188,4 +190,92 @@ TEST_CASE("MDS metrics on a follower or without an answer: only this MDS's own r
     CHECK(s.count("pstorage_journal_write_seconds_total") == 1);
     CHECK(s.count("pstorage_journal_ctime_percent") == 1);
   }
+}
+
+TEST_CASE("CS metrics: the S.M.A.R.T. status of the disk under the repository, when read") {
+  cs_metrics_input in;
+  in.cs_id = 1025;
+  {
+    metrics_registry r;
+    add_cs_metrics(r, in);  // not read: no disk family
+    CHECK(samples(r).count("pstorage_cs_disk_smart_status{cs_id=1025,disk=,status=unknown}") == 0);
+  }
+  in.disk.emplace();
+  in.disk->disk = "/dev/sdb";
+  in.disk->smart = "warn";
+  in.disk->temperature_c = 41;
+  metrics_registry r;
+  add_cs_metrics(r, in);
+  auto s = samples(r);
+  CHECK(s["pstorage_cs_disk_smart_status{cs_id=1025,disk=/dev/sdb,status=warn}"] == 1);
+  CHECK(s["pstorage_cs_disk_smart_status{cs_id=1025,disk=/dev/sdb,status=ok}"] == 0);
+  CHECK(s["pstorage_cs_disk_smart_status{cs_id=1025,disk=/dev/sdb,status=failed}"] == 0);
+  CHECK(s["pstorage_cs_disk_smart_status{cs_id=1025,disk=/dev/sdb,status=unknown}"] == 0);
+  CHECK(s["pstorage_cs_disk_temperature_celsius{cs_id=1025,disk=/dev/sdb}"] == 41);
+  in.disk = cs::disk_health{};  // no smartctl: unknown, no temperature
+  metrics_registry r2;
+  add_cs_metrics(r2, in);
+  auto s2 = samples(r2);
+  CHECK(s2["pstorage_cs_disk_smart_status{cs_id=1025,disk=,status=unknown}"] == 1);
+  CHECK(s2.count("pstorage_cs_disk_temperature_celsius{cs_id=1025,disk=}") == 0);
+}
+
+TEST_CASE("MDS metrics: the License line with its days left, the IO line, Replication norm/limit, clients") {
+  license::signed_license lic;
+  lic.doc.hwid = "3F96.DFF2.EAF6.CE86.DD49.786C.DC01.3D53";
+  lic.doc.start = 1700000000;
+  lic.doc.expiration = 1800000000;
+  lic.doc.graceperiod = 3600;
+  lic.doc.key_number = "PCSS.00000001.0001";
+  lic.doc.capacity_mb = 500000;
+  lic.signature = "c2ln";
+  capnp::MallocMessageBuilder mb;
+  auto b = mb.initRoot<proto::MdsToClientStat>();
+  fill_stat(b);
+  b.setReplicationNorm(3);
+  b.setReplicationLimit(2);
+  auto io = b.initIo();
+  io.setReadBytesPerSec(5 << 20);
+  io.setWriteOpsPerSec(82.5);
+  b.initClients(2);
+  auto l = b.initLicense();
+  l.setStatus("ACTIVE");
+  l.setCapacityBytes(500'000'000'000);
+  l.setUsedBytes(64 << 20);
+  l.setAllocatableBytes(400'000'000'000);
+  l.setText(license::encode_file(lic));
+  auto reader = b.asReader();
+  const int64_t now = 1800000000 - 10 * 86400 - 43200;  // 10.5 days before the expiration
+  metrics_registry r;
+  add_mds_metrics(r, 1, "pcs1", &reader, now);
+  auto s = samples(r);
+  CHECK(s["pstorage_license_status{status=ACTIVE}"] == 1);
+  CHECK(s["pstorage_license_status{status=EXPIRED}"] == 0);
+  CHECK(s["pstorage_license_status{status=NONE}"] == 0);
+  CHECK(s["pstorage_license_capacity_bytes"] == 500e9);
+  CHECK(s["pstorage_license_used_bytes"] == 64 << 20);
+  CHECK(s["pstorage_license_allocatable_bytes"] == 400e9);
+  CHECK(s["pstorage_license_expiration_timestamp_seconds"] == 1800000000);
+  CHECK(s["pstorage_license_days_left"] == doctest::Approx(10.5));
+  CHECK(s["pstorage_replication_norm"] == 3);
+  CHECK(s["pstorage_replication_limit"] == 2);
+  CHECK(s["pstorage_cluster_read_bytes_per_second"] == 5 << 20);
+  CHECK(s["pstorage_cluster_ops_per_second{op=write}"] == 82.5);
+  CHECK(s["pstorage_cluster_ops_per_second{op=read}"] == 0);
+  CHECK(s["pstorage_clients"] == 2);
+  // One second past the expiration: negative.
+  metrics_registry r2;
+  add_mds_metrics(r2, 1, "pcs1", &reader, 1800000000 + 86400);
+  CHECK(samples(r2)["pstorage_license_days_left"] == doctest::Approx(-1));
+  // Evaluation mode: no license text, so no expiration.
+  l.setStatus("NONE");
+  l.setText("");
+  auto reader2 = b.asReader();
+  metrics_registry r3;
+  add_mds_metrics(r3, 1, "pcs1", &reader2, now);
+  auto s3 = samples(r3);
+  CHECK(s3["pstorage_license_status{status=NONE}"] == 1);
+  CHECK(s3.count("pstorage_license_days_left") == 0);
+  std::set<std::string> names;
+  for (auto& f : r.families()) CHECK(names.insert(f.name).second);  // one family per name
 }
