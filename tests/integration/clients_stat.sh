@@ -7,7 +7,12 @@
 # with non-zero write ops, fsyncs, write bytes and IOLAT on the writer, read
 # ops and bytes on the reader, LEASES > 0 on both; `stat` and `top` print the
 # CLID table. After the load stops, the rates fall to zero once the 20 s
-# window has passed. Needs root, /dev/fuse and fio.
+# window has passed. Then exact figures for traffic the test makes itself on
+# the idle mounts: w writes 1 MiB as 16 writes of 64 KiB and one fsync (dd
+# conv=fsync), r reads it back with O_DIRECT as 16 reads of 64 KiB; each
+# mount's rate x io.window_s must come to exactly those bytes and ops (bytes/s
+# are whole numbers: within window_s / 2 bytes), never above them, and the
+# other direction must stay at 0. Needs root, /dev/fuse and fio.
 source "$(dirname "$0")/lib.sh"
 require_fuse clients_stat fio
 
@@ -66,3 +71,41 @@ idle() {
 }
 wait_until 40 idle || fail "figures did not fall to zero 20 s after the load stopped: $(jq -c .clients "$T/stat.json")"
 pass "20 s after the load stopped every mount's rates are zero again"
+
+# --- exact figures: 1 MiB written as 16 x 64 KiB + 1 fsync on w, read back as 16 x 64 KiB on r ----
+# client_io_figures are rates over the mount's last 20 s (client_io.hpp): with
+# nothing else in the window, rate x window_s is the count itself.
+[ -n "${PID_w:-}" ] && [ -n "${PID_r:-}" ] || fail "no PIDs of the mounts"
+exec 3>&2
+N=$((16 * 65536))
+head -c $N /dev/urandom > "$T/exact.src"
+timeout 60 dd if="$T/exact.src" of="$T/w/exact" bs=64k count=16 conv=fsync status=none || fail "dd write on w"
+# within BYTES OPS FSYNC_OPS: the mount's figures (rate x window) equal the
+# counts; exits 2 (failing at once) when one is above its count.
+# $1: PID of the mount (its client id is HOST:PID:RANDOM), $2 "write" or "read".
+exact() {
+  local pid=$1 dir=$2 other
+  [ "$dir" = write ] && other=read || other=write
+  stat_json > "$T/stat.json" || return 1
+  jq -e --arg pid "$pid" --arg d "$dir" --arg o "$other" --argjson n "$N" '
+    [.clients[] | select(.client_id | split(":")[1] == $pid) | .io] | if length != 1 then error("mount not listed") else .[0] end
+    | . as $io | ($io.window_s) as $w
+    | ($io[$d + "_bytes_per_s"] * $w) as $b | ($io[$d + "_ops_per_s"] * $w) as $ops
+    | if $b > $n + $w / 2 + 1 or $ops > 16.01 or $io[$o + "_ops_per_s"] != 0 or $io[$o + "_bytes_per_s"] != 0
+      then error("above the traffic made: bytes \($b) ops \($ops), \($o) \($io[$o + "_ops_per_s"])")
+      else (($b - $n | fabs) <= $w / 2 + 1) and (($ops - 16 | fabs) < 0.01) end' "$T/stat.json" >/dev/null 2>"$T/exact.err"
+  local rc=$?
+  # wait_until silences its command: say it on the test's own stderr (fd 3).
+  [ $rc = 5 ] && { echo "FAIL: $dir on PID $pid: $(cat "$T/exact.err"): $(jq -c .clients "$T/stat.json")" >&3; exit 1; }
+  return $rc
+}
+wait_until 15 exact "$PID_w" write || fail "w's figures never came to 1 MiB in 16 writes: $(jq -c .clients "$T/stat.json")"
+io=$(jq -c --arg pid "$PID_w" '.clients[] | select(.client_id | split(":")[1] == $pid) | .io' "$T/stat.json")
+awk -v f="$(jq .fsyncs_per_s <<<"$io")" -v w="$(jq .window_s <<<"$io")" 'BEGIN { exit !(f * w > 0.99 && f * w < 1.01) }' \
+  || fail "w: fsyncs x window is not 1 for dd conv=fsync: $io"
+pass "w: WRITE x window = $(jq '.write_bytes_per_s * .window_s' <<<"$io") B (1 MiB), WR_OPS x window = $(jq '.write_ops_per_s * .window_s' <<<"$io") (16), FSYNCS 1, RD_OPS 0"
+timeout 60 dd if="$T/r/exact" of="$T/exact.back" bs=64k count=16 iflag=direct status=none || fail "dd read on r (O_DIRECT)"
+cmp -s "$T/exact.src" "$T/exact.back" || fail "r read back other bytes"
+wait_until 15 exact "$PID_r" read || fail "r's figures never came to 1 MiB in 16 reads: $(jq -c .clients "$T/stat.json")"
+io=$(jq -c --arg pid "$PID_r" '.clients[] | select(.client_id | split(":")[1] == $pid) | .io' "$T/stat.json")
+pass "r: READ x window = $(jq '.read_bytes_per_s * .window_s' <<<"$io") B (1 MiB), RD_OPS x window = $(jq '.read_ops_per_s * .window_s' <<<"$io") (16), WR_OPS 0"
