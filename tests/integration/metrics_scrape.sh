@@ -11,7 +11,8 @@
 # master's /metrics shows it inactive and the cluster degraded, and the
 # degraded alert fires. The license (a vendor key of pstorage-license-tool):
 # one valid for 40 days shows ACTIVE with its days left and fires nothing;
-# one expiring in 10 days fires PstorageLicenseExpiring. Needs root and
+# one expiring in 10 days fires PstorageLicenseExpiring. docs/monitoring.md
+# has a row for every exported family and none for another. Needs root and
 # /dev/fuse for the mount.
 source "$(dirname "$0")/lib.sh"
 
@@ -179,6 +180,20 @@ jq -s add "$T"/mds.json "$T"/cs?.json > "$T/all.json"
 alerts=$(python3 "$IT_DIR/alert_eval.py" "$RULES" "$T/all.json") || fail "alert rules: $alerts"
 [ "$(jq -c '.firing | keys' <<<"$alerts")" = '["PstorageLicenseExpiring"]' ] || fail "a license expiring in 10 days: $alerts"
 pass "license expiring in $(metric mds pstorage_license_days_left) days: PstorageLicenseExpiring fires, nothing else"
+
+# docs/monitoring.md lists every family the daemons export (the MDS with a
+# license, the CSs), and every family in its tables is exported or marked
+# "not exported yet" there.
+DOC="$IT_DIR/../../docs/monitoring.md"
+families=$(grep -h '^# TYPE ' "$T"/mds.prom "$T"/cs?.prom | awk '{print $3}' | sort -u)
+for name in $families; do
+  grep -q "^| \`$name\` |" "$DOC" || fail "$name is exported but has no row in docs/monitoring.md"
+done
+for name in $(grep -oE '^\| `pstorage_[a-z0-9_]+`' "$DOC" | tr -d '|` ' | sort -u); do
+  grep -qx "$name" <<<"$families" || grep -q "^| \`$name\` |.*not exported yet" "$DOC" \
+    || fail "docs/monitoring.md has a row for $name, which no daemon exported"
+done
+pass "docs/monitoring.md has a row for each of the $(wc -w <<<"$families") exported families and none for another"
 
 # --- kill -9 a CS: the state change reaches /metrics --------------------------------------
 DEAD=$(jq -r '.[] | select(.name=="pstorage_cs_info") | .labels.cs_id' "$T/cs3.json")
