@@ -30,6 +30,7 @@ const char* to_string(cause c) {
     case cause::node_failed: return "node failed";
     case cause::node_disabled: return "node disabled";
     case cause::unassigned: return "unassigned";
+    case cause::start_failed: return "start failed";
   }
   return "?";
 }
@@ -37,6 +38,7 @@ const char* to_string(cause c) {
 const char* to_string(step_kind k) { return k == step_kind::stop ? "stop" : "start"; }
 
 std::string move::event() const {
+  if (to.empty()) return "no node can take " + resource;
   if (from.empty()) return "Placing " + resource + " on " + to;
   return "Relocating " + resource + " from " + from + " to " + to;
 }
@@ -51,7 +53,7 @@ std::vector<step> placement_plan::steps() const {
   std::vector<step> out;
   for (const auto& m : moves) {
     if (m.stop_first) out.push_back({step_kind::stop, m.resource, m.from});
-    out.push_back({step_kind::start, m.resource, m.to});
+    if (!m.to.empty()) out.push_back({step_kind::start, m.resource, m.to});
   }
   return out;
 }
@@ -85,9 +87,9 @@ class planner {
     auto it = nodes_.find(node);
     return it != nodes_.end() && it->second.view->enabled;
   }
-  // Healthy with room, and not `except`.
-  bool can_take(const std::string& node, const std::string& except) const {
-    if (node.empty() || node == except) return false;
+  // Healthy with room, not `except`, not in `given_up`.
+  bool can_take(const std::string& node, const std::string& except, const std::set<std::string>& given_up = {}) const {
+    if (node.empty() || node == except || given_up.count(node)) return false;
     auto it = nodes_.find(node);
     return it != nodes_.end() && it->second.healthy() && it->second.has_room();
   }
@@ -103,12 +105,13 @@ class planner {
   void take(const std::string& node) { ++nodes_.at(node).load; }
 
   // Rule 6c: the first node after the cursor (by name, wrapping) that can
-  // take a resource leaving `from`; advances the cursor. Empty: none.
-  std::string round_robin(const std::string& from) {
+  // take a resource leaving `from` and is not in `given_up`; advances the
+  // cursor. Empty: none.
+  std::string round_robin(const std::string& from, const std::set<std::string>& given_up) {
     auto start = cursor_.empty() ? nodes_.begin() : nodes_.upper_bound(cursor_);
     for (size_t i = 0; i < nodes_.size(); ++i, ++start) {
       if (start == nodes_.end()) start = nodes_.begin();
-      if (can_take(start->first, from)) {
+      if (can_take(start->first, from, given_up)) {
         cursor_ = start->first;
         return cursor_;
       }
@@ -138,6 +141,10 @@ bool affected(const planner& p, const resource_view& r, cause& why) {
     why = cause::node_disabled;
     return true;
   }
+  if (r.given_up.count(r.node)) {
+    why = cause::start_failed;
+    return true;
+  }
   return false;
 }
 
@@ -158,7 +165,7 @@ placement_plan plan_placement(const placement_input& in) {
   auto record = [&](const resource_view& r, const std::string& to, cause why) {
     // Rule 7: an alive source is told to stop first; a failed one fenced itself.
     bool stop_first = !r.node.empty() && p.lease_of(r.node) == lease_state::alive;
-    p.take(to);
+    if (!to.empty()) p.take(to);
     plan.moves.push_back({r.name, r.node, to, why, stop_first});
   };
 
@@ -201,9 +208,14 @@ placement_plan plan_placement(const placement_input& in) {
     if (!affected(p, r, why)) continue;
     decided.insert(name);
     std::string to;
-    if (r.node.empty() && p.can_take(r.preferred_node, {})) to = r.preferred_node;
-    if (to.empty() && r.placement == policy::backup && p.can_take(r.backup_node, r.node)) to = r.backup_node;
-    if (to.empty()) to = p.round_robin(r.node);
+    if (r.node.empty() && p.can_take(r.preferred_node, {}, r.given_up)) to = r.preferred_node;
+    if (to.empty() && r.placement == policy::backup && p.can_take(r.backup_node, r.node, r.given_up))
+      to = r.backup_node;
+    if (to.empty()) to = p.round_robin(r.node, r.given_up);
+    if (to.empty() && why == cause::start_failed) {
+      record(r, {}, why);  // rule 6: off the node that gave it up, nowhere to go
+      continue;
+    }
     if (to.empty()) {
       plan.refused.push_back({name, r.node, why, {}, {}});
       continue;

@@ -21,7 +21,9 @@
 //     `nodes` counts as `failed` (the caller keeps a removed node listed
 //     until its lease has run out).
 //  2. A resource is affected when it has no node, or its node is failed, or
-//     its node is disabled (`ha disable-node`), or a planned move names it.
+//     its node is disabled (`ha disable-node`), or its node is alive but
+//     has given it up after repeated failed starts (`given_up`,
+//     start_failures.hpp), or a planned move names it.
 //     Every other resource stays where it is — even on a node over its
 //     limit, and even when its preferred node is back (no automatic
 //     fail-back): an unaffected resource never moves.
@@ -48,8 +50,13 @@
 //          nodes with room, sorted by name, excluding the node it leaves,
 //          starting after the cursor (the last node round-robin gave a
 //          resource to), wrapping; the chosen node becomes the cursor.
+//     A node in the resource's `given_up` is never a target (a, b or c).
 //     None: "no node can take RESOURCE"; it keeps its current node in the
-//     table (the relocator retries on the next plan).
+//     table (the relocator retries on the next plan) — except when it
+//     leaves a node that gave it up: then it is taken off that node (a move
+//     with an empty `to`, stopping there first, event "no node can take
+//     RESOURCE"), so no node keeps retrying it; start_failures.hpp says
+//     when the nodes that gave it up are tried again.
 //  7. Steps: a move whose source is an alive node (disabled, or a planned
 //     move) stops there first, then starts on the target — the relocator
 //     starts only after the stop is confirmed. A source that is failed gets
@@ -58,6 +65,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,6 +92,7 @@ struct resource_view {
   std::string preferred_node;      // `ha add --node`; empty = none
   std::string backup_node;         // `ha add --backup-node`; empty = none
   policy placement = policy::round_robin;
+  std::set<std::string> given_up;  // nodes its starts failed on too often (start_failures.hpp)
 };
 
 // `ha relocate RESOURCE --to HOST`.
@@ -100,17 +109,19 @@ struct placement_input {
 };
 
 // Why a resource is moved or placed.
-enum class cause { planned, node_failed, node_disabled, unassigned };
-const char* to_string(cause c);  // "planned" | "node failed" | "node disabled" | "unassigned"
+enum class cause { planned, node_failed, node_disabled, unassigned, start_failed };
+// "planned" | "node failed" | "node disabled" | "unassigned" | "start failed"
+const char* to_string(cause c);
 
 struct move {
   std::string resource;
   std::string from;                // empty: it had no node
-  std::string to;
+  std::string to;                  // empty: taken off `from`, no node can take it (rule 6)
   cause why = cause::unassigned;
   bool stop_first = false;         // rule 7: stop on `from`, then start on `to`
-  // "Relocating RESOURCE from HOST1 to HOST2" (issue 18), or for a resource
-  // without a node "Placing RESOURCE on HOST2".
+  // "Relocating RESOURCE from HOST1 to HOST2" (issue 18), for a resource
+  // without a node "Placing RESOURCE on HOST2", with no `to` "no node can
+  // take RESOURCE" (issue 18).
   std::string event() const;
 };
 
@@ -141,7 +152,7 @@ struct placement_plan {
   std::vector<refusal> refused;    // in decision order
   std::string cursor;              // the cursor to keep for the next plan
   // The moves as steps, in order: for each move its stop (when stop_first)
-  // then its start.
+  // then its start (none when `to` is empty).
   std::vector<step> steps() const;
 };
 

@@ -51,6 +51,7 @@ relocator_round relocate_round(const relocator_input& in) {
     v.preferred_node = r.def.preferred_node;
     v.backup_node = r.def.backup_node;
     v.placement = r.def.policy == "backup" ? policy::backup : policy::round_robin;
+    if (auto g = in.given_up.find(r.def.name); g != in.given_up.end()) v.given_up = g->second;
     p.resources.push_back(v);
   }
   p.planned = in.planned;
@@ -63,8 +64,11 @@ relocator_round relocate_round(const relocator_input& in) {
     }
     out.assigns.push_back({m.resource, m.to, m.stop_first ? m.from : "", plan.cursor});
     out.moves.push_back(m);
+    if (m.to.empty()) out.exhausted.push_back(m.resource);
   }
   out.refused = plan.refused;
+  for (const auto& f : plan.refused)
+    if (f.why != cause::planned && in.given_up.count(f.resource)) out.exhausted.push_back(f.resource);
   return out;
 }
 

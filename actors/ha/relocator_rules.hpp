@@ -25,6 +25,13 @@
 //     journaled; the next round plans it again): one stop at a time.
 //  4. grant_for(N): the resources whose node is N and whose stop is not
 //     pending — exactly what N's agent may run; it stops anything else.
+//  5. Failed starts (start_failures.hpp): `given_up` (resource -> nodes that
+//     failed to start it max_failed_starts times) goes to the placement as
+//     resource_view::given_up: a resource on an alive node that gave it up
+//     moves (stop there first), never to such a node; with nowhere to go it
+//     is journaled as {node: "", from: that node}. `exhausted` lists the
+//     resources no node could take while some node had given them up: the
+//     actor starts their backoff (start_failures::exhausted).
 #pragma once
 
 #include <cstdint>
@@ -59,6 +66,7 @@ struct relocator_input {
   std::map<std::string, int64_t> from_since;        // resource -> when its pending stop was applied
   std::string cursor;
   std::vector<planned_move> planned;
+  std::map<std::string, std::set<std::string>> given_up;  // rule 5
   int64_t now = 0;
   int64_t master_since = 0;                          // when this master began serving
   lease_timing timing;
@@ -70,6 +78,7 @@ struct relocator_round {
   std::vector<move> moves;                          // the journaled moves (their events)
   std::vector<refusal> refused;                     // plan refusals (planned ones included)
   std::vector<std::string> waiting;                 // moves held back by a pending stop
+  std::vector<std::string> exhausted;               // rule 5
 };
 
 lease_state node_state(const relocator_input& in, const mds::cmd_ha_set_node& n);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "actors/ha/relocator_rules.hpp"
+#include "actors/ha/start_failures.hpp"
 #include "protocol/messages.hpp"
 
 namespace pstorage::mds_impl {
@@ -21,6 +22,7 @@ struct ha_runtime {
   ha::lease_timing timing;
   std::map<std::string, ha::agent_report> agents;  // by node
   std::map<std::string, int64_t> from_since;       // resource -> its pending stop applied at
+  ha::start_failures starts;                       // failed starts per (resource, node), their backoff
   bool busy = false;                               // a round's commands are being journaled
   bool loop_armed = false;
   struct planned_request {

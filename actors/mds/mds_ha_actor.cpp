@@ -114,6 +114,9 @@ void ha_round(self_ptr self) {
   if (H.busy) return;
   auto in = input_for(self);
   if (in.resources.empty() && H.planned.empty()) return;
+  for (auto& r : H.starts.expire(in.now))
+    spdlog::info("HA: {}: trying again the nodes that failed to start it", r);
+  in.given_up = H.starts.given_up_all();
   auto planned = std::move(H.planned);
   H.planned.clear();
   for (auto& pr : planned) in.planned.push_back(pr.move);
@@ -139,6 +142,14 @@ void ha_round(self_ptr self) {
   }
   for (auto& f : round.refused)
     if (f.why != ha::cause::planned) emit_once(self, f.event());
+  // Failed starts (start_failures.hpp): every node that could take it gave
+  // it up: wait, then try them all again; an operator's move starts afresh.
+  for (auto& r : round.exhausted) {
+    const int64_t at = H.starts.exhausted(r, in.now);
+    spdlog::info("HA: {}: every node failed to start it; trying again in {} s", r, (at - in.now) / 1'000'000'000);
+  }
+  for (auto& m : round.moves)
+    if (m.why == ha::cause::planned) H.starts.forget(m.resource);
 
   std::vector<std::pair<mds::cmd_ha_assign, std::string>> cmds;  // command, event once applied
   for (auto& c : round.confirm_stops) cmds.push_back({c, ""});
@@ -256,6 +267,7 @@ caf::result<msg::mds_to_client_ha> handle_ha(self_ptr self, const msg::client_to
   }
   if (op == "remove") {
     if (!known(name)) return ha_reply(self, p::STATUS_NOT_FOUND, "no HA resource " + name + " (see 'ha list')");
+    runtime(self).starts.forget(name);
     return commit_then_reply(mds::cmd_ha_remove_resource{name}, "HA resource " + name + " removed");
   }
   if (op == "enable-node" || op == "disable-node") {
@@ -329,9 +341,14 @@ caf::result<msg::mds_to_agent_ha_renew> handle_ha_renew(self_ptr self, const msg
     return false;
   };
   for (auto s : req->getStarted())
-    if (assigned_here(s.cStr())) emit(self, std::string(s.cStr()) + " started on " + node);
-  for (auto f : req->getFailed())
+    if (assigned_here(s.cStr())) {
+      emit(self, std::string(s.cStr()) + " started on " + node);
+      H.starts.forget(s.cStr());
+    }
+  for (auto f : req->getFailed()) {
     emit(self, std::string(f.getResource().cStr()) + " failed to start on " + node + ": " + f.getReason().cStr());
+    if (assigned_here(f.getResource().cStr())) H.starts.failed(f.getResource().cStr(), node);
+  }
   const bool leaving = req->getLeaving();
   if (leaving == row->parked)
     return renew_reply(self, p::STATUS_OK, leaving ? "parked" : "", node, !leaving);
