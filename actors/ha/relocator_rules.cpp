@@ -8,8 +8,12 @@ namespace pstorage::ha {
 lease_state node_state(const relocator_input& in, const mds::cmd_ha_set_node& n) {
   if (n.parked) return lease_state::expiring;
   int64_t granted = in.master_since;
-  if (auto it = in.agents.find(n.name); it != in.agents.end()) granted = std::max(granted, it->second.granted_at);
-  return master_view(in.timing, granted, in.now);
+  auto it = in.agents.find(n.name);
+  if (it != in.agents.end()) granted = std::max(granted, it->second.granted_at);
+  const lease_state now_view = master_view(in.timing, granted, in.now);
+  if (it == in.agents.end() || it->second.granted_at < in.master_since) return now_view;
+  // alive < expiring < failed: the less advanced of the two.
+  return std::min(now_view, master_view(it->second.timing, it->second.granted_at, in.now));
 }
 
 relocator_round relocate_round(const relocator_input& in) {

@@ -10,7 +10,10 @@
 //     `expiring` — its resources neither move nor does anything new go there
 //     (guide: shamand is stopped first at a shutdown, without relocation);
 //     otherwise node_lease.hpp's master_view from max(last grant, the
-//     master's own start as master).
+//     master's own start as master) with the current timing — but never
+//     further along than master_view of the last grant with the timing
+//     that grant carried (a lease shortened by set-config, ha_params.hpp,
+//     does not cut a longer one already granted).
 //  2. A pending stop (`from` set) is confirmed — journaled as from = "" —
 //     when `from` has been failed (it fenced itself), is parked (it stopped
 //     everything before leaving), is no longer an HA node, or sent a report
@@ -57,6 +60,7 @@ struct agent_report {
   int64_t granted_at = 0;            // when it last sent this node a grant
   int64_t reported_at = 0;           // when it last received a renewal (0: none)
   std::set<std::string> running;     // that renewal's running list
+  lease_timing timing;               // the timing its last grant carried (rule 1)
 };
 
 struct relocator_input {

@@ -33,6 +33,13 @@ const std::vector<param_spec>& param_specs() {
        "concurrent rebalancing moves (run only while no recovery is needed), 0 disables rebalancing"},
       {"mds.license.warn_days", "days", 7, 0, 3650,
        "a warning event this many days before the license expires, 0 = none (docs/licensing.md)"},
+      {"mds.ha.lease", "ms", 6000, 1000, 600000,
+       "HA node lease: a node that cannot renew stops its resources, the master relocates them after lease + "
+       "drift_margin (docs/ha.md)"},
+      {"mds.ha.renew", "ms", 1000, 100, 60000, "how often HA agents renew their lease"},
+      {"mds.ha.drift_margin", "ms", 300, 0, 600000, "HA lease margin for clock-rate error: at least 5% of mds.ha.lease"},
+      {"mds.ha.stop_budget", "ms", 2000, 100, 600000,
+       "time an HA agent allows its resources' stop commands before SIGKILL when it fences itself"},
   };
   return specs;
 }

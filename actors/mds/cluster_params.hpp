@@ -19,6 +19,11 @@
 //   mds.repl.rebalance_threshold   percent  10       1..100       (ours) fill gap that starts a move
 //   mds.repl.rebalance_jobs        count    2        0..64        (ours) concurrent moves, 0 = rebalancing off
 //   mds.license.warn_days          days     7        0..3650      (ours) warning event before the license expires
+//   mds.ha.lease                   ms       6000     1000..600000 (ours) HA node lease (docs/ha.md)
+//   mds.ha.renew                   ms       1000     100..60000   (ours) HA agents' renewal period
+//   mds.ha.drift_margin            ms       300      0..600000    (ours) >= 5% of mds.ha.lease
+//   mds.ha.stop_budget             ms       2000     100..600000  (ours) agent's stop time when fencing
+//   (the four mds.ha.* together must pass ha::check_ha_params, actors/ha/ha_params.hpp)
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/client/client_io_wire.hpp"
+#include "actors/ha/ha_params.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_repair_state.hpp"
@@ -82,6 +83,9 @@ caf::result<msg::mds_to_client_config> handle_config(self_ptr self, const msg::c
     if (!a) return config_error(p::STATUS_BAD_REQUEST, err);
     sets.push_back(*a);
   }
+  // Parameters that are only safe together (the HA lease timing).
+  if (auto why = ha::check_ha_params(st.repair->params, sets); !why.empty())
+    return config_error(p::STATUS_BAD_REQUEST, why);
   std::vector<const mds::param_spec*> wanted;
   for (auto n : req->getGet()) {
     auto* s = mds::find_param(n.cStr());

@@ -12,7 +12,9 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/ha/ha_params.hpp"
 #include "actors/mds/mds_ha.hpp"
+#include "actors/mds/mds_repair_state.hpp"
 #include "actors/mds/mds_state.hpp"
 #include "protocol/common.capnp.h"
 
@@ -49,8 +51,17 @@ ha_runtime& runtime(self_ptr self) {
   return *st.ha;
 }
 
+// The lease timing from the cluster parameters (ha_params.hpp: set-config
+// mds.ha.*, checked there before journaling); the defaults until they are
+// loaded.
+ha::lease_timing current_timing(self_ptr self) {
+  auto& st = self->state;
+  return st.repair ? ha::timing_from_params(st.repair->params) : ha::lease_timing{};
+}
+
 ha::relocator_input input_for(self_ptr self) {
   auto& H = runtime(self);
+  H.timing = current_timing(self);
   ha::relocator_input in;
   in.resources = table(self);
   in.nodes = md(self).ha_nodes();
@@ -303,6 +314,8 @@ msg::mds_to_agent_ha_renew renew_reply(self_ptr self, uint32_t code, const std::
       if (std::find(names.begin(), names.end(), r.def.name) != names.end()) mine.push_back(r);
     H.agents[node].granted_at = steady_ns(self);  // sent now (node_lease.hpp: granted_at)
   }
+  H.timing = current_timing(self);
+  if (granted) H.agents[node].timing = H.timing;  // relocator_rules.hpp rule 1
   return wire::make<p::MdsToAgentHaRenew>([&](auto b) {
     set_status(b.initStatus(), code, text);
     b.setGranted(granted);

@@ -61,6 +61,12 @@ events() { ps 1 get-event 2>/dev/null; }
 has_event() { events | grep -qF "$1"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# The lease timing is set-config's (docs/ha.md "Lease and margins"); an
+# unsafe combination is refused with the reason, the defaults stay.
+[ "$(ps 1 get-config mds.ha.lease --json | jq '.[0].value')" = 6000 ] || fail "default mds.ha.lease"
+! ps 1 set-config mds.ha.lease=10000 2>"$T/err" || fail "a 10 s lease with a 0.3 s drift margin accepted"
+grep -q "unsafe HA lease timing" "$T/err" || fail "set-config refusal text: $(cat "$T/err")"
+[ "$(ps 1 get-config mds.ha.lease --json | jq '.[0].value')" = 6000 ] || fail "mds.ha.lease changed by a refused set-config"
 for n in a b c; do ps 1 ha enable-node --node $n >/dev/null || fail "enable-node $n"; done
 agent a 1; agent b 2; agent c 3
 wait_until 10 eval '[ "$(hal | jq "[.nodes[] | select(.lease==\"alive\")] | length")" = 3 ]' || fail "3 alive HA nodes"
