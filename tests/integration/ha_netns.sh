@@ -92,7 +92,9 @@ agent() { start_in "agent_$1" "$3" "$BIN/pstorage-shamand" --config-dir "$T/host
 hal() { ps 1 ha list --json; }
 lease_of() { hal | jq -r --arg n "$1" '.nodes[] | select(.name==$n) | .lease'; }
 events() { ps 1 get-event 2>/dev/null; }
-has_event() { events | grep -qF "$1"; }
+# grep reads all of it: with -q it would exit at the first match and the
+# writer's SIGPIPE fails the pipeline (pipefail).
+has_event() { events | grep -F "$1" >/dev/null; }
 # http NODE_IP PATH: the counter's answer from the hub (bounded).
 http() { in_ns "$HUB" curl -sf --max-time "${3:-2}" "http://169.254.77.$1:8080$2"; }
 # runs NODE: web's service process on NODE (its pid file) is alive (a zombie counts as dead).
