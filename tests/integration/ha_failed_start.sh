@@ -19,9 +19,7 @@ PORT=$(free_port)
 MDS="127.0.0.1:$PORT"
 echo "ha-pw" > "$T/pw"
 ps() { local h=$1; shift; timeout 30 "$BIN/pstorage" --config-dir "$T/host$h" -c $C "$@"; }
-ps 1 make-mds -I -a "$MDS" -r "$T/mds" --password-file "$T/pw" >/dev/null || fail "make-mds"
-start mds "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds"
-mds_http_up "$PID_mds"
+start_mds 64M
 ps 1 auth-node --password-file "$T/pw" >/dev/null || fail "auth-node host1"
 join_host 2
 

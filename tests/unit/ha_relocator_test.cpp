@@ -6,31 +6,15 @@
 #include <doctest/doctest.h>
 
 #include "actors/ha/relocator_rules.hpp"
+#include "tests/unit/ha_relocator_fixture.hpp"
 
 using namespace pstorage::ha;
+using namespace ha_fixture;
 using pstorage::mds::cmd_ha_assign;
 using pstorage::mds::cmd_ha_set_node;
 
 namespace {
-constexpr int64_t S = 1'000'000'000;
 const lease_timing T{};  // L 6 s, m 0.3 s
-
-ha_resource res(const std::string& name, const std::string& node, const std::string& from = "") {
-  ha_resource r;
-  r.def = {name, "start", "stop", "", "", "", "", "round-robin"};
-  r.node = node;
-  r.from = from;
-  return r;
-}
-
-relocator_input base() {
-  relocator_input in;
-  in.nodes = {{"a", true, false, 0}, {"b", true, false, 0}, {"c", true, false, 0}};
-  in.master_since = 0;
-  in.now = 100 * S;
-  for (auto n : {"a", "b", "c"}) in.agents[n] = agent_report{in.now - S, in.now - S, {}};
-  return in;
-}
 }  // namespace
 
 TEST_CASE("a failed node's resource moves only from granted_at + L + m, with no stop") {

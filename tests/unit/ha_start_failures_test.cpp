@@ -8,31 +8,14 @@
 #include <doctest/doctest.h>
 
 #include "actors/ha/relocator_rules.hpp"
+#include "tests/unit/ha_relocator_fixture.hpp"
 #include "actors/ha/start_failures.hpp"
 
 using namespace pstorage::ha;
+using namespace ha_fixture;
 using pstorage::mds::cmd_ha_assign;
 
 namespace {
-constexpr int64_t S = 1'000'000'000;
-
-ha_resource res(const std::string& name, const std::string& node, const std::string& from = "",
-                const std::string& backup = "") {
-  ha_resource r;
-  r.def = {name, "start", "stop", "", "", backup, "", backup.empty() ? "round-robin" : "backup"};
-  r.node = node;
-  r.from = from;
-  return r;
-}
-
-relocator_input base() {
-  relocator_input in;
-  in.nodes = {{"a", true, false, 0}, {"b", true, false, 0}, {"c", true, false, 0}};
-  in.now = 100 * S;
-  for (auto n : {"a", "b", "c"}) in.agents[n] = agent_report{in.now - S, in.now - S, {}};
-  return in;
-}
-
 void fail(start_failures& book, const std::string& r, const std::string& node, int times) {
   for (int i = 0; i < times; ++i) book.failed(r, node);
 }
