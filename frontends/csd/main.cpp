@@ -275,6 +275,7 @@ int main(int argc, char** argv) {
     sys.middleman().close(*port);
     if (!frontend::stop_and_await(sys, cs, frontend::actor_stop_wait))
       spdlog::warn("the chunk server actor did not stop within {} ms", frontend::actor_stop_wait.count());
+    frontend::end_once_no_actor_runs(sys, frontend::helpers_stop_wait, fatal ? 1 : 0);
     sys.await_actors_before_shutdown(false);
     return fatal ? 1 : 0;
   } catch (const std::exception& e) {

@@ -26,7 +26,7 @@
 #include "frontends/common/metrics_daemons.hpp"
 #include "frontends/common/process_stats.hpp"
 #include "frontends/common/stat_view.hpp"
-#include "frontends/mdsd/bounded_stop.hpp"
+#include "frontends/common/bounded_stop.hpp"
 #include "persistence/host_config.hpp"
 #include "persistence/journal_store.hpp"
 #include "persistence/md_store.hpp"
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     // Mutual TLS with the cluster CA unless encryption is off (persistence/node_tls.hpp).
     if (auto tls = persistence::require_node_tls(host, cluster)) cfg.use_tls(tls->cert, tls->key, tls->ca);
     // Armed on SIGTERM; outlives the actor system, whose destructor it bounds.
-    std::optional<mdsd::stop_watchdog> watchdog;
+    std::optional<frontend::stop_watchdog> watchdog;
     caf::actor_system sys{cfg};
     mds_deps deps;
     deps.store = store;
@@ -221,12 +221,17 @@ int main(int argc, char** argv) {
     spdlog::info("stopping on signal {}", sig);
     // Bounded stop (issue 15: exit within 2 s of SIGTERM): the MDS actor is
     // stopped and awaited; helpers that may hang (an election connect to a
-    // peer that accepts but never answers) are not (mdsd/bounded_stop.hpp).
-    watchdog.emplace(mdsd::stop_limit);
+    // peer that accepts but never answers) are not (frontends/common/bounded_stop.hpp).
+    watchdog.emplace(frontend::stop_limit);
+    // The MDS actor first, the ports after: closing the ports drops the CSs'
+    // connections, and an MDS actor still running then journaled "CS#N has
+    // not registered during the last 0 sec and is marked as inactive" for
+    // every CS at every MDS stop (and "The cluster is degraded ...").
+    if (!frontend::stop_and_await(sys, mds, frontend::actor_stop_wait))
+      spdlog::warn("the MDS actor did not stop within {} ms", frontend::actor_stop_wait.count());
     sys.middleman().close(published);
     sys.middleman().close(peer_port);
-    if (!mdsd::stop_and_await(sys, mds, mdsd::actor_stop_wait))
-      spdlog::warn("the MDS actor did not stop within {} ms", mdsd::actor_stop_wait.count());
+    frontend::end_once_no_actor_runs(sys, frontend::helpers_stop_wait, 0);
     sys.await_actors_before_shutdown(false);
     return 0;
   } catch (const std::exception& e) {

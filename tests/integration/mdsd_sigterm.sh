@@ -6,7 +6,7 @@
 # (accepts TCP, never answers: a frozen MDS, SIGSTOP or a paused VM); once
 # the master has connected to it (its election connect helper then waits in
 # CAF's handshake), SIGTERM to the master and to the other follower.
-# Before the fix (frontends/mdsd/bounded_stop.hpp) the master of (b) was
+# Before the fix (frontends/common/bounded_stop.hpp) the master of (b) was
 # still running 10 s after SIGTERM. Every exit is timed from the signal to
 # the process being gone (polled every 20 ms).
 source "$(dirname "$0")/lib.sh"
