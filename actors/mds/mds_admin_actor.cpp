@@ -220,7 +220,7 @@ void fill_stat_repair(self_ptr self, p::MdsToClientStat::Builder b) {
   auto& rs = *st.repair;
   b.setClusterStatus(mds::to_string(rs.health.status));
   auto chunks = md(self).all_chunks();
-  auto views = repair::build_chunk_views(chunks, st.registry.entries(), rs.wip);
+  auto views = repair::build_chunk_views(chunks, st.registry.entries(), rs.wip, &st.hold_floor);
   auto counts = mds::count_states(views, rs.live.planner.policy);
   auto list = b.initChunks(static_cast<unsigned>(mds::chunk_state_count + 1));
   list[0].setState("total");

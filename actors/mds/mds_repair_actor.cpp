@@ -694,7 +694,8 @@ void rebalance_tick(self_ptr self, const repair::repair_plan& plan,
   }
   for (auto& mv : moves.moves)
     if (!rs.moving.count(mv.chunk_id) && !rs.wip.copying.count(mv.chunk_id)) start_move(self, mv);
-  if (auto ev = rs.rebalance.update(moves.moves.size(), rs.moving.size(), rs.chunks_moved)) emit(self, *ev);
+  if (auto ev = rs.rebalance.update(moves.moves.size(), rs.moving.size(), rs.chunks_moved, self->clock().now()))
+    emit(self, *ev);
 }
 
 }  // namespace

@@ -90,6 +90,9 @@ struct mds_state {
   // repair copy under way, each with the work queued behind it; and chunks
   // fenced at a version no replica has confirmed yet (promotion retries).
   std::map<mds::chunk_id, std::deque<std::function<void()>>> chunk_busy;
+  // Chunk -> its version when the current hold on it began: for stat's
+  // counts only (repair::build_chunk_views, `hold_floor`).
+  std::map<mds::chunk_id, uint64_t> hold_floor;
   std::set<mds::chunk_id> unconfirmed;
   // Chunk maps clients may still read with (map_leases.hpp): a round that
   // leaves a CS out is confirmed only once they expired.

@@ -33,6 +33,7 @@ void release_chunk(self_ptr self, mds::chunk_id chunk) {
   auto& busy = self->state.chunk_busy;
   auto it = busy.find(chunk);
   if (it == busy.end()) return;
+  self->state.hold_floor.erase(chunk);
   if (it->second.empty()) {
     busy.erase(it);
     return;
@@ -79,6 +80,8 @@ void commit_command(self_ptr self, const mds::md_command& cmd, std::function<voi
 
 void with_chunk(self_ptr self, mds::chunk_id chunk, std::function<void(std::function<void()>)> body) {
   auto run = [self, chunk, body = std::move(body)] {
+    // Stat's view of the chunk during the hold (repair_support.hpp, hold_floor).
+    if (auto c = md(self).chunk_by_id(chunk)) self->state.hold_floor[chunk] = c->version;
     auto released = std::make_shared<bool>(false);
     body([self, chunk, released] {
       if (*released) return;  // contract: once; tolerate a second call

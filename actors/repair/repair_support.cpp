@@ -81,7 +81,8 @@ live_config make_live_config(const mds::cluster_params& p) {
 
 std::vector<mds::chunk_view> build_chunk_views(const std::vector<persistence::chunk_with_attrs>& chunks,
                                                const std::map<uint32_t, mds::cs_entry>& css,
-                                               const work_in_progress& wip) {
+                                               const work_in_progress& wip,
+                                               const std::map<uint64_t, uint64_t>* hold_floor) {
   std::vector<mds::chunk_view> out;
   out.reserve(chunks.size());
   auto status_of = [&](uint32_t cs) {
@@ -97,10 +98,14 @@ std::vector<mds::chunk_view> build_chunk_views(const std::vector<persistence::ch
     v.has_file = true;
     const std::vector<uint32_t>* del = nullptr;
     if (auto it = wip.deleting.find(v.id); it != wip.deleting.end()) del = &it->second;
+    std::optional<uint64_t> floor;
+    if (hold_floor)
+      if (auto it = hold_floor->find(v.id); it != hold_floor->end()) floor = it->second;
     for (auto& r : c.chunk.replicas) {
       mds::replica_view rv;
       rv.cs_id = r.cs;
       rv.version = r.version;
+      if (floor && r.version >= *floor) rv.version = std::max<uint64_t>(r.version, v.version);
       rv.cs = status_of(r.cs);
       rv.checksum_bad = wip.bad_replicas.count({v.id, r.cs}) > 0;
       rv.being_deleted = wip.releasing.count(r.cs) > 0 ||
@@ -146,17 +151,21 @@ std::optional<std::string> replication_tracker::update(uint64_t queued, uint64_t
   return std::nullopt;
 }
 
-std::optional<std::string> rebalance_tracker::update(uint64_t planned, uint64_t running, uint64_t moved) {
-  if (!active_ && planned + running > 0) {
+std::optional<std::string> rebalance_tracker::update(uint64_t planned, uint64_t running, uint64_t moved,
+                                                     time_point now) {
+  if (planned + running > 0) {
+    idle_since_.reset();
+    if (active_) return std::nullopt;
     active_ = true;
     moved_at_start_ = moved;
     return std::string("Rebalancing started");
   }
-  if (active_ && planned == 0 && running == 0) {
-    active_ = false;
-    return "Rebalancing completed, " + std::to_string(moved - moved_at_start_) + " chunks moved";
-  }
-  return std::nullopt;
+  if (!active_) return std::nullopt;
+  if (!idle_since_) idle_since_ = now;
+  if (now - *idle_since_ < quiet_) return std::nullopt;
+  active_ = false;
+  idle_since_.reset();
+  return "Rebalancing completed, " + std::to_string(moved - moved_at_start_) + " chunks moved";
 }
 
 std::optional<std::string> fill_tracker::update(uint64_t total_bytes, uint64_t free_bytes) {

@@ -15,6 +15,7 @@
 //   "Failed to allocate N replicas ..."                   (placement) warn
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -85,9 +86,21 @@ struct work_in_progress {
 // (they no longer count, but stay until evacuated); running copies appear as
 // being_replicated replicas of the target; replicas being removed as
 // being_deleted. Orphan chunks count as having a file (they still hold data).
+// `hold_floor` (stat's counts only): chunk -> its version when the current
+// hold on it began (with_chunk, mds_version_rounds.cpp). Inside a hold the
+// chunk's version moves ahead (a copy's fence, a move's drop, a write round)
+// of what the store records for its holders until the hold's confirm; a
+// replica recorded at or above the floor holds every acknowledged write and
+// is shown live meanwhile. Without it stat showed each chunk under a copy or
+// a move as "offline" (and the cluster as [ERR]) for the copy's whole
+// duration and the map-lease wait after each drop (CI run of b1b3477,
+// integration/rebalancing). The planners get no floor: a held chunk seen as
+// live there had copies planned that queued behind the hold (simulator
+// `--seed 143 --scenario data-disk` then missed replicas-restored).
 std::vector<mds::chunk_view> build_chunk_views(const std::vector<persistence::chunk_with_attrs>& chunks,
                                                const std::map<uint32_t, mds::cs_entry>& css,
-                                               const work_in_progress& wip);
+                                               const work_in_progress& wip,
+                                               const std::map<uint64_t, uint64_t>* hold_floor = nullptr);
 
 // CS list for evaluate_cluster / the planner.
 std::vector<mds::cs_brief> cs_briefs(const std::map<uint32_t, mds::cs_entry>& css);
@@ -110,18 +123,29 @@ class replication_tracker {
 };
 
 // "Rebalancing started" once moves appear, "Rebalancing completed, N chunks
-// moved" once none is planned nor running any more (ours, in the style of
-// the replication events; each exactly once per episode, in that order).
+// moved" once none has been planned nor running for `quiet` (ours, in the
+// style of the replication events; each exactly once per episode, in that
+// order). The quiet period spans a few CS heartbeats (1 s each): fill figures
+// lag the moves (a source's delete, a target's write show in its next
+// heartbeat), so a plan empty on the MDS's estimate may find another move on
+// the figures that follow — that move belongs to the same episode. Without
+// it the CI run of b1b3477 saw "completed, 6 chunks moved" and a new
+// "Rebalancing started" 250 ms later (integration/rebalancing).
 class rebalance_tracker {
  public:
+  using time_point = std::chrono::steady_clock::time_point;
+  static constexpr std::chrono::milliseconds default_quiet{3000};
+  explicit rebalance_tracker(std::chrono::milliseconds quiet = default_quiet) : quiet_(quiet) {}
   // planned: moves planned this tick; running: moves in flight (including
   // those just started); moved: chunks moved since the MDS started.
-  std::optional<std::string> update(uint64_t planned, uint64_t running, uint64_t moved);
+  std::optional<std::string> update(uint64_t planned, uint64_t running, uint64_t moved, time_point now);
   bool active() const { return active_; }
 
  private:
+  std::chrono::milliseconds quiet_;
   bool active_ = false;
   uint64_t moved_at_start_ = 0;
+  std::optional<time_point> idle_since_;
 };
 
 // "The cluster is filled up to N%": emitted when the used percentage (of all

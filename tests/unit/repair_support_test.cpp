@@ -137,6 +137,36 @@ TEST_CASE("chunk views: offline replicas are lost, copies in flight replicate, r
   CHECK(counts[4] == 3);
 }
 
+TEST_CASE("chunk views for stat: inside a hold, replicas at or above the hold's starting version stay live") {
+  auto css = registry({{1, mds::cs_status::active}, {2, mds::cs_status::active}, {3, mds::cs_status::active}});
+  // A move of a 2-replica chunk at v4 from CS#2 to CS#3: the copy's fence
+  // took the chunk to v5, the copy was confirmed at v5 on CS#1 and CS#3, the
+  // drop of CS#2 took the chunk to v6; its replicas are recorded at v5 until
+  // the drop round's confirm. A replica stale before the hold (CS#2 at v3
+  // here) stays stale.
+  persistence::chunk_with_attrs c;
+  c.chunk.id = 20;
+  c.chunk.version = 6;
+  c.chunk.replicas = {{1, 5}, {3, 5}};
+  c.attrs.replicas_norm = 2;
+  c.attrs.replicas_min = 1;
+  work_in_progress wip;
+  auto v = build_chunk_views({c}, css, wip);
+  REQUIRE(v.size() == 1);
+  CHECK(mds::classify(v[0]) == mds::chunk_state::offline);  // what stat showed before hold_floor
+  std::map<uint64_t, uint64_t> floor{{20, 4}};
+  v = build_chunk_views({c}, css, wip, &floor);
+  CHECK(mds::tally(v[0]).live == 2);
+  CHECK(mds::classify(v[0]) == mds::chunk_state::healthy);
+  c.chunk.replicas = {{1, 5}, {2, 3}};
+  wip.copying[20] = {3};
+  v = build_chunk_views({c}, css, wip, &floor);
+  CHECK(mds::tally(v[0]).live == 1);
+  CHECK(mds::classify(v[0]) == mds::chunk_state::blocked);  // 1 of 2 at MIN 1, the stale one not counted
+  v = build_chunk_views({c}, css, wip);  // the planners' view; stat's once the hold ended unconfirmed
+  CHECK(mds::classify(v[0]) == mds::chunk_state::offline);
+}
+
 TEST_CASE("replication events: started once, completed once, in order") {
   replication_tracker t;
   CHECK_FALSE(t.update(0, 0));
@@ -152,19 +182,41 @@ TEST_CASE("replication events: started once, completed once, in order") {
 }
 
 TEST_CASE("rebalancing events: started once, completed once with the chunks moved in the episode") {
-  rebalance_tracker t;
-  CHECK_FALSE(t.update(0, 0, 4));
-  auto a = t.update(2, 0, 4);
+  using namespace std::chrono_literals;
+  rebalance_tracker t(3s);
+  const rebalance_tracker::time_point t0{};
+  CHECK_FALSE(t.update(0, 0, 4, t0));
+  auto a = t.update(2, 0, 4, t0);
   REQUIRE(a);
   CHECK(*a == "Rebalancing started");
   CHECK(t.active());
-  CHECK_FALSE(t.update(0, 2, 5));
-  CHECK_FALSE(t.update(1, 1, 6));
-  auto b = t.update(0, 0, 9);
+  CHECK_FALSE(t.update(0, 2, 5, t0 + 1s));
+  CHECK_FALSE(t.update(1, 1, 6, t0 + 2s));
+  // Idle, but not for the quiet period yet: still the same episode.
+  CHECK_FALSE(t.update(0, 0, 8, t0 + 3s));
+  CHECK_FALSE(t.update(0, 0, 8, t0 + 5s));
+  CHECK(t.active());
+  auto b = t.update(0, 0, 9, t0 + 6s);
   REQUIRE(b);
   CHECK(*b == "Rebalancing completed, 5 chunks moved");
-  CHECK_FALSE(t.update(0, 0, 9));
+  CHECK_FALSE(t.active());
+  CHECK_FALSE(t.update(0, 0, 9, t0 + 20s));
   CHECK(event_severity(*b) == "info");
+}
+
+TEST_CASE("rebalancing events: a move found on the next heartbeat's figures stays in the episode") {
+  using namespace std::chrono_literals;
+  rebalance_tracker t(3s);
+  const rebalance_tracker::time_point t0{};
+  REQUIRE(t.update(2, 0, 0, t0));
+  CHECK_FALSE(t.update(0, 0, 6, t0 + 10s));  // idle from here: a stale estimate says balanced
+  CHECK_FALSE(t.update(1, 0, 6, t0 + 10250ms));  // the next heartbeat says otherwise: no new "started"
+  CHECK_FALSE(t.update(0, 1, 6, t0 + 11s));
+  CHECK_FALSE(t.update(0, 0, 7, t0 + 12s));  // the idle clock starts again
+  CHECK_FALSE(t.update(0, 0, 7, t0 + 14s));
+  auto b = t.update(0, 0, 7, t0 + 15s);
+  REQUIRE(b);
+  CHECK(*b == "Rebalancing completed, 7 chunks moved");
 }
 
 TEST_CASE("fill events per decade from 50%, warn at 80%") {
