@@ -20,6 +20,7 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -52,6 +53,17 @@ inline capnp::ReaderOptions reader_options() {
   o.traversalLimitInWords = traversal_limit_words;
   o.nestingLimit = 64;
   return o;
+}
+// decode()'s checking walk may spend at most this much of the traversal
+// budget on a message of `message_words` words: a few walks of its own size.
+// Cap'n Proto charges each element of a list of zero-sized elements a word,
+// so a small message can announce lists that cost millions of words to walk
+// (fuzz/wire_decode: a 241-byte ElectionToMdsCommitted took over 10 s under
+// ASan within the flat 8 Mi-word limit). A real message costs about twice
+// its size (totalSize(), then deep_validate()); no schema in protocol/ has a
+// list of zero-sized elements, so 4x plus a constant leaves room.
+inline uint64_t checking_budget_words(uint64_t message_words) {
+  return std::min<uint64_t>(traversal_limit_words, 4 * message_words + 1024);
 }
 // For a message that passed decode()'s checks: no traversal budget (see decode).
 inline capnp::ReaderOptions handler_reader_options() {
@@ -164,7 +176,9 @@ decode_result<Schema> decode(const msg<Schema>& m, const size_limits& limits = d
   try {
     const kj::ArrayPtr<const capnp::word> array(words.get(), n);
     {
-      capnp::FlatArrayMessageReader checking(array, reader_options());
+      auto checking_options = reader_options();
+      checking_options.traversalLimitInWords = checking_budget_words(n);
+      capnp::FlatArrayMessageReader checking(array, checking_options);
       auto root = checking.template getRoot<Schema>();
       (void)root.totalSize();                 // bounds of every pointer
       deep_validate(capnp::toDynamic(root));  // kinds of every pointer
@@ -174,7 +188,9 @@ decode_result<Schema> decode(const msg<Schema>& m, const size_limits& limits = d
     // walk (zero-sized elements are charged a word each) passes the checks
     // above and would make a handler's second read of a field throw
     // (fuzz/wire_decode found one of 241 bytes). Having walked it all once
-    // within the limit, the handler's reader gets no budget to exhaust.
+    // within checking_budget_words (a few times its size, so handlers'
+    // loops over it are bounded by its size too), the handler's reader gets
+    // no budget to exhaust.
     auto reader = std::make_unique<capnp::FlatArrayMessageReader>(array, handler_reader_options());
     auto root = reader->template getRoot<Schema>();
     out.value.emplace(std::move(words), std::move(reader), root);
