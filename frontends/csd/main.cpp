@@ -177,7 +177,9 @@ int main(int argc, char** argv) {
     std::mutex disk_mutex;
     std::optional<cs::disk_health> disk;
     std::chrono::steady_clock::time_point disk_at;
-    auto disk_json = [&] {
+    // The same cached reading for /status (`disk`) and /metrics
+    // (pstorage_cs_disk_smart_status, docs/monitoring.md).
+    auto disk_now = [&] {
       std::lock_guard<std::mutex> g(disk_mutex);
       const auto now = std::chrono::steady_clock::now();
       if (!disk || now - disk_at >= std::chrono::minutes(10)) {
@@ -185,7 +187,7 @@ int main(int argc, char** argv) {
         disk = cs::read_disk_health(repo_path, prog && *prog ? prog : "smartctl");
         disk_at = now;
       }
-      return disk->to_json();
+      return *disk;
     };
     auto metrics = [&] {
       frontend::cs_metrics_input in;
@@ -196,6 +198,7 @@ int main(int argc, char** argv) {
       in.space_bytes = sp.total_bytes;
       in.free_bytes = sp.free_bytes;
       std::tie(in.io, in.totals) = io->read(std::chrono::steady_clock::now());
+      in.disk = disk_now();
       frontend::metrics_registry r;
       frontend::add_cs_metrics(r, in);
       if (auto p = frontend::read_process_figures()) frontend::add_process_metrics(r, *p);
@@ -214,7 +217,7 @@ int main(int argc, char** argv) {
                        {"space_bytes", sp.total_bytes},
                        {"free_bytes", sp.free_bytes},
                        {"io", io_json()},
-                       {"disk", disk_json()}};
+                       {"disk", disk_now().to_json()}};
       return j.dump();
     }, metrics);
 
