@@ -1,6 +1,8 @@
 // resource_runner.cpp — see resource_runner.hpp.
 #include "frontends/shamand/resource_runner.hpp"
 
+#include "frontends/shamand/gratuitous_arp.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -116,6 +118,11 @@ bool resource_runner::ip(const resource_spec& r, bool add, std::string* why) {
   if (!ok && why)
     *why = "'ip addr " + std::string(add ? "add " : "del ") + r.ip + " dev " + o_.ip_dev + "' failed (exit status " +
            std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
+  // The address moved here: neighbours learn it now, not when their ARP
+  // entry for the old node times out (gratuitous_arp.hpp). A failure is
+  // logged, not fatal: the address works once their entries expire.
+  std::string arp_why;
+  if (ok && add && !send_gratuitous_arp(o_.ip_dev, r.ip, &arp_why)) spdlog::warn("HA: {}: {}", r.name, arp_why);
   return ok;
 }
 

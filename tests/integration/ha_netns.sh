@@ -5,14 +5,18 @@
 # mount of the cluster and a pstorage-shamand. The resource `web` is an HTTP
 # counter (tests/integration/ha_counter.py) that keeps its value in a file on
 # the mount, fsynced before it answers.
-#  1. web --node a runs on a; 5 increments through a's address.
+#  web has the address 169.254.77.100/24 (`--ip`): it moves with it (the
+#  agent adds it on the node's veth and announces it with a gratuitous ARP);
+#  clients use only that address.
+#  1. web --node a runs on a (with the address); 5 increments.
 #  2. a's link goes down (in its namespace): a's agent fences itself (its
 #     service is dead before b serves), web serves from b within 10 s
 #     (docs/ha.md: about 8.3 s with the defaults), events "Relocating web
 #     from a to b" and "web started on b".
 #  3. the counter continues from its last durable value (6 after 5).
 #  4. a's link comes back: a's agent renews its lease, web is not run on a
-#     (its service stays dead, its port refuses), b keeps serving (7).
+#     (its service stays dead, its own address refuses, the resource
+#     address is not on a), b keeps serving at the resource address (7).
 # Needs root, /dev/fuse, ip netns, nsenter, curl and python3; exits 77 when
 # namespaces cannot be made here. Addresses: 169.254.77.0/24 inside its own
 # namespaces only; nothing is added to the test's own namespace.
@@ -88,15 +92,22 @@ esac
 SVC
 chmod +x "$T/svc.sh"
 
-agent() { start_in "agent_$1" "$3" "$BIN/pstorage-shamand" --config-dir "$T/host$2" -c $C --node "$1" --state-dir "$T/state_$1"; }
+agent() { start_in "agent_$1" "$3" "$BIN/pstorage-shamand" --config-dir "$T/host$2" -c $C --node "$1" \
+  --state-dir "$T/state_$1" --ip-dev "v$1"; }
+VIP=169.254.77.100
+# has_vip NODE: the resource address is on NODE's veth.
+has_vip() { ip -n "${NS}$1" -4 addr show dev "v$1" | grep -qF "inet $VIP/"; }
 hal() { ps 1 ha list --json; }
 lease_of() { hal | jq -r --arg n "$1" '.nodes[] | select(.name==$n) | .lease'; }
 events() { ps 1 get-event 2>/dev/null; }
 # grep reads all of it: with -q it would exit at the first match and the
 # writer's SIGPIPE fails the pipeline (pipefail).
 has_event() { events | grep -F "$1" >/dev/null; }
-# http NODE_IP PATH: the counter's answer from the hub (bounded).
+# http HOST_OCTET PATH [MAX_S]: the counter's answer from the hub (bounded);
+# 100 is the resource address, 2 and 3 are a's and b's own.
 http() { in_ns "$HUB" curl -sf --max-time "${3:-2}" "http://169.254.77.$1:8080$2"; }
+# serves_from NODE: the resource address answers from NODE.
+serves_from() { local got; got=$(http 100 /peek 0.3) && [ "${got##* }" = "$1" ]; }
 # runs NODE: web's service process on NODE (its pid file) is alive (a zombie counts as dead).
 runs() { local p; p=$(cat "$T/web.$1.pid" 2>/dev/null) || return 1
   [ -r "/proc/$p/stat" ] && ! awk '{exit !($3 == "Z")}' "/proc/$p/stat" 2>/dev/null; }
@@ -107,15 +118,18 @@ agent a 4 "$NSA"; agent b 5 "$NSB"
 wait_until 10 eval '[ "$(hal | jq "[.nodes[] | select(.lease==\"alive\")] | length")" = 2 ]' || fail "2 alive HA nodes"
 
 # --- 1 ---------------------------------------------------------------------
-ps 1 ha add web --start "$T/svc.sh start" --stop "$T/svc.sh stop" --node a >/dev/null || fail "ha add web"
-wait_until 15 http 2 /peek || { hal; tail -5 "$T/web.a.log" 2>/dev/null; fail "web does not serve on a"; }
+ps 1 ha add web --start "$T/svc.sh start" --stop "$T/svc.sh stop" --node a --ip "$VIP/24" >/dev/null \
+  || fail "ha add web"
+wait_until 15 serves_from a || { hal; tail -5 "$T/web.a.log" 2>/dev/null; fail "web does not serve from a at $VIP"; }
+has_vip a || fail "$VIP not on a's link"
+! has_vip b || fail "$VIP on b's link too"
 for i in 1 2 3 4 5; do
-  got=$(http 2 /inc 10) || fail "increment $i on a"
+  got=$(http 100 /inc 10) || fail "increment $i on a"
   [ "$got" = "$i a" ] || fail "increment $i on a answered '$got'"
 done
 v=$(timeout 10 cat "$T/mnt_b/ha/counter") || fail "b's mount cannot read the counter"
 [ "$((10#${v//[^0-9]/}))" = 5 ] || fail "b's mount reads the counter as '$v', not 5"
-pass "web serves on a; counter at 5, durable (b's mount reads 5)"
+pass "web serves from a at $VIP; counter at 5, durable (b's mount reads 5)"
 
 # --- 2 ---------------------------------------------------------------------
 t0=$(now_ms)
@@ -123,10 +137,10 @@ ip -n "$NSA" link set va down || fail "cannot take a's link down"
 t_a_dead= t_b_up=
 while [ $(( $(now_ms) - t0 )) -lt 15000 ]; do
   [ -n "$t_a_dead" ] || runs a || t_a_dead=$(now_ms)
-  if http 3 /peek 0.3 >/dev/null; then t_b_up=$(now_ms); break; fi
+  if serves_from b; then t_b_up=$(now_ms); break; fi
   sleep 0.1
 done
-[ -n "$t_b_up" ] || { hal; fail "web does not serve on b 15 s after a's link went down"; }
+[ -n "$t_b_up" ] || { hal; fail "web does not serve from b at $VIP 15 s after a's link went down"; }
 if [ -z "$t_a_dead" ]; then
   ! runs a || fail "web's service still runs on a (not fenced) while b serves"
   t_a_dead=$t_b_up
@@ -138,12 +152,14 @@ echo "relocation: a's service stopped (self-fencing) after $fenced ms, web servi
 # reassign from that grant + 6.3 s (lease + drift margin).
 [ $took -ge 5000 ] || fail "web served on b $took ms after the cut: before a's lease could have run out"
 [ "$fenced" -le "$took" ] || fail "a's service stopped after b served"
+has_vip b || fail "$VIP not on b's link"
+! has_vip a || fail "$VIP still on a's link after a fenced itself"
 wait_until 5 has_event "Relocating web from a to b" || fail "no event 'Relocating web from a to b'"
 wait_until 5 has_event "web started on b" || fail "no event 'web started on b'"
-pass "a's link down: a fenced itself after $fenced ms, web on b after $took ms"
+pass "a's link down: a fenced itself after $fenced ms, web (and $VIP) on b after $took ms"
 
 # --- 3 ---------------------------------------------------------------------
-got=$(http 3 /inc 15) || fail "increment on b"
+got=$(http 100 /inc 15) || fail "increment on b"
 [ "$got" = "6 b" ] || fail "first increment on b answered '$got' (counter was 5)"
 pass "the counter continues on b: $got"
 
@@ -159,8 +175,9 @@ while [ "$(now_ms)" -lt $end ]; do
   sleep 0.1
 done
 ! http 2 /peek 1 >/dev/null || fail "a serves web again after its link returned"
+! has_vip a || fail "$VIP on a's link again after it returned"
 [ "$(hal | jq -r '.resources[] | select(.name=="web") | "\(.node) \(.state)"')" = "b running" ] || { hal; fail "ha list: web not running on b"; }
-got=$(http 3 /inc 10) || fail "increment on b after a's return"
+got=$(http 100 /inc 10) || fail "increment on b after a's return"
 [ "$got" = "7 b" ] || fail "increment on b after a's return answered '$got'"
 pass "a back: web not run on a, b still serves ($got)"
 echo "test time: $(( ($(now_ms) - ${T_START_MS:-$t0}) )) ms"
