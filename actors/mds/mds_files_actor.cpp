@@ -961,6 +961,14 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
     answer(op_error{}, id);
     return rp;
   }
+  {  // The mount's report is an event of its own (SYS CL#N; docs/monitoring.md "Events").
+    std::string css;
+    for (auto cs : failed) css += (css.empty() ? "CS#" : ", CS#") + std::to_string(cs);
+    emit_once(self, repair::client_event_text(st.client_io.clid(client), client,
+                                              std::string(req->getChecksumError() ? "a checksum error in chunk "
+                                                                                   : "failed replicas of chunk ") +
+                                                  std::to_string(c->index) + " of '" + path_of(self, c->ino) + "' on " + css));
+  }
   if (req->getChecksumError()) {
     // Bad pages, not a lost replica: keep it (its other pages may be the only
     // good copy of them), stop counting it; repair copies a good one.

@@ -49,7 +49,8 @@ const std::vector<invariant_info>& invariants() {
        "never two replicas of one chunk on one CS or in one failure domain"},
       {"no-write-on-blocked-chunk", "step", "checked (data-* scenarios: the chain of every acknowledged write)",
        "writes are never accepted on a blocked chunk"},
-      {"replicas-restored", "final", "checked (data-* scenarios but data-disk-harsh: the MDS's map after settling)",
+      {"replicas-restored", "final", "checked (data-* scenarios but data-disk-harsh: the MDS's map after settling, a shortfall again "
+       "every second for up to 8 s)",
        "after faults stop every chunk is back to its normal replica count"},
       {"namespace-acked-visible", "step", "checked (meta-churn: every answer, lookups, readdirs; final: the store)",
        "every namespace change the MDS acknowledged (create, mkdir, rename, unlink, rmdir) stays visible, across MDS "

@@ -193,11 +193,19 @@ TEST_CASE_FIXTURE(fixture, "a failed replica is dropped, the version bumped and 
     else CHECK(log_of(r.cs).count("setv " + std::to_string(c.id) + " 1->2") == 1);
   }
   CHECK(md->chunk_by_id(c.id)->version == 2);
+  // The mount's report is an event of its own (SYS: the mount; docs/monitoring.md "Events").
+  const std::string reported = "Client A reported failed replicas of chunk 0 of '/f' on CS#" + std::to_string(bad);
+  CHECK(count_events(reported) == 1);
+  bool journaled = false;
+  for (auto& e : md->events(0, 1000))
+    if (e.text == reported) journaled = e.source == "client" && e.severity == "warn";
+  CHECK(journaled);
   // A late report with the old version changes nothing.
   auto late = wire::decode(replica_failed(c.id, 1, {c.replicas[0].cs}));
   CHECK(late->getStatus().getCode() == p::STATUS_OK);
   CHECK(late->getChunk().getVersion() == 2);
   CHECK(late->getChunk().getReplicas().size() == 2);
+  CHECK(count_events("reported failed replicas") == 1);  // stale: no event
 }
 
 struct validity_fixture : fixture {
