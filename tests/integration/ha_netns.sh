@@ -17,6 +17,11 @@
 #  4. a's link comes back: a's agent renews its lease, web is not run on a
 #     (its service stays dead, its own address refuses, the resource
 #     address is not on a), b keeps serving at the resource address (7).
+#  5. every process of host b killed with SIGKILL at once (each process
+#     whose network namespace is b's: its agent, the agent's guard, its
+#     mount, web's service): web serves from a again within 10 s and the
+#     counter continues (8) through a's mount, which lived through the
+#     partition.
 # Needs root, /dev/fuse, ip netns, nsenter, curl and python3; exits 77 when
 # namespaces cannot be made here. Addresses: 169.254.77.0/24 inside its own
 # namespaces only; nothing is added to the test's own namespace.
@@ -180,4 +185,28 @@ done
 got=$(http 100 /inc 10) || fail "increment on b after a's return"
 [ "$got" = "7 b" ] || fail "increment on b after a's return answered '$got'"
 pass "a back: web not run on a, b still serves ($got)"
+# --- 5 ---------------------------------------------------------------------
+# procs_of NODE: every process whose network namespace is NODE's (the host's
+# processes: the test's namespaces are its own, so no one else's).
+procs_of() { local want p; want=$(stat -L -c %d:%i "/run/netns/${NS}$1") || return 1
+  for p in /proc/[0-9]*; do
+    if [ "$(stat -L -c %d:%i "$p/ns/net" 2>/dev/null)" = "$want" ]; then echo "${p#/proc/}"; fi
+  done; }
+victims=$(procs_of b | tr '\n' ' ')
+for p in "$PID_agent_b" "$PID_mnt_b" "$(cat "$T/web.b.pid")"; do
+  [[ " $victims" == *" $p "* ]] || fail "process $p of b not found in b's namespace (found: $victims)"
+done
+t0=$(now_ms)
+kill -9 $victims 2>/dev/null
+wait_until 2 eval '[ -z "$(procs_of b)" ]' || fail "processes of b still alive after SIGKILL: $(procs_of b)"
+! runs b || fail "web's service on b survived"
+wait_until 15 serves_from a || { hal; fail "web does not serve from a 15 s after b's processes were killed"; }
+took=$(( $(now_ms) - t0 ))
+echo "relocation after SIGKILL of all $(wc -w <<<"$victims") processes of b: web serving on a after $took ms"
+[ $took -lt 10000 ] || fail "relocation took $took ms (bound 10 s)"
+[ $took -ge 5000 ] || fail "web served on a $took ms after b was killed: before b's lease could have run out"
+wait_until 5 has_event "Relocating web from b to a" || fail "no event 'Relocating web from b to a'"
+got=$(http 100 /inc 15) || fail "increment on a after b was killed"
+[ "$got" = "8 a" ] || fail "increment on a after b was killed answered '$got' (counter was 7)"
+pass "all processes of b killed: web on a after $took ms, counter continues ($got)"
 echo "test time: $(( ($(now_ms) - ${T_START_MS:-$t0}) )) ms"
