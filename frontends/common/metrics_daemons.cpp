@@ -7,6 +7,7 @@
 
 #include "actors/license/license_doc.hpp"
 #include "actors/mds/chunk_state.hpp"
+#include "frontends/common/stat_view.hpp"
 #include "protocol/common.capnp.h"
 
 namespace pstorage::frontend {
@@ -194,6 +195,14 @@ void add_mds_metrics(metrics_registry& r, uint32_t self_id, const std::string& c
   r.gauge("pstorage_cluster_space_used_ratio",
           "Share of the active CSs' space in use (the guide's 'The cluster is filled up to N%', / 100).",
           total ? 1.0 - d(free) / d(total) : 0);
+  const auto allocatable = stat_allocatable(s);  // the Space line's "allocatable A of B"
+  r.gauge("pstorage_cluster_allocatable_bytes",
+          "Space: allocatable, the logical bytes new data can still take with the root's replicas, failure "
+          "domains and license.",
+          d(allocatable.free_bytes));
+  r.gauge("pstorage_cluster_allocatable_total_bytes",
+          "Space: the allocatable figure of the active CSs' whole space ('allocatable A of B': B).",
+          d(allocatable.total_bytes));
   for (auto w : cs_status_words)
     r.gauge("pstorage_cs_nodes", "CS nodes by status (active, inactive, offline, dropped).", d(by_status[w]),
             {{"status", w}});

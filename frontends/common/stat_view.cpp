@@ -48,6 +48,26 @@ std::string human_bytes(uint64_t b) {
   return buf;
 }
 
+mds::allocatable_space stat_allocatable(proto::MdsToClientStat::Reader s) {
+  std::vector<mds::placement_cs> css;
+  for (auto c : s.getCss()) {
+    mds::placement_cs p;
+    p.cs_id = c.getId();
+    p.active = c.getStatus() == proto::CsStatus::ACTIVE;
+    p.tier = c.getTier();
+    p.total_bytes = c.getTotalBytes();
+    p.free_bytes = c.getFreeBytes();
+    p.location = c.getLocation().cStr();
+    p.host_id = c.getHostId().cStr();
+    css.push_back(std::move(p));
+  }
+  std::optional<mds::license_space_limit> limit;
+  if (s.hasLicense())
+    limit = mds::license_space_limit{s.getLicense().getAllocatableBytes(), s.getLicense().getCapacityBytes()};
+  return mds::compute_allocatable(css, s.getReplicationNorm(), mds::domain_level::host, mds::placement_tunables{},
+                                  limit);
+}
+
 nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
   nlohmann::json j;
   j["cluster"] = s.getCluster().cStr();
@@ -114,7 +134,11 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
     j["replication"] = {{"queued", r.getQueued()}, {"running", r.getRunning()}, {"bytes_copied", r.getBytesCopied()}};
     j["rebalance"] = {{"running", r.getMovesRunning()}, {"moved", r.getChunksMoved()}};
   }
-  j["space"] = {{"total_bytes", total}, {"free_bytes", free}};
+  const auto allocatable = stat_allocatable(s);
+  j["space"] = {{"total_bytes", total},
+                {"free_bytes", free},
+                {"allocatable_bytes", allocatable.free_bytes},
+                {"allocatable_total_bytes", allocatable.total_bytes}};
   {
     auto io = s.getIo();  // all zero from an MDS that predates it
     j["io"] = {{"read_bytes_per_s", io.getReadBytesPerSec()},
@@ -258,9 +282,12 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
     out.push_back("");
   }
   out.push_back("Cluster '" + j["cluster"].get<std::string>() + "': " + j["status"].get<std::string>());
-  out.push_back("Space: [OK] allocatable " + human_bytes(j["space"]["free_bytes"].get<uint64_t>()) + " of " +
-                human_bytes(j["space"]["total_bytes"].get<uint64_t>()) + ", free " +
-                human_bytes(j["space"]["free_bytes"].get<uint64_t>()));
+  // Guide "Understanding Disk Space Usage": "Space: [OK] allocatable 180GB
+  // of 200GB, free 1.6TB of 1.7TB".
+  auto& sp = j["space"];
+  out.push_back("Space: [OK] allocatable " + human_bytes(sp.value("allocatable_bytes", uint64_t{0})) + " of " +
+                human_bytes(sp.value("allocatable_total_bytes", uint64_t{0})) + ", free " +
+                human_bytes(sp["free_bytes"].get<uint64_t>()) + " of " + human_bytes(sp["total_bytes"].get<uint64_t>()));
   std::ostringstream o;
   o << "MDS nodes: " << j["mds_nodes"]["avail"].get<size_t>() << " of " << j["mds_nodes"]["total"].get<size_t>();
   if (j.value("master_id", 0u))

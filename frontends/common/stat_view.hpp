@@ -11,11 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "actors/mds/allocatable_space.hpp"
 #include "protocol/client_mds.capnp.h"
 
 namespace pstorage::frontend {
 
 nlohmann::json stat_to_json(proto::MdsToClientStat::Reader stat);
+// The Space line's "allocatable A of B" (guide "Understanding allocatable
+// disk space"; actors/mds/allocatable_space.hpp) from a stat answer: its
+// active CSs, the root's replication norm, the license. The answer carries
+// neither the root's failure domain nor mds.alloc.fill_margin /
+// free_space_margin, so their defaults are used (host; 5 %, 256 MiB).
+mds::allocatable_space stat_allocatable(proto::MdsToClientStat::Reader stat);
 std::string stat_to_text(const nlohmann::json& stat);
 // The license object of stat --json (and of mds_client::license).
 nlohmann::json license_to_json(proto::LicenseState::Reader l);

@@ -279,3 +279,30 @@ TEST_CASE("MDS metrics: the License line with its days left, the IO line, Replic
   std::set<std::string> names;
   for (auto& f : r.families()) CHECK(names.insert(f.name).second);  // one family per name
 }
+
+TEST_CASE("MDS metrics: the Space line's allocatable figure, as stat computes it") {
+  const uint64_t GiB = 1ull << 30;
+  capnp::MallocMessageBuilder mb;
+  auto b = mb.initRoot<proto::MdsToClientStat>();
+  b.initStatus().setCode(proto::STATUS_OK);
+  b.setCluster("pcs1");
+  b.setClusterStatus("healthy");
+  auto c = b.initCss(3);
+  const uint64_t totals[] = {200, 500, 1000}, frees[] = {180, 480, 980};
+  for (unsigned i = 0; i < 3; ++i) {
+    c[i].setId(1025 + i);
+    c[i].setStatus(proto::CsStatus::ACTIVE);
+    c[i].setTotalBytes(totals[i] * GiB);
+    c[i].setFreeBytes(frees[i] * GiB);
+    c[i].setHostId("host" + std::to_string(i));
+  }
+  b.setReplicationNorm(2);
+  auto reader = b.asReader();
+  metrics_registry r;
+  add_mds_metrics(r, 1, "pcs1", &reader, 1800000000);
+  auto s = samples(r);
+  // 2 replicas over three hosts, 5 % reserved on each (actors/mds/allocatable_space.hpp).
+  CHECK(s["pstorage_cluster_allocatable_bytes"] == static_cast<double>(625 * GiB));
+  CHECK(s["pstorage_cluster_allocatable_total_bytes"] == static_cast<double>(665 * GiB));
+  CHECK(s["pstorage_cluster_space_bytes"] == static_cast<double>(1700 * GiB));
+}

@@ -290,3 +290,52 @@ TEST_CASE("d: the disks table with SMART from smartctl, unknown without it; a wa
   REQUIRE(apply_top_key(v, 'd'));
   CHECK(v.shown == top_view::screen::main);
 }
+
+// The guide's three CSs of "Understanding allocatable disk space" (200 GB,
+// 500 GB, 1 TB on three hosts), with the default 5 % reserve.
+static nlohmann::json guide_space_json(uint32_t norm, uint64_t license_allocatable = 0) {
+  capnp::MallocMessageBuilder msg;
+  auto b = msg.initRoot<p::MdsToClientStat>();
+  b.setCluster("pcs1");
+  b.setClusterStatus("healthy");
+  const uint64_t GiB = 1ull << 30;
+  const uint64_t totals[] = {200, 500, 1000}, frees[] = {180, 480, 980};
+  auto css = b.initCss(3);
+  for (unsigned i = 0; i < 3; ++i) {
+    css[i].setId(1025 + i);
+    css[i].setStatus(p::CsStatus::ACTIVE);
+    css[i].setTotalBytes(totals[i] * GiB);
+    css[i].setFreeBytes(frees[i] * GiB);
+    css[i].setHostId("host" + std::to_string(i));
+  }
+  b.setReplicationNorm(norm);
+  b.setReplicationLimit(1);
+  if (license_allocatable) {
+    auto l = b.initLicense();
+    l.setStatus("ACTIVE");
+    l.setCapacityBytes(100 * GiB);
+    l.setAllocatableBytes(license_allocatable);
+  }
+  return frontend::stat_to_json(b.asReader());
+}
+
+TEST_CASE("the Space line: allocatable from the replicas, the failure domains and the license (guide 'Understanding allocatable disk space')") {
+  const uint64_t GiB = 1ull << 30;
+  // 3 replicas: the smallest CS bounds it, above its 5 % reserve (170 of 190 GiB).
+  auto three = guide_space_json(3);
+  CHECK(three["space"]["allocatable_bytes"] == 170 * GiB);
+  CHECK(three["space"]["allocatable_total_bytes"] == 190 * GiB);
+  auto lines = frontend::stat_header_lines(three);
+  INFO(lines[1]);
+  CHECK(lines[1] == "Space: [OK] allocatable 170.0GB of 190.0GB, free 1.6TB of 1.7TB");
+  // 2 replicas: the two smaller CSs bound it (guide: 700 GB instead of 200 GB).
+  auto two = frontend::stat_header_lines(guide_space_json(2));
+  CHECK(two[1] == "Space: [OK] allocatable 625.0GB of 665.0GB, free 1.6TB of 1.7TB");
+  // A license leaving 30 GiB, of 100 GiB capacity.
+  auto lic = frontend::stat_header_lines(guide_space_json(2, 30 * GiB));
+  CHECK(lic[1] == "Space: [OK] allocatable 30.0GB of 100.0GB, free 1.6TB of 1.7TB");
+  // Top shows the same line.
+  top_input in;
+  in.stat = three;
+  CHECK(has_line(render_top(in, top_view{}, 80, 24), "Space: [OK] allocatable 170.0GB of 190.0GB"));
+}
