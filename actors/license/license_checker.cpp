@@ -108,4 +108,6 @@ bool expiry_warning_due(const license_verdict& v, int64_t warn_days) {
   return v.status == license_status::active && warn_days > 0 && v.seconds_to_expiry <= warn_days * 86400;
 }
 
+std::string expiry_warning_id(const license_doc& d) { return d.key_number + " " + std::to_string(d.expiration); }
+
 }  // namespace pstorage::license

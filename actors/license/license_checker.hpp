@@ -80,6 +80,11 @@ std::optional<std::string> allocation_refusal(const license_verdict& v, const st
 std::optional<std::string> replicas_refusal(const license_verdict& v, const std::string& key_number, uint32_t replicas);
 // The warning event is due: an ACTIVE license expires within `warn_days`.
 bool expiry_warning_due(const license_verdict& v, int64_t warn_days);
+// What the expiry warning is given once for: the key number and the
+// expiration. A renewal under the same key number (update-license, a new
+// file from the vendor) has another expiration, so it is warned about again
+// before it runs out.
+std::string expiry_warning_id(const license_doc& d);
 // "500 GB" / "1.5 TB" style capacity for stat's header (decimal units).
 std::string capacity_text(uint64_t bytes);
 

@@ -24,7 +24,7 @@ struct license_runtime {
   uint64_t used_bytes = 0;        // md.db's data chunk bytes at the last evaluation (status, stat)
   license::usage_ledger usage;     // what allocations are checked against: md.db + allocations in flight
   std::string announced;   // "KEY STATUS" of the last status event ("" none yet)
-  std::string warned_for;  // the key number the expiry warning was given for
+  std::string warned_for;  // license::expiry_warning_id of the license last warned about
   int64_t last_tick_ns = 0;  // steady time of the last periodic evaluation
   std::string key_number() const { return installed ? installed->doc.key_number : std::string(); }
 };

@@ -107,8 +107,9 @@ void evaluate_license(self_ptr self) {
     log_license(status_text(L));
   }
   const int64_t warn_days = st.repair ? st.repair->params.get("mds.license.warn_days") : 7;
-  if (license::expiry_warning_due(L.verdict, warn_days) && L.warned_for != L.key_number()) {
-    L.warned_for = L.key_number();
+  if (license::expiry_warning_due(L.verdict, warn_days) &&
+      L.warned_for != license::expiry_warning_id(L.installed->doc)) {
+    L.warned_for = license::expiry_warning_id(L.installed->doc);
     const std::string warning = "License " + L.key_number() + " expires on " +
                                 license::format_time(L.installed->doc.expiration) + " UTC, in " +
                                 std::to_string(L.verdict.seconds_to_expiry / 86400) +

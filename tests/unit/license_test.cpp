@@ -254,6 +254,11 @@ TEST_CASE("the expiry warning is due N days before expiration, only while ACTIVE
   CHECK(expiry_warning_due(check(l, exp - 7 * 86400), 7));
   CHECK_FALSE(expiry_warning_due(check(l, exp - 86400), 0));
   CHECK_FALSE(expiry_warning_due(check(l, exp + 1), 7));  // GRACED has its own event
+  // Given once per key number and expiration: a renewal under the same key is warned about again.
+  auto renewed = doc();
+  renewed.expiration += 30 * 86400;
+  CHECK(expiry_warning_id(l.doc) == expiry_warning_id(doc()));
+  CHECK(expiry_warning_id(renewed) != expiry_warning_id(l.doc));
 }
 
 TEST_CASE("autorecovery and autorebalance follow the license flags") {

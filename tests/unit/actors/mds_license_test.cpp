@@ -181,6 +181,28 @@ TEST_CASE_FIXTURE(fixture, "load-license installs a valid license, and status ev
   CHECK(license("").status == "EXPIRED");
 }
 
+// The warning is given once per key number and expiration
+// (license::expiry_warning_id): before, it was once per key number, so a
+// license renewed under the same key (update-license) ran out unannounced.
+TEST_CASE_FIXTURE(fixture, "a renewal under the same key number is warned about again before its own expiry") {
+  const std::string hwid = license("").hwid;
+  REQUIRE(license(license::encode_file(license::sign(doc(hwid), vendor().private_hex))).code == p::STATUS_OK);
+  wall_s = t0 + 4 * 86400;  // 6 days left
+  run_for(6s);
+  CHECK(count_events("License PCSS.00000003.0001 expires on") == 1);
+  auto renewed = doc(hwid);
+  renewed.expiration += 10 * 86400;
+  REQUIRE(license(license::encode_file(license::sign(renewed, vendor().private_hex))).code == p::STATUS_OK);
+  run_for(6s);
+  CHECK(count_events("License PCSS.00000003.0001 expires on") == 1);  // 16 days left: none yet
+  wall_s = t0 + 14 * 86400;  // 6 days left of the renewal
+  run_for(6s);
+  CHECK(count_events("License PCSS.00000003.0001 expires on") == 2);
+  CHECK(count_events("expires on " + license::format_time(renewed.expiration) + " UTC, in 6 days") == 1);
+  run_for(6s);
+  CHECK(count_events("License PCSS.00000003.0001 expires on") == 2);
+}
+
 TEST_CASE_FIXTURE(fixture, "refused licenses leave the installed one, and the license survives a restart") {
   const std::string hwid = license("").hwid;
   auto good = license::sign(doc(hwid), vendor().private_hex);
