@@ -32,6 +32,7 @@ struct cs_log {
   std::vector<std::string> calls;  // "create 5 v1", "setv 5 1->2", "setv 5 1->2 trunc 100", "delete 5"
   bool fail_create = false;
   bool fail_set_version = false;
+  uint64_t free_bytes = 50ull << 30;  // reported at registration (of 100 GiB)
   size_t count(const std::string& prefix) const {
     return std::count_if(calls.begin(), calls.end(), [&](auto& c) { return c.rfind(prefix, 0) == 0; });
   }
@@ -83,7 +84,7 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
             info.setHost("h-" + host_id);
             info.setHostId(host_id);
             info.setTotalBytes(100ull << 30);
-            info.setFreeBytes(50ull << 30);
+            info.setFreeBytes(log->free_bytes);
             info.setChecksums(true);
             info.setFlags("C");
           });
@@ -174,9 +175,10 @@ struct fixture {
   }
 
   // Adds n stand-in CSs on distinct hosts; returns their logs.
-  void add_css(int n) {
+  void add_css(int n, uint64_t free_bytes = 50ull << 30) {
     for (int i = 0; i < n; ++i) {
       auto log = std::make_shared<cs_log>();
+      log->free_bytes = free_bytes;
       auto k = std::to_string(logs.size());
       auto cs = spawn_fake_cs(sys, mds, log, auth.digest, "host" + k, "127.0.0.1:50" + k);
       caf::anon_send(cs, start_atom::value, std::string());

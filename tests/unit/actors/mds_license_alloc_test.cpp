@@ -3,46 +3,12 @@
 // allocations still in flight (CS creates not answered, not journaled yet)
 // count against the capacity, so writers racing past it cannot together
 // allocate more than the license allows.
-#include "actors/license/license_signature.hpp"
-#include "mds_files_fixture.hpp"
-
-#include <cstdlib>
+#include "mds_license_fixture.hpp"
 
 namespace {
 
-const license::key_pair& vendor() {
-  static const license::key_pair k = license::generate_key_pair();
-  return k;
-}
-
-// A license of `capacity_mb` MB (10^6 bytes), no grace capacity, valid now.
-std::string license_text(uint64_t capacity_mb) {
-  license::license_doc d;
-  d.hwid = license::cluster_hwid("sim", "salt");
-  d.start = 0;
-  d.expiration = 4'000'000'000;
-  d.key_number = "PCSS.00000005.0001";
-  d.capacity_mb = capacity_mb;
-  d.replicas = 3;
-  return license::encode_file(license::sign(d, vendor().private_hex));
-}
-
-// The MDS takes the vendor key from its environment (vendor_key.hpp), set
-// before the base fixture spawns it.
-struct vendor_key_env {
-  vendor_key_env() { ::setenv("PSTORAGE_LICENSE_PUBLIC_KEY", vendor().public_hex.c_str(), 1); }
-  ~vendor_key_env() { ::unsetenv("PSTORAGE_LICENSE_PUBLIC_KEY"); }
-};
-
-struct license_fixture : vendor_key_env, fixture {
+struct license_fixture : licensed_fixture {
   license_fixture() { add_css(1); }
-  uint32_t load(const std::string& text) {
-    auto r = ask<msg::mds_to_client_license>(wire::make<p::ClientToMdsLicense>([&](auto b) {
-      creds(b.initCredentials(), auth.digest);
-      b.setLoad(text);
-    }));
-    return wire::decode(r)->getStatus().getCode();
-  }
   // Sends a write chunk map request for chunk 0 of each file at once and
   // only then runs the scheduler: every allocation is checked before any
   // CS has answered its create. Returns the status codes in order.
