@@ -5,8 +5,10 @@
 # host setting CONFIG/license_public_key. The HWID; the evaluation mode; licenses of
 # another cluster and tampered ones refused; a 10 MB license: writes past it
 # get ENOSPC (mount --fail-on-nospace) with an event, reads and deletes keep
-# working; set-attr above the licensed replicas refused; a bigger license
-# (key form) lifts both limits without restarting anything; update-license
+# working; a mount without --fail-on-nospace makes its writer wait and logs
+# why; set-attr above the licensed replicas refused; a bigger license
+# (key form) lifts both limits without restarting anything, and the waiting
+# writer finishes by itself; update-license
 # renews it from pstorage-ka-server over HTTPS (a self-signed certificate),
 # also from the default server of the host setting CONFIG/ka_server, and an
 # unreachable default server is named with where it came from.
@@ -91,8 +93,13 @@ start mount1 "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$MNT" -f --fai
 wait_until 20 is_mounted || fail "not mounted"
 head -c $((6 << 20)) /dev/urandom > "$T/a.src"
 T10 cp "$T/a.src" "$MNT/a" && T10 sync || fail "6 MiB within the license"
+t0=${EPOCHREALTIME/./}
 out=$(T10 dd if=/dev/urandom of="$MNT/b" bs=1M count=6 conv=fsync 2>&1) && fail "write past the license succeeded"
+ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 grep -q "No space left on device" <<<"$out" || fail "expected ENOSPC: $out"
+# Promptly: the whole dd (4 MiB written, then the refusal) took 0.34-0.55 s in 4 runs.
+[ "$ms" -lt 5000 ] || fail "ENOSPC came after $ms ms"
+echo "ENOSPC for the write past the license after $ms ms"
 T10 cmp "$T/a.src" "$MNT/a" || fail "read after the refusal"
 ps 1 get-event | grep -q "no space for new data: license PCSS.00000001.0001 is ACTIVE" || fail "no event: $(ps 1 get-event | tail -3)"
 grep -q "chunk allocation refused: no space for new data" "$T/mds.out" || fail "no log line"
@@ -102,9 +109,30 @@ out=$(ps 1 set-attr "$MNT/a" replicas=2 2>&1) && fail "replicas=2 accepted with 
 grep -q "replicas=2 exceeds the maximum of 1 replicas allowed by license PCSS.00000001.0001" <<<"$out" || fail "replicas message: $out"
 pass "set-attr above the licensed replicas refused"
 
+# --- a mount without --fail-on-nospace: its writer waits, and says why --------------
+MNT2="$T/m2"
+mkdir -p "$MNT2"
+MOUNTS+=("$MNT2")
+start mount2 "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$MNT2" -f
+wait_until 20 grep -q " $MNT2 fuse.pstorage" /proc/self/mounts || fail "second mount not mounted"
+head -c $((2 << 20)) /dev/urandom > "$T/c.src"
+start writer timeout 60 dd if="$T/c.src" of="$MNT2/c" bs=1M conv=fsync status=none
+wait_until 10 grep -q "waiting: no space for new data: license PCSS.00000001.0001" "$T/mount2.out" \
+  || fail "the waiting writer logged nothing: $(tail -3 "$T/mount2.out")"
+kill -0 "$PID_writer" 2>/dev/null || fail "the writer past the license did not wait"
+pass "without --fail-on-nospace the writer waits, with the reason in the mount's log"
+
 # --- a bigger license, in key form: no restart --------------------------------------
 issue --capacity 0.1 --replicas 3 --format key -o "$T/big.key" || fail "issue big"
+t0=${EPOCHREALTIME/./}
 ps 1 load-license -p "$(cat "$T/big.key")" >/dev/null || fail "load -p"
+# The waiting writer goes on by itself (its retries back off to 1 s).
+wait_until 10 gone "$PID_writer" || fail "the waiting writer still waits after the bigger license"
+ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+wait "$PID_writer" || fail "the waiting writer failed"
+T10 cmp "$T/c.src" "$MNT2/c" || fail "what the waiting writer wrote"
+grep -q "available again" "$T/mount2.out" || fail "the mount did not log the end of the wait"
+echo "the waiting writer finished $ms ms after the bigger license was loaded"
 [ "$(ps 1 stat --json | jq -r .license.capacity_bytes)" = 100000000 ] || fail "bigger capacity not in stat"
 T10 rm -f "$MNT/b"
 T10 dd if=/dev/urandom of="$MNT/b" bs=1M count=20 conv=fsync status=none || fail "write after the bigger license"
