@@ -39,7 +39,7 @@ bool use_host_tls(node_config& cfg, const std::string& cluster) {
 // there: waiting would not help), so a command against a stopped cluster
 // fails within 3 s per address, with the addresses, causes and the fix.
 struct mds_client::impl {
-  static constexpr auto request_timeout = std::chrono::seconds(15);
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(15);  // set_request_timeout
   static constexpr auto search_budget = std::chrono::seconds(15);
 
   explicit impl(std::string c) : cluster(std::move(c)) {}
@@ -253,5 +253,7 @@ msg::mds_to_client_ha mds_client::send(const msg::client_to_mds_ha& request) {
 msg::mds_to_agent_ha_renew mds_client::send(const msg::agent_to_mds_ha_renew& request) {
   return impl_->call<msg::mds_to_agent_ha_renew>(request);
 }
+
+void mds_client::set_request_timeout(std::chrono::milliseconds t) { impl_->request_timeout = t; }
 
 }  // namespace pstorage::frontend

@@ -4,6 +4,7 @@
 // message (cause and fix).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,12 @@ class mds_client {
   // received (its status is the caller's to check).
   msg::mds_to_client_ha send(const msg::client_to_mds_ha& request);
   msg::mds_to_agent_ha_renew send(const msg::agent_to_mds_ha_renew& request);
+
+  // How long one request waits for its answer before the next MDS is tried
+  // (default 15 s). CAF does not fail a request to an MDS killed with -9 on
+  // an open connection: it waits for this timeout. pstorage-shamand sets its
+  // renew period, so a master failover costs it a renewal, not its lease.
+  void set_request_timeout(std::chrono::milliseconds t);
 
  private:
   struct impl;

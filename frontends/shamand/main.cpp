@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <chrono>
@@ -96,6 +97,11 @@ void renew_loop(shared_state& S, frontend::mds_client& client, const std::string
     const int64_t sent = now_ns();
     std::string problem;
     try {
+      // A renewal not answered within a renew period is worth no more than
+      // the next one: try the next MDS then (an MDS killed with -9 would
+      // otherwise hold the request for mds_client's 15 s, past the lease).
+      client.set_request_timeout(
+          std::chrono::milliseconds(std::max<int64_t>(renew_every / 1'000'000, 500)));
       auto answer = client.send(req);
       auto d = wire::decode(answer);
       if (!d) throw std::runtime_error(d.error);
