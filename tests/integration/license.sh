@@ -80,13 +80,16 @@ grep -q "is EXPIRED" <<<"$out" || fail "expired message: $out"
 pass "other cluster's, tampered, future and expired licenses refused"
 
 # --- a 10 MB license: room for 9 chunks of 1 MiB ------------------------------------
-ps 1 load-license -f "$T/small.lic" | grep -q "License PCSS.00000001.0001 loaded" || fail "load small"
+# Loaded and viewed from host2, a client host (auth-node only; guide: "from
+# any server participating in the cluster: an MDS server, a chunk server, or a client").
+join_host 2
+ps 2 load-license -f "$T/small.lic" | grep -q "License PCSS.00000001.0001 loaded" || fail "load small from a client host"
 ps 1 stat | grep -qx "License: PCSS.00000001.0001 is ACTIVE, 0.01GB capacity" || fail "stat line: $(ps 1 stat | grep License)"
-view=$(ps 1 view-license)
+view=$(ps 2 view-license)
 grep -qx "HWID: $HWID" <<<"$view" && grep -qx "PCSSTOR" <<<"$view" && grep -qP '^\tstatus="ACTIVE"$' <<<"$view" \
   && grep -qP '^\tkey_number="PCSS.00000001.0001"$' <<<"$view" && grep -qP '^\tcapacity=0.01$' <<<"$view" \
   || fail "view-license layout: $view"
-pass "10 MB license ACTIVE"
+pass "10 MB license loaded from a client host, ACTIVE"
 
 mkdir -p "$MNT"
 start mount1 "$BIN/pstorage-mount" --config-dir "$T/host1" -c $C "$MNT" -f --fail-on-nospace

@@ -2,7 +2,8 @@
 // allocate_chunk, mds_license_actor.cpp; docs/licensing.md "Usage"):
 // allocations still in flight (CS creates not answered, not journaled yet)
 // count against the capacity, so writers racing past it cannot together
-// allocate more than the license allows.
+// allocate more than the license allows; after the grace period no new
+// chunk at all, while existing chunks, reads and deletes go on.
 #include "mds_license_fixture.hpp"
 
 namespace {
@@ -70,4 +71,33 @@ TEST_CASE_FIXTURE(license_fixture, "an allocation that fails gives its reservati
   codes = allocate_together(inos);  // the failed ones reserved nothing: 2 fit again
   CHECK(std::count(codes.begin(), codes.end(), p::STATUS_OK) == 2);
   CHECK(md->data_chunk_bytes() == 2 * chunk);
+}
+
+// docs/licensing.md "After the grace period": the cluster keeps serving and
+// changing what exists and takes no new data until a valid license is loaded.
+TEST_CASE_FIXTURE(license_fixture, "after the grace period no new chunk, while existing chunks, reads and deletes go on") {
+  REQUIRE(load(license_text(1000, true, true, /*expiration=*/2000)) == p::STATUS_OK);
+  auto c = file_with_chunk("/f", "1");
+  const uint64_t ino = ino_of("/f");
+  REQUIRE(code(create("/g")) == p::STATUS_OK);
+  REQUIRE(code(open("/g", true)) == p::STATUS_OK);
+  wall = 2061'000'000'000;  // expiration + graceperiod + 1 s
+  sched.advance_time(6s);   // the checker's 5 s evaluation
+  sched.run();
+  REQUIRE(count_events("License PCSS.00000005.0001 is EXPIRED") == 1);
+
+  auto m = chunk_map(ino, 1, 1, true);
+  CHECK(wire::decode(m)->getStatus().getCode() == p::STATUS_NO_SPACE);
+  CHECK(std::string(wire::decode(m)->getStatus().getMessage())
+            .find("no space for new data: license PCSS.00000005.0001 is EXPIRED") == 0);
+  CHECK(wire::decode(chunk_map(ino_of("/g"), 0, 1, true))->getStatus().getCode() == p::STATUS_NO_SPACE);
+  CHECK(md->chunks(ino).size() == 1);
+  CHECK(wire::decode(chunk_map(ino, 0, 1, true))->getStatus().getCode() == p::STATUS_OK);   // write into it
+  CHECK(wire::decode(chunk_map(ino, 0, 1, false))->getStatus().getCode() == p::STATUS_OK);  // read it
+  REQUIRE(code(release(ino)) == p::STATUS_OK);
+  CHECK(code(op([](auto o) { o.setUnlink("/f"); })) == p::STATUS_OK);
+  CHECK(log_of(c.replicas[0].cs).count("delete " + std::to_string(c.id)) == 1);
+
+  REQUIRE(load(license_text(1000)) == p::STATUS_OK);  // a valid one: new data again, no restart
+  CHECK(wire::decode(chunk_map(ino_of("/g"), 0, 1, true))->getStatus().getCode() == p::STATUS_OK);
 }

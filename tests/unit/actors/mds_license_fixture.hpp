@@ -16,12 +16,16 @@ const license::key_pair& vendor() {
 }
 
 // A license for the fixture's cluster: `capacity_mb` MB (10^6 bytes), no
-// grace capacity, valid now, replicas up to 3, the two feature flags given.
-std::string license_text(uint64_t capacity_mb, bool autorecovery = true, bool autorebalance = true) {
+// grace capacity, valid from the epoch to `expiration` (seconds; the
+// fixture's wall clock starts at 1000 s) with a grace period of 60 s,
+// replicas up to 3, the two feature flags given.
+std::string license_text(uint64_t capacity_mb, bool autorecovery = true, bool autorebalance = true,
+                         int64_t expiration = 4'000'000'000) {
   license::license_doc d;
   d.hwid = license::cluster_hwid("sim", "salt");
   d.start = 0;
-  d.expiration = 4'000'000'000;
+  d.expiration = expiration;
+  d.graceperiod = 60;
   d.key_number = "PCSS.00000005.0001";
   d.capacity_mb = capacity_mb;
   d.replicas = 3;
