@@ -29,6 +29,7 @@ struct top_source {
 
   nlohmann::json before;  // the previous stat answer, for COMMITS
   std::chrono::steady_clock::time_point before_at;
+  top_progress progress;  // replication / rebalancing rates and ETA
   // The CSs' disks (key d; the SMART warning line): asked every refresh
   // while the disks screen shows, else every 10 s; kept in between.
   std::map<uint32_t, nlohmann::json> disks;
@@ -50,6 +51,7 @@ struct top_source {
           if (auto d = disks.find(c.value("id", 0u)); d != disks.end()) c["disk"] = d->second;
       }
       if (!before.is_null()) add_commit_rates(in.stat, before, std::chrono::duration<double>(at - before_at).count());
+      add_progress_rates(in.stat, progress, std::chrono::duration<double>(at.time_since_epoch()).count());
       before = in.stat;
       before_at = at;
       in.error.clear();

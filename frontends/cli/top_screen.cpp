@@ -243,6 +243,23 @@ void add_commit_rates(nlohmann::json& now, const nlohmann::json& before, double 
       }
 }
 
+void add_progress_rates(nlohmann::json& s, top_progress& p, double t_s) {
+  if (!s.is_object() || !s.contains("replication")) return;
+  auto& r = s["replication"];
+  p.repair_left.observe(t_s, r.value("running", uint64_t{0}) + r.value("queued", uint64_t{0}));
+  p.copied_bytes.observe(t_s, r.value("bytes_copied", uint64_t{0}));
+  if (auto b = p.copied_bytes.per_second()) {
+    r["bytes_per_s"] = static_cast<uint64_t>(*b);
+    r["rate_known"] = true;
+  }
+  if (auto c = p.repair_left.per_second()) r["chunks_per_s"] = *c;
+  if (auto e = p.repair_left.eta_s()) r["eta_s"] = *e;
+  if (s.contains("rebalance")) {
+    p.moved_chunks.observe(t_s, s["rebalance"].value("moved", uint64_t{0}));
+    if (auto m = p.moved_chunks.per_second()) s["rebalance"]["chunks_per_s"] = *m;
+  }
+}
+
 std::vector<std::string> render_top(const top_input& in, const top_view& v, size_t width, size_t height) {
   if (height == 0) return {};
   const size_t limit = height - 1;  // the last line: the key hint

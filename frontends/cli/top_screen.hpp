@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "frontends/common/progress_rate.hpp"
 #include "frontends/common/stat_view.hpp"
 
 namespace pstorage::cli {
@@ -48,6 +49,19 @@ std::string smart_warning_line(const nlohmann::json& stat);
 // answers `seconds` apart), the journal entries it took per second
 // (match_index growth) as mds[].commits_per_s. Nothing when seconds <= 0.
 void add_commit_rates(nlohmann::json& now, const nlohmann::json& before, double seconds);
+
+// The progress of long work across refreshes (guide: replication and
+// rebalancing as `top` shows them): the repair chunks left (queued +
+// running), the bytes copied and the chunks moved, each over its last 20 s.
+struct top_progress {
+  frontend::progress_rate repair_left;
+  frontend::counter_rate copied_bytes, moved_chunks;
+};
+// Feeds `p` with the answer taken at `t_s` and writes the rates into it:
+// replication.{bytes_per_s, chunks_per_s, eta_s, rate_known} (rate_known once
+// two answers a second apart were seen; eta_s only while chunks finish) and
+// rebalance.chunks_per_s, for stat_header_lines to print.
+void add_progress_rates(nlohmann::json& stat, top_progress& p, double t_s);
 
 // Applies a key to the view; false when the key quits (`q`). Keys the guide
 // names: h / ? help, v verbose, V space occupied by data chunks, i CS column sets, e events, w topology and

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "actors/mds/chunk_state.hpp"
+#include "frontends/common/progress_rate.hpp"
 
 namespace pstorage::frontend {
 
@@ -190,19 +191,44 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
 }
 
 std::string replication_line(const nlohmann::json& j) {
+  if (!j.contains("replicas_default")) return "";
+  char b[64];
+  std::snprintf(b, sizeof b, "Replication: %2u norm, %2u limit", j["replicas_default"].value("norm", 0u),
+                j["replicas_default"].value("limit", 0u));
+  return b;
+}
+
+namespace {
+// ", 12.0MB/s, 2.0 chunks/s, ETA 3s" from the rates `pstorage top` adds
+// (cli/top_screen.hpp add_progress_rates); "" when there are none.
+std::string rate_suffix(const nlohmann::json& work, bool with_eta) {
   std::string out;
-  if (j.contains("replicas_default")) {
-    char b[64];
-    std::snprintf(b, sizeof b, "Replication: %2u norm, %2u limit", j["replicas_default"].value("norm", 0u),
-                  j["replicas_default"].value("limit", 0u));
-    out = b;
-  }
-  if (j.contains("replication") &&
-      j["replication"]["running"].get<uint64_t>() + j["replication"]["queued"].get<uint64_t>() > 0)
-    out += (out.empty() ? "Replication: " : ", ") + std::to_string(j["replication"]["running"].get<uint64_t>()) +
-           " running, " + std::to_string(j["replication"]["queued"].get<uint64_t>()) + " queued, " +
-           human_bytes(j["replication"]["bytes_copied"].get<uint64_t>()) + " copied";
+  if (work.contains("bytes_per_s")) out += ", " + human_rate(work["bytes_per_s"].get<uint64_t>());
+  if (work.contains("chunks_per_s")) out += ", " + chunk_rate_text(work["chunks_per_s"].get<double>());
+  if (with_eta && work.contains("rate_known"))
+    out += ", " + eta_text(work.contains("eta_s") ? std::optional<double>(work["eta_s"].get<double>()) : std::nullopt);
   return out;
+}
+}  // namespace
+
+std::string replication_work_line(const nlohmann::json& j) {
+  if (!j.contains("replication")) return "";
+  auto& r = j["replication"];
+  if (r.value("running", uint64_t{0}) + r.value("queued", uint64_t{0}) == 0) return "";
+  // With top's rates the rate replaces the bytes copied, so the line fits
+  // 80 columns: "Replicating: 64 running, 123456 queued, 512.0MB/s, 123.4
+  // chunks/s, ETA 17d  6h" is 79.
+  std::string out = "Replicating: " + std::to_string(r.value("running", uint64_t{0})) + " running, " +
+                    std::to_string(r.value("queued", uint64_t{0})) + " queued";
+  if (!r.contains("rate_known")) return out + ", " + human_bytes(r.value("bytes_copied", uint64_t{0})) + " copied";
+  return out + rate_suffix(r, true);
+}
+
+std::string rebalancing_line(const nlohmann::json& j) {
+  if (!j.contains("rebalance") || j["rebalance"].value("running", uint64_t{0}) == 0) return "";
+  auto& r = j["rebalance"];
+  return "Rebalancing: " + std::to_string(r.value("running", uint64_t{0})) + " running, " +
+         std::to_string(r.value("moved", uint64_t{0})) + " chunks moved" + rate_suffix(r, false);
 }
 
 std::string fs_line(const nlohmann::json& j) {
@@ -304,6 +330,7 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
   out.push_back(o.str());
   if (j.contains("license")) out.push_back(license_line(j["license"]));
   if (auto r = replication_line(j); !r.empty()) out.push_back(r);
+  if (auto r = replication_work_line(j); !r.empty()) out.push_back(r);
   out.push_back(io_line(j.contains("io") ? j["io"] : nlohmann::json()));
   if (j.contains("chunks")) {
     mds::chunk_counts counts;
@@ -315,9 +342,7 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
     std::istringstream lines(mds::format_chunks_line(counts));
     for (std::string l; std::getline(lines, l);) out.push_back(l);
   }
-  if (j.contains("rebalance") && j["rebalance"]["running"].get<uint64_t>() > 0)
-    out.push_back("Rebalancing: " + std::to_string(j["rebalance"]["running"].get<uint64_t>()) + " running, " +
-                  std::to_string(j["rebalance"]["moved"].get<uint64_t>()) + " chunks moved");
+  if (auto r = rebalancing_line(j); !r.empty()) out.push_back(r);
   return out;
 }
 

@@ -38,16 +38,25 @@ std::string human_rate(uint64_t bytes_per_s);
 // stat JSON's "io" object (zeros when absent).
 std::string io_line(const nlohmann::json& io);
 // The guide's "Replication:  3 norm,  2 limit" (the root directory's
-// replicas, what new files inherit), followed by the repair progress while
-// work runs (", 1 running, 4 queued, 64MB copied"); "" when neither is known.
+// replicas, what new files inherit); "" when not known.
 std::string replication_line(const nlohmann::json& stat);
+// While repair copies run or wait: "Replicating: 1 running, 4 queued, 64MB
+// copied", and with the rates `pstorage top` measures between its answers
+// (replication.bytes_per_s, chunks_per_s, rate_known, eta_s; cli/top_screen.hpp
+// add_progress_rates) instead of the bytes copied: "Replicating: 1 running,
+// 4 queued, 12.0MB/s, 2.0 chunks/s, ETA 3s" ("ETA -" while no chunk finished
+// in the last 20 s). "" when idle.
+std::string replication_work_line(const nlohmann::json& stat);
+// While rebalancing moves run: "Rebalancing: 2 running, 14 chunks moved",
+// with top's rebalance.chunks_per_s ", 1.5 chunks/s". "" when idle.
+std::string rebalancing_line(const nlohmann::json& stat);
 // The guide's FS line ("Viewing space occupied by data chunks"): "FS:  1.0GB
 // in 51 files, 51 inodes, 38 chunks, 76 chunk replicas"; the data size is
 // the logical space of data chunks, without replicas.
 std::string fs_line(const nlohmann::json& stat);
 // The header of `stat` and `top`: the no-master warning (if any), Cluster,
-// Space, MDS nodes, CS nodes, License, Replication, IO, Chunks (three
-// lines), and the Rebalancing progress while it runs. One line per element.
+// Space, MDS nodes, CS nodes, License, Replication (and Replicating while
+// repair runs), IO, Chunks (three lines), and Rebalancing while it runs. One line per element.
 std::vector<std::string> stat_header_lines(const nlohmann::json& stat);
 
 // The MDS table (guide "Monitoring Metadata Servers": "M" marks the master;

@@ -130,7 +130,17 @@ pass "replicas=3: healthy with 3 replicas per chunk (states seen:$seen)"
 ps 1 set-attr -R "$T/m2" replicas=2 >/dev/null || fail "set-attr replicas=2 (again)"
 watch_states 2 >/dev/null || fail "replicas=2 (again) did not settle"
 VICTIM=$(stat_json | jq '[.cs[] | select(.status=="active" and .replicas > 0)] | max_by(.replicas) | .id')
+# Copies at 1 MiB/s per job (a 1 MiB chunk a second), so the removal takes
+# seconds and --wait shows its progress with a rate and an ETA once chunks
+# move (issue 16: "Progress where work is long").
+ps 1 set-config mds.repl.bandwidth=1048576 >/dev/null || fail "set-config mds.repl.bandwidth=1048576"
 out=$(ps 1 rm-cs --wait --timeout 60 "$VICTIM" 2>&1) || fail "rm-cs --wait: $out"
+ps 1 set-config mds.repl.bandwidth=0 >/dev/null || fail "set-config mds.repl.bandwidth=0"
+echo "$out"
+grep -q "^CS#$VICTIM: [0-9]* chunks left to move, ETA -$" <<<"$out" || fail "rm-cs --wait: no first progress line: $out"
+grep -qE "^CS#$VICTIM: [0-9]+ chunks left to move, [0-9]+\.[0-9] chunks/s, ETA [0-9]" <<<"$out" \
+  || fail "rm-cs --wait: no rate and ETA while chunks moved: $out"
+grep -q "^CS#$VICTIM removed from the cluster$" <<<"$out" || fail "rm-cs --wait: no last line: $out"
 j=$(stat_json)
 [ "$(jq ".cs[] | select(.id==$VICTIM) | .replicas" <<<"$j")" = 0 ] || fail "CS#$VICTIM still holds replicas"
 [ "$(jq -r ".cs[] | select(.id==$VICTIM) | .status" <<<"$j")" = dropped ] || fail "CS#$VICTIM not dropped"

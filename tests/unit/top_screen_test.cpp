@@ -249,7 +249,8 @@ TEST_CASE("the Replication line and V: space occupied by data chunks (guide 'Vie
   CHECK_FALSE(has_line(main, "FS:"));
   CHECK(has_line(frontend::stat_header_lines(s), "Replication:  3 norm,  2 limit"));
   s["replication"] = {{"queued", 4}, {"running", 1}, {"bytes_copied", 64ull << 20}};
-  CHECK(frontend::replication_line(s) == "Replication:  3 norm,  2 limit, 1 running, 4 queued, 64.0MB copied");
+  CHECK(frontend::replication_line(s) == "Replication:  3 norm,  2 limit");
+  CHECK(frontend::replication_work_line(s) == "Replicating: 1 running, 4 queued, 64.0MB copied");
   top_view v;
   REQUIRE(apply_top_key(v, 'V'));
   CHECK(v.data_space);
@@ -338,4 +339,35 @@ TEST_CASE("the Space line: allocatable from the replicas, the failure domains an
   top_input in;
   in.stat = three;
   CHECK(has_line(render_top(in, top_view{}, 80, 24), "Space: [OK] allocatable 170.0GB of 190.0GB"));
+}
+
+TEST_CASE("top measures replication and rebalancing across its answers: rate and ETA") {
+  auto s = stat_json();
+  s["replication"] = {{"queued", 40}, {"running", 2}, {"bytes_copied", 0}};
+  s["rebalance"] = {{"running", 1}, {"moved", 10}};
+  top_progress p;
+  auto first = s;
+  add_progress_rates(first, p, 100);
+  CHECK(frontend::replication_work_line(first) == "Replicating: 2 running, 40 queued, 0B copied");  // no rate yet
+  // 2 s later: 10 chunks done, 128 MiB copied, 4 more moved.
+  s["replication"] = {{"queued", 30}, {"running", 2}, {"bytes_copied", 128ull << 20}};
+  s["rebalance"] = {{"running", 1}, {"moved", 14}};
+  add_progress_rates(s, p, 102);
+  CHECK(frontend::replication_work_line(s) == "Replicating: 2 running, 30 queued, 64.0MB/s, 5.0 chunks/s, ETA 7s");
+  CHECK(frontend::rebalancing_line(s) == "Rebalancing: 1 running, 14 chunks moved, 2.0 chunks/s");
+  top_input in;
+  in.stat = s;
+  auto lines = render_top(in, top_view{}, 80, 24);
+  CHECK(has_line(lines, "Replicating: 2 running, 30 queued, 64.0MB/s, 5.0 chunks/s, ETA 7s"));
+  for (auto& l : lines) CHECK(l.size() <= 80);
+  // Stalled: no chunk finished in the window, so no ETA is guessed.
+  auto later = s;
+  for (double t = 103; t <= 130; t += 1) {
+    later = stat_json();
+    later["replication"] = {{"queued", 30}, {"running", 2}, {"bytes_copied", 128ull << 20}};
+    add_progress_rates(later, p, t);
+  }
+  CHECK(frontend::replication_work_line(later) == "Replicating: 2 running, 30 queued, 0B/s, ETA -");
+  // `stat` (one answer, no rates) prints the counts only.
+  CHECK(frontend::stat_to_text(first).find("Replicating: 2 running, 40 queued, 0B copied\n") != std::string::npos);
 }
