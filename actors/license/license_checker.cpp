@@ -23,9 +23,11 @@ std::string capacity_text(uint64_t bytes) {
   char buf[48];
   const double gb = static_cast<double>(bytes) / 1e9;
   if (gb >= 1000)
-    std::snprintf(buf, sizeof buf, "%g TB", gb / 1000);
+    std::snprintf(buf, sizeof buf, "%.4g TB", gb / 1000);
+  else if (gb >= 1)
+    std::snprintf(buf, sizeof buf, "%.4g GB", gb);
   else
-    std::snprintf(buf, sizeof buf, "%g GB", gb);
+    std::snprintf(buf, sizeof buf, "%.4g MB", gb * 1000);
   return buf;
 }
 

@@ -85,7 +85,8 @@ bool expiry_warning_due(const license_verdict& v, int64_t warn_days);
 // file from the vendor) has another expiration, so it is warned about again
 // before it runs out.
 std::string expiry_warning_id(const license_doc& d);
-// "500 GB" / "1.5 TB" style capacity for stat's header (decimal units).
+// "500 GB" / "1.5 TB" / "11.53 MB" (below 1 GB) for the checker's messages:
+// decimal units, 4 significant digits.
 std::string capacity_text(uint64_t bytes);
 
 }  // namespace pstorage::license

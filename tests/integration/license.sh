@@ -66,7 +66,7 @@ tool issue -k "$T/vendor.key" --hwid 0000.0000.0000.0000.0000.0000.0000.0000 --k
   --capacity 100 -o "$T/other.lic" || fail "issue other"
 out=$(ps 1 load-license -f "$T/other.lic" 2>&1) && fail "another cluster's license loaded"
 grep -q "is INVALID: it was issued for the cluster with HWID 0000" <<<"$out" || fail "other-cluster message: $out"
-issue --capacity 0.01 --replicas 1 -o "$T/small.lic" || fail "issue small"
+issue --capacity 0.01 --gracecapacity 20 --replicas 1 -o "$T/small.lic" || fail "issue small"
 sed 's/capacity=0.01/capacity=900/' "$T/small.lic" > "$T/tampered.lic"
 out=$(ps 1 load-license -f "$T/tampered.lic" 2>&1) && fail "tampered license loaded"
 grep -q "is INVALID: the signature does not match" <<<"$out" || fail "tampered message: $out"
@@ -79,7 +79,7 @@ grep -q "is EXPIRED" <<<"$out" || fail "expired message: $out"
 [ "$(ps 1 stat --json | jq -r .license.status)" = NONE ] || fail "a refused license changed the state"
 pass "other cluster's, tampered, future and expired licenses refused"
 
-# --- a 10 MB license: room for 9 chunks of 1 MiB ------------------------------------
+# --- a 10 MB license, 20% grace capacity: room for 11 chunks of 1 MiB ----------------
 # Loaded and viewed from host2, a client host (auth-node only; guide: "from
 # any server participating in the cluster: an MDS server, a chunk server, or a client").
 join_host 2
@@ -100,13 +100,22 @@ t0=${EPOCHREALTIME/./}
 out=$(T10 dd if=/dev/urandom of="$MNT/b" bs=1M count=6 conv=fsync 2>&1) && fail "write past the license succeeded"
 ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 grep -q "No space left on device" <<<"$out" || fail "expected ENOSPC: $out"
-# Promptly: the whole dd (4 MiB written, then the refusal) took 0.34-0.55 s in 4 runs.
+# Promptly: the whole dd (5 MiB written, then the refusal) takes well under a second.
 [ "$ms" -lt 5000 ] || fail "ENOSPC came after $ms ms"
 echo "ENOSPC for the write past the license after $ms ms"
 T10 cmp "$T/a.src" "$MNT/a" || fail "read after the refusal"
-ps 1 get-event | grep -q "no space for new data: license PCSS.00000001.0001 is ACTIVE" || fail "no event: $(ps 1 get-event | tail -3)"
+ps 1 get-event | grep -Eq "no space for new data: license PCSS.00000001.0001 is (ACTIVE|GRACED)" || fail "no event: $(ps 1 get-event | tail -3)"
 grep -q "chunk allocation refused: no space for new data" "$T/mds.out" || fail "no log line"
 pass "writes past 10 MB: ENOSPC, event and log line; reads fine"
+
+# 11 chunks (11.5 MB) are above the capacity, within its grace: GRACED by
+# capacity (guide: "data chunks in the cluster use disk space from the grace
+# capacity") at the checker's next evaluation (every 5 s), with a warn event.
+graced() { [ "$(ps 1 stat --json | jq -r .license.status)" = GRACED ]; }
+wait_until 8 graced || fail "not GRACED by capacity: $(ps 1 stat | grep License)"
+ps 1 get-event | grep -q " warn License PCSS.00000001.0001 is GRACED: data chunks use 11.53 MB, above the licensed 10 MB" \
+  || fail "no GRACED event: $(ps 1 get-event | grep License)"
+pass "GRACED by capacity, with its event"
 
 out=$(ps 1 set-attr "$MNT/a" replicas=2 2>&1) && fail "replicas=2 accepted with replicas=1 licensed"
 grep -q "replicas=2 exceeds the maximum of 1 replicas allowed by license PCSS.00000001.0001" <<<"$out" || fail "replicas message: $out"

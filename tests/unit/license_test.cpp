@@ -84,6 +84,9 @@ TEST_CASE("capacity is in GB with up to three decimals") {
   CHECK(format_capacity_gb(500000) == "500");
   CHECK(capacity_text(500 * gb) == "500 GB");
   CHECK(capacity_text(1500 * gb) == "1.5 TB");
+  CHECK(capacity_text(52'428'800'000) == "52.43 GB");
+  CHECK(capacity_text(11 << 20) == "11.53 MB");  // was "0.0115343 GB"
+  CHECK(capacity_text(10 * 1000 * 1000) == "10 MB");
 }
 
 TEST_CASE("key numbers are PCSS.XXXXXXXX.XXXX") {
