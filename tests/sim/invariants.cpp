@@ -73,6 +73,14 @@ const std::vector<invariant_info>& invariants() {
       {"file-size-acked", "final", "checked (data scenarios with several MDSs)",
        "each data file's size in the master's md.db is at least the highest end whose setSize was acknowledged and "
        "at most the highest end sent (the size is max(size, end): a lost acknowledged setSize shows)"},
+      {"ha-never-two-nodes", "event", "checked (ha-* scenarios: every start of a resource process by an HA agent)",
+       "an HA resource never runs on two nodes at once: its processes, in real time, from the start command to the "
+       "end of the stop (issue 18; docs/ha.md)"},
+      {"ha-relocated-within-bound", "step", "checked (ha-failover: every 100 ms)",
+       "an HA resource whose node failed (agent killed or cut off) runs elsewhere within the bound (10 s), once "
+       "it ran somewhere"},
+      {"ha-all-running", "final", "checked (ha-* scenarios)",
+       "once faults stop and the cluster settled, every HA resource runs on exactly one node"},
       {"mds-membership-changes", "final", "pending: the simulated MDS membership is fixed (make-mds / rm-mds not driven)",
        "workload: MDSs are added and removed while clients work; every invariant above still holds"},
   };

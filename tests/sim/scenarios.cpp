@@ -228,6 +228,67 @@ const std::vector<scenario>& scenarios() {
          {10, 2, 0, 10, 20});
     v.back().mdses = 3;
     v.back().in_rotation = false;
+    // HA agents (ha_agents.hpp; issue 18), by name only. ha-failover: one
+    // agent at a time killed or cut off, the MDS and the other agents
+    // healthy, faults far enough apart that each is one failure: every
+    // resource runs again within the 10 s target (docs/ha.md: about 8.3 s
+    // with the defaults). ha-chaos: 3 MDSs failing, partitions of anything,
+    // agents killed, every clock drifting up to 2%: never two nodes, and all
+    // running once settled. ha-slow-clock: agents whose clocks run 20% slow
+    // fence too late: ha-never-two-nodes must catch it (expected violation);
+    // ha-tight-bound: a bound below the lease must be caught as well.
+    {
+      scenario s;
+      s.name = "ha-failover";
+      s.description = "HA: 3 agents, 4 resources (one with a backup node); one agent at a time killed or partitioned "
+                      "from everything; resources run elsewhere within 10 s, never on two nodes";
+      s.clients = 0;
+      s.ha_agents = 3;
+      s.ha_resources = 4;
+      s.ha_bound_ms = 10000;
+      s.fault_phase_ms = 120000;
+      s.settle_ms = 30000;
+      s.fault_gap_min_ms = 22000;
+      s.fault_gap_max_ms = 30000;
+      s.fault_len_min_ms = 1000;
+      s.fault_len_max_ms = 11000;
+      s.fault_weights = {{"ha-agent-crash", 1}, {"ha-agent-partition", 1}};
+      s.net = {20, 0, 0, 0};
+      s.in_rotation = false;
+      v.push_back(s);
+      s.name = "ha-slow-clock";
+      s.description = "ha-failover with every agent's clock 40% slow (beyond the 5% the drift margin covers): "
+                      "expected to violate ha-never-two-nodes";
+      s.ha_agent_rate = 0.6;
+      s.fault_weights = {{"ha-agent-partition", 1}};
+      v.push_back(s);
+      s.name = "ha-tight-bound";
+      s.description = "ha-failover judged with a 5 s bound, shorter than the lease and margin (6.3 s): expected to "
+                      "violate ha-relocated-within-bound";
+      s.ha_agent_rate = 0;
+      s.ha_bound_ms = 5000;
+      s.fault_weights = {{"ha-agent-crash", 1}};
+      s.fault_len_min_ms = 9000;
+      v.push_back(s);
+    }
+    {
+      scenario s;
+      s.name = "ha-chaos";
+      s.description = "HA: 3 agents, 4 resources on 3 MDSs while the master is killed, hangs or is isolated, "
+                      "partitions split anything, agents are killed, clocks drift up to 2%, the network loses";
+      s.mdses = 3;
+      s.clients = 0;
+      s.ha_agents = 3;
+      s.ha_resources = 4;
+      s.clock_skew_max = 1.02;
+      s.fault_phase_ms = 90000;
+      s.settle_ms = 40000;
+      s.fault_weights = {{"mds-restart", 2}, {"mds-hang", 1}, {"isolate-master", 1}, {"partition", 2},
+                         {"one-way-loss", 1}, {"clog", 1},    {"ha-agent-crash", 2}};
+      s.net = {20, 10, 0, 20};
+      s.in_rotation = false;
+      v.push_back(s);
+    }
     return v;
   }();
   return list;

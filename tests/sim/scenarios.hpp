@@ -28,6 +28,9 @@ namespace pstorage::sim {
 //   mds-power-loss kill an MDS and lose its journal's unsynced tail, restart it later
 //   mds-slow-disk  an MDS's election actor (the journal writer) blocks for 50..2000 ms
 //   isolate-master partition the master (and some CSs/clients) from every other MDS
+// HA agents (scenario::ha_agents > 0) also:
+//   ha-agent-crash     kill -9 of an HA agent (its guard kills its resources), restarted later
+//   ha-agent-partition one HA agent cut off from every other node, healed later
 struct scenario {
   std::string name;
   std::string description;
@@ -82,6 +85,14 @@ struct scenario {
   std::vector<std::pair<std::string, int64_t>> mds_params;
   bool join_when_faults_stop = false;
   bool check_rebalanced = false;
+  // HA (ha_agents.hpp): this many agents (nodes n1..), resources r1.. (the
+  // last one with backup node n1 when there are several); ha_bound_ms > 0:
+  // ha-relocated-within-bound with that bound; ha_agent_rate > 0: every
+  // agent's clock runs at that rate (else clock_skew_max's draw).
+  int ha_agents = 0;
+  int ha_resources = 0;
+  int64_t ha_bound_ms = 0;
+  double ha_agent_rate = 0;
 };
 
 const std::vector<scenario>& scenarios();

@@ -20,6 +20,7 @@
 #include "tests/sim/mds_cluster.hpp"
 #include "tests/sim/meta_client.hpp"
 #include "tests/sim/ops_client.hpp"
+#include "tests/sim/ha_agents.hpp"
 #include "tests/sim/node_factory.hpp"
 #include "tests/sim/proxy.hpp"
 #include "tests/sim/rng.hpp"
@@ -623,6 +624,69 @@ class harness {
                                                            std::to_string(rm_id_) + ", dropped by rm-cs"});
     count("ops.rm-cs.evacuated");
   }
+  // ---- HA agents (ha_agents.hpp) ----
+  // The HA operator is client<clients+meta_clients+ops+1>, agent j (node
+  // n<j+1>) the client after it.
+  int ha_clients() const { return sc_.ha_agents ? sc_.ha_agents + 1 : 0; }
+  size_t ha_client(int j) const { return static_cast<size_t>(sc_.clients + sc_.meta_clients + ops_clients() + 1 + j); }
+  std::string ha_node(size_t j) const { return "n" + std::to_string(j + 1); }
+  void start_ha() {
+    henv_.note = [this](const std::string& t) { note(t); };
+    henv_.count = [this](const std::string& c) { count(c); };
+    henv_.raise = [this](const std::string& inv, const std::string& d) { m_.raised.push_back({inv, d}); };
+    henv_.mds = [this](size_t k) -> caf::actor { return mdses_->client_mds(k); };
+    henv_.now_ms = [this] { return now_ms(); };
+    henv_.between = [this](int64_t lo, int64_t hi) { return rng_.between(lo, hi); };
+    henv_.cluster = ident_.cluster;
+    henv_.digest = ident_.auth.digest;
+    std::vector<std::string> nodes;
+    for (int j = 0; j < sc_.ha_agents; ++j) nodes.push_back(ha_node(static_cast<size_t>(j)));
+    std::vector<std::pair<std::string, std::string>> res;
+    for (int r = 0; r < sc_.ha_resources; ++r)  // the last one: policy backup, on n1
+      res.push_back({"r" + std::to_string(r + 1), r + 1 == sc_.ha_resources && r > 0 ? ha_node(0) : ""});
+    clients_.push_back(spawn_ha_setup(sys_, &henv_, ha_client(-1), nodes, res));
+    ha_agents_.assign(static_cast<size_t>(sc_.ha_agents), caf::actor{});
+    for (size_t j = 0; j < ha_agents_.size(); ++j) start_ha_agent(j);
+    clients_.push_back(spawn_ha_monitor(sys_, &henv_, sc_.ha_bound_ms));
+  }
+  void start_ha_agent(size_t j) {
+    const double rate = sc_.ha_agent_rate > 0 ? sc_.ha_agent_rate : clock_rate_for(ha_node(j));
+    ha_agents_[j] = spawn_ha_agent(sys_, &henv_, ha_client(static_cast<int>(j)), ha_node(j), rate);
+    clients_.push_back(ha_agents_[j]);
+  }
+  // ha-agent-crash: kill -9 of an agent (its guard kills its resources),
+  // restarted after `len`; ha-agent-partition: an agent cut off from every
+  // other node for `len`.
+  void ha_fault(const std::string& kind, int64_t len) {
+    std::vector<size_t> up;
+    for (size_t j = 0; j < ha_agents_.size(); ++j)
+      if (ha_agents_[j]) up.push_back(j);
+    if (up.empty()) return count("fault." + kind + ".skipped");
+    const size_t j = up[rng_.below(up.size())];
+    count("fault." + kind);
+    if (kind == "ha-agent-crash") {
+      note("fault ha-agent-crash: " + ha_node(j) + "'s agent is killed for " + std::to_string(len) + " ms");
+      kill_now(ha_agents_[j]);
+      ha_agents_[j] = caf::actor{};
+      ha_agent_killed(&henv_, ha_node(j));
+      schedule(len, ha_node(j) + "'s agent restarts", true, [this, j] { start_ha_agent(j); });
+      return;
+    }
+    const std::string who = "client" + std::to_string(ha_client(static_cast<int>(j)) + 1);
+    note("fault ha-agent-partition for " + std::to_string(len) + " ms: " + ha_node(j) + " (" + who + ") | rest");
+    net_.partition({who});
+    schedule(len, "partition heals", true, [this] {
+      net_.heal_partition();
+      note("partition heals");
+    });
+  }
+  // ha-all-running: after settling every resource runs on exactly one node.
+  void ha_final_check() {
+    auto why = henv_.truth.not_running_once();
+    if (!why.empty()) return m_.raised.push_back({"ha-all-running", why});
+    for (auto& [r, longest] : henv_.truth.longest_down_ms) note("ha: " + r + " ran nowhere for at most " + std::to_string(longest) + " ms");
+    count("ha.final.all-running");
+  }
   // ---- data workload (data_client.hpp) ----
   void start_data_clients() {
     dm_.chunk_size = sim_chunk_size;
@@ -947,6 +1011,7 @@ class harness {
 
   void start_clients() {
     if (sc_.meta_clients) start_meta_clients();
+    if (sc_.ha_agents) start_ha();
     if (sc_.repl_changes || sc_.rm_cs) start_ops();
     if (sc_.data_workload) return start_data_clients();
     for (int k = 0; k < sc_.clients; ++k) {
@@ -967,7 +1032,8 @@ class harness {
     for (size_t i = 0; i < mdses_->size(); ++i) v.push_back(mdses_->name(i));
     for (auto& c : m_.css)
       if (c.exists) v.push_back(c.name);
-    for (int k = 0; k < sc_.clients + sc_.meta_clients + ops_clients(); ++k) v.push_back("client" + std::to_string(k + 1));
+    for (int k = 0; k < sc_.clients + sc_.meta_clients + ops_clients() + ha_clients(); ++k)
+      v.push_back("client" + std::to_string(k + 1));
     return v;
   }
   std::vector<size_t> css_where(bool want_alive) {
@@ -1113,6 +1179,8 @@ class harness {
         note("fault bit-rot: " + c.name + " chunk " + std::to_string(ci.id) + " offset " + std::to_string(off));
         count("fault.bit-rot");
       }
+    } else if (kind == "ha-agent-crash" || kind == "ha-agent-partition") {
+      ha_fault(kind, len);
     } else if (kind == "cs-add") {
       for (size_t i = 0; i < m_.css.size(); ++i)
         if (!m_.css[i].exists) {
@@ -1218,6 +1286,7 @@ class harness {
     if (sc_.data_workload) data_final_probe();
     if (sc_.meta_clients) meta_final_check();
     if (sc_.rm_cs) rm_cs_final_check();
+    if (sc_.ha_agents) ha_final_check();
     auto mds = mdses_->master_api();
     probe_ = sys_.spawn([this, mds](caf::event_based_actor* self) {
       self->request(mds, std::chrono::milliseconds(request_timeout_ms), stat_request())
@@ -1319,6 +1388,8 @@ class harness {
   std::vector<ns_model> ns_;
   meta_env menv_;
   ops_env oenv_;
+  ha_env henv_;
+  std::vector<caf::actor> ha_agents_;  // by agent index; null while crashed
   size_t rm_index_ = 0;
   uint32_t rm_id_ = 0;
   bool rm_done_ = false;
