@@ -112,4 +112,11 @@ bool expiry_warning_due(const license_verdict& v, int64_t warn_days) {
 
 std::string expiry_warning_id(const license_doc& d) { return d.key_number + " " + std::to_string(d.expiration); }
 
+std::string expiry_warning_text(const license_doc& d, int64_t seconds_to_expiry) {
+  const int64_t days = std::max<int64_t>(1, (seconds_to_expiry + 86399) / 86400);
+  return "License " + d.key_number + " expires on " + format_time(d.expiration) + " UTC, in " +
+         std::to_string(days) + (days == 1 ? " day" : " days") +
+         "; update it with 'pstorage update-license' or load a new one";
+}
+
 }  // namespace pstorage::license

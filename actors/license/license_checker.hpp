@@ -85,6 +85,9 @@ bool expiry_warning_due(const license_verdict& v, int64_t warn_days);
 // file from the vendor) has another expiration, so it is warned about again
 // before it runs out.
 std::string expiry_warning_id(const license_doc& d);
+// The warning event's text: "License K expires on ... UTC, in N days; ...",
+// N the days left rounded up ("in 1 day" in the last day).
+std::string expiry_warning_text(const license_doc& d, int64_t seconds_to_expiry);
 // "500 GB" / "1.5 TB" / "11.53 MB" (below 1 GB) for the checker's messages:
 // decimal units, 4 significant digits.
 std::string capacity_text(uint64_t bytes);

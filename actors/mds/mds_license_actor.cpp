@@ -110,10 +110,7 @@ void evaluate_license(self_ptr self) {
   if (license::expiry_warning_due(L.verdict, warn_days) &&
       L.warned_for != license::expiry_warning_id(L.installed->doc)) {
     L.warned_for = license::expiry_warning_id(L.installed->doc);
-    const std::string warning = "License " + L.key_number() + " expires on " +
-                                license::format_time(L.installed->doc.expiration) + " UTC, in " +
-                                std::to_string(L.verdict.seconds_to_expiry / 86400) +
-                                " days; update it with 'pstorage update-license' or load a new one";
+    const std::string warning = license::expiry_warning_text(L.installed->doc, L.verdict.seconds_to_expiry);
     log_license(warning);
     emit(self, warning);
   }

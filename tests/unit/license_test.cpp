@@ -262,6 +262,12 @@ TEST_CASE("the expiry warning is due N days before expiration, only while ACTIVE
   renewed.expiration += 30 * 86400;
   CHECK(expiry_warning_id(l.doc) == expiry_warning_id(doc()));
   CHECK(expiry_warning_id(renewed) != expiry_warning_id(l.doc));
+  // Days left rounded up: the first warning of warn_days=7 says 7, the last day 1 (not 6 and 0).
+  CHECK(expiry_warning_text(l.doc, 7 * 86400 - 60).find(" UTC, in 7 days; update it with 'pstorage update-license'") !=
+        std::string::npos);
+  CHECK(expiry_warning_text(l.doc, 3600).find(" UTC, in 1 day; ") != std::string::npos);
+  CHECK(expiry_warning_text(l.doc, 0).find(" UTC, in 1 day; ") != std::string::npos);
+  CHECK(expiry_warning_text(l.doc, 0).rfind("License PCSS.00000001.0001 expires on " + format_time(exp), 0) == 0);
 }
 
 TEST_CASE("autorecovery and autorebalance follow the license flags") {
