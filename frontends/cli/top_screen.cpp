@@ -70,6 +70,25 @@ std::vector<std::string> verbose_lines(const nlohmann::json& s) {
     out.push_back("Replication queue: " + std::to_string(s["replication"].value("queued", uint64_t{0})) +
                   " queued, " + std::to_string(s["replication"].value("running", uint64_t{0})) + " running, " +
                   fe::human_bytes(s["replication"].value("bytes_copied", uint64_t{0})) + " copied");
+  // Per-tier space (guide "Monitoring Storage Tiers"): "Tier 0: 3 CS (2
+  // active), space 200.0GB, free 120.0GB" — space and free of the active ones.
+  struct tier_space {
+    unsigned cs = 0, active = 0;
+    uint64_t space = 0, free = 0;
+  };
+  std::map<unsigned, tier_space> tiers;
+  for (auto& c : s.value("cs", nlohmann::json::array())) {
+    if (c.value("status", std::string()) == "dropped") continue;
+    auto& t = tiers[c.value("tier", 0u)];
+    ++t.cs;
+    if (c.value("status", std::string()) != "active") continue;
+    ++t.active;
+    t.space += c.value("space_bytes", uint64_t{0});
+    t.free += c.value("free_bytes", uint64_t{0});
+  }
+  for (auto& [tier, t] : tiers)
+    out.push_back("Tier " + std::to_string(tier) + ": " + std::to_string(t.cs) + " CS (" + std::to_string(t.active) +
+                  " active), space " + fe::human_bytes(t.space) + ", free " + fe::human_bytes(t.free));
   return out;
 }
 

@@ -371,3 +371,18 @@ TEST_CASE("top measures replication and rebalancing across its answers: rate and
   // `stat` (one answer, no rates) prints the counts only.
   CHECK(frontend::stat_to_text(first).find("Replicating: 2 running, 40 queued, 0B copied\n") != std::string::npos);
 }
+
+TEST_CASE("v: space per storage tier of the CSs (guide 'Monitoring Storage Tiers')") {
+  auto s = stat_json(3);  // 100 GiB each, 60 GiB free, tier 0
+  s["cs"][1]["tier"] = 2;
+  s["cs"][2]["tier"] = 2;
+  s["cs"][2]["status"] = "inactive";
+  top_input in;
+  in.stat = s;
+  top_view v;
+  CHECK_FALSE(has_line(render_top(in, v, 80, 24), "Tier 0:"));
+  apply_top_key(v, 'v');
+  auto lines = render_top(in, v, 80, 24);
+  CHECK(has_line(lines, "Tier 0: 1 CS (1 active), space 100.0GB, free 60.0GB"));
+  CHECK(has_line(lines, "Tier 2: 2 CS (1 active), space 100.0GB, free 60.0GB"));
+}
