@@ -9,5 +9,5 @@ install -m 0755 "$ROOT"/build/bin/pstorage "$ROOT"/build/bin/pstorage-mdsd "$ROO
 [ -x "$ROOT/build/bin/pstorage-shamand" ] && install -m 0755 "$ROOT/build/bin/pstorage-shamand" /usr/bin/  # HA agent (docs/ha.md)
 install -d /usr/lib/pstorage
 install -m 0755 "$ROOT/deploy/pstorage-services" /usr/lib/pstorage/
-install -m 0644 "$ROOT"/deploy/systemd/*.service /etc/systemd/system/
+install -m 0644 "$ROOT"/deploy/systemd/*.service "$ROOT"/deploy/systemd/*.target /etc/systemd/system/
 systemctl daemon-reload 2>/dev/null || echo "systemd not running: units installed, not loaded"
