@@ -13,6 +13,7 @@
 #include "frontends/cli/report_rules.hpp"
 #include "frontends/cli/top_screen.hpp"
 #include "frontends/common/daemon_util.hpp"
+#include "frontends/common/log_share.hpp"
 #include "frontends/common/stat_view.hpp"
 
 namespace pstorage::cli {
@@ -46,6 +47,31 @@ std::string read_tail(const fs::path& p, uintmax_t max) {
   const uintmax_t size = fs::file_size(p, ec);
   if (!ec && size > max) in.seekg(static_cast<std::streamoff>(size - max));
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// POST http://host:port/path with a JSON body; the JSON answer, or nullopt with `why`.
+std::optional<nlohmann::json> http_post_json(const report_node& n, const std::string& path, const nlohmann::json& body,
+                                             std::string& why) {
+  httplib::Client cli(n.host, n.http_port);
+  cli.set_connection_timeout(http_timeout_s, 0);
+  cli.set_read_timeout(http_timeout_s, 0);
+  const std::string where = "POST http://" + n.host + ":" + std::to_string(n.http_port) + path;
+  auto res = cli.Post(path, body.dump(), "application/json");
+  if (!res) {
+    why = where + ": " + httplib::to_string(res.error());
+    return std::nullopt;
+  }
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  if (res->status != 200) {
+    why = where + ": HTTP " + std::to_string(res->status) +
+          (j.is_object() && j.contains("error") ? " (" + j["error"].get<std::string>() + ")" : "");
+    return std::nullopt;
+  }
+  if (j.is_discarded()) {
+    why = where + ": not JSON";
+    return std::nullopt;
+  }
+  return j;
 }
 
 // GET http://host:port/path; the body, or nullopt with `why`.
@@ -171,6 +197,19 @@ int make_report(const global_options& g, const std::optional<std::string>& file)
         ok = false;
         note("nodes/" + n.name + "/metrics.txt", why);
       }
+      // Its logs (log_share.hpp): asked with this host's auth digest, redacted like the local ones.
+      if (auto logs = http_post_json(n, frontend::log_share::path,
+                                     frontend::log_share::request(digest, g.cluster, frontend::log_share::now_s()), why)) {
+        for (auto& f : logs->value("files", nlohmann::json::array()))
+          w.put("nodes/" + n.name + "/logs/" + fs::path(f.value("name", std::string("log"))).filename().string(),
+                f.value("text", std::string()),
+                "log of " + n.name + " through its HTTP port (the last " +
+                    std::to_string(frontend::log_share::tail_bytes >> 20) + " MiB of " +
+                    std::to_string(f.value("bytes", uint64_t{0})) + " bytes)");
+      } else {
+        ok = false;
+        note("nodes/" + n.name + "/logs", why);
+      }
       rec["reached"] = ok;
       nodes.push_back(rec);
     }
@@ -210,8 +249,7 @@ int make_report(const global_options& g, const std::optional<std::string>& file)
     w.put("report.json", summary.dump(2) + "\n", "when, from where, which nodes answered, what failed");
     std::string m = "pstorage make-report of cluster '" + g.cluster + "'\n"
                     "Files (docs/operations.md \"make-report\"). Not included: passwords, digests "
-                    "(auth_digest.key), keys, the metadata and chunk databases; logs of other hosts (run "
-                    "make-report there too).\n\n";
+                    "(auth_digest.key), keys, the metadata and chunk databases.\n\n";
     for (auto& l : w.manifest) m += l + "\n";
     w.put("MANIFEST.txt", m, "this list");
 

@@ -35,6 +35,7 @@
 #include "frontends/common/discovery_rules.hpp"
 #include "frontends/common/mds_discovery.hpp"
 #include "frontends/common/http_status.hpp"
+#include "frontends/common/log_share.hpp"
 #include "frontends/common/metrics_daemons.hpp"
 #include "frontends/common/bounded_stop.hpp"
 #include "frontends/common/process_stats.hpp"
@@ -219,7 +220,10 @@ int main(int argc, char** argv) {
                        {"io", io_json()},
                        {"disk", disk_now().to_json()}};
       return j.dump();
-    }, metrics);
+    }, metrics, {{frontend::log_share::path, [&](const std::string& body, const std::string&) {
+      // make-report's log tails (log_share.hpp): only for an authenticated host.
+      return frontend::log_share::answer(body, digest, settings.cluster, fs::path(repo) / "logs", frontend::log_share::now_s());
+    }}});
 
     cs_deps deps;
     deps.repo = csrepo;

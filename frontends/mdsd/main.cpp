@@ -22,6 +22,7 @@
 #include "frontends/common/auth_wire.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/http_status.hpp"
+#include "frontends/common/log_share.hpp"
 #include "frontends/common/logging.hpp"
 #include "frontends/common/metrics_daemons.hpp"
 #include "frontends/common/process_stats.hpp"
@@ -204,7 +205,11 @@ int main(int argc, char** argv) {
                                                     frontend::auth_wire::challenge_answer)},
         {frontend::auth_wire::node_path,
          auth_gateway<msg::mds_to_client_auth_node>(sys, mds, frontend::auth_wire::node_request,
-                                                    frontend::auth_wire::node_answer)}};
+                                                    frontend::auth_wire::node_answer)},
+        // make-report's log tails (log_share.hpp): only for an authenticated host.
+        {frontend::log_share::path, [&digest, &cluster, &repo](const std::string& body, const std::string&) {
+           return frontend::log_share::answer(body, digest, cluster, fs::path(repo) / "logs", frontend::log_share::now_s());
+         }}};
     frontend::http_status_server http(
         ep->host, deps.http_port,
         [&ask_stat] {

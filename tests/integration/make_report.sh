@@ -3,7 +3,8 @@
 # Technical Support"; docs/operations.md "make-report"): 1 MDS + 2 CSs on
 # loopback. The archive lists the documented files (cluster stat, top,
 # events, parameters, license state; every daemon's /status and /metrics;
-# this host's configuration and the MDS's log). Secrets planted where a
+# this host's configuration and the MDS's log; every daemon's log through its
+# HTTP port, POST /log, which refuses a forged proof). Secrets planted where a
 # careless report would pick them up — the host's auth_digest.key in the
 # configuration directory, a PEM private key file beside it, a log line
 # carrying the digest and the password — must not be in the archive: grep
@@ -49,7 +50,8 @@ top=$(head -1 "$T/list.txt" | cut -d/ -f1)
 want=(MANIFEST.txt report.json cluster/stat.json cluster/stat.txt cluster/top.txt cluster/events.json
       cluster/events.txt cluster/config.json cluster/license.json nodes/mds-1/status.json nodes/mds-1/metrics.txt
       local/config/host_id "local/config/clusters/$C/bs.list" local/services.json local/logs/mds-mds/mdsd.log)
-for id in $IDS; do want+=("nodes/cs-$id/status.json" "nodes/cs-$id/metrics.txt"); done
+want+=(nodes/mds-1/logs/mdsd.log)
+for id in $IDS; do want+=("nodes/cs-$id/status.json" "nodes/cs-$id/metrics.txt" "nodes/cs-$id/logs/csd.log"); done
 for f in "${want[@]}"; do grep -qx "r/$f" "$T/list.txt" || fail "archive lacks $f: $(cat "$T/list.txt")"; done
 pass "the archive lists the ${#want[@]} documented files: $(grep -c . "$T/list.txt") entries"
 
@@ -60,7 +62,21 @@ grep -q "^Cluster '$C': " "$T/x/r/cluster/top.txt" || fail "top.txt lacks the he
 grep -q "The cluster is healthy with 2 active CS" "$T/x/r/cluster/events.txt" || fail "events.txt lacks the events"
 grep -q "pstorage_" "$T/x/r/nodes/mds-1/metrics.txt" || fail "metrics.txt of mds-1 is not /metrics"
 grep -q "planted line" "$T/x/r/local/logs/mds-mds/mdsd.log" || fail "the MDS log is not the live one"
-pass "report.json names 3 reached nodes; top, events, metrics and the MDS log are the live ones"
+grep -q "planted line" "$T/x/r/nodes/mds-1/logs/mdsd.log" || fail "the MDS log through its HTTP port is not the live one"
+for id in $IDS; do
+  grep -q "chunk server of cluster '$C' serving on" "$T/x/r/nodes/cs-$id/logs/csd.log" \
+    || fail "the log of CS#$id through its HTTP port: $(head -3 "$T/x/r/nodes/cs-$id/logs/csd.log")"
+done
+pass "report.json names 3 reached nodes; top, events, metrics and the MDS log are the live ones; every daemon's log came through its HTTP port"
+
+# POST /log without the cluster's digest: refused with why (log_share.hpp).
+for id in $IDS; do
+  port=$(jq -r ".cs[] | select(.id == $id) | .http_port" "$T/x/r/cluster/stat.json")
+  code=$(curl -s -o "$T/forged.out" -w '%{http_code}' -X POST -d "{\"cluster\":\"$C\",\"time\":$(date +%s),\"proof\":\"$(printf '0%.0s' $(seq 64))\"}" \
+    "http://127.0.0.1:$port/log")
+  [ "$code" = 403 ] && grep -q "wrong proof" "$T/forged.out" || fail "CS#$id answered a forged POST /log with $code: $(cat "$T/forged.out")"
+done
+pass "a POST /log with a forged proof is refused (403, wrong proof)"
 
 # The secrets: nowhere, in no file and not in the raw stream.
 for s in "$PW" "$DIGEST" "${DIGEST^^}" "$SALT" "pstorage-auth-v1" "PRIVATE KEY" "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7planted"; do
