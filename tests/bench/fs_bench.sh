@@ -22,7 +22,8 @@
 #   create/stat/unlink_per_s  10 000 empty files, one thread (lib/meta_bench.py)
 # Environment: BENCH_SIZE (default 1G), BENCH_RUNTIME seconds per random
 # test (15), BENCH_NFILES (10000), BENCH_META_THREADS (1: threads sharing
-# each metadata phase, lib/meta_bench.py), FIO_RAND_MODE (auto | io_uring | psync |
+# each metadata phase, lib/meta_bench.py), BENCH_META_DIRS (shared: all
+# threads in one directory; per-thread: each in its own), FIO_RAND_MODE (auto | io_uring | psync |
 # psync-buffered), PSTORAGE_BIN, BENCH_KEEP=1 keeps temp dirs.
 # Units: MB = 10^6 bytes.
 set -euo pipefail
@@ -33,6 +34,7 @@ BENCH_SIZE=${BENCH_SIZE:-1G}
 BENCH_RUNTIME=${BENCH_RUNTIME:-15}
 BENCH_NFILES=${BENCH_NFILES:-10000}
 BENCH_META_THREADS=${BENCH_META_THREADS:-1}
+BENCH_META_DIRS=${BENCH_META_DIRS:-shared}
 FIO_RAND_MODE=${FIO_RAND_MODE:-auto}
 METRICS=(seq_write_MBps seq_read_MBps rand_read_iops rand_write_iops create_per_s stat_per_s unlink_per_s)
 
@@ -110,7 +112,7 @@ run_one() {
 
   log "$sys: metadata, $BENCH_NFILES files create/stat/unlink"
   local meta='{}'
-  if have python3; then meta=$(python3 "$HERE/lib/meta_bench.py" "$W" "$BENCH_NFILES" "$BENCH_META_THREADS")
+  if have python3; then meta=$(python3 "$HERE/lib/meta_bench.py" "$W" "$BENCH_NFILES" "$BENCH_META_THREADS" "$BENCH_META_DIRS")
   else log "python3 missing: metadata figures skipped"; fi
 
   jq -n --argjson m "$meta" --arg mode "$mode" --arg cold "$cold" \
@@ -127,8 +129,8 @@ meta_one() {
   local sys=$1 W=$2 out=$3 meta ci0='' ci1='' nmds=null
   have python3 || die "python3 is needed for the metadata test"
   case $sys in pstorage*) ci0=$(pst_cli stat --json | jq '.commit_index'); nmds=$PST_MDS ;; esac
-  log "$sys: metadata only, $BENCH_NFILES files create/stat/unlink, $BENCH_META_THREADS thread(s)"
-  meta=$(python3 "$HERE/lib/meta_bench.py" "$W" "$BENCH_NFILES" "$BENCH_META_THREADS")
+  log "$sys: metadata only, $BENCH_NFILES files create/stat/unlink, $BENCH_META_THREADS thread(s), directories $BENCH_META_DIRS"
+  meta=$(python3 "$HERE/lib/meta_bench.py" "$W" "$BENCH_NFILES" "$BENCH_META_THREADS" "$BENCH_META_DIRS")
   case $sys in pstorage*) ci1=$(pst_cli stat --json | jq '.commit_index') ;; esac
   jq -n --argjson m "$meta" --argjson nmds "$nmds" --arg ci0 "$ci0" --arg ci1 "$ci1" \
      '{status: "ok", create_per_s: $m.create_per_s, stat_per_s: $m.stat_per_s,

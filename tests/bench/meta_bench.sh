@@ -3,7 +3,7 @@
 # pstorage with 1 MDS, pstorage with 3 MDSs (Raft-replicated journal) and
 # MooseFS, in one run, RUNS times. Not a ctest test: it prints figures.
 #
-#   tests/bench/meta_bench.sh [--runs N] [--json FILE]
+#   tests/bench/meta_bench.sh [--runs N] [--threads T] [--dirs shared|per-thread] [--json FILE]
 #
 # Each run is `fs_bench.sh --meta-only --systems pstorage,pstorage-3mds,moosefs`
 # (each system its own private cluster, 3 storage servers, 3 replicas, started
@@ -12,6 +12,10 @@
 # machine does not always hit the same one. The load average is recorded before
 # and after each run. At the end: every run's figures, the median per system,
 # and per run the ratios 3 MDS / 1 MDS, 3 MDS / MooseFS, 1 MDS / MooseFS.
+# --threads T: T threads share each phase (BENCH_META_THREADS, default 1);
+# --dirs per-thread: each thread in its own directory (BENCH_META_DIRS; one
+# directory serialises creates in the kernel, so only per-thread directories
+# put several creates in flight: what group commit is for).
 # Environment: as fs_bench.sh (BENCH_NFILES, default 10000; PSTORAGE_BIN).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,11 +26,15 @@ while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --json) JSON_OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --threads) export BENCH_META_THREADS=$2; shift 2 ;;
+    --dirs) export BENCH_META_DIRS=$2; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
 [[ $RUNS =~ ^[1-9][0-9]?$ ]] || die "--runs takes 1..99"
+[[ ${BENCH_META_THREADS:-1} =~ ^[1-9][0-9]?$ ]] || die "--threads takes 1..99"
+case ${BENCH_META_DIRS:-shared} in shared|per-thread) ;; *) die "--dirs takes shared or per-thread" ;; esac
 have jq || die "jq is needed"
 
 ORDER=(pstorage pstorage-3mds moosefs)
@@ -53,7 +61,7 @@ fmt='def r1: if type == "number" then (. * 10 | round / 10) else "n/a" end;
        elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;'
 
 echo
-echo "== metadata ops/s, $RUNS run(s), $(jq -r '.[0].params.files' <<<"$ALL") files each"
+echo "== metadata ops/s, $RUNS run(s), $(jq -r '.[0].params.files' <<<"$ALL") files each, ${BENCH_META_THREADS:-1} thread(s), directories ${BENCH_META_DIRS:-shared}"
 printf '%-4s %-14s %10s %12s %10s %12s %12s %12s  %s\n' run metric "1 MDS" "3 MDS" MooseFS "3MDS/1MDS" "3MDS/MooseFS" "1MDS/MooseFS" "load before -> after"
 for ((r = 0; r < RUNS; r++)); do
   for m in "${METRICS[@]}"; do
