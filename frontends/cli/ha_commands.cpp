@@ -125,7 +125,7 @@ std::unique_ptr<ha_commands> add_ha_commands(CLI::App& app) {
   c->add->add_option("RESOURCE", c->resource, "resource name (no spaces or '/')")->required();
   c->add->add_option("--start", c->start, "command that starts the service")->required();
   c->add->add_option("--stop", c->stop, "command that stops the service")->required();
-  c->add->add_option("--check", c->check, "command that checks the service (exit 0: healthy); recorded only");
+  c->add->add_option("--check", c->check, "command that checks the running service (exit 0: healthy), run by its node's agent every 5 s (pstorage-shamand --check-interval); a failure counts as a failed start");
   c->add->add_option("--node", c->node, "preferred node for its first placement");
   c->add->add_option("--backup-node", c->backup_node,
                      "relocate to this node when its node fails (policy backup; round-robin when it cannot "

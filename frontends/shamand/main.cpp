@@ -160,11 +160,16 @@ int main(int argc, char** argv) {
       "shutdown). Enable the node first: pstorage -c NAME ha enable-node --node HOST. docs/ha.md."};
   std::string cluster, node = frontend::local_host_name(), config_dir, state_dir = "/var/lib/pstorage/shamand";
   std::string ip_dev = "eth0";
+  double check_interval_s = 5;
   int verbosity = 0;
   app.add_option("-c,--cluster", cluster, "cluster name")->required();
   app.add_option("--node", node, "this node's HA name (default: the host name)");
   app.add_option("--state-dir", state_dir, "log directory: shamand.log and RESOURCE.log (default /var/lib/pstorage/shamand)");
   app.add_option("--ip-dev", ip_dev, "network device for resources' --ip addresses (default eth0)");
+  app.add_option("--check-interval", check_interval_s,
+                 "seconds between two runs of a running resource's --check command (default 5); a check that "
+                 "fails or takes longer fails the resource like a failed start")
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--config-dir", config_dir, "configuration root (default $PSTORAGE_CONFIG_DIR or /etc/pstorage)");
   app.add_flag("-v,--verbose", verbosity, "more log output (repeat for more)");
   CLI11_PARSE(app, argc, argv);
@@ -198,6 +203,7 @@ int main(int argc, char** argv) {
     ro.ip_dev = ip_dev;
     ro.log_dir = (fs::path(state_dir) / "logs").string();
     ro.guard_fd = guard_fd;
+    ro.check_every_ns = static_cast<int64_t>(check_interval_s * 1e9);
     shamand::resource_runner runner(ro);
     bool fenced_logged = false;
     while (!S.left) {

@@ -126,8 +126,58 @@ bool resource_runner::ip(const resource_spec& r, bool add, std::string* why) {
   return ok;
 }
 
+void resource_runner::end_check(entry& e) {
+  if (e.check_pid <= 0) return;
+  kill(-e.check_pid, SIGKILL);
+  waitpid(e.check_pid, nullptr, 0);
+  guard('-', e.check_pid);
+  e.check_pid = 0;
+}
+
+bool resource_runner::poll_check(entry& e, int64_t now) {
+  if (e.spec.check.empty()) return true;
+  if (e.check_pid <= 0) {
+    if (now < e.check_at) return true;
+    e.check_pid = spawn(e.spec, e.spec.check);
+    if (e.check_pid <= 0) {
+      e.check_pid = 0;
+      e.check_at = now + o_.check_every_ns;
+      return true;  // fork failed: not the resource's fault, check again later
+    }
+    guard('+', e.check_pid);
+    e.check_at = now + o_.check_every_ns;  // its deadline
+    return true;
+  }
+  int status = 0;
+  const pid_t r = waitpid(e.check_pid, &status, WNOHANG);
+  std::string why;
+  if (r == e.check_pid) {
+    kill(-e.check_pid, SIGKILL);  // whatever it left in its group
+    guard('-', e.check_pid);
+    e.check_pid = 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      e.check_at = now + o_.check_every_ns;
+      return true;
+    }
+    why = WIFEXITED(status) ? "check command exited with status " + std::to_string(WEXITSTATUS(status))
+                            : "check command killed by signal " + std::to_string(WTERMSIG(status));
+  } else if (now >= e.check_at) {
+    end_check(e);
+    why = "check command did not finish within " + std::to_string(o_.check_every_ns / 1'000'000) + " ms";
+  } else {
+    return true;
+  }
+  why = "it ran but " + why + " (" + o_.log_dir + "/" + e.spec.name + ".log)";
+  spdlog::warn("HA: {} failed its check: {}; stopping it", e.spec.name, why);
+  failed_.push_back({e.spec.name, why});
+  retry_at_[e.spec.name] = now + o_.retry_after_ns;
+  begin_stop(e, now);
+  return false;
+}
+
 void resource_runner::begin_stop(entry& e, int64_t now) {
   if (e.st == state::stopping) return;
+  end_check(e);
   if (e.st == state::starting) {
     spdlog::info("HA: stopping {} while it starts: its start command is killed", e.spec.name);
     kill(-e.start_pid, SIGKILL);
@@ -168,6 +218,7 @@ void resource_runner::step(const std::map<std::string, resource_spec>& wanted, i
         e.start_reaped = true;
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
           e.st = state::running;
+          e.check_at = now + o_.check_every_ns;
           spdlog::info("HA: {} started", e.spec.name);
           started_.push_back(e.spec.name);
         } else {
@@ -191,8 +242,9 @@ void resource_runner::step(const std::map<std::string, resource_spec>& wanted, i
         it = entries_.erase(it);
         continue;
       }
-    } else if (e.st == state::running && !e.start_reaped) {
-      if (waitpid(e.start_pid, nullptr, WNOHANG) == e.start_pid) e.start_reaped = true;
+    } else if (e.st == state::running) {
+      if (!e.start_reaped && waitpid(e.start_pid, nullptr, WNOHANG) == e.start_pid) e.start_reaped = true;
+      poll_check(e, now);
     } else if (e.st == state::stopping) {
       bool done = e.stop_pid <= 0;
       if (!done) {

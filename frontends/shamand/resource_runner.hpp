@@ -15,6 +15,12 @@
 //    runs, for at most stop_budget - 0.3 s; then the start's process group
 //    (what the service left running in it) gets SIGKILL in any case, and
 //    the IP is removed. So a stop always ends within the stop budget.
+//  * check: a running resource with a check command has it run every
+//    check_every (first one check_every after it started); a check that
+//    exits non-zero, or does not finish within check_every, fails the
+//    resource like a failed start (reported once with the reason: the
+//    master counts it, docs/ha.md "Failed starts"; retried after
+//    retry_after) and stops it (stop command, then SIGKILL).
 //  * active(): starting, running and stopping resources — what the agent
 //    reports as running (relocator_rules.hpp rule 2 relies on it listing a
 //    resource from the moment it decides to start it).
@@ -47,6 +53,7 @@ struct runner_options {
   int64_t start_timeout_ns = 30'000'000'000;
   int64_t stop_budget_ns = 2'000'000'000;
   int64_t retry_after_ns = 5'000'000'000;
+  int64_t check_every_ns = 5'000'000'000;         // pstorage-shamand --check-interval
   int guard_fd = -1;                              // start_guard()'s pipe, -1: none
 };
 
@@ -74,12 +81,19 @@ class resource_runner {
     bool start_reaped = false;
     pid_t stop_pid = 0;
     int64_t deadline = 0;
+    pid_t check_pid = 0;      // a check command running (its own process group)
+    int64_t check_at = 0;     // next check (running), or the running check's deadline
+
     bool ip_added = false;
   };
   pid_t spawn(const resource_spec& r, const std::string& cmd);
   bool ip(const resource_spec& r, bool add, std::string* why);
   void begin_stop(entry& e, int64_t now);
   void finish(entry& e);
+  void end_check(entry& e);
+  // A running resource's check: runs it when due, judges it when done;
+  // false when it failed (the resource is then stopping).
+  bool poll_check(entry& e, int64_t now);
   void guard(char op, pid_t pgid);
 
   runner_options o_;

@@ -12,6 +12,10 @@
 #     it again is refused.
 #  4. ha enable-node --node b: nothing moves back (no fail-back) for three
 #     renew periods.
+#  5. --check (agents run it every 0.5 s: --check-interval): chk --node a
+#     keeps running while its check passes; once it fails on a, a's agent
+#     stops chk and reports it ("chk failed to start on a: it ran but check
+#     command exited with status 1"); healthy again, chk starts on a again.
 # Throughout, run.log never shows a resource on two nodes at once. Needs jq.
 source "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || skip "ha_operator needs jq"
@@ -39,7 +43,8 @@ SVC
 chmod +x "$T/svc.sh"
 SVC="$T/svc.sh"
 
-agent() { start "agent_$1" "$BIN/pstorage-shamand" --config-dir "$T/host$2" -c $C --node "$1" --state-dir "$T/state_$1"; }
+agent() { start "agent_$1" "$BIN/pstorage-shamand" --config-dir "$T/host$2" -c $C --node "$1" --state-dir "$T/state_$1" \
+  --check-interval 0.5; }
 hal() { ps 1 ha list --json; }
 on() { [ "$(hal | jq -r --arg r "$1" '.resources[] | select(.name==$r) | "\(.node) \(.state)"')" = "$2 running" ]; }
 node_of() { hal | jq -r --arg r "$1" '.resources[] | select(.name==$r) | .node'; }
@@ -88,6 +93,22 @@ done
 for r in x z; do ! runs $r b || fail "$r runs on b"; done
 pass "b enabled again: x and z stay on a"
 
+# --- 5 ---------------------------------------------------------------------
+ps 1 ha add chk --node a --start "$SVC start" --stop "$SVC stop" --check 'test ! -e '"$T"'/sick.$PSTORAGE_HA_NODE' >/dev/null \
+  || fail "ha add chk"
+wait_until 10 on chk a || { hal; fail "chk not running on a"; }
+end=$(( $(date +%s%N) + 2000000000 ))  # four check periods: a passing check keeps it running
+while [ "$(date +%s%N)" -lt $end ]; do runs chk a || fail "chk stopped on a while its check passes"; sleep 0.1; done
+t0=$(date +%s%N)
+touch "$T/sick.a"
+wait_until 5 eval '! runs chk a' || fail "chk still runs on a 5 s after its check began to fail"
+echo "failing check: chk stopped on a $(( ($(date +%s%N) - t0) / 1000000 )) ms after its check began to fail"
+wait_until 5 has_event "chk failed to start on a: it ran but check command exited with status 1" \
+  || { ps 1 get-event | tail -5; fail "no event for chk's failed check"; }
+rm -f "$T/sick.a"
+wait_until 15 eval 'runs chk a' || { hal; fail "chk not started on a again once its check passes"; }
+pass "--check: chk stopped on a when its check failed (event), started again when healthy"
+
 [ "$(switches x)" = 1 ] || fail "x's node changed $(switches x) times in run.log (1 move): two copies at once?"
-for r in y z; do [ "$(switches $r)" = 0 ] || fail "$r's node changed $(switches $r) times"; done
+for r in y z chk; do [ "$(switches $r)" = 0 ] || fail "$r's node changed $(switches $r) times"; done
 pass "no resource ran on two nodes at once"
