@@ -113,8 +113,9 @@ pass "writes past 10 MB: ENOSPC, event and log line; reads fine"
 # capacity") at the checker's next evaluation (every 5 s), with a warn event.
 graced() { [ "$(ps 1 stat --json | jq -r .license.status)" = GRACED ]; }
 wait_until 8 graced || fail "not GRACED by capacity: $(ps 1 stat | grep License)"
-ps 1 get-event | grep -q " warn License PCSS.00000001.0001 is GRACED: data chunks use 11.53 MB, above the licensed 10 MB" \
-  || fail "no GRACED event: $(ps 1 get-event | grep License)"
+# The event is journaled just after the status changes: wait for it too.
+graced_event() { ps 1 get-event | grep " warn License PCSS.00000001.0001 is GRACED: data chunks use 11.53 MB, above the licensed 10 MB"; }
+wait_until 5 graced_event || fail "no GRACED event: $(ps 1 get-event | grep License)"
 pass "GRACED by capacity, with its event"
 
 out=$(ps 1 set-attr "$MNT/a" replicas=2 2>&1) && fail "replicas=2 accepted with replicas=1 licensed"
