@@ -480,6 +480,11 @@ caf::result<msg::cs_to_client_write> handle_write(self_ptr self, msg::client_to_
   const auto chunk = req->getChunkId(), version = req->getVersion();
   const bool sync = req->getSync();
   auto extents = req->getExtents();
+  {  // JRMW of `pstorage top` (io_stats.hpp unaligned_4k)
+    bool unaligned = extents.size() == 0 && cs::unaligned_4k(req->getOffset(), m.payload.size());
+    for (auto e : extents) unaligned = unaligned || cs::unaligned_4k(e.getOffset(), e.getLength());
+    if (unaligned) st.deps.io->unaligned_write(self->clock().now());
+  }
   storage_status s;
   if (extents.size() == 0) {
     s = st.deps.storage->write(chunk, version, req->getOffset(),

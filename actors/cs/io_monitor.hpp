@@ -23,6 +23,10 @@ class io_monitor {
     std::lock_guard lock(mu_);
     stats_.op_finished(started, now, kind, bytes, ok);
   }
+  void unaligned_write(time_point now) {
+    std::lock_guard lock(mu_);
+    stats_.unaligned_write(now);
+  }
   void storage_call(std::chrono::nanoseconds took, time_point now) {
     std::lock_guard lock(mu_);
     stats_.storage_call(took, now);

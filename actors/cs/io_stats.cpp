@@ -83,6 +83,12 @@ void io_window_stats::op_finished(time_point started, time_point now, io_kind ki
   ++totals_.latency_count;
 }
 
+void io_window_stats::unaligned_write(time_point now) {
+  advance(now);
+  ++slot_for(second_of(clamp(now))).unaligned_writes;
+  ++totals_.unaligned_writes;
+}
+
 void io_window_stats::storage_call(nanoseconds took, time_point now) {
   advance(now);
   now = clamp(now);
@@ -114,6 +120,7 @@ io_figures io_window_stats::figures(time_point now) {
     f.latency_max_ms = std::max(f.latency_max_ms, s.latency_max_ms);
     depth_ns += s.depth_ns;
     busy_ns += s.busy_ns;
+    f.unaligned_writes += s.unaligned_writes;
   }
   const double span_s = span_ns / 1e9;
   f.window_s = span_s;

@@ -48,6 +48,7 @@ struct io_totals {
   double latency_sum_s = 0;
   uint64_t latency_count = 0;
   std::chrono::nanoseconds storage_busy{0};
+  uint64_t unaligned_writes = 0;  // JRMW: write requests not on 4 KiB boundaries
 };
 
 // Over the window (guide's 20 s).
@@ -59,7 +60,15 @@ struct io_figures {
   double queue_depth = 0;                         // QDEPTH
   double iowait_percent = 0;                      // IOWAIT, 0..100
   uint64_t in_flight = 0;                         // ops in service now
+  // JRMW (guide "Improving High-Capacity HDD Performance": without SSD
+  // journals, "the number of unaligned requests which potentially generate
+  // Read-Modify-Write cycles"): unaligned writes in the window, a count.
+  uint64_t unaligned_writes = 0;
 };
+
+// A write piece that starts or ends off a 4 KiB boundary (a 4 KiB-sector
+// disk reads the head or tail sector first: a Read-Modify-Write cycle).
+inline bool unaligned_4k(uint64_t offset, uint64_t length) { return offset % 4096 != 0 || length % 4096 != 0; }
 
 class io_window_stats {
  public:
@@ -73,6 +82,8 @@ class io_window_stats {
   // The op started at `started` was answered at `now` (ok: with status OK).
   // Every op_finished pairs with one earlier op_started.
   void op_finished(time_point started, time_point now, io_kind kind, uint64_t bytes, bool ok);
+  // A write request with an unaligned piece (unaligned_4k) arrived at `now`.
+  void unaligned_write(time_point now);
   // A storage call that ended at `now` ran for `took`.
   void storage_call(std::chrono::nanoseconds took, time_point now);
 
@@ -88,6 +99,7 @@ class io_window_stats {
     uint64_t latency_count = 0;
     double depth_ns = 0;  // integral of ops in service over time, in op x ns
     double busy_ns = 0;   // storage-call time in this second
+    uint64_t unaligned_writes = 0;
   };
 
   time_point clamp(time_point now) const { return now < last_ ? last_ : now; }

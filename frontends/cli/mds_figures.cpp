@@ -55,9 +55,12 @@ void add_cs_disks(nlohmann::json& stat) {
   if (!stat.contains("cs")) return;
   ask_nodes(report_nodes({{"cs", stat["cs"]}}), "/status", [&](const report_node& n, const std::string& body) {
     auto j = nlohmann::json::parse(body, nullptr, false);
-    if (j.is_discarded() || !j.contains("disk")) return;
-    for (auto& c : stat["cs"])
-      if ("cs-" + std::to_string(c.value("id", 0u)) == n.name) c["disk"] = j["disk"];
+    if (j.is_discarded()) return;
+    for (auto& c : stat["cs"]) {
+      if ("cs-" + std::to_string(c.value("id", 0u)) != n.name) continue;
+      if (j.contains("disk")) c["disk"] = j["disk"];
+      if (j.contains("io") && j["io"].contains("unaligned_writes")) c["jrmw"] = j["io"]["unaligned_writes"];
+    }
   });
 }
 

@@ -16,7 +16,8 @@ void add_mds_process_figures(nlohmann::json& stat);
 // The disks table of `top` (key d; guide "Monitoring Physical Disks"): each
 // CS's /status "disk" (actors/cs/disk_health.hpp: DISK, SMART, TEMP,
 // CAPACITY, SERIAL, MODEL), all CSs at once, added as cs[].disk. A CS that
-// does not answer within 2 s gets none (its row says so).
+// does not answer within 2 s gets none (its row says so). From the same
+// answer, the JRMW column (io.unaligned_writes, its last 20 s) as cs[].jrmw.
 void add_cs_disks(nlohmann::json& stat);
 
 }  // namespace pstorage::cli

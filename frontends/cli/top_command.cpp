@@ -33,6 +33,7 @@ struct top_source {
   // The CSs' disks (key d; the SMART warning line): asked every refresh
   // while the disks screen shows, else every 10 s; kept in between.
   std::map<uint32_t, nlohmann::json> disks;
+  std::map<uint32_t, nlohmann::json> jrmw;  // each CS's unaligned writes (/status io.unaligned_writes)
   std::chrono::steady_clock::time_point disks_at;
 
   void refresh(bool disks_now = false) {
@@ -43,12 +44,17 @@ struct top_source {
       if (disks_now || disks_at == std::chrono::steady_clock::time_point{} || at - disks_at >= std::chrono::seconds(10)) {
         add_cs_disks(in.stat);
         disks.clear();
-        for (auto& c : in.stat["cs"])
+        jrmw.clear();
+        for (auto& c : in.stat["cs"]) {
           if (c.contains("disk")) disks[c.value("id", 0u)] = c["disk"];
+          if (c.contains("jrmw")) jrmw[c.value("id", 0u)] = c["jrmw"];
+        }
         disks_at = at;
       } else {
-        for (auto& c : in.stat["cs"])
+        for (auto& c : in.stat["cs"]) {
           if (auto d = disks.find(c.value("id", 0u)); d != disks.end()) c["disk"] = d->second;
+          if (auto r = jrmw.find(c.value("id", 0u)); r != jrmw.end()) c["jrmw"] = r->second;
+        }
       }
       if (!before.is_null()) add_commit_rates(in.stat, before, std::chrono::duration<double>(at - before_at).count());
       add_progress_rates(in.stat, progress, std::chrono::duration<double>(at.time_since_epoch()).count());
@@ -107,7 +113,8 @@ int top(const global_options& g) {
       if (key != ERR && key != KEY_RESIZE && !apply_top_key(view, key)) break;
       if (key == 'd' && view.shown == top_view::screen::disks) next = std::chrono::steady_clock::now();  // at once
       if (std::chrono::steady_clock::now() >= next) {
-        src.refresh(view.shown == top_view::screen::disks);
+        // The disks screen and the rates columns (JRMW) read every CS's /status every second.
+        src.refresh(view.shown == top_view::screen::disks || view.columns == frontend::cs_columns::rates);
         next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       }
     }

@@ -87,6 +87,9 @@ void add_cs_metrics(metrics_registry& r, const cs_metrics_input& in) {
   r.counter("pstorage_cs_ops_total", "Read, write and sync requests served, by kind.", d(t.sync_ops),
             with({{"op", "sync"}}));
   r.counter("pstorage_cs_failed_ops_total", "Requests answered with an error status.", d(t.failed_ops), id);
+  r.counter("pstorage_cs_unaligned_writes_total",
+            "Write requests with a piece off 4 KiB boundaries (JRMW: potential Read-Modify-Write cycles).",
+            d(t.unaligned_writes), id);
   r.counter("pstorage_cs_storage_busy_seconds_total", "Time the CS spent in storage calls (disk I/O).",
             static_cast<double>(t.storage_busy.count()) / 1e9, id);
   r.histogram("pstorage_cs_io_latency_seconds",

@@ -440,6 +440,11 @@ const cs_column& column(const std::string& name) {
       {"RD_OPS", 6, [](auto& c) { return fixed(io_value(c, "read_ops_per_s"), "%.0f"); }},
       {"WR_OPS", 6, [](auto& c) { return fixed(io_value(c, "write_ops_per_s"), "%.0f"); }},
       {"FSYNCS", 6, [](auto& c) { return fixed(io_value(c, "sync_ops_per_s"), "%.0f"); }},
+      // Guide "Improving High-Capacity HDD Performance": RMW (mitigated by SSD
+      // journals: none here, "-") and JRMW, the CS's unaligned writes in its
+      // last 20 s, from its own /status (cs[].jrmw, added by `top`; "-" without).
+      {"RMW", 4, [](auto&) { return std::string("-"); }},
+      {"JRMW", 5, [](auto& c) { return c.contains("jrmw") ? std::to_string(c["jrmw"].template get<uint64_t>()) : std::string("-"); }},
       {"TIER", 4, [](auto& c) { return std::to_string(c["tier"].template get<unsigned>()); }},
       {"FLAGS", 5, [](auto& c) { return c["flags"].template get<std::string>(); }},
       {"LOCATION", 12, [](auto& c) { return c.value("location", std::string()); }},
@@ -456,8 +461,8 @@ const std::vector<std::string>& column_names(cs_columns set) {
                                                 "IOLAT",  "QDEPTH", "TIER",  "FLAGS", "ADDRESS",  "HOST"};
   static const std::vector<std::string> io = {"CSID",  "STATUS", "SPACE",  "FREE",  "REPLICAS",
                                               "IOWAIT", "IOLAT", "QDEPTH", "FLAGS", "HOST"};
-  static const std::vector<std::string> rates = {"CSID",   "STATUS", "READ",  "WRITE", "RD_OPS",
-                                                 "WR_OPS", "FSYNCS", "IOLAT", "HOST"};
+  static const std::vector<std::string> rates = {"CSID",   "STATUS", "READ",  "WRITE", "RD_OPS", "WR_OPS",
+                                                 "FSYNCS", "IOLAT",  "RMW",   "JRMW",  "HOST"};
   static const std::vector<std::string> placement = {"CSID", "STATUS", "TIER", "FLAGS", "LOCATION", "ADDRESS", "HOST"};
   switch (set) {
     case cs_columns::stat: return stat;

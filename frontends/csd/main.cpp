@@ -170,7 +170,9 @@ int main(int argc, char** argv) {
                             {"write_bytes_total", t.write_bytes},
                             {"read_ops_total", t.read_ops},
                             {"write_ops_total", t.write_ops},
-                            {"sync_ops_total", t.sync_ops}};
+                            {"sync_ops_total", t.sync_ops},
+                            {"unaligned_writes", f.unaligned_writes},  // JRMW, last 20 s
+                            {"unaligned_writes_total", t.unaligned_writes}};
     };
     // The disks table of `pstorage top` (actors/cs/disk_health.hpp): smartctl
     // at most every 10 minutes, like the guide's cron job; $PSTORAGE_SMARTCTL

@@ -7,7 +7,8 @@
 # tmux server in an 80x24 window:
 #  1. under fio (random 64 KiB writes with fsyncs): the IO line shows non-zero
 #     write bytes, the clients table the mount with non-zero WRITE, the CS
-#     table every CS id; no line wider than 80 columns;
+#     table every CS id; no line wider than 80 columns; then 1000-byte writes
+#     show as JRMW (unaligned writes) in the `i` columns;
 #  2. fio stopped, kill -9 of the CS holding the most replicas: top shows it
 #     inactive and the cluster degraded, get-event --follow prints the
 #     inactive event, the master's /metrics has it inactive and the alert
@@ -65,6 +66,22 @@ wide=$(screen | awk 'length($0) > 80' | wc -l)
 [ "$wide" = 0 ] || fail "$wide lines wider than 80 columns under load"
 pass "top under fio: $(grep '^IO:' "$T/load-screen.txt" | tr -s ' '); the mount's WRITE non-zero; nothing wider than 80"
 kill "$FIO"; wait "$FIO" 2>/dev/null || true
+# JRMW (guide "Improving High-Capacity HDD Performance"): writes of 1000-byte
+# blocks reach the CSs off 4 KiB boundaries; `i` shows RMW and JRMW, and a CS
+# counts them.
+timeout 60 dd if=/dev/urandom of="$T/m1/unaligned" bs=1000 count=50 conv=fsync status=none || fail "unaligned write"
+"${TM[@]}" send-keys -t top i
+wait_until 5 shows "^CSID +STATUS +READ .* RMW +JRMW" || fail "i: no RMW/JRMW columns: $(screen)"
+jrmw_seen() {
+  screen | awk '/^CSID / && / JRMW/ {for (i = 1; i <= NF; i++) if ($i == "JRMW") k = i; next}
+                k && /^[0-9]+ / && $k ~ /^[0-9]+$/ && $k > 0 {ok = 1} END {exit !ok}'
+}
+wait_until 10 jrmw_seen || fail "i: no CS counts unaligned writes (JRMW): $(screen)"
+screen | grep -E "^CSID|^[0-9]{4} "
+"${TM[@]}" send-keys -t top i
+"${TM[@]}" send-keys -t top i
+wait_until 5 shows "^CSID +STATUS +SPACE" || fail "i twice more did not return to the I/O columns: $(screen)"
+pass "i: RMW and JRMW columns, unaligned writes counted"
 
 # --- 2. kill -9 a CS: top, get-event --follow and /metrics --------------------------------------
 start follow timeout 300 "$BIN/pstorage" --config-dir "$T/host1" -c $C get-event --follow

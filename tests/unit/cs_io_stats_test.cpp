@@ -158,3 +158,18 @@ TEST_CASE("failed ops are counted, and in the latency histogram by bound") {
   CHECK(t.latency_count == 4);
   CHECK(t.latency_sum_s == doctest::Approx(0.0004 + 0.003 + 0.001 + 16));
 }
+
+TEST_CASE("JRMW: unaligned writes over the window, and since start") {
+  CHECK_FALSE(unaligned_4k(0, 4096));
+  CHECK_FALSE(unaligned_4k(8192, 65536));
+  CHECK(unaligned_4k(2048, 4096));  // the guide's 4 KiB write at a 2 KiB offset
+  CHECK(unaligned_4k(4096, 1024));  // a 1 KiB write
+  io_window_stats st(t0);
+  st.unaligned_write(at(1));
+  st.unaligned_write(at(2));
+  st.unaligned_write(at(15));
+  CHECK(st.figures(at(16)).unaligned_writes == 3);
+  CHECK(st.figures(at(21.5)).unaligned_writes == 2);  // the first one left the 20 s window
+  CHECK(st.figures(at(40)).unaligned_writes == 0);
+  CHECK(st.totals().unaligned_writes == 3);
+}

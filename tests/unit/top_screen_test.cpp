@@ -386,3 +386,12 @@ TEST_CASE("v: space per storage tier of the CSs (guide 'Monitoring Storage Tiers
   CHECK(has_line(lines, "Tier 0: 1 CS (1 active), space 100.0GB, free 60.0GB"));
   CHECK(has_line(lines, "Tier 2: 2 CS (1 active), space 100.0GB, free 60.0GB"));
 }
+
+TEST_CASE("i: the rates columns end with RMW and JRMW (guide 'Improving High-Capacity HDD Performance')") {
+  auto s = stat_json(2);
+  s["cs"][0]["jrmw"] = 17;  // from the CS's /status (mds_figures add_cs_disks)
+  CHECK(frontend::cs_table_header(frontend::cs_columns::rates).find("IOLAT       RMW  JRMW  HOST") != std::string::npos);
+  auto row = frontend::cs_table_row(s["cs"][0], frontend::cs_columns::rates);
+  CHECK(row.find(" -    17    node0") != std::string::npos);
+  CHECK(frontend::cs_table_row(s["cs"][1], frontend::cs_columns::rates).find(" -    -     node1") != std::string::npos);
+}
