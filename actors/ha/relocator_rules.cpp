@@ -76,10 +76,11 @@ relocator_round relocate_round(const relocator_input& in) {
   return out;
 }
 
-std::vector<std::string> grant_for(const std::vector<ha_resource>& resources, const std::string& node) {
+std::vector<std::string> grant_for(const std::vector<ha_resource>& resources, const std::string& node,
+                                   const std::set<std::string>& journaling) {
   std::vector<std::string> out;
   for (const auto& r : resources)
-    if (r.node == node && r.from.empty()) out.push_back(r.def.name);
+    if (r.node == node && r.from.empty() && !journaling.count(r.def.name)) out.push_back(r.def.name);
   return out;
 }
 

@@ -27,7 +27,12 @@
 //     A move of a resource whose stop is still pending waits (it is not
 //     journaled; the next round plans it again): one stop at a time.
 //  4. grant_for(N): the resources whose node is N and whose stop is not
-//     pending — exactly what N's agent may run; it stops anything else.
+//     pending — exactly what N's agent may run; it stops anything else —
+//     except those whose assignment is being journaled (`journaling`): a
+//     round that found N failed may be moving them elsewhere while N's
+//     agent, back in time to renew, asks for its lease; granting them then
+//     would run them twice once the move applies (pstorage-sim --scenario
+//     ha-chaos --seed 92).
 //  5. Failed starts (start_failures.hpp): `given_up` (resource -> nodes that
 //     failed to start it max_failed_starts times) goes to the placement as
 //     resource_view::given_up: a resource on an alive node that gave it up
@@ -87,6 +92,7 @@ struct relocator_round {
 
 lease_state node_state(const relocator_input& in, const mds::cmd_ha_set_node& n);
 relocator_round relocate_round(const relocator_input& in);
-std::vector<std::string> grant_for(const std::vector<ha_resource>& resources, const std::string& node);
+std::vector<std::string> grant_for(const std::vector<ha_resource>& resources, const std::string& node,
+                                   const std::set<std::string>& journaling = {});
 
 }  // namespace pstorage::ha

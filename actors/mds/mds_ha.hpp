@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct ha_runtime {
   std::map<std::string, int64_t> from_since;       // resource -> its pending stop applied at
   ha::start_failures starts;                       // failed starts per (resource, node), their backoff
   bool busy = false;                               // a round's commands are being journaled
+  std::set<std::string> journaling;                // their resources: granted to nobody meanwhile
   bool loop_armed = false;
   struct planned_request {
     ha::planned_move move;

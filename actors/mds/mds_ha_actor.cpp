@@ -170,6 +170,7 @@ void ha_round(self_ptr self) {
     return;
   }
   H.busy = true;
+  for (auto& [cmd, event] : cmds) H.journaling.insert(cmd.resource);
   auto left = std::make_shared<size_t>(cmds.size());
   auto waiting = std::make_shared<std::vector<ha_runtime::planned_request>>(std::move(moving));
   const int64_t since = H.master_since;
@@ -177,6 +178,7 @@ void ha_round(self_ptr self) {
     commit_command(self, cmd, [self, cmd, event, left, waiting, since](std::optional<std::string> why) {
       auto& H2 = runtime(self);
       const bool same_master = H2.master_since == since;
+      if (same_master) H2.journaling.erase(cmd.resource);
       if (why) {
         spdlog::warn("HA: {} -> {} not journaled: {}", cmd.resource, cmd.node, *why);
       } else if (same_master) {
@@ -309,7 +311,7 @@ msg::mds_to_agent_ha_renew renew_reply(self_ptr self, uint32_t code, const std::
   std::vector<ha::ha_resource> mine;
   if (granted) {
     auto all = table(self);
-    auto names = ha::grant_for(all, node);
+    auto names = ha::grant_for(all, node, H.journaling);
     for (auto& r : all)
       if (std::find(names.begin(), names.end(), r.def.name) != names.end()) mine.push_back(r);
     H.agents[node].granted_at = steady_ns(self);  // sent now (node_lease.hpp: granted_at)

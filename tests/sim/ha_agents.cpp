@@ -87,7 +87,7 @@ struct agent_state {
 }  // namespace
 
 caf::actor spawn_ha_setup(caf::actor_system& sys, ha_env* env, size_t client, std::vector<std::string> nodes,
-                          std::vector<std::pair<std::string, std::string>> resources) {
+                          std::vector<std::pair<std::string, std::string>> resources, bool relocations) {
   return sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
     // Each step: (op, node or resource name, backup node).
     struct step {
@@ -98,7 +98,32 @@ caf::actor spawn_ha_setup(caf::actor_system& sys, ha_env* env, size_t client, st
     for (auto& [r, b] : resources) steps->push_back({"add", r, b});
     auto at = std::make_shared<size_t>(0);
     self->send(self, tick_atom::value);
-    return {[=](tick_atom) {
+    // A planned move now and then, once set up (answers only counted).
+    auto relocate = [=] {
+      self->delayed_send(self, ms(env->between(2000, 8000)), later_atom::value);
+      auto link = env->mds(client);
+      if (!link || env->stopping()) return;
+      const auto& r = resources[static_cast<size_t>(env->between(0, static_cast<int64_t>(resources.size()) - 1))].first;
+      const auto& to = nodes[static_cast<size_t>(env->between(0, static_cast<int64_t>(nodes.size()) - 1))];
+      env->note("ha operator: relocate " + r + " --to " + to);
+      env->count("ha.relocate.sent");
+      self->request(caf::actor_cast<mds_api>(link), ms(5000), wire::make<p::ClientToMdsHa>([&](auto b) {
+              put_credentials(env, b);
+              b.setOp("relocate");
+              b.initResource().setName(r);
+              b.setNode(to);
+            }))
+          .then(
+              [=](msg::mds_to_client_ha& a) {
+                auto d = wire::decode(a);
+                env->count(d && d->getStatus().getCode() == p::STATUS_OK ? "ha.relocate.done" : "ha.relocate.refused");
+              },
+              [=](caf::error&) { env->count("ha.relocate.lost"); });
+    };
+    return {[=](later_atom) {
+              if (!env->stopping()) relocate();
+            },
+            [=](tick_atom) {
       if (*at >= steps->size()) return;
       self->delayed_send(self, ms(1000), tick_atom::value);
       auto link = env->mds(client);
@@ -127,6 +152,8 @@ caf::actor spawn_ha_setup(caf::actor_system& sys, ha_env* env, size_t client, st
                   env->note("ha setup: " + s.op + " " + s.name + " done");
                   ++*at;
                   self->send(self, tick_atom::value);
+                  if (*at == steps->size() && relocations)
+                    self->delayed_send(self, ms(env->between(2000, 8000)), later_atom::value);
                 }
               },
               [=](caf::error&) { env->count("ha.setup.lost"); });

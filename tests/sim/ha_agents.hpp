@@ -54,6 +54,7 @@ struct ha_env {
   std::function<caf::actor(size_t client)> mds;  // client k's link to the MDS, null if none runs
   std::function<int64_t()> now_ms;               // real (virtual) time
   std::function<int64_t(int64_t lo, int64_t hi)> between;  // the run's PRNG
+  std::function<bool()> stopping;                          // faults are over
   std::string cluster, digest;
   ha_truth truth;
 };
@@ -61,9 +62,11 @@ struct ha_env {
 // The operator: `ha enable-node` for every node, then `ha add` for every
 // resource (name, backup node or ""), each asked every second until the
 // master answers OK (an answer may be lost after the change was journaled:
-// "already exists" counts as done).
+// "already exists" counts as done). Then, with `relocations`, every 2..8 s
+// until `stopping()`, `ha relocate` of a random resource to a random node
+// (planned moves: stop there first, then start; refusals are fine).
 caf::actor spawn_ha_setup(caf::actor_system& sys, ha_env* env, size_t client, std::vector<std::string> nodes,
-                          std::vector<std::pair<std::string, std::string>> resources);
+                          std::vector<std::pair<std::string, std::string>> resources, bool relocations = false);
 // One node's agent, as client `client`, its clock running at `rate`.
 caf::actor spawn_ha_agent(caf::actor_system& sys, ha_env* env, size_t client, std::string node, double rate);
 // The agent of `node` was killed: its guard kills its resources' processes.

@@ -275,11 +275,13 @@ const std::vector<scenario>& scenarios() {
       scenario s;
       s.name = "ha-chaos";
       s.description = "HA: 3 agents, 4 resources on 3 MDSs while the master is killed, hangs or is isolated, "
-                      "partitions split anything, agents are killed, clocks drift up to 2%, the network loses";
+                      "partitions split anything, agents are killed, clocks drift up to 2%, the network loses; "
+                      "the operator relocates resources (planned moves) now and then";
       s.mdses = 3;
       s.clients = 0;
       s.ha_agents = 3;
       s.ha_resources = 4;
+      s.ha_relocations = true;
       s.clock_skew_max = 1.02;
       s.fault_phase_ms = 90000;
       s.settle_ms = 40000;

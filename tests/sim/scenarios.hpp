@@ -93,6 +93,7 @@ struct scenario {
   int ha_resources = 0;
   int64_t ha_bound_ms = 0;
   double ha_agent_rate = 0;
+  bool ha_relocations = false;  // the HA operator's `ha relocate` every 2..8 s of the fault phase
 };
 
 const std::vector<scenario>& scenarios();

@@ -637,6 +637,7 @@ class harness {
     henv_.mds = [this](size_t k) -> caf::actor { return mdses_->client_mds(k); };
     henv_.now_ms = [this] { return now_ms(); };
     henv_.between = [this](int64_t lo, int64_t hi) { return rng_.between(lo, hi); };
+    henv_.stopping = [this] { return m_.faults_over; };
     henv_.cluster = ident_.cluster;
     henv_.digest = ident_.auth.digest;
     std::vector<std::string> nodes;
@@ -644,7 +645,7 @@ class harness {
     std::vector<std::pair<std::string, std::string>> res;
     for (int r = 0; r < sc_.ha_resources; ++r)  // the last one: policy backup, on n1
       res.push_back({"r" + std::to_string(r + 1), r + 1 == sc_.ha_resources && r > 0 ? ha_node(0) : ""});
-    clients_.push_back(spawn_ha_setup(sys_, &henv_, ha_client(-1), nodes, res));
+    clients_.push_back(spawn_ha_setup(sys_, &henv_, ha_client(-1), nodes, res, sc_.ha_relocations));
     ha_agents_.assign(static_cast<size_t>(sc_.ha_agents), caf::actor{});
     for (size_t j = 0; j < ha_agents_.size(); ++j) start_ha_agent(j);
     clients_.push_back(spawn_ha_monitor(sys_, &henv_, sc_.ha_bound_ms));

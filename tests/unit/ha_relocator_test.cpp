@@ -111,6 +111,24 @@ TEST_CASE("round-robin spreads a failed node's resources over the healthy ones; 
   CHECK(r.waiting == std::vector<std::string>{"r3"});
 }
 
+TEST_CASE("a resource whose move is being journaled is granted to nobody, its failed node back included") {
+  // The round found a failed (a's lease ran out) and journals web -> b; a's
+  // agent, restarted, renews before the command applies: the table still
+  // says a, but a must not get web (b gets it once applied).
+  auto in = base();
+  in.resources = {res("web", "a")};
+  in.agents["a"] = agent_report{0, 0, {}};
+  auto r = relocate_round(in);
+  REQUIRE(r.assigns.size() == 1);
+  CHECK(r.assigns[0] == cmd_ha_assign{"web", "b", "", "b"});
+  const std::set<std::string> journaling{"web"};
+  CHECK(grant_for(in.resources, "a", journaling).empty());
+  CHECK(grant_for(in.resources, "a") == std::vector<std::string>{"web"});  // what it got before the fix
+  CHECK(grant_for({res("web", "b")}, "b", journaling).empty());
+  CHECK(grant_for({res("web", "b")}, "b") == std::vector<std::string>{"web"});  // applied: b's
+  CHECK(grant_for({res("web", "a"), res("db", "a")}, "a", journaling) == std::vector<std::string>{"db"});
+}
+
 TEST_CASE("no node can take it: a refusal, nothing journaled") {
   auto in = base();
   in.nodes = {{"a", true, false, 0}, {"b", false, false, 0}};
