@@ -169,6 +169,20 @@ void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) 
   });
 }
 
+// Are `pages` (a CS's report) all pages no holder had good when a copy
+// carried them over marked bad? Then the replica is not worse than any
+// other (docs/chunk-versions.md, "A bad page in a copy").
+template <class Pages>
+bool only_lost_pages(self_ptr self, mds::chunk_id chunk, const Pages& pages) {
+  if (!self->state.repair || pages.size() == 0) return false;
+  auto it = self->state.repair->wip.lost_pages.find(chunk);
+  if (it == self->state.repair->wip.lost_pages.end()) return false;
+  for (auto pg : pages)
+    if (!it->second.count(pg)) return false;
+  spdlog::info("chunk {}: a report of page(s) bad on every replica (lost) does not mark the replica bad", chunk);
+  return true;
+}
+
 // A replica with a checksum error (mds_repair_state.hpp, bad_replicas).
 void mark_bad_replica(self_ptr self, mds::chunk_id chunk, uint32_t cs) {
   if (!self->state.repair) return;
@@ -274,6 +288,7 @@ void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::strin
     return done(op_error{p::STATUS_NO_SPACE, ENOSPC, res.detail.empty() ? res.message : res.message + " (" + res.detail + ")"});
   }
   const mds::chunk_id id = st.next_chunk++;
+  st.alloc_order.begin(id);
   std::vector<std::pair<uint32_t, msg::mds_to_cs_create_chunk>> reqs;
   for (auto cs : res.chain)
     reqs.emplace_back(cs, wire::make<p::MdsToCsCreateChunk>([&](auto b) {
@@ -293,24 +308,30 @@ void allocate_chunk(self_ptr self, mds::inode_id ino, uint64_t index, std::strin
           return ci;
         };
         if (failed.empty()) {
-          auto ctx = make_ctx(self);
-          ctx.new_chunk = [id] { return id; };
-          auto out = mds::validate_alloc_chunk(md(self), ctx, ino, index, chain);
-          if (!out) {
-            delete_replicas(self, {created()});
-            if (out.error().code == EEXIST) return done(std::nullopt);  // allocated meanwhile
-            return done(from_md(out.error()));
-          }
-          return commit(self, out.value(), [self, done, ci = created()](std::optional<op_error> e) {
-            if (!e) return done(std::nullopt);
-            // A proposal lost to a master change may still be committed by
-            // the next master: its replicas stay (never delete what the map
-            // may list).
-            if (e->status != p::STATUS_NOT_MASTER) delete_replicas(self, {ci});
-            if (e->posix == EEXIST) return done(std::nullopt);  // allocated meanwhile
-            done(*e);
-          });
+          // Proposed once every smaller new id has been (alloc_order.hpp).
+          auto propose = [self, ino, index, chain, id, done, ci = created()] {
+            auto ctx = make_ctx(self);
+            ctx.new_chunk = [id] { return id; };
+            auto out = mds::validate_alloc_chunk(md(self), ctx, ino, index, chain);
+            if (!out) {
+              delete_replicas(self, {ci});
+              if (out.error().code == EEXIST) return done(std::nullopt);  // allocated meanwhile
+              return done(from_md(out.error()));
+            }
+            commit(self, out.value(), [self, done, ci](std::optional<op_error> e) {
+              if (!e) return done(std::nullopt);
+              // A proposal lost to a master change may still be committed by
+              // the next master: its replicas stay (never delete what the map
+              // may list).
+              if (e->status != p::STATUS_NOT_MASTER) delete_replicas(self, {ci});
+              if (e->posix == EEXIST) return done(std::nullopt);  // allocated meanwhile
+              done(*e);
+            });
+          };
+          for (auto& now : self->state.alloc_order.finish(id, std::move(propose))) now();
+          return;
         }
+        for (auto& now : self->state.alloc_order.finish(id, {})) now();
         delete_replicas(self, {created()});
         exclude.insert(exclude.end(), failed.begin(), failed.end());
         if (attempt + 1 < self->state.deps.alloc_attempts)
@@ -971,8 +992,13 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   }
   if (req->getChecksumError()) {
     // Bad pages, not a lost replica: keep it (its other pages may be the only
-    // good copy of them), stop counting it; repair copies a good one.
-    for (auto cs : failed) mark_bad_replica(self, id, cs);
+    // good copy of them), stop counting it; repair copies a good one. On a
+    // chunk with pages bad on every replica (lost_pages) the CS's own report,
+    // which names the pages, decides: a mount's report does not, else every
+    // read of a lost page would have a sound replica replaced.
+    const bool has_lost = st.repair && st.repair->wip.lost_pages.count(id);
+    for (auto cs : failed)
+      if (!has_lost) mark_bad_replica(self, id, cs);
     answer(op_error{}, id);
     return rp;
   }
@@ -1054,7 +1080,9 @@ msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_md
     emit(self, "CS#" + std::to_string(cs) + " has reported hard error on '" + path + "'");
     if (std::string detail = req->getMessage(); !detail.empty()) spdlog::warn("CS#{}: {}", cs, detail);
     bool held = c && std::any_of(c->replicas.begin(), c->replicas.end(), [&](auto& r) { return r.cs == cs; });
-    if (held && req->getVersion() == c->version && req->getChecksum()) mark_bad_replica(self, id, cs);
+    if (held && req->getVersion() == c->version && req->getChecksum()) {
+      if (!only_lost_pages(self, id, req->getPages())) mark_bad_replica(self, id, cs);
+    }
     else if (held && req->getVersion() == c->version)
       drop_replicas(self, id, {cs}, mds::drop_mode::keep_last_newest, c->version, [](std::vector<uint32_t>) {});
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/cs/cs_api.hpp"
+#include "actors/mds/alloc_order.hpp"
 #include "actors/election/election_api.hpp"
 #include "actors/mds/client_sessions.hpp"
 #include "actors/mds/client_io_table.hpp"
@@ -84,6 +85,8 @@ struct mds_state {
   std::map<std::string, caf::actor_clock::time_point> recent_events;
   mds::inode_id next_inode = 0;
   mds::chunk_id next_chunk = 0;
+  // New chunks are proposed in the order of their ids (alloc_order.hpp).
+  mds::alloc_order alloc_order;
   // Repair, cluster status, parameters, events (issue 4).
   std::shared_ptr<repair_state> repair;
   // Chunk version rounds (mds_version_rounds.cpp): chunks with a round or a
