@@ -41,6 +41,12 @@
 //   replica is readable.
 // - A failed call has no effect, except that a failed write may have written
 //   part of its range (like a crash in the middle of it).
+// - mark_page_bad() (a replication copy carrying over a page no replica has
+//   good, docs/chunk-versions.md "A bad page in a copy"): the page's bytes
+//   become zeros and its stored checksum one that does not match them, so
+//   reads and verify() report it as checksum_mismatch, like rot, until a
+//   write covering the whole page replaces it. Not durable before sync().
+//   With checksums off a page cannot be marked: invalid_argument.
 #pragma once
 
 #include <cstdint>
@@ -128,7 +134,17 @@ class chunk_storage {
   // Scrub one replica: the indexes of its bad pages (empty: clean).
   virtual storage_result<std::vector<uint64_t>> verify(uint64_t chunk_id) = 0;
   virtual storage_result<storage_space> space() = 0;
+  // See the contract above; the default cannot mark (invalid_argument).
+  virtual storage_status mark_page_bad(uint64_t chunk_id, uint64_t version, uint64_t page);
 };
+
+// The checksum stored for a page marked bad: page_checksum() of zeros is 0.
+inline constexpr uint32_t marked_bad_page_checksum = 0xBAD0BAD0u;
+
+inline storage_status chunk_storage::mark_page_bad(uint64_t chunk_id, uint64_t, uint64_t page) {
+  return storage_status{storage_errc::invalid_argument,
+                        "cannot mark page " + std::to_string(page) + " bad: no checksums here", chunk_id, page};
+}
 
 // ---- helpers shared by the implementations (inline: header-only) ----------
 

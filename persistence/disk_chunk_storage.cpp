@@ -445,6 +445,23 @@ storage_result<std::vector<uint64_t>> disk_chunk_storage::verify(uint64_t chunk_
   });
 }
 
+storage_status disk_chunk_storage::mark_page_bad(uint64_t chunk_id, uint64_t version, uint64_t page) {
+  if (!checksums_) return chunk_storage::mark_page_bad(chunk_id, version, page);
+  if (auto s = check_range(chunk_id, page * ps, ps, chunk_size_); !s) return s;
+  const std::vector<char> zeros(ps, 0);
+  if (auto s = write(chunk_id, version, page * ps, zeros); !s) return s;  // a whole page: never refused for rot
+  return guarded(chunk_id, [&]() -> storage_status {
+    auto st = find(chunk_id, version, true);
+    if (!st) return st.status;
+    auto f = files(chunk_id, *st.value, false);
+    if (!f) return f.status;
+    const uint32_t bad = marked_bad_page_checksum;
+    if (int err = pwrite_full(f.value->crc, reinterpret_cast<const char*>(&bad), sizeof bad, page * sizeof bad))
+      return errno_error(chunk_id, "cannot write", crc_path(chunk_id), err);
+    return {};
+  });
+}
+
 storage_result<storage_space> disk_chunk_storage::space() {
   return guarded(0, [&]() -> storage_result<storage_space> {
     struct statvfs sv{};

@@ -77,6 +77,7 @@ class disk_chunk_storage final : public chunk_storage {
   storage_result<chunk_info> stat(uint64_t chunk_id) override;
   storage_result<std::vector<uint64_t>> verify(uint64_t chunk_id) override;
   storage_result<storage_space> space() override;
+  storage_status mark_page_bad(uint64_t chunk_id, uint64_t version, uint64_t page) override;
 
   // Where a chunk's files live (tools, tests that corrupt a file on purpose).
   std::filesystem::path data_path(uint64_t chunk_id) const;

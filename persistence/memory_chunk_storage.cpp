@@ -193,6 +193,15 @@ storage_result<std::vector<uint64_t>> memory_chunk_storage::verify(uint64_t chun
   return bad;
 }
 
+storage_status memory_chunk_storage::mark_page_bad(uint64_t chunk_id, uint64_t version, uint64_t page) {
+  if (!checksums_) return chunk_storage::mark_page_bad(chunk_id, version, page);
+  if (auto s = check_range(chunk_id, page * ps, ps, chunk_size_); !s) return s;
+  const std::vector<char> zeros(ps, 0);
+  if (auto s = write(chunk_id, version, page * ps, zeros); !s) return s;  // a whole page: never refused for rot
+  chunks_[chunk_id].dirty[page].sum = marked_bad_page_checksum;
+  return {};
+}
+
 storage_result<storage_space> memory_chunk_storage::space() {
   const uint64_t used = used_bytes();
   return storage_space{capacity_, used >= capacity_ ? 0 : capacity_ - used};

@@ -57,6 +57,7 @@ class memory_chunk_storage final : public chunk_storage {
   storage_result<chunk_info> stat(uint64_t chunk_id) override;
   storage_result<std::vector<uint64_t>> verify(uint64_t chunk_id) override;
   storage_result<storage_space> space() override;
+  storage_status mark_page_bad(uint64_t chunk_id, uint64_t version, uint64_t page) override;
 
   // ---- fault injection ----
   void fail_next(uint32_t n, storage_errc code = storage_errc::io_error);

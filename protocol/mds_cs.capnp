@@ -77,6 +77,7 @@ struct CsToMdsBadReplica {
   version @2 :UInt64;
   checksum @3 :Bool;
   message @4 :Text;
+  pages @5 :List(UInt64);  # checksum: the bad pages found (a read: the first; scrubbing: all)
 }
 struct MdsToCsBadReplica {
   status @0 :Common.Status;
@@ -94,7 +95,12 @@ struct MdsToCsReplicate {
   bandwidth @3 :UInt64;
   length @4 :UInt64;
   epoch @5 :UInt64;          # as in MdsToCsCreateChunk
+  # Other holders at `version`, asked for a page the source has bad; when
+  # none has it good it is carried over marked bad (docs/chunk-versions.md,
+  # "A bad page in a copy").
+  alternates @6 :List(Common.ReplicaLocation);
 }
 struct CsToMdsReplicate {
   status @0 :Common.Status;
+  badPages @1 :List(UInt64);  # pages carried over marked bad (reads of them fail)
 }

@@ -1,6 +1,7 @@
 #include "actors/cs/cs_actor.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/cs/copy_pacing.hpp"
+#include "actors/cs/copy_plan.hpp"
 #include "actors/cs/master_epoch.hpp"
 #include "actors/cs/peer_authority.hpp"
 #include "actors/cs/refusal_log.hpp"
@@ -323,7 +324,8 @@ void flush_reports(self_ptr self) {
 
 // Records a local storage failure: flags H / h, and a bad-replica report to
 // the MDS for a checksum mismatch. Returns the protocol status code.
-uint32_t note_failure(self_ptr self, const storage_status& s, uint64_t chunk, uint64_t version) {
+uint32_t note_failure(self_ptr self, const storage_status& s, uint64_t chunk, uint64_t version,
+                      std::vector<uint64_t> bad_pages = {}) {
   auto& st = self->state;
   if (s.code == storage_errc::io_error) {
     if (!st.io_error_seen) spdlog::error("I/O error on the repository: {}", s.message);
@@ -338,6 +340,9 @@ uint32_t note_failure(self_ptr self, const storage_status& s, uint64_t chunk, ui
                   b.setVersion(version);
                   b.setChecksum(true);
                   b.setMessage(s.message);
+                  if (bad_pages.empty()) bad_pages.push_back(s.page);
+                  auto l = b.initPages(static_cast<unsigned>(bad_pages.size()));
+                  for (unsigned i = 0; i < bad_pages.size(); ++i) l.set(i, bad_pages[i]);
                 }));
   }
   return status_code_of(s.code);
@@ -670,13 +675,16 @@ msg::cs_to_mds_delete_chunk handle_delete(self_ptr self, const msg::mds_to_cs_de
   return plain_answer<R>(p::STATUS_OK, "");
 }
 
-// One replication in progress (MdsToCsReplicate).
+// One replication in progress (MdsToCsReplicate). The decisions (which
+// range next, a bad page from an alternate or carried over marked bad) are
+// cs::copy_plan's; this only reads, writes and answers.
 struct copy_job {
   uint64_t chunk = 0, version = 0;
   uint32_t source_id = 0;
   std::string source_address;
   cs_api source;
-  uint64_t offset = 0, limit = 0;
+  std::vector<std::pair<uint32_t, std::string>> alternates;  // other holders, asked for a bad page
+  cs::copy_progress progress;
   uint64_t rate = 0;  // bytes/s, 0 = unlimited (mds.repl.bandwidth)
   caf::actor_clock::time_point started{};
   caf::typed_response_promise<msg::cs_to_mds_replicate> rp;
@@ -698,14 +706,87 @@ void copy_finish(self_ptr self, const std::shared_ptr<copy_job>& job) {
   if (!s) return copy_fail(self, job, note_failure(self, s, job->chunk, incomplete_version), s.message);
   spdlog::info("replicated {} version {} from {}", persistence::chunk_name(job->chunk), job->version,
                peer_name(job->source_id, job->source_address));
-  job->rp.deliver(plain_answer<p::CsToMdsReplicate>(p::STATUS_OK, ""));
+  const auto& bad = job->progress.carried_bad;
+  job->rp.deliver(wire::make<p::CsToMdsReplicate>([&](auto b) {
+    set_status(b, p::STATUS_OK, "");
+    auto l = b.initBadPages(static_cast<unsigned>(bad.size()));
+    for (unsigned i = 0; i < bad.size(); ++i) l.set(i, bad[i]);
+  }));
+}
+
+// Writes the runs of `data` (read at `offset`) that hold data; all-zero
+// pages stay holes.
+storage_status copy_write(self_ptr self, const copy_job& job, uint64_t offset, const std::vector<char>& data) {
+  const uint64_t ps = persistence::chunk_page_size, n = data.size();
+  auto zero_page = [&](uint64_t at) {
+    auto b = data.begin() + static_cast<std::ptrdiff_t>(at);
+    return std::all_of(b, b + static_cast<std::ptrdiff_t>(std::min(ps, n - at)), [](char c) { return c == 0; });
+  };
+  for (uint64_t at = 0; at < n;) {
+    if (zero_page(at)) {
+      at += ps;
+      continue;
+    }
+    uint64_t end = at + ps;
+    while (end < n && !zero_page(end)) end += ps;
+    end = std::min(end, n);
+    auto s = self->state.deps.storage->write(job.chunk, incomplete_version, offset + at,
+                                             std::span<const char>(data.data() + at, end - at));
+    if (!s) return s;
+    at = end;
+  }
+  return {};
+}
+
+void copy_step(self_ptr self, std::shared_ptr<copy_job> job);
+
+// One read of the step `n` from `from` (the source or an alternate).
+void copy_read(self_ptr self, std::shared_ptr<copy_job> job, cs_api from, cs::copy_next n) {
+  const bool from_source = n.move == cs::copy_move::read_source;
+  auto req = wire::make<p::ClientToCsRead>([&](auto b) {
+    b.setChunkId(job->chunk);
+    b.setVersion(job->version);
+    b.setOffset(n.offset);
+    b.setLength(static_cast<uint32_t>(n.length));
+  });
+  auto outcome = [self, job, n](cs::read_outcome o) {
+    if (!cs::apply_copy_outcome(job->progress, n, o, persistence::chunk_page_size))
+      return copy_fail(self, job, p::STATUS_IO_ERROR, "page " + std::to_string(n.page) + " not copied");
+    copy_step(self, job);
+  };
+  self->request(from, cs_downstream_timeout, std::move(req))
+      .then(
+          [self, job, n, from_source, outcome](msg::cs_to_client_read& a) {
+            auto d = wire::decode(a);
+            const uint32_t code = d ? d->getStatus().getCode() : p::STATUS_IO_ERROR;
+            const std::string why = d ? std::string(d->getStatus().getMessage().cStr()) : d.error;
+            if (code == p::STATUS_CHECKSUM) return outcome(cs::read_outcome::checksum_mismatch);
+            if (!from_source && (code != p::STATUS_OK || a.payload.size() != n.length))
+              return outcome(cs::read_outcome::failed);
+            // Past the source's chunk size: the whole chunk is here.
+            if (code == p::STATUS_BAD_REQUEST && n.offset > 0) return copy_finish(self, job);
+            if (code != p::STATUS_OK) return copy_fail(self, job, code, why);
+            if (a.payload.size() != n.length)
+              return copy_fail(self, job, p::STATUS_IO_ERROR, "short read of " + std::to_string(a.payload.size()) + " bytes");
+            if (auto s = copy_write(self, *job, n.offset, a.payload); !s)
+              return copy_fail(self, job, note_failure(self, s, job->chunk, incomplete_version), s.message);
+            if (!from_source)
+              spdlog::warn("replication of {}: page {} bad on {}, taken from {}", persistence::chunk_name(job->chunk),
+                           n.page, peer_name(job->source_id, job->source_address),
+                           peer_name(job->alternates[n.alternate].first, job->alternates[n.alternate].second));
+            outcome(cs::read_outcome::ok);
+          },
+          [self, job, from_source, outcome](caf::error& err) {
+            if (from_source) return copy_fail(self, job, p::STATUS_UNAVAILABLE, "no answer: " + self->system().render(err));
+            outcome(cs::read_outcome::failed);
+          });
 }
 
 void copy_step(self_ptr self, std::shared_ptr<copy_job> job) {
-  // Paced before each piece and before the answer: a copy never takes less
+  // Paced before each read and before the answer: a copy never takes less
   // than its bytes / mds.repl.bandwidth, even a chunk of one piece.
   if (job->rate) {
-    auto wait = cs::copy_pace_delay(job->offset, job->rate,
+    auto wait = cs::copy_pace_delay(job->progress.offset, job->rate,
                                     std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now() - job->started));
     if (wait.count() > 0) {
       auto& st = self->state;
@@ -715,51 +796,38 @@ void copy_step(self_ptr self, std::shared_ptr<copy_job> job) {
       return;
     }
   }
-  if (job->offset >= job->limit) return copy_finish(self, job);
-  const uint64_t n = std::min(cs_replicate_piece, job->limit - job->offset);
-  auto req = wire::make<p::ClientToCsRead>([&](auto b) {
-    b.setChunkId(job->chunk);
-    b.setVersion(job->version);
-    b.setOffset(job->offset);
-    b.setLength(static_cast<uint32_t>(n));
-  });
-  self->request(job->source, cs_downstream_timeout, std::move(req))
-      .then(
-          [self, job, n](msg::cs_to_client_read& a) {
-            auto d = wire::decode(a);
-            if (!d) return copy_fail(self, job, p::STATUS_IO_ERROR, d.error);
-            auto code = d->getStatus().getCode();
-            // Past the source's chunk size: the whole chunk is here.
-            if (code == p::STATUS_BAD_REQUEST && job->offset > 0) return copy_finish(self, job);
-            if (code != p::STATUS_OK) return copy_fail(self, job, code, d->getStatus().getMessage().cStr());
-            if (a.payload.size() != n)
-              return copy_fail(self, job, p::STATUS_IO_ERROR, "short read of " + std::to_string(a.payload.size()) + " bytes");
-            // Runs of pages that hold data are written; all-zero pages stay holes.
-            const uint64_t ps = persistence::chunk_page_size;
-            auto zero_page = [&](uint64_t at) {
-              auto b = a.payload.begin() + static_cast<std::ptrdiff_t>(at);
-              return std::all_of(b, b + static_cast<std::ptrdiff_t>(std::min(ps, n - at)),
-                                 [](char c) { return c == 0; });
-            };
-            for (uint64_t at = 0; at < n;) {
-              if (zero_page(at)) {
-                at += ps;
-                continue;
-              }
-              uint64_t end = at + ps;
-              while (end < n && !zero_page(end)) end += ps;
-              end = std::min(end, n);
-              auto s = self->state.deps.storage->write(job->chunk, incomplete_version, job->offset + at,
-                                                       std::span<const char>(a.payload.data() + at, end - at));
-              if (!s) return copy_fail(self, job, note_failure(self, s, job->chunk, incomplete_version), s.message);
-              at = end;
-            }
-            job->offset += n;
-            copy_step(self, job);
-          },
-          [self, job](caf::error& err) {
-            copy_fail(self, job, p::STATUS_UNAVAILABLE, "no answer: " + self->system().render(err));
-          });
+  const auto n = cs::next_copy_step(job->progress, cs_replicate_piece, persistence::chunk_page_size,
+                                    job->alternates.size());
+  switch (n.move) {
+    case cs::copy_move::finish: return copy_finish(self, job);
+    case cs::copy_move::give_up:
+      return copy_fail(self, job, p::STATUS_CHECKSUM,
+                       "more than " + std::to_string(cs::max_carried_bad) + " pages bad on every holder (page " +
+                           std::to_string(n.page) + ")");
+    case cs::copy_move::mark_bad: {
+      // No holder has this page good: carried over marked bad, so reads of
+      // it keep failing (never re-checksummed), docs/chunk-versions.md.
+      auto s = self->state.deps.storage->mark_page_bad(job->chunk, incomplete_version, n.page);
+      if (!s) return copy_fail(self, job, note_failure(self, s, job->chunk, incomplete_version),
+                               "page " + std::to_string(n.page) + " is bad on every holder and cannot be marked bad here: " + s.message);
+      spdlog::warn("replication of {}: page {} is bad on {} and on the {} other holder(s) asked: carried over marked bad",
+                   persistence::chunk_name(job->chunk), n.page, peer_name(job->source_id, job->source_address),
+                   job->alternates.size());
+      cs::apply_copy_outcome(job->progress, n, cs::read_outcome::ok, persistence::chunk_page_size);
+      return copy_step(self, job);
+    }
+    case cs::copy_move::read_source: return copy_read(self, job, job->source, n);
+    case cs::copy_move::read_alternate: {
+      const auto& alt = job->alternates[n.alternate];
+      self->request(self->state.deps.directory, cs_downstream_timeout, connect_atom::value, alt.second)
+          .then([self, job, n](cs_api& peer) { copy_read(self, job, peer, n); },
+                [self, job, n](caf::error&) {
+                  cs::apply_copy_outcome(job->progress, n, cs::read_outcome::failed, persistence::chunk_page_size);
+                  copy_step(self, job);
+                });
+      return;
+    }
+  }
 }
 
 caf::result<msg::cs_to_mds_replicate> handle_replicate(self_ptr self, const msg::mds_to_cs_replicate& m) {
@@ -775,8 +843,10 @@ caf::result<msg::cs_to_mds_replicate> handle_replicate(self_ptr self, const msg:
   job->version = req->getVersion();
   job->source_id = req->getSource().getCsId();
   job->source_address = req->getSource().getAddress().cStr();
-  job->limit = st.deps.storage->chunk_size();
-  if (req->getLength() > 0) job->limit = std::min<uint64_t>(job->limit, req->getLength());
+  job->progress.limit = st.deps.storage->chunk_size();
+  if (req->getLength() > 0) job->progress.limit = std::min<uint64_t>(job->progress.limit, req->getLength());
+  for (auto a : req->getAlternates())
+    if (a.getCsId() != job->source_id && a.getCsId() != st.cs_id) job->alternates.emplace_back(a.getCsId(), a.getAddress().cStr());
   job->rate = req->getBandwidth();
   job->started = self->clock().now();
   if (job->version == incomplete_version) return plain_answer<R>(p::STATUS_BAD_REQUEST, "version 0 is not a chunk version");
@@ -852,7 +922,7 @@ void scrub_one(self_ptr self) {
   auto s = persistence::checksum_error(pick->id, r.value.front());
   s.message = "scrubbing: " + s.message + ", " + std::to_string(r.value.size()) + " bad page(s) in version " +
               std::to_string(pick->version);
-  note_failure(self, s, pick->id, pick->version);
+  note_failure(self, s, pick->id, pick->version, r.value);
 }
 
 }  // namespace

@@ -51,6 +51,9 @@ persistence::storage_result<std::vector<persistence::chunk_info>> timed_storage:
 persistence::storage_result<std::vector<uint64_t>> timed_storage::verify(uint64_t chunk_id) {
   return timed("verify", [&] { return inner_->verify(chunk_id); });
 }
+storage_status timed_storage::mark_page_bad(uint64_t chunk_id, uint64_t version, uint64_t page) {
+  return timed("write", [&] { return inner_->mark_page_bad(chunk_id, version, page); });
+}
 persistence::storage_result<persistence::storage_space> timed_storage::space() {
   return timed("space", [&] { return inner_->space(); });
 }

@@ -49,6 +49,7 @@ class timed_storage final : public persistence::chunk_storage {
   persistence::storage_result<persistence::chunk_info> stat(uint64_t chunk_id) override;
   persistence::storage_result<std::vector<uint64_t>> verify(uint64_t chunk_id) override;
   persistence::storage_result<persistence::storage_space> space() override;
+  persistence::storage_status mark_page_bad(uint64_t chunk_id, uint64_t version, uint64_t page) override;
 
  private:
   template <class F>

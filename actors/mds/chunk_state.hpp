@@ -104,6 +104,7 @@ struct replica_view {
   bool being_deleted = false;        // removal scheduled / in progress
   bool checksum_bad = false;         // the CS reported a checksum error
   bool state_unknown = false;        // the reported state cannot be parsed
+  bool holds_acked = false;          // recorded at or above the write floor (md_validate.hpp holds_acked_writes)
 };
 
 struct chunk_view {

@@ -169,6 +169,20 @@ void delete_replicas(self_ptr self, const std::vector<mds::chunk_info>& chunks) 
   });
 }
 
+// Are `pages` (a CS's report) all pages no holder had good when a copy
+// carried them over marked bad? Then the replica is not worse than any
+// other (docs/chunk-versions.md, "A bad page in a copy").
+template <class Pages>
+bool only_lost_pages(self_ptr self, mds::chunk_id chunk, const Pages& pages) {
+  if (!self->state.repair || pages.size() == 0) return false;
+  auto it = self->state.repair->wip.lost_pages.find(chunk);
+  if (it == self->state.repair->wip.lost_pages.end()) return false;
+  for (auto pg : pages)
+    if (!it->second.count(pg)) return false;
+  spdlog::info("chunk {}: a report of page(s) bad on every replica (lost) does not mark the replica bad", chunk);
+  return true;
+}
+
 // A replica with a checksum error (mds_repair_state.hpp, bad_replicas).
 void mark_bad_replica(self_ptr self, mds::chunk_id chunk, uint32_t cs) {
   if (!self->state.repair) return;
@@ -978,8 +992,13 @@ caf::result<msg::mds_to_client_replica_failed> handle_replica_failed(self_ptr se
   }
   if (req->getChecksumError()) {
     // Bad pages, not a lost replica: keep it (its other pages may be the only
-    // good copy of them), stop counting it; repair copies a good one.
-    for (auto cs : failed) mark_bad_replica(self, id, cs);
+    // good copy of them), stop counting it; repair copies a good one. On a
+    // chunk with pages bad on every replica (lost_pages) the CS's own report,
+    // which names the pages, decides: a mount's report does not, else every
+    // read of a lost page would have a sound replica replaced.
+    const bool has_lost = st.repair && st.repair->wip.lost_pages.count(id);
+    for (auto cs : failed)
+      if (!has_lost) mark_bad_replica(self, id, cs);
     answer(op_error{}, id);
     return rp;
   }
@@ -1061,7 +1080,9 @@ msg::mds_to_cs_bad_replica handle_bad_replica(self_ptr self, const msg::cs_to_md
     emit(self, "CS#" + std::to_string(cs) + " has reported hard error on '" + path + "'");
     if (std::string detail = req->getMessage(); !detail.empty()) spdlog::warn("CS#{}: {}", cs, detail);
     bool held = c && std::any_of(c->replicas.begin(), c->replicas.end(), [&](auto& r) { return r.cs == cs; });
-    if (held && req->getVersion() == c->version && req->getChecksum()) mark_bad_replica(self, id, cs);
+    if (held && req->getVersion() == c->version && req->getChecksum()) {
+      if (!only_lost_pages(self, id, req->getPages())) mark_bad_replica(self, id, cs);
+    }
     else if (held && req->getVersion() == c->version)
       drop_replicas(self, id, {cs}, mds::drop_mode::keep_last_newest, c->version, [](std::vector<uint32_t>) {});
   }

@@ -84,6 +84,9 @@ struct copy_task {
   uint32_t target = 0;
   cs_api target_handle;
   std::vector<std::pair<uint32_t, std::string>> sources;  // (cs id, address), first = preferred
+  // Every holder that answered the fence round: asked for a page the source
+  // has bad (MdsToCsReplicate.alternates; docs/chunk-versions.md).
+  std::vector<std::pair<uint32_t, std::string>> holders;
 };
 
 struct job_state {
@@ -100,6 +103,9 @@ struct job_state {
   uint64_t chunk_size = 0;  // the cluster's: bytes each copy reads
   uint64_t epoch = 0;       // the master's epoch, on every order to a CS
   bool answered = false;
+  // Pages carried over marked bad, per target (CsToMdsReplicate.badPages).
+  // Written by the job actor before it answers, read by the MDS after.
+  std::vector<std::pair<uint32_t, std::vector<uint64_t>>> carried_bad;
 };
 
 using repair_budget_atom = caf::atom_constant<caf::atom("rpbudget")>;
@@ -132,6 +138,14 @@ void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, si
     b.setBandwidth(js->bandwidth);
     b.setLength(js->chunk_size);
     b.setEpoch(js->epoch);
+    std::vector<std::pair<uint32_t, std::string>> alts;
+    for (auto& h : t.holders)
+      if (h.first != src.first) alts.push_back(h);
+    auto l = b.initAlternates(static_cast<unsigned>(alts.size()));
+    for (unsigned k = 0; k < alts.size(); ++k) {
+      l[k].setCsId(alts[k].first);
+      l[k].setAddress(alts[k].second);
+    }
   });
   auto finish = [js](bool ok, uint32_t target) {
     if (js->answered) return;  // past the budget: the MDS discards this copy
@@ -149,7 +163,14 @@ void job_attempt(caf::event_based_actor* self, std::shared_ptr<job_state> js, si
       .then(
           [js, i, retry, finish](msg::cs_to_mds_replicate& r) {
             auto d = wire::decode(r);
-            if (d && d->getStatus().getCode() == p::STATUS_OK) return finish(true, js->tasks[i].target);
+            if (d && d->getStatus().getCode() == p::STATUS_OK) {
+              if (!js->answered && d->getBadPages().size() > 0) {
+                std::vector<uint64_t> pages;
+                for (auto pg : d->getBadPages()) pages.push_back(pg);
+                js->carried_bad.emplace_back(js->tasks[i].target, std::move(pages));
+              }
+              return finish(true, js->tasks[i].target);
+            }
             retry(d ? std::string(d->getStatus().getMessage().cStr()) : d.error);
           },
           [self, retry](caf::error& e) { retry(self->system().render(e)); });
@@ -204,6 +225,50 @@ std::vector<uint32_t> bad_to_retire(self_ptr self, uint64_t chunk) {
   for (auto cs : bad_here)
     if (healthy || good_domains.count(domain(cs))) victims.push_back(cs);
   return victims;
+}
+
+// The event of a copy that carried pages over marked bad (no holder had
+// them good; docs/chunk-versions.md, "A bad page in a copy").
+// `not_asked`: replicas that may have them good (their CS was down).
+std::string bad_pages_carried_text(uint64_t chunk, uint32_t target, const std::vector<uint64_t>& pages,
+                                   const std::string& not_asked = "") {
+  std::string list;
+  for (auto pg : pages) list += (list.empty() ? "" : ", ") + std::to_string(pg);
+  const std::string it = pages.size() == 1 ? "it" : "them";
+  if (!not_asked.empty())
+    return "Chunk " + std::to_string(chunk) + ": page" + (pages.size() == 1 ? " " : "s ") + list +
+           " bad (checksum mismatch) on every replica asked; copied to CS#" + std::to_string(target) +
+           " marked bad, kept as a replica with bad pages until " + not_asked + " can be asked";
+  return "Chunk " + std::to_string(chunk) + ": page" + (pages.size() == 1 ? " " : "s ") + list +
+         " bad (checksum mismatch) on every replica; copied to CS#" + std::to_string(target) + " marked bad, reads of " +
+         it + " fail until rewritten";
+}
+
+// A copy to `target` carried `pages` over marked bad: no holder it asked had
+// them good. When every recorded replica holding the acknowledged writes was
+// asked, the pages are lost (wip.lost_pages) and the copy is as sound as the
+// chunk can be. Otherwise one not asked (its CS down) may have them good:
+// the copy is kept for its good pages but marked bad, so it does not count
+// and that replica is not deleted as surplus (before this rule the copies
+// counted and the good replica was deleted when its CS came back:
+// pstorage-sim --seed 199 --scenario data-disk).
+void note_pages_carried(self_ptr self, const job_state& js, uint32_t target, const std::vector<uint64_t>& pages) {
+  auto& rs = *self->state.repair;
+  std::set<uint32_t> asked;
+  for (auto& t : js.tasks)
+    for (auto& h : t.holders) asked.insert(h.first);
+  std::string missing;
+  if (auto c = md(self).chunk_by_id(js.chunk))
+    for (auto& r : c->replicas)
+      if (mds::holds_acked_writes(*c, r) && !asked.count(r.cs) && r.cs != target)
+        missing += (missing.empty() ? "CS#" : ", CS#") + std::to_string(r.cs);
+  if (missing.empty()) {
+    rs.wip.lost_pages[js.chunk].insert(pages.begin(), pages.end());
+    emit(self, bad_pages_carried_text(js.chunk, target, pages));
+    return;
+  }
+  rs.wip.bad_replicas.insert({js.chunk, target});
+  emit(self, bad_pages_carried_text(js.chunk, target, pages, missing));
 }
 
 std::vector<uint32_t> parse_ids(const std::string& s) {
@@ -295,6 +360,10 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
           auto* e = st.registry.find(s);
           t.sources.emplace_back(s, e ? e->rec.address : "");
         }
+        for (auto h : holders) {
+          auto* e = st.registry.find(h);
+          t.holders.emplace_back(h, e ? e->rec.address : "");
+        }
         js->tasks.push_back(std::move(t));
       }
       // After the copies: confirm holders + good copies (journaled), then
@@ -327,6 +396,7 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
             continue;
           }
           if (done_ok && !refused) continue;  // maybe recorded by the next master: never delete it
+          rs.wip.bad_replicas.erase({chunk, t});  // a discarded copy that carried bad pages (note_pages_carried)
           ask_cs<msg::cs_to_mds_delete_chunk>(self, t, delete_msg(self, chunk), [](bool) {});
         }
         // A discarded copy may have reached the chunk's version on its
@@ -371,7 +441,15 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
       };
       auto worker = self->spawn(repair_job, js);
       self->request(worker, caf::infinite, repair_run_atom::value)
-          .then([done](std::string& res) { done(parse_ids(res)); }, [done](caf::error&) { done({}); });
+          .then(
+              [self, js, done](std::string& res) {
+                auto ok = parse_ids(res);
+                for (auto& [target, pages] : js->carried_bad)
+                  if (std::find(ok.begin(), ok.end(), target) != ok.end())
+                    note_pages_carried(self, *js, target, pages);
+                done(std::move(ok));
+              },
+              [done](caf::error&) { done({}); });
     });
     });
   });

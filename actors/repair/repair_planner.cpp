@@ -76,16 +76,42 @@ std::vector<uint32_t> leaving_css(const mds::chunk_view& c) {
   return out;
 }
 
+// Replicas that would be live but have bad pages: when no replica is sound,
+// the copy source of last resort. The copy asks every holder for a page its
+// source has bad and carries a page no holder has good over marked bad
+// (docs/chunk-versions.md, "A bad page in a copy"), so it is as good as the
+// chunk can be; without it a chunk whose every replica had one bad page
+// stayed on them for ever (pstorage-sim --seed 1199 --scenario data-disk).
+// Not while a replica sits on an inactive CS: it may come back with those
+// pages good, and is asked then.
+std::vector<uint32_t> bad_only_css(const mds::chunk_view& c) {
+  std::vector<uint32_t> out;
+  for (const auto& r : c.replicas)
+    if (r.cs == mds::cs_status::inactive) return out;
+  for (auto r : c.replicas) {
+    if (!r.checksum_bad) continue;
+    r.checksum_bad = false;
+    if (mds::is_live(r, c.version)) out.push_back(r.cs_id);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 // CSs that must not receive a new copy: every one holding a replica at the
 // chunk's version (sound, bad or leaving) or a copy in progress. A CS whose
 // replica is stale (an older version) may: the copy replaces it (the CS
 // removes leftovers first) — else a stale replica could block the only CS
 // left in a free failure domain (the simulator's replicas-restored,
 // `--seed 7 --scenario data-write-read`).
+// Nor one whose lagging replica holds every acknowledged write (at or above
+// the write floor): the CS removes it before copying, and a copy that then
+// failed (disk full) destroyed what may be the chunk's last good copy of a
+// page (pstorage-sim --seed 1090 --scenario data-disk).
 std::vector<uint32_t> all_css(const mds::chunk_view& c) {
   std::vector<uint32_t> out;
   for (const auto& r : c.replicas)
-    if (r.version == c.version || r.being_replicated) out.push_back(r.cs_id);
+    if (r.version == c.version || r.being_replicated || r.holds_acked) out.push_back(r.cs_id);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -136,13 +162,18 @@ repair_plan plan_repairs(const cluster_view& view, const planner_config& cfg) {
       // leave the CS and the release never ends (pstorage-sim --seed 130
       // --scenario data-ops).
       auto leaving = leaving_css(c);
+      const bool from_bad = leaving.empty();
+      if (from_bad) leaving = bad_only_css(c);
       if (leaving.empty()) {
         ++plan.unrecoverable;
         continue;
       }
       if (in_flight < norm) {
         auto kept = c;
-        for (auto& r : kept.replicas) r.being_deleted = false;
+        for (auto& r : kept.replicas) {
+          r.being_deleted = false;
+          if (from_bad) r.checksum_bad = false;
+        }
         candidate k;
         k.chunk = &c;
         k.kind = job_kind::replicate;
@@ -152,7 +183,8 @@ repair_plan plan_repairs(const cluster_view& view, const planner_config& cfg) {
         k.live = 0;
         k.wanted = norm - in_flight;
         k.pool = std::move(leaving);
-        k.why = "every up-to-date replica is leaving (" + std::to_string(k.pool.size()) + ")";
+        k.why = std::string(from_bad ? "every up-to-date replica has bad pages (" : "every up-to-date replica is leaving (") +
+                std::to_string(k.pool.size()) + ")";
         if (in_flight) k.why += ", " + std::to_string(in_flight) + " in flight";
         cands.push_back(std::move(k));
         ++plan.queued;

@@ -1,5 +1,7 @@
 #include "actors/repair/repair_support.hpp"
 
+#include "actors/mds/md_validate.hpp"
+
 #include <algorithm>
 
 namespace pstorage::repair {
@@ -108,6 +110,7 @@ std::vector<mds::chunk_view> build_chunk_views(const std::vector<persistence::ch
       if (floor && r.version >= *floor) rv.version = std::max<uint64_t>(r.version, v.version);
       rv.cs = status_of(r.cs);
       rv.checksum_bad = wip.bad_replicas.count({v.id, r.cs}) > 0;
+      rv.holds_acked = mds::holds_acked_writes(c.chunk, r);
       rv.being_deleted = wip.releasing.count(r.cs) > 0 ||
                          (del && std::find(del->begin(), del->end(), r.cs) != del->end());
       v.replicas.push_back(rv);

@@ -71,6 +71,12 @@ struct work_in_progress {
   // (chunk, CS) replicas that failed a checksum: kept (their other pages may
   // be the only good copy) but not live; deleted once the chunk is healthy.
   std::set<std::pair<uint64_t, uint32_t>> bad_replicas;
+  // chunk -> pages a copy found bad on every holder and carried over marked
+  // bad (docs/chunk-versions.md, "A bad page in a copy"): a report of bad
+  // pages all among these does not make a replica bad (no replica has them
+  // good, so it is as sound as the chunk can be). Not journaled: after a
+  // restart the next copy learns them again.
+  std::map<uint64_t, std::set<uint64_t>> lost_pages;
   // Running copies whose target is `cs`: until they end, a copy may still
   // land (and be confirmed) there, so a CS being removed is not empty yet.
   size_t copies_to(uint32_t cs) const {

@@ -976,37 +976,56 @@ class harness {
         done();
         continue;
       }
-      auto req = wire::make<p::ClientToCsRead>([&](auto b) {
-        b.setChunkId(chunk);
-        b.setVersion(version);
-        b.setOffset(0);
-        b.setLength(static_cast<uint32_t>(bpc * data_block));
-      });
-      self->request(nodes_[j].actor, std::chrono::milliseconds(request_timeout_ms), std::move(req))
-          .then(
-              [this, fi, index, bpc, id, good, done, where](msg::cs_to_client_read& r) {
-                auto a = wire::decode(r);
-                if (!a || a->getStatus().getCode() != p::STATUS_OK || r.payload.size() != bpc * data_block) {
-                  count("data.final.replica-unreadable");
-                  return done();
-                }
-                auto& f = dm_.files[fi];
-                for (uint64_t b = 0; b < bpc; ++b) {
-                  auto block = index * bpc + b;
-                  auto why = dm_.check_block(f, block, r.payload.data() + b * data_block, f.acked[block]);
-                  if (!why.empty()) {
-                    m_.raised.push_back({"acked-write-durable", "replica on CS#" + std::to_string(id) + " of " + where + ": " + why});
-                    return done();
+      // Block by block: a replica serves the chunk when every acknowledged
+      // block reads back intact. A page no acknowledged write covers may be
+      // unreadable (rot there, or carried over marked bad by a copy: docs/
+      // chunk-versions.md, "A bad page in a copy") without losing data; what
+      // it does return must still be a write issued for that block.
+      auto blocks_left = std::make_shared<uint64_t>(bpc);
+      auto serves = std::make_shared<bool>(true);
+      auto judged = [this, good, done, blocks_left, serves]() {
+        if (--*blocks_left > 0) return;
+        if (*serves) {
+          ++*good;
+          count("data.final.replica-verified");
+        }
+        done();
+      };
+      for (uint64_t b = 0; b < bpc; ++b) {
+        auto req = wire::make<p::ClientToCsRead>([&](auto rq) {
+          rq.setChunkId(chunk);
+          rq.setVersion(version);
+          rq.setOffset(b * data_block);
+          rq.setLength(static_cast<uint32_t>(data_block));
+        });
+        const uint64_t block = index * bpc + b;
+        self->request(nodes_[j].actor, std::chrono::milliseconds(request_timeout_ms), std::move(req))
+            .then(
+                [this, fi, block, id, where, serves, judged](msg::cs_to_client_read& r) {
+                  auto& f = dm_.files[fi];
+                  auto a = wire::decode(r);
+                  if (!a || a->getStatus().getCode() != p::STATUS_OK || r.payload.size() != data_block) {
+                    if (a && a->getStatus().getCode() == p::STATUS_CHECKSUM && !f.acked[block]) {
+                      count("data.final.unacked-page-unreadable");
+                    } else {
+                      if (*serves) count("data.final.replica-unreadable");
+                      *serves = false;
+                    }
+                    return judged();
                   }
-                }
-                ++*good;
-                count("data.final.replica-verified");
-                done();
-              },
-              [this, done](caf::error&) {
-                count("data.final.replica-unreadable");
-                done();
-              });
+                  auto why = dm_.check_block(f, block, r.payload.data(), f.acked[block]);
+                  if (!why.empty() && *serves) {
+                    m_.raised.push_back({"acked-write-durable", "replica on CS#" + std::to_string(id) + " of " + where + ": " + why});
+                    *serves = false;
+                  }
+                  judged();
+                },
+                [this, serves, judged](caf::error&) {
+                  if (*serves) count("data.final.replica-unreadable");
+                  *serves = false;
+                  judged();
+                });
+      }
     }
   }
 

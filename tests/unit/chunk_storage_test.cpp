@@ -230,6 +230,40 @@ TEST_CASE_TEMPLATE("bit rot is detected by checksums on read and by verify", Env
   CHECK(s.verify(4).value.empty());
 }
 
+TEST_CASE_TEMPLATE("a page marked bad reads as a checksum error until a whole-page write", Env, disk_env,
+                   memory_env) {
+  Env env;
+  const auto data = pattern(3 * kPage, 9);
+  {
+    auto& s = env.st();
+    REQUIRE(s.create(6, 3).ok());
+    write_ok(s, 6, 3, 0, data);
+    REQUIRE(s.mark_page_bad(6, 3, 1).ok());
+    CHECK(s.mark_page_bad(6, 2, 1).code == storage_errc::stale_version);
+    REQUIRE(s.sync(6).ok());
+  }
+  env.restart();  // durable after sync
+  auto& s = env.st();
+  auto r = s.read(6, 3, 0, 3 * kPage);
+  CHECK(r.status.code == storage_errc::checksum_mismatch);
+  CHECK(r.status.page == 1);
+  CHECK(read_ok(s, 6, 3, 2 * kPage, kPage) == std::vector<char>(data.begin() + 2 * kPage, data.end()));
+  CHECK(s.verify(6).value == std::vector<uint64_t>{1});
+  CHECK(s.write(6, 3, kPage + 10, pattern(10, 5)).code == storage_errc::checksum_mismatch);
+  // Past the length (a hole) too: the length grows to cover the page.
+  REQUIRE(s.mark_page_bad(6, 3, 5).ok());
+  CHECK(s.stat(6).value.length == 6 * kPage);
+  CHECK(s.verify(6).value == std::vector<uint64_t>{1, 5});
+  const auto fresh = pattern(kPage, 6);
+  write_ok(s, 6, 3, kPage, fresh);
+  CHECK(read_ok(s, 6, 3, kPage, kPage) == fresh);
+  CHECK(s.verify(6).value == std::vector<uint64_t>{5});
+  // Checksums off: a page cannot be marked.
+  Env plain(false);
+  REQUIRE(plain.st().create(7, 1).ok());
+  CHECK(plain.st().mark_page_bad(7, 1, 0).code == storage_errc::invalid_argument);
+}
+
 TEST_CASE_TEMPLATE("with checksums disabled (make-cs -S) rot goes unnoticed", Env, disk_env,
                    memory_env) {
   Env env(false);

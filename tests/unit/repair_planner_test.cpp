@@ -403,6 +403,49 @@ TEST_CASE("rm-cs: a chunk whose only up-to-date replica is leaving is copied fro
   CHECK(p.queued == 1);
 }
 
+TEST_CASE("a chunk whose every up-to-date replica has bad pages is copied from them") {
+  // docs/chunk-versions.md, "A bad page in a copy": the copy merges their
+  // good pages and carries a page bad everywhere over marked bad. Before,
+  // such a chunk was unrecoverable and stayed on them for ever
+  // (pstorage-sim --seed 1199 --scenario data-disk).
+  fixture f;
+  auto& c = f.add(1, 3, 2, {1, 2});
+  c.replicas[0].checksum_bad = true;
+  c.replicas[1].checksum_bad = true;
+  f.add(2, 3, 2, {3}).replicas[0].checksum_bad = true;
+  f.set(3, cs_status::offline);  // a bad replica on an offline CS is no source
+  auto p = f.plan();
+  const repair_job* j = find_job(p, 1);
+  REQUIRE(j != nullptr);
+  CHECK(j->kind == job_kind::replicate);
+  CHECK(j->copies == 3);
+  CHECK(j->sources == std::vector<uint32_t>{1, 2, 1});
+  CHECK(j->avoid_cs == std::vector<uint32_t>{1, 2});
+  CHECK(j->reason.find("every up-to-date replica has bad pages (2)") != std::string::npos);
+  CHECK(find_job(p, 2) == nullptr);
+  CHECK(p.unrecoverable == 1);
+  // A replica on an inactive CS may come back with those pages good: wait.
+  f.add(3, 3, 2, {1, 4}).replicas[0].checksum_bad = true;
+  f.set(4, cs_status::inactive);
+  f.view.chunks.back().replicas[1].version = V - 1;
+  CHECK(find_job(f.plan(), 3) == nullptr);
+}
+
+TEST_CASE("a copy never goes to a CS whose lagging replica holds every acknowledged write") {
+  // The target removes its leftover replica before copying; a copy that then
+  // failed destroyed a good lagging replica (pstorage-sim --seed 1090
+  // --scenario data-disk). A replica below the write floor may be replaced.
+  fixture f;
+  auto& c = f.add(1, 3, 2, {1, 2, 3});
+  c.replicas[1].version = V - 1;
+  c.replicas[1].holds_acked = true;
+  c.replicas[2].version = V - 2;
+  auto p = f.plan();
+  const repair_job* j = find_job(p, 1);
+  REQUIRE(j != nullptr);
+  CHECK(j->avoid_cs == std::vector<uint32_t>{1, 2});
+}
+
 TEST_CASE("rm-cs: a leaving replica on an offline CS is no source") {
   fixture f;
   f.add(1, 2, 1, {1}).replicas[0].being_deleted = true;

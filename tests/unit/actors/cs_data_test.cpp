@@ -691,3 +691,61 @@ TEST_CASE_FIXTURE(fixture, "replicate copies a chunk from another CS at its vers
   CHECK(replicate(cs[1], 40, 3, cs[0]) != p::STATUS_OK);
   CHECK(cs[1].storage->list().value.empty());
 }
+
+// docs/chunk-versions.md, "A bad page in a copy" (issue 15; pstorage-sim
+// --seed 1199 --scenario data-disk): before, every copy from a source with
+// one bad page failed whole, so the chunk stayed on that one replica.
+TEST_CASE_FIXTURE(fixture, "replicate takes a page the source has bad from an alternate, else carries it over marked bad") {
+  auto replicate_with = [&](const node& n, const node& source, std::vector<const node*> alternates) {
+    auto a = ask<msg::cs_to_mds_replicate>(n.actor, wire::make<p::MdsToCsReplicate>([&](auto b) {
+                                             b.setChunkId(50);
+                                             b.setVersion(2);
+                                             b.initSource().setCsId(source.id);
+                                             b.getSource().setAddress(source.address);
+                                             auto l = b.initAlternates(static_cast<unsigned>(alternates.size()));
+                                             for (unsigned i = 0; i < alternates.size(); ++i) {
+                                               l[i].setCsId(alternates[i]->id);
+                                               l[i].setAddress(alternates[i]->address);
+                                             }
+                                           }));
+    REQUIRE(a);
+    auto d = wire::decode(*a);
+    REQUIRE(d);
+    std::vector<uint64_t> bad;
+    for (auto pg : d->getBadPages()) bad.push_back(pg);
+    return std::make_pair(d->getStatus().getCode(), bad);
+  };
+  REQUIRE(create(cs[0], 50, 2) == p::STATUS_OK);
+  REQUIRE(create(cs[1], 50, 2) == p::STATUS_OK);
+  const auto data = pattern(6 * 4096, 8);
+  REQUIRE(write(cs[0], {cs[1]}, 50, 2, 0, data).code == p::STATUS_OK);
+  REQUIRE(cs[0].storage->flip_bit(50, 2 * 4096 + 17, 1));  // page 2 rotten on the source
+  REQUIRE(cs[1].storage->flip_bit(50, 4 * 4096 + 5, 2));   // page 4 on the alternate
+
+  // The alternate has page 2 good: the copy is whole and good.
+  auto [code, bad] = replicate_with(cs[2], cs[0], {&cs[1]});
+  CHECK(code == p::STATUS_OK);
+  CHECK(bad.empty());
+  CHECK(read(cs[2], 50, 2, 0, 6 * 4096).second == data);
+  CHECK(cs[2].storage->verify(50).value.empty());
+
+  // No alternate: page 2 comes over marked bad. Reads of it fail, never
+  // return the rotten bytes; every other page is there.
+  REQUIRE(remove(cs[2], 50) == p::STATUS_OK);
+  std::tie(code, bad) = replicate_with(cs[2], cs[0], {});
+  CHECK(code == p::STATUS_OK);  // before: STATUS_CHECKSUM, nothing copied
+  CHECK(bad == std::vector<uint64_t>{2});
+  CHECK(read(cs[2], 50, 2, 0, 6 * 4096).first == p::STATUS_CHECKSUM);
+  CHECK(read(cs[2], 50, 2, 0, 2 * 4096).second == std::vector<char>(data.begin(), data.begin() + 2 * 4096));
+  CHECK(read(cs[2], 50, 2, 3 * 4096, 3 * 4096).second == std::vector<char>(data.begin() + 3 * 4096, data.end()));
+  CHECK(cs[2].storage->verify(50).value == std::vector<uint64_t>{2});
+  cs[2].storage->crash();  // synced before the answer, the mark too
+  CHECK(cs[2].storage->verify(50).value == std::vector<uint64_t>{2});
+
+  // Both holders bad at different pages: merged page by page, all good.
+  REQUIRE(remove(cs[2], 50) == p::STATUS_OK);
+  std::tie(code, bad) = replicate_with(cs[2], cs[1], {&cs[0]});
+  CHECK(code == p::STATUS_OK);
+  CHECK(bad.empty());
+  CHECK(read(cs[2], 50, 2, 0, 6 * 4096).second == data);
+}
