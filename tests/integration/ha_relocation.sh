@@ -3,13 +3,16 @@
 # a, b, c (each a pstorage-shamand with its own host configuration, all on
 # loopback), resources that are shell services appending "RESOURCE NODE
 # TIME_NS" to $T/run.log every 50 ms (their pid files in $T).
-#  1. web --node a runs on a ("web started on a").
-#  2. kill -9 of a's agent: its guard kills web at once; web runs on b
-#     (round-robin) within the failover bound (10 s), events "Relocating web
-#     from a to b" and "web started on b".
+#  1. web and web2 --node a run on a ("web started on a").
+#  2. kill -9 of a's agent: its guard kills both services at once; the
+#     failed node's resources are spread round-robin (by name, starting
+#     after a): web runs on b and web2 on c, each within the failover bound
+#     (10 s) and only there, events "Relocating web from a to b", "Relocating
+#     web2 from a to c" and "web started on b".
 #  3. a's agent back; r1, r2, r3 added without a node: round-robin gives them
 #     three different nodes.
-#  4. db --node c --backup-node a; kill -9 of c's agent: db runs on a.
+#  4. db --node c --backup-node a; kill -9 of c's agent: db runs on a (web2
+#     and one of r1..r3 move off c as well).
 #  5. ha relocate web --to a: stopped on b, then started on a.
 #  6. SIGTERM of b's agent: its resources stop, b is parked, nothing is
 #     relocated after the lease and margin have passed.
@@ -77,24 +80,37 @@ wait_until 10 on web a || { hal; fail "web not running on a"; }
 wait_until 5 writes web a || fail "web's service on a writes nothing"
 wait_until 5 has_event "web started on a" || fail "no event 'web started on a'"
 ps 1 ha list | grep -E '^web +a +running' >/dev/null || { ps 1 ha list; fail "ha list table"; }
-pass "web runs on a"
+ps 1 ha add web2 --start "$SVC start" --stop "$SVC stop" --node a >/dev/null || fail "ha add web2"
+wait_until 10 on web2 a || { hal; fail "web2 not running on a"; }
+wait_until 5 writes web2 a || fail "web2's service on a writes nothing"
+pass "web and web2 run on a"
 
 # --- 2 ---------------------------------------------------------------------
 t0=$(now_ms)
 kill -9 "$PID_agent_a"
-wait_until 2 eval '! runs web a' || fail "a's guard did not kill web's service"
+wait_until 2 eval '! runs web a && ! runs web2 a' || fail "a's guard did not kill web's and web2's services"
 t_dead=$(now_ms)
 wait_until 15 writes web b || { hal; fail "web not running on b after a's agent was killed"; }
 t1=$(now_ms)
 failover=$((t1 - t0))
-echo "failover: service on a dead after $((t_dead - t0)) ms, running on b after $failover ms"
+# Round-robin spread of the failed node's two resources: web2 goes to the
+# node after b, not to b as well.
+wait_until 5 writes web2 c || { hal; fail "web2 not running on c after a's agent was killed (round-robin spread)"; }
+failover2=$(( $(now_ms) - t0 ))
+echo "failover: services on a dead after $((t_dead - t0)) ms, web running on b after $failover ms, web2 on c after $failover2 ms"
+[ $failover2 -lt 10000 ] || fail "web2's failover took $failover2 ms (bound 10 s)"
+wait_until 5 on web b || { hal; fail "ha list does not show web running on b"; }
+wait_until 5 on web2 c || { hal; fail "ha list does not show web2 running on c"; }
+for n in a c; do ! runs web $n || fail "web also runs on $n"; done
+for n in a b; do ! runs web2 $n || fail "web2 also runs on $n"; done
+wait_until 5 has_event "Relocating web2 from a to c" || { events | grep Relocating; fail "no event 'Relocating web2 from a to c'"; }
 [ $failover -lt 10000 ] || fail "failover took $failover ms (bound 10 s)"
 # a's last grant was at most a renew period (1 s) before the kill; the master
 # may reassign from that grant + 6.3 s (lease + drift margin).
 [ $failover -ge 5300 ] || fail "web started on b $failover ms after the kill: before a's lease could have run out"
 wait_until 5 has_event "Relocating web from a to b" || fail "no event 'Relocating web from a to b'"
 wait_until 5 has_event "web started on b" || fail "no event 'web started on b'"
-pass "kill -9 of a's agent: web on b after $failover ms"
+pass "kill -9 of a's agent: web on b after $failover ms, web2 on c after $failover2 ms (round-robin)"
 
 # --- 3 ---------------------------------------------------------------------
 agent a 1
@@ -144,6 +160,7 @@ pass "SIGTERM of b's agent: $on_b stopped, b parked, nothing relocated"
 # Per resource, time-ordered lines switch node exactly once per move.
 switches() { awk -v r="$1" '$1==r {print $3, $2}' "$T/run.log" | sort -n | awk '{ if (NR > 1 && $2 != last) n++; last = $2 } END {print n+0}'; }
 [ "$(switches web)" = 2 ] || fail "web's node changed $(switches web) times in run.log (2 moves): two copies at once?"
+[ "$(switches web2)" = 2 ] || fail "web2's node changed $(switches web2) times in run.log (a to c, then off the killed c)"
 [ "$(switches db)" = 1 ] || fail "db's node changed $(switches db) times in run.log (1 move)"
 for r in r1 r2 r3; do s=$(switches $r); [ "$s" -le 1 ] || fail "$r's node changed $s times"; done
 pass "no resource ran on two nodes at once"
