@@ -20,7 +20,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <iostream>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace pstorage::frontend {
@@ -71,6 +73,25 @@ inline void end_once_no_actor_runs(caf::actor_system& sys, std::chrono::millisec
 }
 // How long main waits for the other actors once the store owner is down.
 inline constexpr std::chrono::milliseconds helpers_stop_wait{500};
+
+// A start-up error once the store-owning actor exists (a port taken, no
+// election actor): unwinding to main's catch ran caf::actor_system's
+// destructor first, which waits for that actor forever, with SIGTERM
+// blocked for the signal thread, so the daemon hung and never printed why
+// (measured: pstorage-mdsd with its HTTP status port in use;
+// tests/integration/daemon_start_errors.sh). Prints the error as main's
+// catch does, stops `owner` and the helpers with the SIGTERM bounds, and
+// returns main's status 1 (or ends the process with 1 if a helper hangs).
+inline int stop_after_error(caf::actor_system& sys, const caf::actor& owner, const char* daemon,
+                            const std::string& what) {
+  std::cerr << daemon << ": " << what << "\n";
+  spdlog::error("{}", what);
+  if (!stop_and_await(sys, owner, actor_stop_wait))
+    spdlog::warn("the {} actor did not stop within {} ms", daemon, actor_stop_wait.count());
+  end_once_no_actor_runs(sys, helpers_stop_wait, 1);
+  sys.await_actors_before_shutdown(false);
+  return 1;
+}
 
 // While alive, ends the process with status 0 once `limit` has passed
 // (logging why and flushing the log first); its destructor disarms it.

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <stdexcept>
 #include <thread>
 
@@ -16,6 +18,15 @@ http_status_server::http_status_server(const std::string& host, uint16_t port, h
                                        std::map<std::string, post_handler> posts)
     : impl_(std::make_unique<impl>()) {
   impl_->server.set_payload_max_length(64 * 1024);
+  // SO_REUSEADDR, not cpp-httplib's default SO_REUSEPORT: with REUSEPORT a
+  // second process could listen on the same port and share its connections,
+  // and the connections it accepted leave TIME_WAIT sockets without
+  // SO_REUSEADDR that refuse, for 60 s, the bind check `make-mds` does
+  // before an MDS joins (mds_commands.cpp try_bind: "port ... is in use").
+  impl_->server.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   for (auto& [path, fn] : posts)
     impl_->server.Post(path, [fn](const httplib::Request& req, httplib::Response& res) {
       try {

@@ -250,6 +250,7 @@ int main(int argc, char** argv) {
     };
     // Publish first so the address we register is the one we listen on.
     auto cs = spawn_cs(sys, deps);
+    try {  // from here an error must stop the CS actor: stop_after_error
     auto port = transport::publish(sys, cs, ep.port, ep.host.c_str(), true);
     if (!port)
       throw std::runtime_error("cannot listen on " + ep.to_string() + ": " + sys.render(port.error()) +
@@ -287,6 +288,10 @@ int main(int argc, char** argv) {
     frontend::end_once_no_actor_runs(sys, frontend::helpers_stop_wait, fatal ? 1 : 0);
     sys.await_actors_before_shutdown(false);
     return fatal ? 1 : 0;
+    } catch (const std::exception& e) {
+      caf::anon_send_exit(deps.directory, caf::exit_reason::user_shutdown);
+      return frontend::stop_after_error(sys, caf::actor_cast<caf::actor>(cs), "pstorage-csd", e.what());
+    }
   } catch (const std::exception& e) {
     std::cerr << "pstorage-csd: " << e.what() << "\n";
     spdlog::error("{}", e.what());

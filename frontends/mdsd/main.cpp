@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
     const auto digest = store->auth().digest;
     const auto self_id = store->self_id();
     auto mds = spawn_mds(sys, deps);
+    try {  // from here an error must stop the MDS actor: stop_after_error
     auto listen = [&](auto handle, uint16_t port, const char* what) {
       auto p = transport::publish(sys, handle, port, ep->host.c_str(), true);
       if (!p) {
@@ -239,6 +240,9 @@ int main(int argc, char** argv) {
     frontend::end_once_no_actor_runs(sys, frontend::helpers_stop_wait, 0);
     sys.await_actors_before_shutdown(false);
     return 0;
+    } catch (const std::exception& e) {
+      return frontend::stop_after_error(sys, caf::actor_cast<caf::actor>(mds), "pstorage-mdsd", e.what());
+    }
   } catch (const std::exception& e) {
     std::cerr << "pstorage-mdsd: " << e.what() << "\n";
     spdlog::error("{}", e.what());
