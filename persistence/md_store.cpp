@@ -2,6 +2,7 @@
 
 #include "persistence/cs_record_row.hpp"
 #include "persistence/md_ha.hpp"
+#include "persistence/md_security.hpp"
 
 #include <cerrno>
 #include <map>
@@ -305,6 +306,9 @@ class applier {
   void operator()(const cmd_ha_remove_resource& c) { check(ha_apply(db_, c)); }
   void operator()(const cmd_ha_assign& c) { check(ha_apply(db_, c)); }
   void operator()(const cmd_ha_set_node& c) { check(ha_apply(db_, c)); }
+  // Security (persistence/md_security.cpp).
+  void operator()(const cmd_revoke_node& c) { check(security_apply(db_, c)); }
+  void operator()(const cmd_set_cluster_ca& c) { check(security_apply(db_, c)); }
   static void check(const std::optional<md_error>& e) {
     if (e) reject(e->code, e->message);
   }
@@ -466,7 +470,7 @@ void md_store::create_schema(const md_store_options& opts) {
         " outcome_code INTEGER, outcome TEXT);"
         "CREATE TABLE IF NOT EXISTS md_events (id INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, severity TEXT NOT NULL,"
         " source TEXT NOT NULL, text TEXT NOT NULL, epoch INTEGER NOT NULL);"
-        HA_SCHEMA);
+        HA_SCHEMA SECURITY_SCHEMA);
     std::optional<std::string> format;
     {
       statement st(db_, "SELECT value FROM md_meta WHERE key = 'format'");
@@ -973,6 +977,7 @@ std::string md_store::canonical_dump() const {
         << st.col_int(4) << " '" << st.col_text(5) << "'\n";
   }
   ha_dump(o, *this);
+  security_dump(o, *this);
   for (auto& c : css())
     o << "cs " << c.id << ' ' << c.repo_uuid << " '" << c.host << "' '" << c.host_id << "' " << c.address << " '"
       << c.location << "' " << c.tier << ' ' << c.checksums << ' ' << c.http_port << ' ' << c.dropped << "\n";

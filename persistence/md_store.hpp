@@ -174,6 +174,17 @@ class md_store final : public mds::md_view {
   std::vector<ha_resource_row> ha_resources() const;
   std::vector<mds::cmd_ha_set_node> ha_nodes() const;
   std::string ha_cursor() const;
+  // Security (issue 14; persistence/md_security.cpp): revoked hosts by host
+  // id (cmd_revoke_node), and the cluster CA journaled by cmd_set_cluster_ca.
+  struct revoked_host {
+    std::string host_id, host;
+    mds::time_ns time = 0;
+  };
+  std::vector<revoked_host> revoked_hosts() const;
+  struct ca_row {
+    std::string key_pem, cert_pem;
+  };
+  std::optional<ca_row> cluster_ca() const;
   // How many data chunks exist.
   uint64_t chunk_count() const;
   // The logical space data chunks hold, the license's usage

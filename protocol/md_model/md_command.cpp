@@ -195,6 +195,10 @@ json enc(const cmd_ha_assign& c) {
 json enc(const cmd_ha_set_node& c) {
   return {{"name", enc_name(c.name)}, {"enabled", c.enabled}, {"parked", c.parked}, {"limit", c.limit}};
 }
+json enc(const cmd_revoke_node& c) {
+  return {{"host_id", enc_name(c.host_id)}, {"host", enc_name(c.host)}, {"time", c.time}};
+}
+json enc(const cmd_set_cluster_ca& c) { return {{"key", enc_name(c.key_pem)}, {"cert", enc_name(c.cert_pem)}}; }
 json enc(const cmd_event& c) {
   return {{"time", c.time}, {"severity", c.severity}, {"source", c.source}, {"text", enc_name(c.text)}, {"epoch", c.epoch}};
 }
@@ -261,6 +265,8 @@ md_command dec(const std::string& op, const json& j) {
     return cmd_ha_assign{get_name(j, "resource"), get_name(j, "node"), get_name(j, "from"), get_name(j, "cursor")};
   if (op == "ha_set_node")
     return cmd_ha_set_node{get_name(j, "name"), get_bool(j, "enabled"), get_bool(j, "parked"), get_u32(j, "limit")};
+  if (op == "revoke_node") return cmd_revoke_node{get_name(j, "host_id"), get_name(j, "host"), get_i64(j, "time")};
+  if (op == "set_cluster_ca") return cmd_set_cluster_ca{get_name(j, "key"), get_name(j, "cert")};
   if (op == "event")
     return cmd_event{get_i64(j, "time"), get_str(j, "severity"), get_str(j, "source"), get_name(j, "text"),
                      get_u64(j, "epoch")};
@@ -291,6 +297,8 @@ struct name_of {
   const char* operator()(const cmd_ha_remove_resource&) const { return "ha_remove_resource"; }
   const char* operator()(const cmd_ha_assign&) const { return "ha_assign"; }
   const char* operator()(const cmd_ha_set_node&) const { return "ha_set_node"; }
+  const char* operator()(const cmd_revoke_node&) const { return "revoke_node"; }
+  const char* operator()(const cmd_set_cluster_ca&) const { return "set_cluster_ca"; }
 };
 
 json to_json(const md_command& c) {

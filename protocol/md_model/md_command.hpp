@@ -23,6 +23,7 @@
 #pragma once
 
 #include "protocol/md_model/md_ha_commands.hpp"
+#include "protocol/md_model/md_security_commands.hpp"
 #include "protocol/md_model/tiers.hpp"
 #include <cstdint>
 #include <optional>
@@ -378,7 +379,8 @@ using md_command =
     std::variant<cmd_mkdir, cmd_create, cmd_unlink, cmd_rmdir, cmd_rename, cmd_setattr, cmd_set_repl,
                  cmd_alloc_chunk, cmd_drop_replica, cmd_fence_chunk, cmd_confirm_replicas, cmd_mark_written, cmd_set_size, cmd_purge_orphan,
                  cmd_set_param, cmd_register_cs, cmd_drop_cs, cmd_event, cmd_set_license,
-                 cmd_ha_add_resource, cmd_ha_remove_resource, cmd_ha_assign, cmd_ha_set_node>;
+                 cmd_ha_add_resource, cmd_ha_remove_resource, cmd_ha_assign, cmd_ha_set_node,
+                 cmd_revoke_node, cmd_set_cluster_ca>;
 
 // ---- journal ----------------------------------------------------------------
 
