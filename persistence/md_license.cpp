@@ -16,10 +16,7 @@ mds::time_ns md_store::newest_recorded_time() const {
   return st.step() ? st.col_int(0) : 0;
 }
 
-uint64_t md_store::chunk_count() const {
-  statement st(db_, "SELECT count(*) FROM md_chunks");
-  return st.step() ? static_cast<uint64_t>(st.col_int(0)) : 0;
-}
+uint64_t md_store::chunk_count() const { return usage().chunks; }
 
 md_store::inode_counts md_store::count_inodes() const {
   statement st(db_, "SELECT count(*), coalesce(sum(type = 1), 0) FROM md_inodes");
@@ -27,11 +24,7 @@ md_store::inode_counts md_store::count_inodes() const {
   return {static_cast<uint64_t>(st.col_int(1)), static_cast<uint64_t>(st.col_int(0))};
 }
 
-uint64_t md_store::data_chunk_bytes() const {
-  statement st(db_, "SELECT coalesce(sum(CASE WHEN c.idx * ?1 < i.size THEN min(?1, i.size - c.idx * ?1) ELSE ?1 END), 0)"
-                    " FROM md_chunks c JOIN md_inodes i ON i.ino = c.ino");
-  st.bind(1, static_cast<int64_t>(chunk_size_));
-  return st.step() ? static_cast<uint64_t>(st.col_int(0)) : 0;
-}
+// Kept by md_usage.cpp's triggers (the rule is usage_recount()'s scan).
+uint64_t md_store::data_chunk_bytes() const { return usage().data_bytes; }
 
 }  // namespace pstorage::persistence

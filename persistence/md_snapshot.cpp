@@ -83,6 +83,7 @@ void md_store::install_snapshot(std::span<const uint8_t> image) {
   set_synchronous(true);  // the copy's commit is fsynced
   copy_database(db_.handle(), mem.db, what);
   unsynced_ = false;
+  ensure_usage_counters();  // an image from a build without them
 }
 
 void md_store::forget_entries_through(uint64_t index) {

@@ -431,6 +431,7 @@ class applier {
 md_store::md_store(const std::string& path, const md_store_options& opts, decoder dec, tag_decoder tags)
     : db_(path), decode_(dec), decode_tag_(tags) {
   create_schema(opts);
+  ensure_usage_counters();
   apply_committed();
 }
 

@@ -185,6 +185,18 @@ class md_store final : public mds::md_view {
     std::string key_pem, cert_pem;
   };
   std::optional<ca_row> cluster_ca() const;
+  // Usage counters (persistence/md_usage.cpp): kept by triggers in the
+  // transaction that changes the rows, read in O(CSs) — stat, top, /metrics
+  // and the license never scan md_chunks (docs/scale.md).
+  struct usage_counters {
+    uint64_t chunks = 0;      // data chunks
+    uint64_t data_bytes = 0;  // data_chunk_bytes()
+    std::map<uint32_t, uint64_t> replicas_per_cs;  // replicas (any version) per CS; absent: none
+    bool operator==(const usage_counters&) const = default;
+  };
+  usage_counters usage() const;
+  // The same figures by scanning the tables (initialisation, tests).
+  usage_counters usage_recount() const;
   // How many data chunks exist.
   uint64_t chunk_count() const;
   // The logical space data chunks hold, the license's usage
@@ -253,6 +265,7 @@ class md_store final : public mds::md_view {
   md_store(const std::string& path, const md_store_options& opts, decoder dec, tag_decoder tags);
 
   void create_schema(const md_store_options& opts);
+  void ensure_usage_counters();  // md_usage.cpp: tables, triggers, a recount if missing
   void set_synchronous(bool full);
   bool synchronous_full_ = true;  // sqlite_db opens with synchronous=FULL
   bool unsynced_ = false;
