@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/client/client_io.hpp"
 #include "persistence/node_tls.hpp"
 #include "protocol/endpoint.hpp"
 
@@ -116,6 +117,10 @@ class session {
   // Id of the master MDS this session talks to (ClientToMdsStat), for the
   // guide's "connected to MDS#N" line.
   int master_mds_id(uint32_t& id);
+  // This mount's I/O figures over its last 20 s, the ones it reports to the
+  // master with every Watch (client_io.hpp); for its own GET /status and
+  // /metrics (frontends/common/metrics_mount.hpp). Thread-safe.
+  client_io_figures io_figures();
 
   // ---- namespace (paths are absolute within the cluster) ----
   int lookup(const std::string& path, file_attr& out);

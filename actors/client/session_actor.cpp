@@ -1207,6 +1207,8 @@ int session::check_connection() {
   return impl_->file_op([&](p::ClientToMdsFileOp::Builder b) { b.getOp().setLookup("/"); }, &a, false);
 }
 
+client_io_figures session::io_figures() { return impl_->io_meter.figures(clock_type::now()); }
+
 int session::master_mds_id(uint32_t& id) {
   auto req = wire::make<p::ClientToMdsStat>([&](p::ClientToMdsStat::Builder b) { impl_->creds(b); });
   std::string err;
