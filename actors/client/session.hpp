@@ -166,6 +166,20 @@ class session {
   void watch_invalidations(std::function<void(uint64_t ino)> fn);
   void stop_watching();
 
+  // Directory listings held under the master's directory watch
+  // (dir_cache.hpp, docs/consistency.md): a name absent from a held listing
+  // is answered ENOENT without the MDS. Only with watch_invalidations()
+  // running. listing_token() before a readdir or mkdir (nullopt: do not
+  // adopt the answer), listing_adopt() after it; the mount's own changes
+  // keep listings current (name_added/name_removed), a failed one drops the
+  // directory's (listing_forget).
+  std::optional<uint64_t> listing_token();
+  void listing_adopt(uint64_t dir, const std::vector<std::string>& names, uint64_t token);
+  bool known_absent(uint64_t dir, const std::string& name);
+  void name_added(uint64_t dir, const std::string& name);
+  void name_removed(uint64_t dir, const std::string& name);
+  void listing_forget(uint64_t dir);
+
   static const std::string& last_error();
 
  private:

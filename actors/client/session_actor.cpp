@@ -24,6 +24,7 @@
 
 #include "actors/client/chunk_loc.hpp"
 #include "actors/client/chunk_range.hpp"
+#include "actors/client/dir_cache.hpp"
 #include "actors/client/bounded_connect.hpp"
 #include "actors/client/retry_policy.hpp"
 #include "actors/common/mds_locator_policy.hpp"
@@ -190,6 +191,26 @@ struct session::impl {
   std::atomic<bool> stop_watch{false};
   std::function<void(uint64_t)> on_invalidate;
 
+  // Listings of directories held under the master's directory watch
+  // (dir_cache.hpp): absent names answered without the MDS. Dropped on any
+  // change of connection or master and on every Watch that fails.
+  std::mutex dir_m;
+  dir_cache dirs;
+  // Test knob (tests/integration/mounts_dir_cache.sh): acknowledge the
+  // master's directory invalidations without dropping the listing, to show
+  // that the test fails without them.
+  const bool ignore_dir_invalidations = [] {
+    const char* v = std::getenv("PSTORAGE_DEBUG_IGNORE_DIR_INVALIDATIONS");
+    return v && *v == '1';
+  }();
+  static int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
+  }
+  void reset_dirs() {
+    std::lock_guard<std::mutex> g(dir_m);
+    dirs.reset();
+  }
+
   explicit impl(session_options opts) : o(std::move(opts)) {}
 
   // ---- credentials ----
@@ -224,6 +245,7 @@ struct session::impl {
       std::string why;  // each connect bounded (bounded_connect.hpp): call_mds retries within its patience
       auto h = connect_within<mds_api>(sys, svc.host, svc.port, connect_timeout, why);
       if (h) {
+        reset_dirs();  // a new connection: the master may not know our watches
         std::lock_guard<std::mutex> g(mds_m);
         mds = *h;
         return *h;
@@ -241,14 +263,20 @@ struct session::impl {
   // A follower answered: the next attempt goes to the master it names (or,
   // with no master elected yet, to the MDSs of bs.list in turn).
   void follow_master(const std::string& master) {
-    std::lock_guard<std::mutex> g(mds_m);
-    mds = mds_api{};
-    master_hint = master;
+    {
+      std::lock_guard<std::mutex> g(mds_m);
+      mds = mds_api{};
+      master_hint = master;
+    }
+    reset_dirs();  // another master knows none of our directory watches
   }
 
   void drop_mds() {
-    std::lock_guard<std::mutex> g(mds_m);
-    mds = mds_api{};
+    {
+      std::lock_guard<std::mutex> g(mds_m);
+      mds = mds_api{};
+    }
+    reset_dirs();  // the master may have forgotten this mount with its connection
   }
 
   // ---- unmount: session::abort() ends every wait at once ----
@@ -1024,6 +1052,7 @@ struct session::impl {
         nap(std::chrono::milliseconds(1000));
         continue;
       }
+      const int64_t sent_at = now_ns();
       self->send(*h, wire::make<p::ClientToMdsWatch>([&](p::ClientToMdsWatch::Builder b) {
         creds(b);
         b.setClientId(o.client_id);
@@ -1042,6 +1071,7 @@ struct session::impl {
         continue;
       }
       auto d = wire::decode(*answer);
+      if (!d || d->getStatus().getCode() != p::STATUS_OK) reset_dirs();
       if (!d) {
         nap(std::chrono::milliseconds(1000));
         continue;
@@ -1063,7 +1093,15 @@ struct session::impl {
           std::lock_guard<std::mutex> g(st->m);
           st->attr.reset();
         }
+        if (!ignore_dir_invalidations) {  // a directory's inode: its listing goes (a file's: nothing held)
+          std::lock_guard<std::mutex> g(dir_m);
+          dirs.invalidated(ino);
+        }
         if (on_invalidate) on_invalidate(ino);
+      }
+      {
+        std::lock_guard<std::mutex> g(dir_m);
+        dirs.watch_answered(sent_at, now_ns());
       }
       acked = std::max(acked, d->getSeq());
       learn_mds_list(d->getMdses());
@@ -1193,6 +1231,36 @@ void session::watch_invalidations(std::function<void(uint64_t ino)> fn) {
   impl_->on_invalidate = std::move(fn);
   impl_->stop_watch = false;
   impl_->watcher = std::thread([this] { impl_->watch_loop(); });
+}
+
+std::optional<uint64_t> session::listing_token() {
+  std::lock_guard<std::mutex> g(impl_->dir_m);
+  return impl_->dirs.begin(impl::now_ns());
+}
+
+void session::listing_adopt(uint64_t dir, const std::vector<std::string>& names, uint64_t token) {
+  std::lock_guard<std::mutex> g(impl_->dir_m);
+  impl_->dirs.listed(dir, names, token, impl::now_ns());
+}
+
+bool session::known_absent(uint64_t dir, const std::string& name) {
+  std::lock_guard<std::mutex> g(impl_->dir_m);
+  return impl_->dirs.answer(dir, name, impl::now_ns()) == dir_cache::known::absent;
+}
+
+void session::name_added(uint64_t dir, const std::string& name) {
+  std::lock_guard<std::mutex> g(impl_->dir_m);
+  impl_->dirs.added(dir, name);
+}
+
+void session::name_removed(uint64_t dir, const std::string& name) {
+  std::lock_guard<std::mutex> g(impl_->dir_m);
+  impl_->dirs.removed(dir, name);
+}
+
+void session::listing_forget(uint64_t dir) {
+  std::lock_guard<std::mutex> g(impl_->dir_m);
+  impl_->dirs.forget(dir);
 }
 
 void session::stop_watching() {

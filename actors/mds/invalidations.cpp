@@ -41,23 +41,24 @@ bool invalidation_table::parked(const std::string& client) const {
   return it != mounts_.end() && it->second.parked;
 }
 
-invalidation_table::change invalidation_table::changed(ino_t ino, const std::string& writer,
-                                                       const std::vector<std::string>& openers, ns now) {
+uint64_t invalidation_table::queue(mount& m, ino_t ino) {
+  for (auto& [s, i] : m.unsent)
+    if (i == ino) return s;
+  uint64_t seq = ++m.next_seq;
+  m.unsent.emplace_back(seq, ino);
+  return seq;
+}
+
+invalidation_table::change invalidation_table::ticket_for(ino_t ino, const std::string& writer,
+                                                          const std::vector<std::string>& clients, ns now) {
   change out;
   ticket t;
-  for (const auto& client : openers) {
+  for (const auto& client : clients) {
     if (client == writer) continue;
     auto it = mounts_.find(client);
     if (it == mounts_.end() || !watching(it->second, now)) continue;
     auto& m = it->second;
-    uint64_t seq = 0;
-    for (auto& [s, i] : m.unsent)
-      if (i == ino) seq = s;
-    if (!seq) {
-      seq = ++m.next_seq;
-      m.unsent.emplace_back(seq, ino);
-    }
-    t.needs[client] = seq;
+    t.needs[client] = queue(m, ino);
     if (m.parked) out.notify.push_back(client);
   }
   if (t.needs.empty()) return out;
@@ -65,6 +66,46 @@ invalidation_table::change invalidation_table::changed(ino_t ino, const std::str
   out.ticket = ++next_ticket_;
   tickets_.emplace(*out.ticket, std::move(t));
   return out;
+}
+
+invalidation_table::change invalidation_table::changed(ino_t ino, const std::string& writer,
+                                                       const std::vector<std::string>& openers, ns now) {
+  return ticket_for(ino, writer, openers, now);
+}
+
+void invalidation_table::watch_dir(const std::string& client, ino_t dir, ns now) {
+  auto found = mounts_.find(client);
+  if (found == mounts_.end() || !watching(found->second, now)) return;  // not watching: it holds no listing
+  auto& m = found->second;
+  if (auto it = m.dirs.find(dir); it != m.dirs.end()) m.dir_order.erase(it->second);
+  const uint64_t order = ++m.next_dir_order;
+  m.dirs[dir] = order;
+  m.dir_order[order] = dir;
+  while (m.dirs.size() > max_dirs_) {  // the oldest registration ends: the mount drops that listing
+    auto oldest = m.dir_order.begin();
+    queue(m, oldest->second);
+    m.dirs.erase(oldest->second);
+    m.dir_order.erase(oldest);
+  }
+}
+
+invalidation_table::change invalidation_table::dir_changed(ino_t dir, const std::string& writer, ns now) {
+  std::vector<std::string> watchers;
+  for (auto& [client, m] : mounts_) {
+    if (client == writer) continue;
+    auto it = m.dirs.find(dir);
+    if (it == m.dirs.end()) continue;
+    watchers.push_back(client);
+    m.dir_order.erase(it->second);
+    m.dirs.erase(it);
+  }
+  return ticket_for(dir, writer, watchers, now);
+}
+
+size_t invalidation_table::dir_watchers(ino_t dir) const {
+  size_t n = 0;
+  for (auto& [client, m] : mounts_) n += m.dirs.count(dir);
+  return n;
 }
 
 std::vector<uint64_t> invalidation_table::finished(ns now) {

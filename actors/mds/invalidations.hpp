@@ -21,6 +21,20 @@
 //    by itself and drops changed pages, so waiting longer buys nothing).
 //  * Acknowledgements only count for what was sent (a mount cannot ack the
 //    future), and sequence numbers only grow per mount.
+//  * Directory watches (the mount's dir_cache.hpp holds listings under them):
+//    watch_dir(client, dir) when the master answers a mount's readdir or
+//    mkdir of `dir` (ignored unless the mount is watching: a mount only
+//    adopts a listing after a Watch was answered, and drops them all when
+//    its connection or master changes, so a mount forgotten here holds
+//    none that this registration would have to cover). dir_changed(dir,
+//    writer) when a create, mkdir, unlink, rmdir or rename in `dir` is
+//    applied: every other mount registered on it gets the directory's inode
+//    queued (the same channel and ticket as changed(); a mount cannot tell a
+//    file's inode from a directory's and needs not) and its registration
+//    ends — the mount drops its listing and registers again by its next
+//    readdir. A mount registered on more than max_dirs directories has its
+//    oldest registration ended the same way (queued, no ticket).
+//    Registrations go with the mount (forget, expire).
 #pragma once
 
 #include <cstdint>
@@ -37,8 +51,9 @@ class invalidation_table {
   using ns = int64_t;
   using ino_t = uint64_t;
 
-  explicit invalidation_table(ns ack_timeout = 1'000'000'000, ns watch_idle = 20'000'000'000)
-      : ack_timeout_(ack_timeout), watch_idle_(watch_idle) {}
+  explicit invalidation_table(ns ack_timeout = 1'000'000'000, ns watch_idle = 20'000'000'000,
+                              size_t max_dirs = 8192)
+      : ack_timeout_(ack_timeout), watch_idle_(watch_idle), max_dirs_(max_dirs) {}
 
   struct batch {
     uint64_t seq = 0;          // newest sequence number in inos (or the last sent)
@@ -61,6 +76,11 @@ class invalidation_table {
   };
   change changed(ino_t ino, const std::string& writer, const std::vector<std::string>& openers, ns now);
 
+  // Directory watches (see the contract).
+  void watch_dir(const std::string& client, ino_t dir, ns now);
+  change dir_changed(ino_t dir, const std::string& writer, ns now);
+  size_t dir_watchers(ino_t dir) const;
+
   // Tickets done by now (acknowledged, or past their deadline), each once.
   std::vector<uint64_t> finished(ns now);
   // The earliest deadline of an open ticket.
@@ -81,6 +101,9 @@ class invalidation_table {
     std::vector<std::pair<uint64_t, ino_t>> unsent;  // (seq, ino), seq ascending
     ns last_contact = 0;
     bool parked = false;
+    std::map<ino_t, uint64_t> dirs;       // registered directory -> registration order
+    std::map<uint64_t, ino_t> dir_order;  // registration order -> directory (oldest first)
+    uint64_t next_dir_order = 0;
   };
   struct ticket {
     std::map<std::string, uint64_t> needs;  // mount -> seq it must acknowledge
@@ -88,9 +111,14 @@ class invalidation_table {
   };
   bool watching(const mount& m, ns now) const { return now - m.last_contact <= watch_idle_; }
   std::optional<batch> send_unsent(mount& m);
+  // Queues `ino` for `m` (reusing an unsent one); its sequence number.
+  uint64_t queue(mount& m, ino_t ino);
+  // A ticket waiting for `clients` (mounts to queue `ino` for), writer excluded.
+  change ticket_for(ino_t ino, const std::string& writer, const std::vector<std::string>& clients, ns now);
 
   ns ack_timeout_;
   ns watch_idle_;
+  size_t max_dirs_;
   std::map<std::string, mount> mounts_;
   std::map<uint64_t, ticket> tickets_;
   uint64_t next_ticket_ = 0;

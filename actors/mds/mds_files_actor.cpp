@@ -448,9 +448,13 @@ std::optional<msg::mds_to_client_file_op> replayed_answer(self_ptr self, const m
 // outcome (replay = true: answer() must then skip its side effects, e.g.
 // deleting the replicas an unlink freed), and a retry of a request still
 // being committed waits for it.
+// `dirs` (with the request's `client`): the directories a namespace change
+// alters; mounts holding their listings drop them before the answer
+// (after_dir_change, docs/consistency.md "Directory listings").
 template <class V, class A>
 caf::result<msg::mds_to_client_file_op> validate_commit_reply(self_ptr self, const std::optional<mds::request_tag>& tag,
-                                                              V&& validate, A answer) {
+                                                              V&& validate, A answer, std::vector<uint64_t> dirs = {},
+                                                              const std::string& client = {}) {
   auto& st = self->state;
   std::pair<std::string, uint64_t> key;
   if (tag) {
@@ -474,14 +478,23 @@ caf::result<msg::mds_to_client_file_op> validate_commit_reply(self_ptr self, con
   if (tag) st.requests_in_flight[key];
   commit(
       self, cmd,
-      [self, rp, cmd, answer, tag, key](std::optional<op_error> e) mutable {
-        if (e) rp.deliver(make_file_reply(fail(*e)));
-        else rp.deliver(make_file_reply(answer(cmd, false)));
-        if (!tag) return;
-        auto& st = self->state;
-        auto waiting = std::move(st.requests_in_flight[key]);
-        st.requests_in_flight.erase(key);
-        for (auto& w : waiting) w();
+      [self, rp, cmd, answer, tag, key, dirs, client](std::optional<op_error> e) mutable {
+        auto finish = [self, tag, key] {
+          if (!tag) return;
+          auto& st = self->state;
+          auto waiting = std::move(st.requests_in_flight[key]);
+          st.requests_in_flight.erase(key);
+          for (auto& w : waiting) w();
+        };
+        if (e) {
+          rp.deliver(make_file_reply(fail(*e)));
+          return finish();
+        }
+        auto reply = make_file_reply(answer(cmd, false));  // its side effects now, the answer after the mounts
+        after_dir_change(self, dirs, client, [rp, reply, finish]() mutable {
+          rp.deliver(reply);
+          finish();
+        });
       },
       tag);
   return rp;
@@ -581,6 +594,7 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
       file_answer out;
       out.attr = *a;
       out.entries = md(self).readdir(r.value());
+      dir_watched_by(self, r.value(), client);  // the mount may hold this listing now
       return make_file_reply(out);
     }
     case W::MKDIR:
@@ -607,13 +621,15 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
             auto& st = self->state;
             auto ino = dir ? std::get<mds::cmd_mkdir>(cmd).ino : std::get<mds::cmd_create>(cmd).ino;
             auto out = attr_answer(self, ino);
+            if (dir) dir_watched_by(self, ino, client);  // the new directory's (empty) listing
             if (open_for_write && out.attr) {  // a new file: nobody else holds a lease on it
               st.leases.acquire(ino, client, steady_ns(self), mds::lease_table::origin::created);
               st.leases.open(ino, client);
               out.lease_ms = static_cast<uint32_t>(st.deps.lease_duration.count());
             }
             return out;
-          });
+          },
+          {parent}, client);
     }
     case W::UNLINK: {
       std::string path = op.getUnlink();
@@ -627,14 +643,15 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
           [self, chunks](const mds::md_command& cmd, bool replay) {
             if (!replay && !std::get<mds::cmd_unlink>(cmd).orphan) delete_replicas(self, chunks);
             return file_answer{};
-          });
+          },
+          {pn.value().parent}, client);
     }
     case W::RMDIR: {
       auto pn = resolve_parent(self, op.getRmdir());
       if (!pn) return make_file_reply(fail(pn.error()));
       return validate_commit_reply(
           self, tag, [&](auto& ctx) { return mds::validate_rmdir(md(self), ctx, pn.value().parent, pn.value().name); },
-          [](const mds::md_command&, bool) { return file_answer{}; });
+          [](const mds::md_command&, bool) { return file_answer{}; }, {pn.value().parent}, client);
     }
     case W::RENAME: {
       auto rn = op.getRename();
@@ -655,7 +672,8 @@ caf::result<msg::mds_to_client_file_op> do_file_op(self_ptr self, p::ClientToMds
             auto& cmd = std::get<mds::cmd_rename>(c);
             if (!replay && cmd.replaced && !cmd.orphan_replaced) delete_replicas(self, chunks);
             return attr_answer(self, cmd.ino);
-          });
+          },
+          {from.value().parent, to.value().parent}, client);
     }
     case W::SETATTR: return do_setattr(self, op.getSetattr(), client);
     case W::SET_REPL: {

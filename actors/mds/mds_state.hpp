@@ -233,6 +233,14 @@ caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::cli
 // the file open is told to drop its cache; `answer` runs once they all
 // acknowledged, or after the attribute timeout — at once when none has it open.
 void after_invalidation(self_ptr self, uint64_t ino, const std::string& writer, std::function<void()> answer);
+// A create, mkdir, unlink, rmdir or rename in `dirs` by `writer` was applied:
+// every other mount holding a listing of one of them drops it first (the
+// same acknowledgement or bound as above), then `answer` runs.
+void after_dir_change(self_ptr self, const std::vector<uint64_t>& dirs, const std::string& writer,
+                      std::function<void()> answer);
+// The master answered `client`'s readdir or mkdir of `dir`: the mount may
+// hold its listing from now on (invalidations.hpp watch_dir).
+void dir_watched_by(self_ptr self, uint64_t dir, const std::string& client);
 // Lost mastership: parked Watches are answered NOT_MASTER, waiting writers answered.
 void drop_watches(self_ptr self);
 // A monitored actor went down: if it was a mount's watcher, the mount is

@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <memory>
+#include <set>
 
 #include "actors/mds/mds_state.hpp"
 #include "protocol/common.capnp.h"
@@ -17,8 +19,11 @@ namespace p = proto;
 namespace {
 
 // How long a Watch is held with nothing to say (the mount asks again at
-// once; its own timeout is longer).
-constexpr auto watch_hold = std::chrono::seconds(5);
+// once; its own timeout is longer). Shorter than the invalidation bound
+// (1 s): a mount uses its directory listings only within that bound of a
+// Watch it sent and got the answer of (client/dir_cache.hpp), so a live
+// mount must hear back more often than that.
+constexpr auto watch_hold = std::chrono::milliseconds(400);
 
 msg::mds_to_client_watch watch_reply(self_ptr self, const mds::invalidation_table::batch& b) {
   auto& members = self->state.members;
@@ -110,6 +115,34 @@ void after_invalidation(self_ptr self, uint64_t ino, const std::string& writer, 
   for (auto& client : c.notify)
     if (auto b = st.invalidations.take(client)) answer_watch(self, client, *b);
   settle(self);
+}
+
+void after_dir_change(self_ptr self, const std::vector<uint64_t>& dirs, const std::string& writer,
+                      std::function<void()> answer) {
+  auto& st = self->state;
+  const auto now = steady_ns(self);
+  std::vector<uint64_t> tickets;
+  std::set<std::string> notify;
+  for (auto dir : dirs) {
+    auto c = st.invalidations.dir_changed(dir, writer, now);
+    if (c.ticket) tickets.push_back(*c.ticket);
+    notify.insert(c.notify.begin(), c.notify.end());
+  }
+  if (tickets.empty()) return answer();
+  // One answer after every ticket: a shared countdown.
+  auto left = std::make_shared<size_t>(tickets.size());
+  auto fn = std::make_shared<std::function<void()>>(std::move(answer));
+  for (auto id : tickets)
+    st.invalidation_waiters[id] = [left, fn] {
+      if (--*left == 0) (*fn)();
+    };
+  for (auto& client : notify)
+    if (auto b = st.invalidations.take(client)) answer_watch(self, client, *b);
+  settle(self);
+}
+
+void dir_watched_by(self_ptr self, uint64_t dir, const std::string& client) {
+  self->state.invalidations.watch_dir(client, dir, steady_ns(self));
 }
 
 void watch_sender_down(self_ptr self, const caf::actor_addr& source) {

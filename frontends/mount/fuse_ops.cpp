@@ -16,7 +16,9 @@ namespace pstorage::mount {
 namespace {
 using client::file_attr;
 
-// Kernel caches (docs/consistency.md). Attributes: 1 s; a read or fstat on
+// Kernel caches (docs/consistency.md). A name absent from a directory
+// listing this mount holds under the master's directory watch is answered
+// here without the MDS (client/dir_cache.hpp). Attributes: 1 s; a read or fstat on
 // an open descriptor may see another mount's size up to that late. Entries:
 // a file's name is looked up again on every path walk (0 s), and the LOOKUP
 // reply refreshes the inode's attributes, so open() and stat() by path after
@@ -115,6 +117,10 @@ void op_init(void*, fuse_conn_info* conn) {
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  // A name absent from a listing held under the master's directory watch:
+  // no MDS round trip (every create starts with this LOOKUP). ENOENT
+  // without an entry: the kernel keeps no negative dentry and asks again.
+  if (S(req).known_absent(parent, name)) return (void)fuse_reply_err(req, ENOENT);
   auto path = child_of(req, parent, name);
   if (!path) return (void)fuse_reply_err(req, ESTALE);
   file_attr a;
@@ -182,9 +188,15 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   auto path = child_of(req, parent, name);
   if (!path) return (void)fuse_reply_err(req, ESTALE);
-  if (int e = S(req).mkdir(*path, mode & 07777)) return (void)fuse_reply_err(req, e);
+  auto token = S(req).listing_token();  // the master registers us on the new directory
+  if (int e = S(req).mkdir(*path, mode & 07777)) {
+    S(req).listing_forget(parent);
+    return (void)fuse_reply_err(req, e);
+  }
+  S(req).name_added(parent, name);
   file_attr a;
   if (int e = S(req).lookup(*path, a)) return (void)fuse_reply_err(req, e);
+  if (token) S(req).listing_adopt(a.ino, {}, *token);  // empty, unless another mount changed it meanwhile
   auto ent = entry_of(req, parent, name, a);
   fuse_reply_entry(req, &ent);
 }
@@ -193,7 +205,11 @@ template <class Op>
 void remove_name(fuse_req_t req, fuse_ino_t parent, const char* name, Op&& op) {
   auto path = child_of(req, parent, name);
   if (!path) return (void)fuse_reply_err(req, ESTALE);
-  if (int e = op(*path)) return (void)fuse_reply_err(req, e);
+  if (int e = op(*path)) {
+    S(req).listing_forget(parent);
+    return (void)fuse_reply_err(req, e);
+  }
+  S(req).name_removed(parent, name);
   {
     auto& f = F(req);
     std::lock_guard<std::mutex> g(f.m);
@@ -223,7 +239,13 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     if (e == 0) return (void)fuse_reply_err(req, EEXIST);
     if (e != ENOENT) return (void)fuse_reply_err(req, e);
   }
-  if (int e = S(req).rename(*from, *to)) return (void)fuse_reply_err(req, e);
+  if (int e = S(req).rename(*from, *to)) {
+    S(req).listing_forget(parent);
+    S(req).listing_forget(newparent);
+    return (void)fuse_reply_err(req, e);
+  }
+  S(req).name_removed(parent, name);
+  S(req).name_added(newparent, newname);
   {
     auto& f = F(req);
     std::lock_guard<std::mutex> g(f.m);
@@ -278,7 +300,11 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   file_attr a;
   int e = S(req).create(*path, mode & 07777, a);
   if (e == EEXIST && !(fi->flags & O_EXCL)) e = S(req).open(*path, 0, true, a);
-  if (e) return (void)fuse_reply_err(req, e);
+  if (e) {
+    S(req).listing_forget(parent);
+    return (void)fuse_reply_err(req, e);
+  }
+  S(req).name_added(parent, name);
   if (int e2 = finish_open(S(req), fi, a, true)) return (void)fuse_reply_err(req, e2);
   auto ent = entry_of(req, parent, name, a);
   if (fuse_reply_create(req, &ent, fi) != 0) {
@@ -330,11 +356,21 @@ void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   fuse_reply_err(req, e);
 }
 
+// Reads the listing; held under the master's directory watch from then on
+// (the MDS registers this mount when it answers).
 int read_dir(fuse_req_t req, fuse_ino_t ino, dir_handle& d) {
   auto path = path_of(req, ino);
   if (!path) return ESTALE;
   d.items.clear();
-  return S(req).readdir(*path, d.items);
+  auto token = S(req).listing_token();
+  if (int e = S(req).readdir(*path, d.items)) return e;
+  if (token) {
+    std::vector<std::string> names;
+    names.reserve(d.items.size());
+    for (auto& it : d.items) names.push_back(it.name);
+    S(req).listing_adopt(ino, names, *token);
+  }
+  return 0;
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {

@@ -137,3 +137,80 @@ TEST_CASE("a mount whose connection closed is forgotten: the writer waiting for 
   CHECK(t.finished(2 * ms) == std::vector<uint64_t>{*c.ticket});
   CHECK_FALSE(t.changed(7, "A", {"B"}, 3 * ms).ticket);
 }
+
+// ---- directory watches (the mount's dir_cache.hpp holds listings under them) ----
+
+TEST_CASE("a create in a watched directory waits for the mount that listed it, then the watch ends") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("A", 0, 0);      // A watches (parked)
+  t.watch_dir("A", 5, 1 * ms);  // A read (or made) directory 5
+  CHECK(t.dir_watchers(5) == 1);
+  CHECK_FALSE(t.dir_changed(5, "A", 2 * ms).ticket);  // A's own create: nobody to wait for
+  auto c = t.dir_changed(5, "B", 3 * ms);             // B's create in 5
+  REQUIRE(c.ticket);
+  CHECK(c.notify == std::vector<std::string>{"A"});
+  CHECK(t.dir_watchers(5) == 0);  // one-shot: A drops its listing, registers again by a readdir
+  auto b = t.take("A");
+  REQUIRE(b);
+  CHECK(b->inos == std::vector<uint64_t>{5});
+  CHECK(t.finished(4 * ms).empty());  // B's answer waits for A
+  t.watch("A", b->seq, 5 * ms);
+  CHECK(t.finished(5 * ms) == std::vector<uint64_t>{*c.ticket});
+  CHECK_FALSE(t.dir_changed(5, "B", 6 * ms).ticket);  // A no longer registered
+}
+
+TEST_CASE("a mount that does not answer holds a directory change at most the bound") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("A", 0, 0);
+  t.watch_dir("A", 5, 0);
+  auto c = t.dir_changed(5, "B", 100 * ms);
+  REQUIRE(c.ticket);
+  CHECK(t.finished(1099 * ms).empty());
+  CHECK(t.finished(1100 * ms) == std::vector<uint64_t>{*c.ticket});
+}
+
+TEST_CASE("registrations of a mount that is not watching are ignored; they go with the mount") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch_dir("cli", 5, 0);  // never watched (a CLI, an old mount): no registration, never waited for
+  CHECK(t.dir_watchers(5) == 0);
+  t.watch("A", 0, 0);
+  t.watch_dir("A", 5, 0);
+  t.forget("A");  // its connection closed
+  CHECK(t.dir_watchers(5) == 0);
+  CHECK_FALSE(t.dir_changed(5, "B", 1 * ms).ticket);
+}
+
+TEST_CASE("too many registered directories: the oldest registration ends with an invalidation") {
+  invalidation_table t(1 * s, 20 * s, 2);
+  t.watch("A", 0, 0);
+  t.watch_dir("A", 5, 0);
+  t.watch_dir("A", 6, 0);
+  t.watch_dir("A", 5, 0);  // again: now the newest
+  t.watch_dir("A", 7, 0);  // 6 is the oldest: ended
+  CHECK(t.dir_watchers(6) == 0);
+  CHECK(t.dir_watchers(5) == 1);
+  CHECK(t.dir_watchers(7) == 1);
+  auto b = t.take("A");
+  REQUIRE(b);
+  CHECK(b->inos == std::vector<uint64_t>{6});  // the mount drops that listing
+}
+
+TEST_CASE("a rename between two watched directories waits for both watchers") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("A", 0, 0);
+  t.watch("C", 0, 0);
+  t.watch_dir("A", 5, 0);
+  t.watch_dir("C", 6, 0);
+  auto from = t.dir_changed(5, "B", 1 * ms), to = t.dir_changed(6, "B", 1 * ms);
+  REQUIRE(from.ticket);
+  REQUIRE(to.ticket);
+  auto a = t.take("A");
+  auto c = t.take("C");
+  REQUIRE(a);
+  REQUIRE(c);
+  t.watch("A", a->seq, 2 * ms);
+  auto done = t.finished(2 * ms);
+  CHECK(done == std::vector<uint64_t>{*from.ticket});
+  t.watch("C", c->seq, 3 * ms);
+  CHECK(t.finished(3 * ms) == std::vector<uint64_t>{*to.ticket});
+}
