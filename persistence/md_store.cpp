@@ -900,14 +900,20 @@ chunk_with_attrs chunk_with_attrs_row(const statement& st) {
 }
 }  // namespace
 
-std::vector<chunk_with_attrs> md_store::all_chunks() const {
+std::vector<chunk_with_attrs> md_store::all_chunks() const { return chunks_from(0, SIZE_MAX); }
+
+std::vector<chunk_with_attrs> md_store::chunks_from(chunk_id first, size_t limit) const {
   std::vector<chunk_with_attrs> out;
+  if (limit == 0) return out;
   {
-    statement st(db_, std::string("SELECT ") + chunk_with_attrs_cols + " ORDER BY c.id");
+    statement st(db_, std::string("SELECT ") + chunk_with_attrs_cols + " WHERE c.id >= ? ORDER BY c.id LIMIT ?");
+    st.bind(1, i64(first)).bind(2, limit == SIZE_MAX ? int64_t{-1} : static_cast<int64_t>(limit));
     while (st.step()) out.push_back(chunk_with_attrs_row(st));
   }
+  if (out.empty()) return out;
   // Both in chunk id order: a merge, no lookup table (10 M chunks: docs/scale.md).
-  statement st(db_, "SELECT chunk, cs, version FROM md_replicas ORDER BY chunk, pos");
+  statement st(db_, "SELECT chunk, cs, version FROM md_replicas WHERE chunk >= ? AND chunk <= ? ORDER BY chunk, pos");
+  st.bind(1, i64(out.front().chunk.id)).bind(2, i64(out.back().chunk.id));
   size_t i = 0;
   while (st.step()) {
     const auto id = static_cast<chunk_id>(st.col_int(0));

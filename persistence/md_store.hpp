@@ -147,6 +147,9 @@ class md_store final : public mds::md_view {
   std::vector<mds::inode_id> orphans() const;
   // Every chunk (by id) with its replicas (chain order) and its file's attrs.
   std::vector<chunk_with_attrs> all_chunks() const;
+  // The same for the chunks with id >= first, at most `limit` (by id): a
+  // slice of the repair's full scan (actors/repair/full_scan.hpp).
+  std::vector<chunk_with_attrs> chunks_from(mds::chunk_id first, size_t limit) const;
   // The same for the chunks `ids` that exist, in the order given (the
   // repair queue's batch: actors/repair/repair_queue.hpp).
   std::vector<chunk_with_attrs> chunks_with_attrs(const std::vector<mds::chunk_id>& ids) const;

@@ -219,12 +219,14 @@ void fill_stat_repair(self_ptr self, p::MdsToClientStat::Builder b) {
   if (!st.repair) return;
   auto& rs = *st.repair;
   b.setClusterStatus(mds::to_string(rs.health.status));
-  auto chunks = md(self).all_chunks();
-  auto views = repair::build_chunk_views(chunks, st.registry.entries(), rs.wip, &st.hold_floor);
-  auto counts = mds::count_states(views, rs.live.planner.policy);
+  // No scan here (issue 15; docs/scale.md): the states as the repair pass
+  // last classified each chunk (chunk_state_table), the total and the
+  // replicas per CS from md_store's usage counters.
+  const auto usage = md(self).usage();
+  const auto& counts = rs.states.counts();
   auto list = b.initChunks(static_cast<unsigned>(mds::chunk_state_count + 1));
   list[0].setState("total");
-  list[0].setCount(counts.total);
+  list[0].setCount(usage.chunks);
   for (size_t i = 0; i < mds::chunk_state_count; ++i) {
     list[i + 1].setState(mds::to_string(static_cast<mds::chunk_state>(i)));
     list[i + 1].setCount(counts.by_state[i]);
@@ -235,7 +237,7 @@ void fill_stat_repair(self_ptr self, p::MdsToClientStat::Builder b) {
   r.setBytesCopied(rs.bytes_copied);
   r.setMovesRunning(rs.moving.size());
   r.setChunksMoved(rs.chunks_moved);
-  auto per_cs = repair::replicas_per_cs(chunks);
+  const auto& per_cs = usage.replicas_per_cs;
   for (auto c : b.getCss()) {
     auto it = per_cs.find(c.getId());
     c.setReplicas(it == per_cs.end() ? 0 : it->second);

@@ -857,6 +857,7 @@ void note_changes(self_ptr self) {
     rs.seen_bad.clear();
     rs.queue = {};
     rs.full_scan_due = true;
+    rs.scan.stop();
   }
   for (auto& [id, e] : st.registry.entries()) {
     auto it = rs.seen_status.find(id);
@@ -881,13 +882,36 @@ void note_changes(self_ptr self) {
   rs.seen_bad = rs.wip.bad_replicas;
 }
 
-// Plans `chunks` (every chunk: a full scan; or a batch of the queue) and
-// starts the jobs; rebalancing only after a full scan. Each chunk looked at
-// is settled in the queue.
-void plan_chunks(self_ptr self, const std::vector<persistence::chunk_with_attrs>& chunks, bool full) {
+// What plan_chunks was given: every chunk (a whole scan), a slice of a
+// sliced full scan, or a batch of the repair queue.
+enum class chunk_set { whole, slice, batch };
+
+// stat's chunk counts (chunk_state_table): each chunk as classified now. A
+// chunk in a hold is classified with its hold floor, as stat always showed
+// it (repair_support.hpp build_chunk_views); the planners get no floor.
+void record_states(self_ptr self, const std::vector<persistence::chunk_with_attrs>& chunks,
+                   const std::vector<mds::chunk_view>& views) {
+  auto& st = self->state;
+  auto& rs = *st.repair;
+  for (size_t i = 0; i < views.size() && i < chunks.size(); ++i) {
+    if (!st.hold_floor.count(views[i].id)) {
+      rs.states.set(views[i].id, mds::classify(views[i], rs.live.planner.policy));
+      continue;
+    }
+    auto held = repair::build_chunk_views({chunks[i]}, st.registry.entries(), rs.wip, &st.hold_floor);
+    rs.states.set(views[i].id, mds::classify(held.at(0), rs.live.planner.policy));
+  }
+}
+
+// Plans `chunks` and starts the jobs; rebalancing after a whole scan or a
+// slice of a full scan. Each chunk looked at is settled in the queue and
+// its state recorded for stat.
+void plan_chunks(self_ptr self, const std::vector<persistence::chunk_with_attrs>& chunks, chunk_set set) {
+  const bool full = set == chunk_set::whole;
   auto& st = self->state;
   auto& rs = *st.repair;
   auto views = repair::build_chunk_views(chunks, st.registry.entries(), rs.wip);
+  record_states(self, chunks, views);
   repair::cluster_view view;
   view.chunks = views;
   view.css = repair::cs_briefs(st.registry.entries());
@@ -952,8 +976,38 @@ void plan_chunks(self_ptr self, const std::vector<persistence::chunk_with_attrs>
   }
   if (!plan.halted) {
     if (auto ev = rs.replication.update(rs.queued, rs.repair_copies())) emit(self, *ev);
-    if (full) rebalance_tick(self, plan, chunks, views);
+    if (set != chunk_set::batch) rebalance_tick(self, plan, chunks, views);
   }
+}
+
+// Runs `fn` as the MDS's next message, behind those already queued (a
+// client's request waits for one slice, not for the whole scan); the
+// later_atom handler of mds_actor.cpp runs it (run_later without a timer).
+void run_next(self_ptr self, std::function<void()> fn) {
+  auto& st = self->state;
+  const uint64_t id = ++st.next_later;
+  st.later.emplace(id, std::move(fn));
+  self->send(self, later_atom::value, id);
+}
+
+// One slice of the sliced full scan (full_scan.hpp), then the next one as
+// its own message until the table's end. `run`: the scan it belongs to (a
+// new master, or a new scan, ends the older chain).
+void scan_slice(self_ptr self, uint64_t run) {
+  auto& st = self->state;
+  if (!st.repair || !serving(self)) return;
+  auto& rs = *st.repair;
+  if (!rs.scan.running() || run != rs.full_scans) return;
+  auto chunks = md(self).chunks_from(rs.scan.from(), rs.scan.rows());
+  std::vector<uint64_t> ids;
+  ids.reserve(chunks.size());
+  for (auto& c : chunks) ids.push_back(c.chunk.id);
+  const auto covered = rs.scan.advance(ids);
+  rs.states.erase_range_except(covered.from, covered.to, ids);  // deleted since the last look
+  plan_chunks(self, chunks, chunk_set::slice);
+  if (!covered.last) return run_next(self, [self, run] { scan_slice(self, run); });
+  rs.last_scan_chunks = rs.scan.scanned();
+  rs.next_full_scan = self->clock().now() + repair::scan_interval(rs.scan.scanned());
 }
 
 }  // namespace
@@ -970,26 +1024,37 @@ void plan_repairs_pass(self_ptr self, size_t batch) {
   note_changes(self);
   take_applied_marks(self);
   const auto now = self->clock().now();
-  // A full scan once the cluster status is known (the CSs have registered),
-  // then whenever next_full_scan has come (rebalancing; the safety net for a
-  // change no mark caught): every tick in a small cluster, as before the
-  // queue, at most ~5% of the actor's time in a big one.
-  // Below incremental_above chunks (at the last scan) every pass is a full
-  // one, exactly as before the queue: the simulator's data-disk seed 779
-  // lost a repair with the incremental path (not understood yet;
-  // docs/scale.md), and a small cluster gains nothing from it.
-  constexpr uint64_t incremental_above = 100000;
-  const bool small = rs.last_scan_chunks < incremental_above;
-  if (small || (rs.health.status != mds::cluster_status::unknown && now >= rs.next_full_scan)) {
+  // Which pass (actors/repair/full_scan.hpp): below whole_scan_below chunks
+  // every pass is a whole scan, exactly as before the queue (the
+  // simulator's data-disk seed 779 lost a repair with the incremental path,
+  // not understood yet: docs/scale.md); above it a sliced full scan when
+  // due, else the queue's front (also between the slices of a scan).
+  repair::pass_inputs in;
+  in.chunks = md(self).chunk_count();
+  in.scan_running = rs.scan.running();
+  in.status_known = rs.health.status != mds::cluster_status::unknown;
+  in.scan_due = now >= rs.next_full_scan;
+  in.marks_lost = rs.full_scan_due;
+  const auto kind = repair::choose_pass(in);
+  if (kind == repair::pass_kind::whole_scan) {
+    rs.scan.stop();
     auto chunks = md(self).all_chunks();
     rs.full_scan_due = false;
     ++rs.full_scans;
     rs.last_scan_chunks = chunks.size();
-    // ~2 us of CPU per chunk (docs/scale.md); 20x that: the next scan. A
-    // count, not a measured time, so the simulator stays deterministic.
-    rs.next_full_scan = now + std::chrono::microseconds(40) * chunks.size();
-    plan_chunks(self, chunks, true);
+    rs.next_full_scan = now + repair::scan_interval(chunks.size());
+    std::vector<uint64_t> ids;
+    ids.reserve(chunks.size());
+    for (auto& c : chunks) ids.push_back(c.chunk.id);
+    rs.states.erase_range_except(0, UINT64_MAX, ids);
+    plan_chunks(self, chunks, chunk_set::whole);
     return;
+  }
+  if (kind == repair::pass_kind::start_scan) {
+    rs.full_scan_due = false;
+    ++rs.full_scans;
+    rs.scan.start();
+    return scan_slice(self, rs.full_scans);
   }
   if (rs.queue.size() == 0) {
     if (auto ev = rs.replication.update(0, rs.repair_copies())) emit(self, *ev);
@@ -1001,9 +1066,12 @@ void plan_repairs_pass(self_ptr self, size_t batch) {
     std::set<uint64_t> found;
     for (auto& c : chunks) found.insert(c.chunk.id);
     for (auto id : ids)
-      if (!found.count(id)) rs.queue.drop(id);
+      if (!found.count(id)) {
+        rs.queue.drop(id);
+        rs.states.erase(id);
+      }
   }
-  plan_chunks(self, chunks, false);
+  plan_chunks(self, chunks, chunk_set::batch);
 }
 
 void repair_tick(self_ptr self) { plan_repairs_pass(self, repair_tick_batch); }

@@ -19,6 +19,8 @@
 #include "actors/mds/chunk_state.hpp"
 #include "actors/mds/cluster_params.hpp"
 #include "actors/mds/mds_state.hpp"
+#include "actors/repair/chunk_state_table.hpp"
+#include "actors/repair/full_scan.hpp"
 #include "actors/repair/repair_queue.hpp"
 #include "actors/repair/repair_support.hpp"
 #include "persistence/event_log.hpp"
@@ -76,14 +78,20 @@ struct repair_state {
   std::set<std::pair<uint64_t, uint32_t>> seen_bad;
   int64_t scan_master_since = -1;         // master_since_ns the state above belongs to
   // A full scan (every chunk classified, the queue seeded, rebalancing
-  // planned) runs once the cluster status is known after start, then
+  // planned; actors/repair/full_scan.hpp): every pass in a small cluster;
+  // in a big one once the cluster status is known after start, then
   // whenever next_full_scan has come (20x a scan's estimated cost later:
-  // the actor spends at most ~5% in them). full_scan_due: a command that
-  // may change any chunk was applied (recorded; the next scan covers it).
+  // the actor spends at most ~5% in them), in slices of `scan`'s rows, one
+  // per MDS message. full_scan_due: a command that may change any chunk
+  // was applied, or marks were lost: the next pass starts a scan.
   bool full_scan_due = true;
   caf::actor_clock::time_point next_full_scan{};
   uint64_t full_scans = 0;
   uint64_t last_scan_chunks = 0;          // chunks seen by the last full scan
+  repair::scan_cursor scan;
+  // Each chunk's state at its last classification: stat's chunk counts
+  // (actors/repair/chunk_state_table.hpp).
+  repair::chunk_state_table states;
 
   // Repair copies running: wip.copying without the moves' copies.
   uint64_t repair_copies() const {

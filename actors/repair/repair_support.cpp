@@ -135,13 +135,6 @@ std::vector<mds::cs_brief> cs_briefs(const std::map<uint32_t, mds::cs_entry>& cs
   return out;
 }
 
-std::map<uint32_t, uint64_t> replicas_per_cs(const std::vector<persistence::chunk_with_attrs>& chunks) {
-  std::map<uint32_t, uint64_t> out;
-  for (auto& c : chunks)
-    for (auto& r : c.chunk.replicas) ++out[r.cs];
-  return out;
-}
-
 std::optional<std::string> replication_tracker::update(uint64_t queued, uint64_t running) {
   if (!active_ && queued + running > 0) {
     active_ = true;

@@ -111,8 +111,7 @@ std::vector<mds::chunk_view> build_chunk_views(const std::vector<persistence::ch
 // CS list for evaluate_cluster / the planner.
 std::vector<mds::cs_brief> cs_briefs(const std::map<uint32_t, mds::cs_entry>& css);
 
-// Replicas per CS (any version), for the REPLICAS column of stat.
-std::map<uint32_t, uint64_t> replicas_per_cs(const std::vector<persistence::chunk_with_attrs>& chunks);
+// The REPLICAS column of stat: md_store::usage().replicas_per_cs.
 
 // "Replication started, N chunks are queued" once work appears, "Replication
 // completed" once nothing is queued nor running any more (each exactly once

@@ -203,6 +203,8 @@ class harness {
   persistence::auth_digest auth_;
   std::shared_ptr<cs_counters> counters_ = std::make_shared<cs_counters>();
   uint64_t baseline_rss_ = 0;
+  job_times rebuild_lookups_;  // every lookup sent behind a tick during the losses
+  double rebuild_job_max_cpu_ = 0;
 };
 
 void harness::drain(job_times* mds_jobs) {
@@ -271,13 +273,16 @@ void harness::lose(const std::string& what, const std::vector<uint32_t>& ks) {
               count_events("marked as offline") - offline_before,
               static_cast<unsigned long long>(counters_->replicate - rep0));
   record(what + ".plan_tick_cpu_ms", plan_ms, "ms", "< 1000 ms CPU", plan_ms < 1000, true);
-  // No MDS message may take 2 s of CPU while the rebuild runs (before the
+  // No MDS message may take 1 s of CPU while the rebuild runs (before the
   // repair queue every finished copy re-planned every chunk: 2.5 s per
   // message at 20 000 chunks, minutes at 200 000). A periodic full scan
-  // (1.1 s at 200 000 chunks) may fall in the window.
-  record(what + ".mds_job_max_cpu_ms", jobs.max_cpu(), "ms", "< 2000 ms CPU (CI bound)", jobs.max_cpu() < 2000, true);
+  // may fall in the window: sliced since issue 15 (one slice per message;
+  // in one message it took 1.1 s at 200 000 chunks, so the bound was 2 s).
+  record(what + ".mds_job_max_cpu_ms", jobs.max_cpu(), "ms", "< 1000 ms CPU (CI bound)", jobs.max_cpu() < 1000, true);
   record(what + ".mds_job_max_wall_ms", jobs.max(), "ms");
   record(what + ".client_lookup_max_ms", client.max(), "ms", "flat: <= idle p99 + 10 ms", -1);
+  rebuild_lookups_.ms.insert(rebuild_lookups_.ms.end(), client.ms.begin(), client.ms.end());
+  rebuild_job_max_cpu_ = std::max(rebuild_job_max_cpu_, jobs.max_cpu());
   record(what + ".rss_bytes_per_chunk", double(proc_status_kb("VmHWM:") - baseline_rss_) / double(o_.l.chunks), "B",
          "<= 300 B", (proc_status_kb("VmHWM:") - baseline_rss_) / double(o_.l.chunks) <= 300);
 }
@@ -358,9 +363,17 @@ int harness::run() {
   record("storm_wall_ms", ms_since(t_storm), "ms");
   record("storm_mds_job_max_cpu_ms", storm.max_cpu(), "ms");
   // Past the "unknown" grace: the cluster is healthy; idle ticks and idle lookups.
-  job_times idle_ticks;
-  for (int i = 0; i < 8; ++i) step(500ms, &idle_ticks);
-  record("idle_tick_max_cpu_ms", idle_ticks.max_cpu(), "ms", "(the first is the full scan after start)");
+  // A lookup behind each tick: the first tick starts the full scan after
+  // start (in one message before issue 15's slices: the lookup waited for
+  // all of it; now for one slice).
+  job_times idle_ticks, scan_lookups;
+  for (int i = 0; i < 8; ++i) scan_lookups.add(lookup_ms(true, &idle_ticks));
+  record("idle_tick_max_cpu_ms", idle_ticks.max_cpu(), "ms", "(the full scan after start: its longest message)");
+  // The full scan is sliced (actors/repair/full_scan.hpp): no message may
+  // take 1 s of CPU (200 000 chunks in one message took 1.1 s; 10 M, 71.6 s).
+  record("startup_scan_mds_job_max_cpu_ms", idle_ticks.max_cpu(), "ms", "< 500 ms CPU (CI bound)",
+         idle_ticks.max_cpu() < 500, true);
+  record("startup_scan_lookup_max_ms", scan_lookups.max(), "ms");
   job_times idle;
   for (int i = 0; i < 50; ++i) idle.add(lookup_ms(false, nullptr));
   record("idle_lookup_p99_ms", idle.pct(0.99), "ms");
@@ -381,6 +394,9 @@ int harness::run() {
   const double flat = idle.pct(0.99) + 10;
   record("client_lookup_max_during_rebuild_ms", worst_client, "ms",
          "<= " + std::to_string(flat) + " (idle p99 + 10 ms)", worst_client <= flat);
+  record("client_lookup_p99_during_rebuild_ms", rebuild_lookups_.pct(0.99), "ms",
+         "(" + std::to_string(rebuild_lookups_.ms.size()) + " lookups)");
+  record("rebuild_mds_job_max_cpu_ms", rebuild_job_max_cpu_, "ms");
   record("rss_hwm_bytes_per_chunk", double(proc_status_kb("VmHWM:") - baseline_rss_) / double(l.chunks), "B",
          "<= 300 B", (proc_status_kb("VmHWM:") - baseline_rss_) / double(l.chunks) <= 300);
   // ---- journal replay -----------------------------------------------------------------
