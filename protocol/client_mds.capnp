@@ -349,3 +349,20 @@ struct MdsToClientLicense {
   status @0 :Common.Status;
   state @1 :LicenseState;
 }
+
+# ---- scrubbing (issue 16) -----------------------------------------------------
+
+# `pstorage scrub start [--cs ID ...]`: the master orders each named CS (none:
+# every active CS) to scrub now (MdsToCsScrub). `scrub status` reads the
+# progress from stat (CsInfo.scrub).
+struct ClientToMdsScrub {
+  credentials @0 :Common.Credentials;
+  csIds @1 :List(UInt32);
+  chunksPerSecond @2 :UInt32;  # MdsToCsScrub.chunksPerSecond (0: unlimited)
+}
+# started: the CSs that took the order; failed: "CS#N: why" for the others.
+struct MdsToClientScrub {
+  status @0 :Common.Status;
+  started @1 :List(UInt32);
+  failed @2 :List(Text);
+}

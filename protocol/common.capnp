@@ -69,6 +69,26 @@ struct CsInfo {
   # as the master keeps them in memory (actors/mds/cs_registry.hpp); all zero
   # while the CS is not active, and on a follower MDS (it gets no heartbeats).
   io @14 :CsIoStats;
+  # Its scrubbing (CsToMdsHeartbeat.scrub, latest heartbeat; docs/monitoring.md
+  # "Scrubbing"); empty on a follower MDS.
+  scrub @15 :ScrubProgress;
+}
+
+# A chunk server's scrubbing (guide: "Configuring Data Scrubbing";
+# `pstorage scrub start|status`, actors/cs/scrub_run.hpp). `state`: idle
+# (periodic scrubbing off, no run), scheduled (mds.wd.verify_chunks > 0, no
+# on-demand run), running (an on-demand run: the figures are its progress).
+struct ScrubProgress {
+  state @0 :Text;
+  chunksDone @1 :UInt64;       # of the run (last run when not running)
+  chunksTotal @2 :UInt64;      # replicas listed when the run started
+  bytesDone @3 :UInt64;
+  bytesTotal @4 :UInt64;
+  startedNs @5 :Int64;         # wall clock of the CS when the run started (0: never)
+  elapsedMs @6 :UInt64;        # since the run started (its own steady clock; whole run when done)
+  badFound @7 :UInt64;         # replicas with bad pages found by the run
+  lastCompletedNs @8 :Int64;   # wall clock when the last run, or periodic cycle, completed (0: never)
+  lastCycleMs @9 :UInt64;      # how long that run took (0: a periodic cycle or never)
 }
 
 # A chunk server's I/O over the last 20 seconds, as it measured them

@@ -27,6 +27,7 @@ struct CsToMdsHeartbeat {
   flags @3 :Text;
   chunksVerified @4 :UInt64;   # scrubbing progress since start
   io @5 :Common.CsIoStats;     # I/O figures over the last 20 s (docs/monitoring.md)
+  scrub @6 :Common.ScrubProgress;  # its scrubbing (`pstorage scrub status`)
 }
 struct MdsToCsHeartbeat {
   status @0 :Common.Status;   # statusNotFound: re-register
@@ -103,4 +104,16 @@ struct MdsToCsReplicate {
 struct CsToMdsReplicate {
   status @0 :Common.Status;
   badPages @1 :List(UInt64);  # pages carried over marked bad (reads of them fail)
+}
+
+# `pstorage scrub start`: verify every replica now, one after the other
+# (guide: "Configuring Data Scrubbing"; actors/cs/scrub_run.hpp). A run in
+# progress goes on (answered OK). Progress in CsToMdsHeartbeat.scrub.
+struct MdsToCsScrub {
+  epoch @0 :UInt64;          # as in MdsToCsCreateChunk: a deposed master's order is refused
+  chunksPerSecond @1 :UInt32;  # pace of the run (`scrub start --rate`), 0 = as fast as the disk goes
+}
+struct CsToMdsScrub {
+  status @0 :Common.Status;
+  chunksTotal @1 :UInt64;    # replicas the run verifies
 }

@@ -53,6 +53,8 @@ using client_to_mds_membership = m<p::ClientToMdsMembership>;
 using mds_to_client_membership = m<p::MdsToClientMembership>;
 using client_to_mds_license = m<p::ClientToMdsLicense>;
 using mds_to_client_license = m<p::MdsToClientLicense>;
+using client_to_mds_scrub = m<p::ClientToMdsScrub>;
+using mds_to_client_scrub = m<p::MdsToClientScrub>;
 // data path: client <-> CS (and CS -> next CS in a chain)
 using client_to_cs_write = m<p::ClientToCsWrite>;
 using cs_to_client_write = m<p::CsToClientWrite>;
@@ -71,6 +73,8 @@ using cs_to_mds_bad_replica = m<p::CsToMdsBadReplica>;
 using mds_to_cs_bad_replica = m<p::MdsToCsBadReplica>;
 using mds_to_cs_replicate = m<p::MdsToCsReplicate>;
 using cs_to_mds_replicate = m<p::CsToMdsReplicate>;
+using mds_to_cs_scrub = m<p::MdsToCsScrub>;
+using cs_to_mds_scrub = m<p::CsToMdsScrub>;
 // MDS <-> MDS
 using mds_to_mds_ping = m<p::MdsToMdsPing>;
 using mds_to_mds_pong = m<p::MdsToMdsPong>;
@@ -165,4 +169,8 @@ using mds_to_agent_ha_renew = m<p::MdsToAgentHaRenew>;
   X(client_to_mds_ha)             \
   X(mds_to_client_ha)             \
   X(agent_to_mds_ha_renew)        \
-  X(mds_to_agent_ha_renew)
+  X(mds_to_agent_ha_renew)        \
+  X(client_to_mds_scrub)          \
+  X(mds_to_client_scrub)          \
+  X(mds_to_cs_scrub)              \
+  X(cs_to_mds_scrub)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 namespace pstorage::client {
@@ -21,6 +23,7 @@ constexpr std::array<std::string_view, 2> unimplemented = {"cache", "cachesize"}
 
 std::string mount_usage() {
   return "usage: pstorage-mount -c NAME MOUNTPOINT [-f] [--fail-on-nospace] [--config-dir DIR] [-o OPTS] [-l FILE]\n"
+         "                      [--http-port N]   (GET /status, /metrics on 127.0.0.1:N; default 0: any free port)\n"
          "       pstorage-mount pstorage://NAME MOUNTPOINT [-o OPTS]   (as mount(8) calls it from /etc/fstab)\n";
 }
 
@@ -89,6 +92,17 @@ mount_parse_result parse_mount_args(const std::vector<std::string>& args) {
       auto v = value("-l");
       if (!v) return fail("option " + a + " needs a file name");
       r.log_file = *v;
+    } else if (a == "--http-port") {
+      auto v = value("--http-port");
+      unsigned long n = 0;
+      try {
+        size_t used = 0;
+        if (v) n = std::stoul(*v, &used);
+        if (!v || used != v->size() || n > 65535) throw std::invalid_argument("port");
+      } catch (const std::exception&) {
+        return fail("option --http-port needs a port number 0..65535 (0: any free port)");
+      }
+      r.http_port = static_cast<uint16_t>(n);
     } else if (a == "-o") {
       auto v = value("-o");
       if (!v) return fail("option -o needs a list of mount options");

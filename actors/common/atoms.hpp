@@ -13,6 +13,7 @@ using locate_mds_atom = caf::atom_constant<caf::atom("locmds")>;
 // The MDS list the master sent (comma-separated ADDR:PORT): a locator searches it too.
 using learn_mds_atom = caf::atom_constant<caf::atom("learnmds")>;
 using scrub_atom = caf::atom_constant<caf::atom("scrub")>;  // CS scrubbing timer
+using scrub_step_atom = caf::atom_constant<caf::atom("scrubstep")>;  // CS: next replica of an on-demand scrub
 using later_atom = caf::atom_constant<caf::atom("later")>;  // MDS: a continuation run_later() scheduled
 using copy_pace_atom = caf::atom_constant<caf::atom("copypace")>;  // CS: next piece of a paced copy
 }  // namespace pstorage

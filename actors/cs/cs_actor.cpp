@@ -6,6 +6,7 @@
 #include "actors/cs/peer_authority.hpp"
 #include "actors/cs/refusal_log.hpp"
 #include "actors/cs/scrub_schedule.hpp"
+#include "actors/cs/scrub_run.hpp"
 #include "actors/cs/timed_storage.hpp"
 
 #include <caf/all.hpp>
@@ -36,6 +37,8 @@ struct cs_state {
   cs::scrub_schedule scrub;          // scrubbing: what and when (rate from the MDS)
   uint64_t scrub_generation = 0;     // bumps on every re-arm; stale scrub timers ignore themselves
   std::vector<msg::cs_to_mds_bad_replica> pending_reports;  // while the MDS is away
+  cs::scrub_run scrub_run;           // on-demand scrub (`pstorage scrub start`)
+  uint32_t scrub_run_rate = 0;       // its replicas per second (MdsToCsScrub.chunksPerSecond), 0: no pause
   std::chrono::milliseconds heartbeat{1000};
   uint64_t session = 0;  // bumps on every (re)connect; stale timers ignore themselves
   bool registered = false;  // with the current `mds`
@@ -899,8 +902,35 @@ void scrub_arm(self_ptr self, std::optional<std::chrono::nanoseconds> delay) {
   if (delay) self->delayed_send(self, local_period(st, *delay), scrub_atom::value, st.scrub_generation);
 }
 
-// Verifies the next replica (guide: "Configuring Data Scrubbing"). Replicas
-// being copied (version 0) are skipped. Bad pages: flag h + bad-replica report.
+// Verifies one replica (guide: "Configuring Data Scrubbing"). Bad pages:
+// flag h + bad-replica report (the MDS re-replicates it). Returns whether
+// the replica was found bad.
+bool verify_replica(self_ptr self, uint64_t id, uint64_t version) {
+  auto r = self->state.deps.storage->verify(id);
+  if (!r) {
+    if (r.status.code != storage_errc::not_found) note_failure(self, r.status, id, version);
+    return r.status.code != storage_errc::not_found;
+  }
+  if (r.value.empty()) return false;
+  auto s = persistence::checksum_error(id, r.value.front());
+  s.message = "scrubbing: " + s.message + ", " + std::to_string(r.value.size()) + " bad page(s) in version " +
+              std::to_string(version);
+  note_failure(self, s, id, version, r.value);
+  return true;
+}
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint64_t steady_ms(self_ptr self) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch()).count());
+}
+
+// Verifies the next replica of the periodic round. Replicas being copied
+// (version 0) are skipped.
 void scrub_one(self_ptr self) {
   auto& st = self->state;
   if (!st.deps.storage) return;
@@ -912,17 +942,57 @@ void scrub_one(self_ptr self) {
     if (c.version != incomplete_version) chunks.push_back({c.id, c.version});
   auto pick = st.scrub.pick(chunks);
   if (!pick) return;
-  auto r = st.deps.storage->verify(pick->id);
+  const auto rounds = st.scrub.rounds();
   st.scrub.done(pick->id);
-  if (!r) {
-    if (r.status.code != storage_errc::not_found) note_failure(self, r.status, pick->id, pick->version);
-    return;
+  if (st.scrub.rounds() != rounds) st.scrub_run.periodic_round_done(wall_ns());
+  verify_replica(self, pick->id, pick->version);
+}
+
+// MdsToCsScrub: start verifying every replica now (a run in progress goes on).
+msg::cs_to_mds_scrub handle_scrub(self_ptr self, const msg::mds_to_cs_scrub& m) {
+  using R = p::CsToMdsScrub;
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return plain_answer<R>(p::STATUS_BAD_REQUEST, req.error);
+  if (auto d = authorize(self, cs::request_kind::scrub, req->getEpoch()); !d.allowed)
+    return plain_answer<R>(d.status, d.reason);
+  if (!st.deps.storage) return plain_answer<R>(p::STATUS_UNAVAILABLE, "this CS has no chunk storage");
+  if (!st.scrub_run.running()) {
+    auto all = st.deps.storage->list();
+    if (!all) return plain_answer<R>(note_failure(self, all.status, 0, 0), all.status.message);
+    std::vector<cs::scrub_item> items;
+    for (auto& c : all.value)
+      if (c.version != incomplete_version) items.push_back({c.id, c.length, c.version});
+    st.scrub_run.start(std::move(items), wall_ns(), steady_ms(self));
+    st.scrub_run_rate = req->getChunksPerSecond();
+    spdlog::info("scrub: verifying {} replicas ({} bytes) on order of the master", st.scrub_run.figures(false, 0).chunks_total,
+                 st.scrub_run.figures(false, 0).bytes_total);
+    if (st.scrub_run.running()) self->send(self, scrub_step_atom::value);
   }
-  if (r.value.empty()) return;
-  auto s = persistence::checksum_error(pick->id, r.value.front());
-  s.message = "scrubbing: " + s.message + ", " + std::to_string(r.value.size()) + " bad page(s) in version " +
-              std::to_string(pick->version);
-  note_failure(self, s, pick->id, pick->version, r.value);
+  const auto total = st.scrub_run.figures(false, steady_ms(self)).chunks_total;
+  return wire::make<R>([&](auto b) {
+    b.initStatus().setCode(p::STATUS_OK);
+    b.setChunksTotal(total);
+  });
+}
+
+// One replica of the on-demand run, then the next in a new message.
+void scrub_step(self_ptr self) {
+  auto& st = self->state;
+  auto next = st.scrub_run.next();
+  if (!next || st.stopped || !st.deps.storage) return;
+  bool bad = verify_replica(self, next->id, next->version);
+  st.scrub_run.done(next->id, bad, wall_ns(), steady_ms(self));
+  if (st.scrub_run.running() && st.scrub_run_rate) {
+    self->delayed_send(self, local_period(st, std::chrono::nanoseconds(1000000000 / st.scrub_run_rate)),
+                       scrub_step_atom::value);
+  } else if (st.scrub_run.running()) {
+    self->send(self, scrub_step_atom::value);
+  } else {
+    auto f = st.scrub_run.figures(false, steady_ms(self));
+    spdlog::info("scrub: completed, {} replicas verified in {} ms, {} bad", f.chunks_done, f.last_cycle_ms,
+                 f.bad_found);
+  }
 }
 
 }  // namespace
@@ -969,6 +1039,11 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
           scrub_arm(self, st.scrub.after_tick(self->clock().now()));
         },
         [self](copy_pace_atom, uint64_t id) {
+        [self](scrub_step_atom) {
+          if (!authorize(self, cs::request_kind::own_timer).allowed) return;
+          scrub_step(self);
+        },
+        [self](const msg::mds_to_cs_scrub& m) { return handle_scrub(self, m); },
           if (!authorize(self, cs::request_kind::own_timer).allowed) return;
           auto& st = self->state;
           auto it = st.paced_copies.find(id);
@@ -1059,6 +1134,7 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
             b.setChunksVerified(st.scrub.verified());
             fill_io_stats(b.initIo(), st.deps.io->read(self->clock().now()).first);
           });
+            fill_scrub_progress(b.initScrub(), st.scrub_run.figures(st.scrub.enabled(), steady_ms(self)));
           self->request(st.mds, request_timeout, std::move(hb))
               .then(
                   [self, session](msg::mds_to_cs_heartbeat& m) {

@@ -49,6 +49,9 @@
 // heartbeat is answered with status OK (0 = off). Bad pages: flag "h" and
 // CsToMdsBadReplica{checksum=true} (the MDS drops and re-replicates the
 // replica). CsToMdsHeartbeat.chunksVerified counts verifications since start.
+// MdsToCsScrub (a master order, `pstorage scrub start`) verifies every
+// replica now, one per scrub_step_atom so client I/O interleaves
+// (actors/cs/scrub_run.hpp); CsToMdsHeartbeat.scrub reports its progress.
 //
 // Life cycle (behaviours switched as the MDS connection comes and goes):
 //   connecting --registered--> running --MDS down / unknown id--> connecting

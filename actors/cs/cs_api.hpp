@@ -25,11 +25,13 @@ using cs_api = caf::typed_actor<
     caf::replies_to<msg::mds_to_cs_set_version>::with<msg::cs_to_mds_set_version>,
     caf::replies_to<msg::mds_to_cs_delete_chunk>::with<msg::cs_to_mds_delete_chunk>,
     caf::replies_to<msg::mds_to_cs_replicate>::with<msg::cs_to_mds_replicate>,
+    caf::replies_to<msg::mds_to_cs_scrub>::with<msg::cs_to_mds_scrub>,
     // itself
     caf::reacts_to<start_atom, std::string>,  // begin: serve at ADDR:PORT, register
     caf::reacts_to<connect_atom>,             // (re)connect to the MDS and register
     caf::reacts_to<heartbeat_atom>,           // periodic heartbeat
     caf::reacts_to<scrub_atom, uint64_t>,     // scrubbing timer (arg: timer generation)
+    caf::reacts_to<scrub_step_atom>,          // on-demand scrub: verify the next replica
     caf::reacts_to<copy_pace_atom, uint64_t>>;  // mds.repl.bandwidth: resume copy job N
 
 }  // namespace pstorage

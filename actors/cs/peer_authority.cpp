@@ -10,6 +10,7 @@ const char* request_name(request_kind k) {
     case request_kind::set_version: return "MdsToCsSetVersion";
     case request_kind::delete_chunk: return "MdsToCsDeleteChunk";
     case request_kind::replicate: return "MdsToCsReplicate";
+    case request_kind::scrub: return "MdsToCsScrub";
     case request_kind::client_write: return "ClientToCsWrite";
     case request_kind::client_read: return "ClientToCsRead";
     case request_kind::client_sync: return "ClientToCsSync";
@@ -26,6 +27,7 @@ bool is_master_order(request_kind k) {
     case request_kind::set_version:
     case request_kind::delete_chunk:
     case request_kind::replicate:
+    case request_kind::scrub:
       return true;
     case request_kind::client_write:
     case request_kind::client_read:

@@ -15,8 +15,8 @@
 //   other_node    anything else: a client, another CS, a follower or a
 //                 deposed MDS, a stranger.
 //
-// Master orders (create, set version, delete, replicate — replicate makes
-// this CS connect to an address the order names):
+// Master orders (create, set version, delete, replicate, scrub — replicate
+// makes this CS connect to an address the order names):
 //
 //   sender         | CS knows a master | epoch vs highest seen | verdict
 //   ---------------+-------------------+-----------------------+--------------------
@@ -59,6 +59,7 @@ enum class request_kind {
   set_version,   // MdsToCsSetVersion
   delete_chunk,  // MdsToCsDeleteChunk
   replicate,     // MdsToCsReplicate (connects to the order's source address)
+  scrub,         // MdsToCsScrub (`pstorage scrub start`: verify every replica now)
   client_write,  // ClientToCsWrite (connects to chain[0])
   client_read,   // ClientToCsRead
   client_sync,   // ClientToCsSync (connects to chain[0])

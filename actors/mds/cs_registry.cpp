@@ -103,6 +103,12 @@ void cs_registry::record_io(uint32_t cs_id, const cs_io_figures& io) {
   it->second.io = io;
 }
 
+void cs_registry::record_scrub(uint32_t cs_id, const scrub_figures& f) {
+  auto it = css_.find(cs_id);
+  if (it == css_.end() || it->second.status != cs_status::active) return;
+  it->second.scrub = f;
+}
+
 cluster_io_totals cs_registry::io_totals() const {
   cluster_io_totals t;
   for (auto& [id, e] : css_) {

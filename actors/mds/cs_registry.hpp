@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/common/scrub_figures.hpp"
 #include "persistence/mds_store.hpp"
 
 namespace pstorage::mds {
@@ -66,6 +67,7 @@ struct cs_entry {
   uint64_t free_bytes = 0;
   std::string flags;
   cs_io_figures io;
+  scrub_figures scrub;  // its latest heartbeat's (`pstorage scrub status`)
 };
 
 // A status change, with the guide's event text.
@@ -103,6 +105,8 @@ class cs_registry {
   // accepted it); ignored for an unknown or not active CS.
   void record_io(uint32_t cs_id, const cs_io_figures& io);
   cluster_io_totals io_totals() const;
+  // The scrubbing progress of a heartbeat (same rule as record_io).
+  void record_scrub(uint32_t cs_id, const scrub_figures& f);
   // The CS's connection went down: inactive at once.
   std::optional<cs_event> on_disconnect(uint32_t cs_id, time_point now);
   // Periodic check of heartbeat deadlines.

@@ -104,6 +104,7 @@ void fill_cs_info(p::CsInfo::Builder b, const mds::cs_entry& e) {
   io.setLatencyMaxUs(e.io.latency_max_us);
   io.setQueueDepth(e.io.queue_depth);
   io.setIowaitPercent(e.io.iowait_percent);
+  fill_scrub_progress(b.initScrub(), e.scrub);
 }
 
 // The heartbeat's CsIoStats as the registry keeps them (docs/monitoring.md).
@@ -276,6 +277,7 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
     return reply(p::STATUS_NOT_FOUND, "unknown CS id, register again");
   if (req->hasIo()) st.registry.record_io(req->getCsId(), io_figures_from(req->getIo()));
   if (changed) emit(self, changed->text);
+  if (req->hasScrub()) st.registry.record_scrub(req->getCsId(), scrub_figures_from(req->getScrub()));
   return reply(p::STATUS_OK, "");
 }
 
@@ -520,6 +522,9 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         },
         [self](const msg::client_to_mds_membership& m) -> caf::result<msg::mds_to_client_membership> {
           return for_master<msg::mds_to_client_membership>(self, m, handle_membership);
+        [self](const msg::client_to_mds_scrub& m) -> caf::result<msg::mds_to_client_scrub> {
+          return for_master<msg::mds_to_client_scrub>(self, m, handle_scrub);
+        },
         },
         // Licensing (issue 17): mds_license_actor.cpp.
         [self](const msg::client_to_mds_license& m) -> caf::result<msg::mds_to_client_license> {

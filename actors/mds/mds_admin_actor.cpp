@@ -10,6 +10,7 @@
 #include "actors/client/client_io_wire.hpp"
 #include "actors/ha/ha_params.hpp"
 #include "actors/common/sim_bugs.hpp"
+#include "actors/mds/cs_fan_out.hpp"
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/mds_repair_state.hpp"
 #include "protocol/common.capnp.h"
@@ -198,6 +199,64 @@ void fill_stat_clients(self_ptr self, p::MdsToClientStat::Builder b) {
     b.setReplicationLimit(root->repl.replicas_min);
   }
   const auto inodes = md(self).count_inodes();
+// `pstorage scrub start [--cs ID...]` (issue 16): the named CSs (none: every
+// active one) are ordered to verify every replica now (MdsToCsScrub, with
+// this master's epoch). A CS that is unknown, not active or does not take
+// the order is listed in `failed` with why; the others in `started`.
+caf::result<msg::mds_to_client_scrub> handle_scrub(self_ptr self, const msg::client_to_mds_scrub& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  auto error = [](uint32_t code, const std::string& text) {
+    return wire::make<p::MdsToClientScrub>([&](auto b) { set_status(b.initStatus(), code, text); });
+  };
+  if (!req) return error(p::STATUS_BAD_REQUEST, req.error);
+  if (!credentials_ok(st, req->getCredentials())) return error(p::STATUS_AUTH_FAILED, auth_error(st));
+  std::vector<uint32_t> wanted;
+  for (auto id : req->getCsIds()) wanted.push_back(id);
+  if (wanted.empty())
+    for (auto& [id, e] : st.registry.entries())
+      if (e.status == mds::cs_status::active) wanted.push_back(id);
+  if (wanted.empty()) return error(p::STATUS_NOT_FOUND, "no active chunk server to scrub");
+  auto failed = std::make_shared<std::vector<std::string>>();
+  std::vector<std::pair<uint32_t, msg::mds_to_cs_scrub>> orders;
+  for (auto id : wanted) {
+    auto* e = st.registry.find(id);
+    const std::string name = "CS#" + std::to_string(id);
+    if (!e) {
+      failed->push_back(name + ": not registered");
+    } else if (e->status != mds::cs_status::active) {
+      failed->push_back(name + ": " + mds::to_string(e->status));
+    } else {
+      orders.emplace_back(id, wire::make<p::MdsToCsScrub>([&](auto b) {
+        b.setEpoch(st.term);
+        b.setChunksPerSecond(req->getChunksPerSecond());
+      }));
+    }
+  }
+  std::vector<uint32_t> asked;
+  for (auto& o : orders) asked.push_back(o.first);
+  auto rp = self->make_response_promise<msg::mds_to_client_scrub>();
+  fan_out<msg::cs_to_mds_scrub>(self, std::move(orders), [rp, failed, asked](std::vector<uint32_t> refused) mutable {
+    std::vector<uint32_t> started;
+    for (auto id : asked) {
+      if (std::find(refused.begin(), refused.end(), id) == refused.end())
+        started.push_back(id);
+      else
+        failed->push_back("CS#" + std::to_string(id) + ": did not take the order (see the master's log)");
+    }
+    if (!started.empty()) spdlog::info("scrub: {} chunk server(s) ordered to scrub now", started.size());
+    rp.deliver(wire::make<p::MdsToClientScrub>([&](auto b) {
+      set_status(b.initStatus(), started.empty() ? p::STATUS_UNAVAILABLE : p::STATUS_OK,
+                 started.empty() ? "no chunk server took the order" : "");
+      auto s = b.initStarted(static_cast<unsigned>(started.size()));
+      for (unsigned i = 0; i < started.size(); ++i) s.set(i, started[i]);
+      auto f = b.initFailed(static_cast<unsigned>(failed->size()));
+      for (unsigned i = 0; i < failed->size(); ++i) f.set(i, (*failed)[i]);
+    }));
+  });
+  return rp;
+}
+
   auto fs = b.initFs();
   fs.setDataBytes(md(self).data_chunk_bytes());
   fs.setFiles(inodes.files);

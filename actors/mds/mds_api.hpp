@@ -23,6 +23,7 @@ using mds_api = caf::typed_actor<
     caf::replies_to<msg::client_to_mds_config>::with<msg::mds_to_client_config>,
     caf::replies_to<msg::client_to_mds_events>::with<msg::mds_to_client_events>,
     caf::replies_to<msg::client_to_mds_rm_cs>::with<msg::mds_to_client_rm_cs>,
+    caf::replies_to<msg::client_to_mds_scrub>::with<msg::mds_to_client_scrub>,
     caf::replies_to<msg::client_to_mds_membership>::with<msg::mds_to_client_membership>,
     caf::replies_to<msg::client_to_mds_license>::with<msg::mds_to_client_license>,
     // High Availability (issue 18): `pstorage ha`, pstorage-shamand

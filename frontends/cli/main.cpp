@@ -7,6 +7,7 @@
 #include "frontends/cli/commands.hpp"
 #include "frontends/cli/digest_command.hpp"
 #include "frontends/cli/ha_commands.hpp"
+#include "frontends/cli/scrub_commands.hpp"
 #include "frontends/cli/license_commands.hpp"
 #include "frontends/cli/mds_commands.hpp"
 #include "frontends/cli/report_command.hpp"
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
   auto mdsc = cli::add_mds_commands(app);      // rm-mds, configure-mds
   auto digest = cli::add_digest_command(app);  // md-digest
   auto lic = cli::add_license_commands(app);   // load-license, view-license
+  auto scrub = cli::add_scrub_commands(app);   // scrub start|status
   auto ha = cli::add_ha_commands(app);         // ha add|list|remove|relocate|enable-node|disable-node
 
   CLI11_PARSE(app, argc, argv);
@@ -139,5 +141,6 @@ int main(int argc, char** argv) {
   if (auto rc = digest->dispatch(g)) return *rc;
   if (auto rc = lic->dispatch(g)) return *rc;
   if (auto rc = ha->dispatch(g)) return *rc;
+  if (auto rc = scrub->dispatch(g)) return *rc;
   return 2;
 }

@@ -224,6 +224,27 @@ nlohmann::json mds_client::membership(const std::string& digest, const std::stri
   if (!d) throw std::runtime_error(d.error);
   check_status(*d);
   auto members = nlohmann::json::array();
+nlohmann::json mds_client::scrub(const std::string& digest, const std::vector<uint32_t>& cs_ids, uint32_t per_second) {
+  auto a = impl_->call<msg::mds_to_client_scrub>(wire::make<p::ClientToMdsScrub>([&](auto b) {
+    put_credentials(b, impl_->cluster, digest);
+    auto l = b.initCsIds(static_cast<unsigned>(cs_ids.size()));
+    for (unsigned i = 0; i < cs_ids.size(); ++i) l.set(i, cs_ids[i]);
+    b.setChunksPerSecond(per_second);
+  }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  nlohmann::json failed = nlohmann::json::array(), started = nlohmann::json::array();
+  for (auto f : d->getFailed()) failed.push_back(f.cStr());
+  for (auto s : d->getStarted()) started.push_back(s);
+  if (d->getStatus().getCode() != p::STATUS_OK && !failed.empty()) {
+    std::string why = d->getStatus().getMessage().cStr();
+    for (auto& f : failed) why += "; " + f.get<std::string>();
+    throw std::runtime_error(why);
+  }
+  check_status(*d);
+  return {{"started", started}, {"failed", failed}};
+}
+
   for (auto m : d->getMembers()) members.push_back({{"id", m.getId()}, {"address", m.getAddress().cStr()}});
   nlohmann::json out{{"mds_id", d->getMdsId()}, {"chunk_size", d->getChunkSize()}, {"members", members}};
   if (d->getCaKey().size() > 0) {  // the cluster CA for a joining MDS (over TLS only)

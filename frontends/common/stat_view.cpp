@@ -8,6 +8,7 @@
 
 #include "actors/mds/chunk_state.hpp"
 #include "frontends/common/progress_rate.hpp"
+#include "frontends/common/scrub_view.hpp"
 
 namespace pstorage::frontend {
 
@@ -99,7 +100,8 @@ nlohmann::json stat_to_json(proto::MdsToClientStat::Reader s) {
                    {"http_port", c.getHttpPort()},
                    {"replicas", c.getReplicas()},
                    {"releasing", c.getReleasing()},
-                   {"io", cs_io_to_json(c.getIo())}});
+                   {"io", cs_io_to_json(c.getIo())},
+                   {"scrub", scrub_to_json(c.getScrub())}});
   }
   auto mdses = nlohmann::json::array();
   size_t mds_avail = 0;
@@ -348,6 +350,7 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
 
 // Guide "Monitoring Metadata Servers": "M" before the id marks the master;
 // MDSID STATUS %CTIME COMMITS %CPU MEM UPTIME HOST (HOST: its address).
+  if (auto r = scrub_line(j); !r.empty()) out.push_back(r);
 // %CPU, MEM, UPTIME: the MDS's own figures from its /metrics ("process",
 // added by the CLI, frontends/cli/mds_figures.hpp); COMMITS: journal entries
 // the MDS took per second ("commits_per_s", from two answers: top only);

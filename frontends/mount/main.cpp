@@ -1,6 +1,7 @@
 // pstorage-mount — mounts a pstorage cluster through FUSE 3 (guide "Setting
 // Up Clients", "Mounting the Cluster"):
 //   pstorage-mount -c pcs1 /pstorage/pcs1 [-f] [--fail-on-nospace] [--config-dir DIR] [-o OPTS] [-l FILE]
+//                  [--http-port N]   (GET /status, /metrics on 127.0.0.1:N, 0 = any free port)
 // and, from /etc/fstab through mount(8)'s helper mount.fuse.pstorage:
 //   pstorage://pcs1 /pstorage/pcs1 fuse.pstorage rw,nosuid,nodev 0 0
 // Leave with `umount MOUNTPOINT` or `fusermount3 -u MOUNTPOINT`.
@@ -21,6 +22,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -30,6 +32,8 @@
 #include "actors/client/session.hpp"
 #include "frontends/common/daemon_util.hpp"
 #include "frontends/common/discovery_rules.hpp"
+#include "frontends/common/http_status.hpp"
+#include "frontends/common/metrics_mount.hpp"
 #include "frontends/common/mds_discovery.hpp"
 #include "frontends/mount/fuse_ops.hpp"
 #include "persistence/host_config.hpp"
@@ -147,6 +151,33 @@ int run(const client::mount_request& r, const std::string& digest, const std::ve
   install_stop_handlers();
   std::thread watcher([&sess, se] { watch_for_stop(sess, se); });
   std::cerr << "pstorage-mount: cluster '" << r.cluster << "' mounted on " << r.mount_point << "\n";
+  // GET /status and /metrics on loopback (docs/ports.md, docs/monitoring.md
+  // "A mount's /status and /metrics"): the figures this mount reports to the
+  // master for the clients table. A port it cannot take is logged, not fatal:
+  // the file system is already mounted and serving.
+  std::unique_ptr<frontend::http_status_server> http;
+  auto figures = [&sess, &r, client_id = so.client_id] {
+    frontend::mount_metrics_input in;
+    in.cluster = r.cluster;
+    in.client_id = client_id;
+    in.mount_point = r.mount_point;
+    uint32_t master = 0;
+    if (sess.master_mds_id(master) == 0) in.master_id = master;
+    in.io = sess.io_figures();
+    return in;
+  };
+  try {
+    http = std::make_unique<frontend::http_status_server>(
+        "127.0.0.1", r.http_port, [figures] { return frontend::mount_status_json(figures()).dump(); },
+        [figures] {
+          frontend::metrics_registry reg;
+          frontend::add_mount_metrics(reg, figures());
+          return reg.text();
+        });
+    std::cerr << "pstorage-mount: HTTP status on 127.0.0.1:" << http->port() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "pstorage-mount: no HTTP status: " << e.what() << "\n";
+  }
   if (!r.foreground) {
     report.send(0);
     int null = ::open("/dev/null", O_RDWR);

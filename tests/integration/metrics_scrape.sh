@@ -11,7 +11,9 @@
 # master's /metrics shows it inactive and the cluster degraded, and the
 # degraded alert fires. The license (a vendor key of pstorage-license-tool):
 # one valid for 40 days shows ACTIVE with its days left and fires nothing;
-# one expiring in 10 days fires PstorageLicenseExpiring. docs/monitoring.md
+# one expiring in 10 days fires PstorageLicenseExpiring. The mount's own
+# /metrics and /status (pstorage-mount --http-port, default any free port)
+# show its reads and its master. docs/monitoring.md
 # has a row for every exported family and none for another. Needs root and
 # /dev/fuse for the mount.
 source "$(dirname "$0")/lib.sh"
@@ -129,6 +131,20 @@ start mount2 "$BIN/pstorage-mount" --config-dir "$T/host2" -c $C "$T/m2" -f
 wait_until 15 is_mounted "$T/m2" || fail "m2 not mounted"
 cmp -s "$T/data" "$T/m2/data" || fail "data read back differs"
 
+# The mount's own /metrics and /status (its port from its log, docs/ports.md).
+mount_port() { sed -n 's/^pstorage-mount: HTTP status on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/mount2.out"; }
+wait_until 5 test -n "$(mount_port)" || fail "mount2 logged no HTTP port: $(cat "$T/mount2.out")"
+MOUNT_HTTP="http://127.0.0.1:$(mount_port)"
+scrape mount "$MOUNT_HTTP/metrics"
+positive "$(metric mount pstorage_mount_read_bytes_per_second)" || fail "mount: read bytes/s is 0 after an 8 MiB read"
+positive "$(metric mount pstorage_mount_ops_per_second '.op=="read"')" || fail "mount: read ops/s is 0"
+[ "$(metric mount pstorage_mount_master_mds_id)" = 1 ] || fail "mount: master $(metric mount pstorage_mount_master_mds_id)"
+[ "$(metric mount pstorage_mount_info '.cluster=="'$C'"')" = 1 ] || fail "mount: pstorage_mount_info"
+st=$(curl -sf "$MOUNT_HTTP/status") || fail "mount: /status"
+jq -e '.role == "mount" and .master_mds_id == 1 and .io.read_bytes_per_s > 0 and .io.read_ops_per_s > 0' <<<"$st" \
+  >/dev/null || fail "mount: /status $st"
+pass "mount /metrics parses strictly ($(wc -l < "$T/mount.prom") lines): read $(metric mount pstorage_mount_read_bytes_per_second) B/s, $(metric mount pstorage_mount_ops_per_second '.op=="read"') ops/s, master MDS#1"
+
 read_total=0
 for h in 1 2 3; do
   scrape cs$h "http://127.0.0.1:${CS_HTTP[$h]}/metrics"
@@ -183,7 +199,7 @@ pass "license expiring in $(metric mds pstorage_license_days_left) days: Pstorag
 # license, the CSs), and every family in its tables is exported or marked
 # "not exported yet" there (and only then), or says "only when" it is.
 DOC="$IT_DIR/../../docs/monitoring.md"
-families=$(grep -h '^# TYPE ' "$T"/mds.prom "$T"/cs?.prom | awk '{print $3}' | sort -u)
+families=$(grep -h '^# TYPE ' "$T"/mds.prom "$T"/cs?.prom "$T"/mount.prom | awk '{print $3}' | sort -u)
 for name in $families; do
   grep -q "^| \`$name\` |" "$DOC" || fail "$name is exported but has no row in docs/monitoring.md"
   ! grep -q "^| \`$name\` |.*not exported yet" "$DOC" || fail "docs/monitoring.md says $name is not exported yet, but it is"

@@ -148,6 +148,10 @@ cs_api spawn_cs(caf::actor_system& sys, mds_api mds, const scale::layout& l, uin
         },
         [](connect_atom) {},
         [](heartbeat_atom) {},
+        [](scrub_step_atom) {},
+        [](const msg::mds_to_cs_scrub&) {
+          return wire::make<p::CsToMdsScrub>([](auto b) { b.initStatus().setCode(p::STATUS_OK); });
+        },
         [](scrub_atom, uint64_t) {},
         [=](copy_pace_atom, uint64_t id) {
           auto it = copies->find(id);

@@ -51,3 +51,16 @@ TEST_CASE("errors") {
   CHECK(parse_mount_args({"-c", "a", "pstorage://b", "/m"}).error.find("cluster given twice") != std::string::npos);
   CHECK(parse_mount_args({"-c"}).error.find("needs a cluster name") != std::string::npos);
 }
+
+TEST_CASE("--http-port: the mount's GET /status and /metrics port, 0 (any free) by default") {
+  auto r = parse_mount_args({"-c", "pcs1", "/mnt"});
+  REQUIRE(r.request);
+  CHECK(r.request->http_port == 0);
+  r = parse_mount_args({"-c", "pcs1", "/mnt", "--http-port", "25999"});
+  REQUIRE(r.request);
+  CHECK(r.request->http_port == 25999);
+  for (const char* bad : {"x", "65536", "-1", "12a"})
+    CHECK(parse_mount_args({"-c", "pcs1", "/mnt", "--http-port", bad}).error.find("needs a port number") !=
+          std::string::npos);
+  CHECK(parse_mount_args({"-c", "pcs1", "/mnt", "--http-port"}).error.find("needs a port number") != std::string::npos);
+}

@@ -23,7 +23,7 @@ sender_facts from(sender_origin o, bool master_known = true) {
 }
 
 constexpr request_kind orders[] = {request_kind::create_chunk, request_kind::set_version, request_kind::delete_chunk,
-                                   request_kind::replicate};
+                                   request_kind::replicate, request_kind::scrub};
 constexpr request_kind client_requests[] = {request_kind::client_write, request_kind::client_read,
                                             request_kind::client_sync, request_kind::ping};
 

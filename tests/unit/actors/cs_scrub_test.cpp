@@ -55,6 +55,7 @@ mds_api spawn_stand_in_mds(caf::actor_system& sys, std::shared_ptr<mds_record> r
         [](const msg::client_to_mds_config&) { return status_only<p::MdsToClientConfig>(na); },
         [](const msg::client_to_mds_events&) { return status_only<p::MdsToClientEvents>(na); },
         [](const msg::client_to_mds_rm_cs&) { return status_only<p::MdsToClientRmCs>(na); },
+        [](const msg::client_to_mds_scrub&) { return status_only<p::MdsToClientScrub>(na); },
         [rec](const msg::cs_to_mds_register& m) {
           auto r = wire::decode(m);
           rec->flags = r->getInfo().getFlags().cStr();

@@ -95,6 +95,10 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
         },
         [](connect_atom) {},
         [](heartbeat_atom) {},
+        [](scrub_step_atom) {},
+        [](const msg::mds_to_cs_scrub&) {
+          return wire::make<p::CsToMdsScrub>([](auto b) { b.initStatus().setCode(p::STATUS_OK); });
+        },
         // scrub_atom CHUNK: the fake found its replica of CHUNK (at v1) bad
         // and reports it from its own connection, as a scrub would.
         [=](scrub_atom, uint64_t chunk) {

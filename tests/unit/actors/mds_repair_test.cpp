@@ -109,6 +109,10 @@ cs_api spawn_fake_cs(caf::actor_system& sys, mds_api mds, std::shared_ptr<cs_log
         },
         [](connect_atom) {},
         [](heartbeat_atom) {},
+        [](scrub_step_atom) {},
+        [](const msg::mds_to_cs_scrub&) {
+          return wire::make<p::CsToMdsScrub>([](auto b) { b.initStatus().setCode(p::STATUS_OK); });
+        },
         [](scrub_atom, uint64_t) {},
         // (The real CS's own copy-pacing timer; the stand-in's: the test
         // finishes the copies it holds, answering them from inside the actor.)
