@@ -33,4 +33,12 @@ std::string join_server_proof(const std::string& digest, const std::string& chal
   return hmac_sha256(digest, transcript({&label, &challenge, &client_nonce, &certificate_pem, &ca_certificate_pem}));
 }
 
+std::string join_host_field(const join_host& h) { return h.id.empty() ? h.name : h.name + "/" + h.id; }
+
+join_host parse_join_host(const std::string& field) {
+  auto slash = field.rfind('/');
+  if (slash == std::string::npos) return {field, ""};
+  return {field.substr(0, slash), field.substr(slash + 1)};
+}
+
 }  // namespace pstorage::persistence

@@ -22,6 +22,16 @@ inline constexpr size_t join_nonce_bytes = 32;
 std::string join_client_proof(const std::string& digest, const std::string& cluster, const std::string& host,
                               const std::string& challenge, const std::string& client_nonce,
                               const std::string& public_key_pem);
+// The request's `host` field is "HOSTNAME/HOST_ID" (host names have no '/'):
+// the proof covers both, the certificate's CN names the host name and its
+// serialNumber the host id (revocation: actors/common/peer_revocation.hpp).
+// A field without '/' (an older CLI) is a host name with no host id.
+struct join_host {
+  std::string name, id;
+};
+std::string join_host_field(const join_host& h);
+join_host parse_join_host(const std::string& field);
+
 std::string join_server_proof(const std::string& digest, const std::string& challenge,
                               const std::string& client_nonce, const std::string& certificate_pem,
                               const std::string& ca_certificate_pem);

@@ -124,7 +124,7 @@ void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
   X509_EXTENSION_free(ext);
 }
 
-x509_ptr new_cert(EVP_PKEY* subject_key, const std::string& cn, long days) {
+x509_ptr new_cert(EVP_PKEY* subject_key, const std::string& cn, long days, const std::string& host_id = {}) {
   x509_ptr c{X509_new()};
   if (!c) fail("X509_new");
   X509_set_version(c.get(), 2);
@@ -135,6 +135,9 @@ x509_ptr new_cert(EVP_PKEY* subject_key, const std::string& cn, long days) {
   X509_NAME* name = X509_get_subject_name(c.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("pstorage"), -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  if (!host_id.empty())  // the host id revocation names (actors/common/peer_revocation.hpp)
+    X509_NAME_add_entry_by_txt(name, "serialNumber", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(host_id.c_str()), -1, -1, 0);
   return c;
 }
 
@@ -159,11 +162,12 @@ key_and_cert make_node_key() {
 std::string public_key_of(const std::string& key_pem) { return public_pem(read_private(key_pem).get()); }
 
 std::string issue_node_certificate(const key_and_cert& ca, const std::string& public_key_pem,
-                                   const std::string& cluster, const std::string& host, int days) {
+                                   const std::string& cluster, const std::string& host, int days,
+                                   const std::string& host_id) {
   auto ca_key = read_private(ca.key_pem);
   auto ca_cert = read_cert(ca.cert_pem);
   auto subject = read_public(public_key_pem);
-  auto cert = new_cert(subject.get(), "pstorage " + cluster + " node " + host, days);
+  auto cert = new_cert(subject.get(), "pstorage " + cluster + " node " + host, days, host_id);
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
   add_ext(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE");
   add_ext(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature,keyAgreement");
@@ -206,6 +210,17 @@ std::string certificate_subject_cn(const std::string& cert_pem_text) {
     auto cert = read_cert(cert_pem_text);
     char buf[256] = {0};
     if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, buf, sizeof buf) < 0) return "";
+    return buf;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+std::string certificate_host_id(const std::string& cert_pem_text) {
+  try {
+    auto cert = read_cert(cert_pem_text);
+    char buf[256] = {0};
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_serialNumber, buf, sizeof buf) < 0) return "";
     return buf;
   } catch (const std::exception&) {
     return "";

@@ -36,11 +36,16 @@ key_and_cert make_cluster_ca(const std::string& cluster);
 key_and_cert make_node_key();  // cert_pem holds the PUBLIC KEY here
 std::string public_key_of(const std::string& key_pem);
 
-// The CA signs `public_key_pem`: CN "pstorage CLUSTER node HOST", valid
-// `days`, CA:FALSE, serverAuth+clientAuth (every pstorage process both
-// accepts and opens connections). Random 128-bit serial.
+// The CA signs `public_key_pem`: CN "pstorage CLUSTER node HOST" and, when
+// given, serialNumber = `host_id` (the host id revocation is to name:
+// actors/common/peer_revocation.hpp), valid `days`, CA:FALSE,
+// serverAuth+clientAuth (every pstorage process both accepts and opens
+// connections). Random 128-bit serial.
 std::string issue_node_certificate(const key_and_cert& ca, const std::string& public_key_pem,
-                                   const std::string& cluster, const std::string& host, int days = 3650);
+                                   const std::string& cluster, const std::string& host, int days = 3650,
+                                   const std::string& host_id = {});
+// The host id a certificate names (its subject serialNumber; "" if none).
+std::string certificate_host_id(const std::string& cert_pem);
 
 // True when `cert_pem` was signed by `ca_cert_pem` and is valid now; `why`
 // holds OpenSSL's verification error otherwise.

@@ -88,3 +88,20 @@ TEST_CASE("this host's TLS files: written 0600, checked, and 'encryption off' ho
   ::unsetenv("PSTORAGE_ENCRYPTION");
   fs::remove_all(root);
 }
+
+TEST_CASE("a node certificate names the host id revocation checks; the auth-node host field carries it") {
+  auto ca = make_cluster_ca("pcs1");
+  auto key = make_node_key();
+  auto cert = issue_node_certificate(ca, key.cert_pem, "pcs1", "host1", 3650, "0123abcd4567");
+  CHECK(certificate_subject_cn(cert) == "pstorage pcs1 node host1");
+  CHECK(certificate_host_id(cert) == "0123abcd4567");
+  CHECK(verify_certificate(ca.cert_pem, cert));
+  CHECK(certificate_host_id(issue_node_certificate(ca, key.cert_pem, "pcs1", "host1")).empty());
+  auto h = parse_join_host(join_host_field({"node-7.example", "beef"}));
+  CHECK(h.name == "node-7.example");
+  CHECK(h.id == "beef");
+  auto old = parse_join_host("plainhost");  // an older CLI: no host id
+  CHECK(old.name == "plainhost");
+  CHECK(old.id.empty());
+  CHECK(join_host_field({"h", ""}) == "h");
+}
