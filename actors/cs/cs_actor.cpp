@@ -5,8 +5,8 @@
 #include "actors/cs/master_epoch.hpp"
 #include "actors/cs/peer_authority.hpp"
 #include "actors/cs/refusal_log.hpp"
-#include "actors/cs/scrub_schedule.hpp"
 #include "actors/cs/scrub_run.hpp"
+#include "actors/cs/scrub_schedule.hpp"
 #include "actors/cs/timed_storage.hpp"
 
 #include <caf/all.hpp>
@@ -36,9 +36,9 @@ struct cs_state {
   bool io_timeout_seen = false;      // flag T until restart
   cs::scrub_schedule scrub;          // scrubbing: what and when (rate from the MDS)
   uint64_t scrub_generation = 0;     // bumps on every re-arm; stale scrub timers ignore themselves
-  std::vector<msg::cs_to_mds_bad_replica> pending_reports;  // while the MDS is away
   cs::scrub_run scrub_run;           // on-demand scrub (`pstorage scrub start`)
   uint32_t scrub_run_rate = 0;       // its replicas per second (MdsToCsScrub.chunksPerSecond), 0: no pause
+  std::vector<msg::cs_to_mds_bad_replica> pending_reports;  // while the MDS is away
   std::chrono::milliseconds heartbeat{1000};
   uint64_t session = 0;  // bumps on every (re)connect; stale timers ignore themselves
   bool registered = false;  // with the current `mds`
@@ -1038,12 +1038,12 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
           scrub_one(self);
           scrub_arm(self, st.scrub.after_tick(self->clock().now()));
         },
-        [self](copy_pace_atom, uint64_t id) {
         [self](scrub_step_atom) {
           if (!authorize(self, cs::request_kind::own_timer).allowed) return;
           scrub_step(self);
         },
         [self](const msg::mds_to_cs_scrub& m) { return handle_scrub(self, m); },
+        [self](copy_pace_atom, uint64_t id) {
           if (!authorize(self, cs::request_kind::own_timer).allowed) return;
           auto& st = self->state;
           auto it = st.paced_copies.find(id);
@@ -1133,8 +1133,8 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
             b.setFlags(flags_of(st));
             b.setChunksVerified(st.scrub.verified());
             fill_io_stats(b.initIo(), st.deps.io->read(self->clock().now()).first);
-          });
             fill_scrub_progress(b.initScrub(), st.scrub_run.figures(st.scrub.enabled(), steady_ms(self)));
+          });
           self->request(st.mds, request_timeout, std::move(hb))
               .then(
                   [self, session](msg::mds_to_cs_heartbeat& m) {

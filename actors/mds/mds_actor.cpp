@@ -276,8 +276,8 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
                                 self->clock().now(), &changed))
     return reply(p::STATUS_NOT_FOUND, "unknown CS id, register again");
   if (req->hasIo()) st.registry.record_io(req->getCsId(), io_figures_from(req->getIo()));
-  if (changed) emit(self, changed->text);
   if (req->hasScrub()) st.registry.record_scrub(req->getCsId(), scrub_figures_from(req->getScrub()));
+  if (changed) emit(self, changed->text);
   return reply(p::STATUS_OK, "");
 }
 
@@ -520,11 +520,11 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         [self](const msg::client_to_mds_rm_cs& m) -> caf::result<msg::mds_to_client_rm_cs> {
           return for_master<msg::mds_to_client_rm_cs>(self, m, handle_rm_cs);
         },
-        [self](const msg::client_to_mds_membership& m) -> caf::result<msg::mds_to_client_membership> {
-          return for_master<msg::mds_to_client_membership>(self, m, handle_membership);
         [self](const msg::client_to_mds_scrub& m) -> caf::result<msg::mds_to_client_scrub> {
           return for_master<msg::mds_to_client_scrub>(self, m, handle_scrub);
         },
+        [self](const msg::client_to_mds_membership& m) -> caf::result<msg::mds_to_client_membership> {
+          return for_master<msg::mds_to_client_membership>(self, m, handle_membership);
         },
         // Licensing (issue 17): mds_license_actor.cpp.
         [self](const msg::client_to_mds_license& m) -> caf::result<msg::mds_to_client_license> {

@@ -187,18 +187,6 @@ msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm
   });
 }
 
-void record_client_io(self_ptr self, const std::string& client, p::ClientIoStats::Reader io) {
-  if (io.getWindowS() <= 0) return;  // a mount without figures (older, or just started)
-  self->state.client_io.report(client, io.getHost().cStr(), client::client_io_from_wire(io), steady_ns(self));
-}
-
-void fill_stat_clients(self_ptr self, p::MdsToClientStat::Builder b) {
-  // The Replication header line and the V key's FS line (client_mds.capnp).
-  if (auto root = md(self).getattr(mds::root_inode)) {
-    b.setReplicationNorm(root->repl.replicas_norm);
-    b.setReplicationLimit(root->repl.replicas_min);
-  }
-  const auto inodes = md(self).count_inodes();
 // `pstorage scrub start [--cs ID...]` (issue 16): the named CSs (none: every
 // active one) are ordered to verify every replica now (MdsToCsScrub, with
 // this master's epoch). A CS that is unknown, not active or does not take
@@ -257,6 +245,18 @@ caf::result<msg::mds_to_client_scrub> handle_scrub(self_ptr self, const msg::cli
   return rp;
 }
 
+void record_client_io(self_ptr self, const std::string& client, p::ClientIoStats::Reader io) {
+  if (io.getWindowS() <= 0) return;  // a mount without figures (older, or just started)
+  self->state.client_io.report(client, io.getHost().cStr(), client::client_io_from_wire(io), steady_ns(self));
+}
+
+void fill_stat_clients(self_ptr self, p::MdsToClientStat::Builder b) {
+  // The Replication header line and the V key's FS line (client_mds.capnp).
+  if (auto root = md(self).getattr(mds::root_inode)) {
+    b.setReplicationNorm(root->repl.replicas_norm);
+    b.setReplicationLimit(root->repl.replicas_min);
+  }
+  const auto inodes = md(self).count_inodes();
   auto fs = b.initFs();
   fs.setDataBytes(md(self).data_chunk_bytes());
   fs.setFiles(inodes.files);

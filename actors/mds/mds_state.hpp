@@ -331,8 +331,8 @@ uint32_t verify_chunks_per_minute(self_ptr self);
 caf::result<msg::mds_to_client_config> handle_config(self_ptr self, const msg::client_to_mds_config& m);
 msg::mds_to_client_events handle_events(self_ptr self, const msg::client_to_mds_events& m);
 msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm_cs& m);
-// Cluster status, chunk-state counts, replication progress and the per-CS
 caf::result<msg::mds_to_client_scrub> handle_scrub(self_ptr self, const msg::client_to_mds_scrub& m);
+// Cluster status, chunk-state counts, replication progress and the per-CS
 // replicas / releasing fields (after the CS list has been filled).
 void fill_stat_repair(self_ptr self, proto::MdsToClientStat::Builder b);
 // The clients table of stat (guide "Monitoring Clients"; mds_admin_actor.cpp):

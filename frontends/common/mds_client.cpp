@@ -213,17 +213,6 @@ nlohmann::json mds_client::rm_cs(const std::string& digest, uint32_t cs_id, int 
   return {{"remaining_chunks", d->getRemainingChunks()}, {"cs_status", d->getCsStatus().cStr()}};
 }
 
-nlohmann::json mds_client::membership(const std::string& digest, const std::string& add_address,
-                                      uint32_t remove_id) {
-  auto a = impl_->call<msg::mds_to_client_membership>(wire::make<p::ClientToMdsMembership>([&](auto b) {
-    put_credentials(b, impl_->cluster, digest);
-    if (!add_address.empty()) b.initChange().setAdd(add_address);
-    else b.initChange().setRemove(remove_id);
-  }));
-  auto d = wire::decode(a);
-  if (!d) throw std::runtime_error(d.error);
-  check_status(*d);
-  auto members = nlohmann::json::array();
 nlohmann::json mds_client::scrub(const std::string& digest, const std::vector<uint32_t>& cs_ids, uint32_t per_second) {
   auto a = impl_->call<msg::mds_to_client_scrub>(wire::make<p::ClientToMdsScrub>([&](auto b) {
     put_credentials(b, impl_->cluster, digest);
@@ -245,6 +234,17 @@ nlohmann::json mds_client::scrub(const std::string& digest, const std::vector<ui
   return {{"started", started}, {"failed", failed}};
 }
 
+nlohmann::json mds_client::membership(const std::string& digest, const std::string& add_address,
+                                      uint32_t remove_id) {
+  auto a = impl_->call<msg::mds_to_client_membership>(wire::make<p::ClientToMdsMembership>([&](auto b) {
+    put_credentials(b, impl_->cluster, digest);
+    if (!add_address.empty()) b.initChange().setAdd(add_address);
+    else b.initChange().setRemove(remove_id);
+  }));
+  auto d = wire::decode(a);
+  if (!d) throw std::runtime_error(d.error);
+  check_status(*d);
+  auto members = nlohmann::json::array();
   for (auto m : d->getMembers()) members.push_back({{"id", m.getId()}, {"address", m.getAddress().cStr()}});
   nlohmann::json out{{"mds_id", d->getMdsId()}, {"chunk_size", d->getChunkSize()}, {"members", members}};
   if (d->getCaKey().size() > 0) {  // the cluster CA for a joining MDS (over TLS only)

@@ -32,12 +32,12 @@ class mds_client {
   nlohmann::json events(const std::string& digest, int64_t after_id, uint32_t limit);
   // rm-cs: mode 0 release, 1 cancel, 2 force. {remaining_chunks, cs_status}.
   nlohmann::json rm_cs(const std::string& digest, uint32_t cs_id, int mode);
-  // make-mds (joining) / rm-mds: add the MDS at `add_address` (ADDR:PORT) or
-  // remove MDS `remove_id`. {mds_id, chunk_size, members: [{id, address}]}.
   // scrub start: the master orders the CSs `cs_ids` (empty: every active
   // one) to scrub now, at most `per_second` replicas a second each (0: no
   // limit). {started: [id], failed: ["CS#N: why"]}; throws when none took it.
   nlohmann::json scrub(const std::string& digest, const std::vector<uint32_t>& cs_ids, uint32_t per_second);
+  // make-mds (joining) / rm-mds: add the MDS at `add_address` (ADDR:PORT) or
+  // remove MDS `remove_id`. {mds_id, chunk_size, members: [{id, address}]}.
   // Throws with the master's reason when refused.
   nlohmann::json membership(const std::string& digest, const std::string& add_address, uint32_t remove_id);
   // load-license (`load`: the license's file or key form) / view-license and

@@ -345,12 +345,12 @@ std::vector<std::string> stat_header_lines(const nlohmann::json& j) {
     for (std::string l; std::getline(lines, l);) out.push_back(l);
   }
   if (auto r = rebalancing_line(j); !r.empty()) out.push_back(r);
+  if (auto r = scrub_line(j); !r.empty()) out.push_back(r);
   return out;
 }
 
 // Guide "Monitoring Metadata Servers": "M" before the id marks the master;
 // MDSID STATUS %CTIME COMMITS %CPU MEM UPTIME HOST (HOST: its address).
-  if (auto r = scrub_line(j); !r.empty()) out.push_back(r);
 // %CPU, MEM, UPTIME: the MDS's own figures from its /metrics ("process",
 // added by the CLI, frontends/cli/mds_figures.hpp); COMMITS: journal entries
 // the MDS took per second ("commits_per_s", from two answers: top only);
