@@ -151,7 +151,6 @@ int main(int argc, char** argv) {
     auto listen = [&](auto handle, uint16_t port, const char* what) {
       auto p = transport::publish(sys, handle, port, ep->host.c_str(), true);
       if (!p) {
-        caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
         throw std::runtime_error("cannot listen on " + ep->host + ":" + std::to_string(port) + " (" + what +
                                  "): " + sys.render(p.error()) +
                                  " (port in use? another MDS running? pick another with -a ADDR:PORT; the MDS "
@@ -160,7 +159,6 @@ int main(int argc, char** argv) {
       return *p;
     };
     if (election_future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-      caf::anon_send_exit(mds, caf::exit_reason::user_shutdown);
       throw std::runtime_error("the MDS started no election actor within 30 s");
     }
     auto peer_port = listen(election_future.get(), ep->port, "MDS<->MDS");
