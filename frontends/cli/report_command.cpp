@@ -179,7 +179,7 @@ int make_report(const global_options& g, const std::optional<std::string>& file)
       note("cluster/license", e.what());
     }
 
-    // 2. Every daemon: HTTP /status and /metrics.
+    // 2. Every daemon: HTTP /status and /metrics, its logs and its configuration.
     nlohmann::json nodes = nlohmann::json::array();
     for (auto& n : report_nodes(stat.is_null() ? nlohmann::json::object() : stat)) {
       nlohmann::json rec = {{"name", n.name}, {"host", n.host}, {"http_port", n.http_port}};
@@ -210,21 +210,37 @@ int make_report(const global_options& g, const std::optional<std::string>& file)
         ok = false;
         note("nodes/" + n.name + "/logs", why);
       }
+      // Its configuration (log_share.hpp, POST /config): its host's files,
+      // filtered again through the same whitelist, and its repository's settings.
+      if (auto conf = http_post_json(n, frontend::log_share::config_path,
+                                     frontend::log_share::request(digest, g.cluster, frontend::log_share::now_s()), why)) {
+        for (auto& f : conf->value("files", nlohmann::json::array())) {
+          const std::string rel = f.value("name", std::string());
+          if (!frontend::log_share::config_file_allowed(rel, g.cluster)) {
+            note("nodes/" + n.name + "/config", "left out a file not in the whitelist: " + rel);
+            continue;
+          }
+          w.put("nodes/" + n.name + "/config/" + rel, f.value("text", std::string()),
+                "configuration file " + rel + " of " + n.name + "'s host, through its HTTP port");
+        }
+        if (conf->contains("repository"))
+          w.put("nodes/" + n.name + "/config/repository.json", (*conf)["repository"].dump(2) + "\n",
+                "the settings of " + n.name + "'s repository (from its database) and its top-level entries");
+      } else {
+        ok = false;
+        note("nodes/" + n.name + "/config", why);
+      }
       rec["reached"] = ok;
       nodes.push_back(rec);
     }
 
     // 3. This host: its configuration (known-safe files only) and the logs
     // of this cluster's daemons here.
-    const fs::path root = host.root();
+    const auto local_config = frontend::log_share::config_files(host.root(), g.cluster);
+    for (auto& f : local_config["files"])
+      w.put("local/config/" + f["name"].get<std::string>(), f["text"].get<std::string>(),
+            "this host's configuration file " + f["name"].get<std::string>());
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
-      const std::string rel = fs::relative(it->path(), root, ec).generic_string();
-      if (!config_file_allowed(rel, g.cluster)) continue;
-      w.put("local/config/" + rel, read_tail(it->path(), 1 << 20), "this host's configuration file " + rel);
-    }
     nlohmann::json services = nlohmann::json::array();
     for (auto& s : host.services()) {
       if (s.cluster != g.cluster) continue;

@@ -2,8 +2,10 @@
 // "Submitting Problem Reports to Technical Support"; the archive's contents
 // in docs/operations.md "make-report"). No ssh: the cluster's state comes
 // from the master through the cluster's own protocol (stat, events,
-// parameters, license state), each daemon's from its HTTP /status and
-// /metrics, and this host's configuration and daemon logs from its disk.
+// parameters, license state), each daemon's from its HTTP port (/status,
+// /metrics, and its logs and configuration: POST /log and /config,
+// frontends/common/log_share.hpp), and this host's configuration and daemon
+// logs from its disk.
 // No password, digest or key goes in (report_rules.hpp).
 #pragma once
 

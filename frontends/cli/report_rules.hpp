@@ -1,9 +1,9 @@
 // report_rules.hpp — the pure part of `pstorage -c NAME make-report [-f
 // FILE.tgz]` (guide "Submitting Problem Reports to Technical Support";
 // docs/operations.md "make-report"): the archive's default name, which
-// nodes are asked for their status, which local files may go in, and the
-// redaction every text passes before it is written. No I/O here:
-// frontends/cli/report_command.cpp gathers and writes.
+// nodes are asked for their status, and the redaction every text passes
+// before it is written. No I/O here: frontends/cli/report_command.cpp
+// gathers and writes.
 #pragma once
 
 #include <ctime>
@@ -27,11 +27,9 @@ struct report_node {
 // port, MDSs first; dropped CSs are skipped.
 std::vector<report_node> report_nodes(const nlohmann::json& stat);
 
-// May this file of the configuration directory (path relative to it, '/'
-// separated) go in the report? Only what is known to hold no secret:
-// host_id, location, services, clusters/CLUSTER/bs.list. Never
-// auth_digest.key, keys, certificates or anything unknown.
-bool config_file_allowed(const std::string& relative_path, const std::string& cluster);
+// Which configuration files may go in: frontends/common/log_share.hpp
+// (config_file_allowed), the one whitelist for this host's files and for
+// every daemon's answer.
 
 // The forms in which this host's credentials could appear in a text: the
 // digest and salt in hex (both cases) and the whole auth_digest.key line.

@@ -67,4 +67,69 @@ std::pair<int, std::string> answer(const std::string& body, const std::string& d
   return {200, tails(log_dir).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
+std::vector<std::string> config_whitelist(const std::string& cluster) {
+  return {"host_id", "location", "services", "clusters/" + cluster + "/bs.list"};
+}
+
+bool config_file_allowed(const std::string& relative_path, const std::string& cluster) {
+  const auto w = config_whitelist(cluster);
+  return std::find(w.begin(), w.end(), relative_path) != w.end();
+}
+
+nlohmann::json config_files(const std::filesystem::path& root, const std::string& cluster) {
+  namespace fs = std::filesystem;
+  auto files = nlohmann::json::array();
+  for (auto& rel : config_whitelist(cluster)) {
+    const fs::path p = root / rel;
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::symlink_status(p, ec))) continue;  // absent, a directory or a symlink
+    const uintmax_t size = fs::file_size(p, ec);
+    std::ifstream in(p, std::ios::binary);
+    if (ec || !in) continue;
+    std::string text(std::min(size, config_file_bytes), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    files.push_back({{"name", rel}, {"bytes", size}, {"text", std::move(text)}});
+  }
+  return {{"files", files}};
+}
+
+nlohmann::json repository(const std::filesystem::path& repo, nlohmann::json settings) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path abs = fs::absolute(repo, ec);
+  std::vector<fs::directory_entry> all;
+  for (auto it = fs::directory_iterator(abs, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    all.push_back(*it);
+  std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.path().filename() < b.path().filename(); });
+  auto entries = nlohmann::json::array();
+  for (auto& e : all) {
+    if (entries.size() == max_repo_entries) break;
+    std::error_code e2;
+    const auto st = e.symlink_status(e2);
+    const char* kind = fs::is_symlink(st) ? "symlink" : fs::is_directory(st) ? "directory"
+                       : fs::is_regular_file(st)      ? "file"
+                                                      : "other";
+    nlohmann::json x = {{"name", e.path().filename().string()}, {"kind", kind}};
+    if (fs::is_regular_file(st)) x["bytes"] = e.file_size(e2);
+    entries.push_back(std::move(x));
+  }
+  if (!settings.is_object()) settings = nlohmann::json::object();
+  settings["path"] = abs.string();
+  settings["entries"] = std::move(entries);
+  if (all.size() > max_repo_entries) settings["entries_left_out"] = all.size() - max_repo_entries;
+  return settings;
+}
+
+std::pair<int, std::string> config_answer(const std::string& body, const std::string& digest,
+                                          const std::string& cluster, const std::filesystem::path& config_root,
+                                          const std::filesystem::path& repo, const nlohmann::json& settings,
+                                          int64_t now_s) {
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (auto why = check(j, digest, cluster, now_s)) return {403, nlohmann::json{{"error", *why}}.dump()};
+  auto out = config_files(config_root, cluster);
+  out["repository"] = repository(repo, settings);
+  return {200, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
 }  // namespace pstorage::frontend::log_share

@@ -225,6 +225,13 @@ int main(int argc, char** argv) {
     }, metrics, {{frontend::log_share::path, [&](const std::string& body, const std::string&) {
       // make-report's log tails (log_share.hpp): only for an authenticated host.
       return frontend::log_share::answer(body, digest, settings.cluster, fs::path(repo) / "logs", frontend::log_share::now_s());
+    }}, {frontend::log_share::config_path, [&](const std::string& body, const std::string&) {
+      // ... and its configuration: the host's whitelisted files, the repository's settings (cs.db).
+      nlohmann::json s{{"kind", "cs"}, {"cluster", settings.cluster}, {"cs_id", cs_id.load()},
+                       {"repo_uuid", settings.repo_uuid}, {"tier", settings.tier}, {"checksums", settings.checksums},
+                       {"address", settings.address}};
+      return frontend::log_share::config_answer(body, digest, settings.cluster, host.root(), repo, s,
+                                                frontend::log_share::now_s());
     }}});
 
     cs_deps deps;

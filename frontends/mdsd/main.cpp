@@ -208,6 +208,18 @@ int main(int argc, char** argv) {
         // make-report's log tails (log_share.hpp): only for an authenticated host.
         {frontend::log_share::path, [&digest, &cluster, &repo](const std::string& body, const std::string&) {
            return frontend::log_share::answer(body, digest, cluster, fs::path(repo) / "logs", frontend::log_share::now_s());
+         }},
+        // ... and its configuration: the host's whitelisted files, the repository's settings (never the digest).
+        {frontend::log_share::config_path,
+         [&digest, &cluster, &repo, root = host.root(),
+          settings = nlohmann::json{{"kind", "mds"}, {"cluster", cluster}, {"mds_id", self_id},
+                                    {"address", ep->to_string()}, {"http_port", deps.http_port},
+                                    {"chunk_size", md->chunk_size()}, {"offline_timeout_ms", offline_ms},
+                                    {"session_timeout_ms", session_ms}, {"journal_keep", journal_keep},
+                                    {"journal_compact_every", journal_every}}](const std::string& body,
+                                                                                const std::string&) {
+           return frontend::log_share::config_answer(body, digest, cluster, root, repo, settings,
+                                                     frontend::log_share::now_s());
          }}};
     frontend::http_status_server http(
         ep->host, deps.http_port,

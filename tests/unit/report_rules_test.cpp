@@ -34,17 +34,6 @@ TEST_CASE("every MDS and every CS with an HTTP port is asked, dropped CSs are no
   CHECK(report_nodes(nlohmann::json::object()).empty());
 }
 
-TEST_CASE("only known-safe configuration files go in") {
-  CHECK(config_file_allowed("host_id", "pcs1"));
-  CHECK(config_file_allowed("location", "pcs1"));
-  CHECK(config_file_allowed("services", "pcs1"));
-  CHECK(config_file_allowed("clusters/pcs1/bs.list", "pcs1"));
-  CHECK_FALSE(config_file_allowed("clusters/pcs1/auth_digest.key", "pcs1"));
-  CHECK_FALSE(config_file_allowed("clusters/other/bs.list", "pcs1"));
-  CHECK_FALSE(config_file_allowed("license.pem", "pcs1"));
-  CHECK_FALSE(config_file_allowed("ssh/id_rsa", "pcs1"));
-}
-
 TEST_CASE("the credentials of this host are redacted in every form") {
   const std::string digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
   const std::string salt = "00112233445566778899aabbccddeeff";
