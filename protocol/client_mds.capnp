@@ -262,6 +262,8 @@ struct MdsToClientWatch {
   mdses @3 :List(Text);  # every MDS of the cluster (ADDR:PORT, as bs.list):
                          # the mount keeps its list current with it, so it
                          # finds a new master even if bs.list names only one MDS
+  revokedHosts @4 :List(Text);  # the journaled revocation list (host ids,
+                         # `pstorage revoke-node`): the mount's TLS gate refuses them
 }
 
 # ---- administration (issue 4) -------------------------------------------------
@@ -365,4 +367,27 @@ struct MdsToClientScrub {
   status @0 :Common.Status;
   started @1 :List(UInt32);
   failed @2 :List(Text);
+}
+
+# ---- revocation (issue 14; docs/security.md "Revocation") ----------------------
+
+# `pstorage revoke-node HOST_ID`: the master journals cmd_revoke_node and
+# answers once it is applied. From then on no MDS, CS or mount accepts a TLS
+# connection whose certificate names the host id, and the master drops the
+# host's CSs (offline at once: their replicas are re-replicated). A host id
+# no CS of the cluster reported is refused (STATUS_NOT_FOUND) unless `force`
+# (a host that runs only mounts or an MDS); an already revoked one is
+# statusBadRequest with posixError EEXIST.
+struct ClientToMdsRevokeNode {
+  credentials @0 :Common.Credentials;
+  hostId @1 :Text;
+  force @2 :Bool;
+}
+struct MdsToClientRevokeNode {
+  status @0 :Common.Status;
+  hostId @1 :Text;
+  host @2 :Text;               # the host name the master knew for it ("" if none)
+  timeNs @3 :Int64;            # when it was revoked (master's wall clock)
+  droppedCs @4 :List(UInt32);  # the host's CSs, now offline
+  revokedHosts @5 :List(Text); # the whole list after the request
 }

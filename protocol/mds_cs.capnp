@@ -33,6 +33,7 @@ struct MdsToCsHeartbeat {
   status @0 :Common.Status;   # statusNotFound: re-register
   verifyChunksPerMinute @1 :UInt32;  # mds.wd.verify_chunks: scrubbing rate (guide: "Configuring Data Scrubbing")
   mdses @2 :List(Text);   # every MDS (ADDR:PORT, as bs.list): the CS's locator searches them too
+  revokedHosts @3 :List(Text);  # the journaled revocation list (host ids): the CS's TLS gate refuses them
 }
 
 # ---- chunk management (issue 3) -----------------------------------------------

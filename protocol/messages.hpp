@@ -55,6 +55,8 @@ using client_to_mds_license = m<p::ClientToMdsLicense>;
 using mds_to_client_license = m<p::MdsToClientLicense>;
 using client_to_mds_scrub = m<p::ClientToMdsScrub>;
 using mds_to_client_scrub = m<p::MdsToClientScrub>;
+using client_to_mds_revoke_node = m<p::ClientToMdsRevokeNode>;
+using mds_to_client_revoke_node = m<p::MdsToClientRevokeNode>;
 // data path: client <-> CS (and CS -> next CS in a chain)
 using client_to_cs_write = m<p::ClientToCsWrite>;
 using cs_to_client_write = m<p::CsToClientWrite>;
@@ -173,4 +175,6 @@ using mds_to_agent_ha_renew = m<p::MdsToAgentHaRenew>;
   X(client_to_mds_scrub)          \
   X(mds_to_client_scrub)          \
   X(mds_to_cs_scrub)              \
-  X(cs_to_mds_scrub)
+  X(cs_to_mds_scrub)              \
+  X(client_to_mds_revoke_node)    \
+  X(mds_to_client_revoke_node)

@@ -1,6 +1,8 @@
 // peer_revocation.cpp — peer_revocation.hpp.
 #include "actors/common/peer_revocation.hpp"
 
+#include <cerrno>
+#include <memory>
 #include <mutex>
 #include <tuple>
 
@@ -17,11 +19,32 @@ std::optional<std::string> refuse_peer(const peer_certificate& peer, const std::
   return std::nullopt;
 }
 
+revoke_verdict judge_revoke_request(const std::string& host_id, bool force,
+                                    const std::map<std::string, std::string>& known,
+                                    const std::set<std::string>& revoked) {
+  if (host_id.empty()) return {EINVAL, "no host id given (`pstorage stat --json` lists each CS's host_id)"};
+  for (char c : host_id)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '\'' || c == '"' || static_cast<unsigned char>(c) >= 0x7f)
+      return {EINVAL, "'" + host_id + "' is not a host id (printable characters without spaces, '/' or quotes)"};
+  if (host_id.size() > 128) return {EINVAL, "a host id is at most 128 characters"};
+  if (revoked.count(host_id)) return {EEXIST, "host " + host_id + " is already revoked"};
+  if (!known.count(host_id) && !force)
+    return {ENOENT, "no chunk server of this cluster runs on a host with id " + host_id +
+                        " (`pstorage stat --json` lists each CS's host_id); to revoke a host that runs only mounts or "
+                        "an MDS, give --force"};
+  return {};
+}
+
 namespace tls_gate {
 namespace {
+// The list is an immutable snapshot: set_revoked builds a new set and swaps
+// the pointer under the mutex; judge copies the pointer under it and reads
+// the set afterwards. Nothing the TLS callback (multiplexer thread) reads is
+// ever changed in place by an actor thread.
+using snapshot = std::shared_ptr<const std::set<std::string>>;
 struct gate_state {
   std::mutex mu;
-  std::set<std::string> revoked;
+  snapshot revoked = std::make_shared<const std::set<std::string>>();
   uint64_t generation = 0;
   std::map<std::tuple<std::string, std::string, std::string>, refusal> refusals;
 };
@@ -29,22 +52,24 @@ gate_state& gate() {
   static gate_state g;
   return g;
 }
-}  // namespace
-
-bool set_revoked(const std::set<std::string>& host_ids) {
-  auto& g = gate();
-  std::lock_guard<std::mutex> lock(g.mu);
-  if (g.generation != 0 && g.revoked == host_ids) return false;
-  g.revoked = host_ids;
-  ++g.generation;
-  return true;
-}
-
-std::set<std::string> revoked() {
+snapshot current() {
   auto& g = gate();
   std::lock_guard<std::mutex> lock(g.mu);
   return g.revoked;
 }
+}  // namespace
+
+bool set_revoked(const std::set<std::string>& host_ids) {
+  auto next = std::make_shared<const std::set<std::string>>(host_ids);  // built outside the lock
+  auto& g = gate();
+  std::lock_guard<std::mutex> lock(g.mu);
+  if (g.generation != 0 && *g.revoked == host_ids) return false;
+  g.revoked = std::move(next);
+  ++g.generation;
+  return true;
+}
+
+std::set<std::string> revoked() { return *current(); }
 
 uint64_t generation() {
   auto& g = gate();
@@ -53,14 +78,14 @@ uint64_t generation() {
 }
 
 std::optional<std::string> judge(const peer_certificate& peer) {
-  auto& g = gate();
-  std::lock_guard<std::mutex> lock(g.mu);
-  return refuse_peer(peer, g.revoked);
+  auto list = current();
+  return refuse_peer(peer, *list);
 }
 
 void note_refusal(const peer_certificate& peer, const std::string& reason, const std::string& where) {
   auto& g = gate();
   std::lock_guard<std::mutex> lock(g.mu);
+  if (g.refusals.size() >= 1000) return;  // bounded until taken (the CA signs few hosts)
   auto& r = g.refusals[{peer.host_id, reason, where}];
   r.host_id = peer.host_id;
   r.common_name = peer.common_name;

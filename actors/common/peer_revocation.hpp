@@ -1,11 +1,11 @@
 // peer_revocation.hpp — whether a TLS peer's certificate is still acceptable
 // given the cluster's revocation list (issue 14; docs/security.md
-// "Not yet"). Pure: the TLS glue (actors/common/node_config.cpp) is to read
-// the peer's certificate subject and ask `refuse_peer`; the MDS and CS
-// actors only to load the journaled list (cmd_revoke_node, md_revoked) into
-// the process's gate (`tls_gate`) and log what it refused. That wiring is
-// not landed yet (docs/security.md "Not yet": it crashed the master MDS in
-// the integration test).
+// "Revocation"). Pure decision (`refuse_peer`) and the per-process gate
+// (`tls_gate`). The TLS glue is actors/common/tls_verify.cpp (the OpenSSL
+// verify callback, judging each handshake's peer certificate); the MDS loads
+// the journaled list (cmd_revoke_node, md_revoked) into the gate on every
+// tick, the CS from its heartbeat answers; both log what the gate refused
+// (take_refusals).
 //
 // Contract:
 //   - A certificate names its host by the subject attribute serialNumber
@@ -16,11 +16,13 @@
 //   - A certificate without a host id (issued before revocation existed)
 //     cannot be told apart from a revoked host's: it is refused as soon as
 //     the list is not empty, accepted while it is empty.
-//   - The gate holds one list per process, with a generation that moves on
-//     every change; each connection remembers the generation it was last
-//     judged at, so an open connection is judged again at its next TLS read
-//     or write after the list changed (that is how existing connections of
-//     a revoked host are dropped).
+//   - The gate holds one list per process, an immutable snapshot swapped
+//     whole (the verify callback runs on CAF's multiplexer thread or the
+//     connecting thread; the list is set from an actor), with a generation
+//     that moves on every change. Only new handshakes are judged: open
+//     connections are never closed from outside their CAF broker; the actors
+//     drop a revoked host's sessions themselves (the MDS forgets its CSs and
+//     refuses their registration by host id).
 #pragma once
 
 #include <cstdint>
@@ -41,8 +43,26 @@ struct peer_certificate {
 // nullopt: acceptable; else why it is refused (a log line's reason).
 std::optional<std::string> refuse_peer(const peer_certificate& peer, const std::set<std::string>& revoked);
 
+// `pstorage revoke-node HOST_ID [--force]` at the master, before anything is
+// journaled. `known`: host id -> host name of every CS the master has
+// registered (the hosts it can tell exist). Refused: an empty or malformed
+// id (EINVAL), one already revoked (EEXIST), one no CS reported unless
+// `force` (ENOENT: a typo must not lock out nobody while the operator thinks
+// the host is out).
+struct revoke_verdict {
+  int error = 0;     // 0: go on; else EINVAL, EEXIST or ENOENT
+  std::string text;  // why, for the operator
+};
+revoke_verdict judge_revoke_request(const std::string& host_id, bool force,
+                                    const std::map<std::string, std::string>& known,
+                                    const std::set<std::string>& revoked);
+
 // The process-wide revocation gate (thread-safe: the TLS calls run on CAF's
 // multiplexer thread, the list is set from an actor).
+//
+// tls_verify.cpp installs the verify callback; calling install_tls_verify()
+// (a no-op) from a process that sets the list links it in.
+void install_tls_verify();
 namespace tls_gate {
 // Replaces the list; moves the generation on when it differs. Returns true
 // when it changed.

@@ -1,4 +1,5 @@
 #include "actors/cs/cs_actor.hpp"
+#include "actors/common/peer_revocation.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/cs/copy_pacing.hpp"
 #include "actors/cs/copy_plan.hpp"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 #include <span>
 
 #include "protocol/common.capnp.h"
@@ -203,6 +205,22 @@ void find_master(self_ptr self, const std::string& why) {
   st.heartbeat_failures = 0;
   ++st.session;
   schedule_connect(self);
+}
+
+// The revocation list of a heartbeat answer into this process's TLS gate
+// (actors/common/peer_revocation.hpp), and what the gate refused since the
+// last answer logged.
+void learn_revoked(capnp::List<capnp::Text>::Reader list) {
+  std::set<std::string> ids;
+  for (auto h : list) ids.insert(h.cStr());
+  security::install_tls_verify();
+  if (security::tls_gate::set_revoked(ids) && !ids.empty()) {
+    std::string text;
+    for (auto& h : ids) text += (text.empty() ? "" : ", ") + h;
+    spdlog::info("revocation: TLS handshakes presenting a certificate of host {} are refused", text);
+  }
+  for (auto& r : security::tls_gate::take_refusals())
+    spdlog::warn("revocation: refused {} TLS handshake(s), {}: {}", r.count, r.where, r.reason);
 }
 
 void do_register(self_ptr self) {
@@ -1159,6 +1177,9 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                         self->send(st.deps.locator, learn_mds_atom::value, list);
                       }
                     }
+                    // The cluster's revoked hosts (docs/security.md "Revocation"):
+                    // this process's TLS gate refuses their new handshakes.
+                    if (a && a->getStatus().getCode() == p::STATUS_OK) learn_revoked(a->getRevokedHosts());
                     // mds.wd.verify_chunks (guide: "Configuring Data Scrubbing")
                     if (a && a->getStatus().getCode() == p::STATUS_OK &&
                         st.scrub.set_rate(a->getVerifyChunksPerMinute())) {

@@ -147,6 +147,19 @@ std::optional<cs_event> cs_registry::mark_dropped(uint32_t cs_id, time_point now
   return set_status(it->second, cs_status::dropped, now);
 }
 
+std::optional<cs_event> cs_registry::mark_revoked(uint32_t cs_id, time_point now) {
+  auto it = css_.find(cs_id);
+  if (it == css_.end() || it->second.status == cs_status::dropped || it->second.status == cs_status::offline)
+    return std::nullopt;
+  auto& e = it->second;
+  auto ev = set_status(e, cs_status::offline, now);
+  e.io = {};
+  if (ev)
+    ev->text = "CS#" + std::to_string(cs_id) + " is offline: its host " + e.rec.host + " (host id " + e.rec.host_id +
+               ") is revoked";
+  return ev;
+}
+
 void cs_registry::adjust_free(uint32_t cs_id, int64_t delta) {
   auto it = css_.find(cs_id);
   if (it == css_.end()) return;

@@ -14,6 +14,7 @@
 //   inactive  | inactive longer than offline_after  | offline    (mds.wd.offline_tout)
 //   offline   | register                            | active
 //   any       | rm-cs (later issue)                 | dropped
+//   active/inactive | its host revoked (revoke-node)| offline    (at once)
 #pragma once
 
 #include <chrono>
@@ -115,6 +116,10 @@ class cs_registry {
   // rm-cs: the CS is dropped from the cluster (never active again; its id is
   // refused at registration). nullopt if unknown or already dropped.
   std::optional<cs_event> mark_dropped(uint32_t cs_id, time_point now);
+  // revoke-node: the CS's host is revoked (docs/security.md "Revocation"):
+  // offline at once (its replicas are re-replicated; its registration is
+  // refused from now on). nullopt if unknown, dropped or already offline.
+  std::optional<cs_event> mark_revoked(uint32_t cs_id, time_point now);
   // The MDS's own estimate of a space change it caused (a rebalance move
   // landed or left): free_bytes += delta, kept within 0..total_bytes, until
   // the CS's next heartbeat or registration reports the real figure.

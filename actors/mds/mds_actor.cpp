@@ -187,6 +187,12 @@ caf::result<msg::mds_to_cs_register> handle_register(self_ptr self, const msg::c
     return register_reply(self, p::STATUS_WRONG_CLUSTER, "this MDS serves cluster '" + st.cluster + "'", 0);
   auto uuid = std::string(req->getRepoUuid().cStr());
   auto info = req->getInfo();
+  // A revoked host's CS (its TLS connection was open before the revocation)
+  // never registers again (docs/security.md "Revocation").
+  if (auto why = revoked_host_refusal(self, info.getHostId().cStr())) {
+    spdlog::warn("refused the registration of CS#{} at {}: {}", req->getCsId(), info.getAddress().cStr(), *why);
+    return register_reply(self, p::STATUS_AUTH_FAILED, *why, 0);
+  }
   const uint64_t total = info.getTotalBytes(), free = info.getFreeBytes();
   const std::string flags = info.getFlags();
   uint32_t id = req->getCsId();
@@ -261,6 +267,9 @@ msg::mds_to_cs_heartbeat handle_heartbeat(self_ptr self, const msg::cs_to_mds_he
       b.setVerifyChunksPerMinute(verify_chunks_per_minute(self));
       auto l = b.initMdses(static_cast<unsigned>(st.members.size()));
       for (unsigned i = 0; i < st.members.size(); ++i) l.set(i, st.members[i].second);
+      auto r = b.initRevokedHosts(static_cast<unsigned>(st.revoked.size()));  // the CS's TLS gate
+      unsigned i = 0;
+      for (auto& h : st.revoked) r.set(i++, h);
     });
   };
   if (!req) return reply(p::STATUS_BAD_REQUEST, req.error);
@@ -530,6 +539,10 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
         [self](const msg::client_to_mds_license& m) -> caf::result<msg::mds_to_client_license> {
           return for_master<msg::mds_to_client_license>(self, m, handle_license);
         },
+        // Revocation (issue 14): mds_admin_actor.cpp.
+        [self](const msg::client_to_mds_revoke_node& m) -> caf::result<msg::mds_to_client_revoke_node> {
+          return for_master<msg::mds_to_client_revoke_node>(self, m, handle_revoke_node);
+        },
         // High Availability (issue 18): mds_ha_actor.cpp.
         [self](const msg::client_to_mds_ha& m) -> caf::result<msg::mds_to_client_ha> {
           return for_master<msg::mds_to_client_ha>(self, m, handle_ha);
@@ -564,6 +577,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
             license_tick(self);
           }
           if (self->state.election) journal_tick(self);  // every MDS: compaction; the master: JRN events
+          revocation_tick(self);  // every MDS: md.db's revocation list into the TLS gate
           self->delayed_send(self, self->state.deps.tick_interval, tick_atom::value);
         },
         [self](later_atom, uint64_t id) {

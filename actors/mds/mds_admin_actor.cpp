@@ -1,14 +1,18 @@
 // mds_admin_actor.cpp — administration requests of the MDS (issue 4):
 // `pstorage set-config` / `get-config` (values journaled with
 // cmd_set_param, applied live), `get-event` (the persistent event log),
-// `rm-cs [--wait] | --cancel | -f` (guide: "Removing Chunk Servers"), and
+// `rm-cs [--wait] | --cancel | -f` (guide: "Removing Chunk Servers"),
+// `revoke-node` (issue 14; docs/security.md "Revocation"), and
 // the stat extras: cluster status, chunk-state counts (the guide's `Chunks:`
 // line), replication progress, per-CS replicas and releasing mark.
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+
 #include "actors/client/client_io_wire.hpp"
 #include "actors/ha/ha_params.hpp"
+#include "actors/common/peer_revocation.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/mds/cs_fan_out.hpp"
 #include "actors/mds/md_validate.hpp"
@@ -302,6 +306,133 @@ void fill_stat_repair(self_ptr self, p::MdsToClientStat::Builder b) {
     c.setReplicas(it == per_cs.end() ? 0 : it->second);
     c.setReleasing(rs.wip.releasing.count(c.getId()) > 0);
   }
+}
+
+// ---- revocation (issue 14; docs/security.md "Revocation") ----------------------
+
+namespace {
+
+int64_t wall_now_ns(mds_state& st) {
+  if (st.deps.wall_clock_ns) return st.deps.wall_clock_ns();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+msg::mds_to_client_revoke_node revoke_reply(self_ptr self, uint32_t code, const std::string& text, int posix,
+                                            const std::string& host_id = {}, const std::string& host = {},
+                                            int64_t time_ns = 0, const std::vector<uint32_t>& dropped = {}) {
+  auto& st = self->state;
+  return wire::make<p::MdsToClientRevokeNode>([&](auto b) {
+    auto s = b.initStatus();
+    set_status(s, code, text);
+    s.setPosixError(posix);
+    b.setHostId(host_id);
+    b.setHost(host);
+    b.setTimeNs(time_ns);
+    auto d = b.initDroppedCs(static_cast<unsigned>(dropped.size()));
+    for (unsigned i = 0; i < dropped.size(); ++i) d.set(i, dropped[i]);
+    auto r = b.initRevokedHosts(static_cast<unsigned>(st.revoked.size()));
+    unsigned i = 0;
+    for (auto& h : st.revoked) r.set(i++, h);
+  });
+}
+
+// md.db's list -> st.revoked and this process's TLS gate (every MDS).
+void load_revoked(self_ptr self) {
+  auto& st = self->state;
+  if (!st.deps.md) return;
+  std::set<std::string> ids;
+  for (auto& r : st.deps.md->revoked_hosts()) ids.insert(r.host_id);
+  if (st.revoked_loaded && ids == st.revoked) return;
+  st.revoked = std::move(ids);
+  st.revoked_loaded = true;
+  security::install_tls_verify();
+  if (security::tls_gate::set_revoked(st.revoked) && !st.revoked.empty()) {
+    std::string list;
+    for (auto& h : st.revoked) list += (list.empty() ? "" : ", ") + h;
+    spdlog::info("revocation: TLS handshakes presenting a certificate of host {} are refused", list);
+  }
+}
+
+// The serving master: every CS of a revoked host offline at once (an event
+// each; repair re-replicates its chunks) and its session forgotten, so its
+// heartbeats are answered "register again" and its registration is refused
+// (revoked_host_refusal). Its connection is left to CAF. Returns the CSs
+// taken offline now.
+std::vector<uint32_t> drop_revoked_css(self_ptr self) {
+  auto& st = self->state;
+  std::vector<uint32_t> out;
+  if (st.revoked.empty() || !serving(self)) return out;
+  std::vector<uint32_t> ids;
+  for (auto& [id, e] : st.registry.entries())
+    if (st.revoked.count(e.rec.host_id)) ids.push_back(id);
+  for (auto id : ids) {
+    if (st.cs_handles.erase(id)) {
+      for (auto it = st.cs_by_addr.begin(); it != st.cs_by_addr.end();)
+        it = it->second == id ? st.cs_by_addr.erase(it) : std::next(it);
+    }
+    if (auto ev = st.registry.mark_revoked(id, self->clock().now())) {
+      out.push_back(id);
+      emit(self, ev->text);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> revoked_host_refusal(self_ptr self, const std::string& host_id) {
+  auto& st = self->state;
+  if (!st.revoked.count(host_id)) return std::nullopt;
+  return "host " + host_id + " is revoked from cluster '" + st.cluster +
+         "' (pstorage revoke-node): its chunk servers may not register; a host that must come back needs a new "
+         "host id and auth-node";
+}
+
+void revocation_tick(self_ptr self) {
+  load_revoked(self);
+  drop_revoked_css(self);
+  for (auto& r : security::tls_gate::take_refusals()) {
+    spdlog::warn("revocation: refused {} TLS handshake(s), {}: {}", r.count, r.where, r.reason);
+    if (serving(self))
+      emit_once(self, "TLS connection of revoked host " +  // no address: one event a minute per host
+                          (r.host_id.empty() ? std::string("(a certificate without host id)") : r.host_id) + " refused");
+  }
+}
+
+caf::result<msg::mds_to_client_revoke_node> handle_revoke_node(self_ptr self,
+                                                               const msg::client_to_mds_revoke_node& m) {
+  auto& st = self->state;
+  auto req = wire::decode(m);
+  if (!req) return revoke_reply(self, p::STATUS_BAD_REQUEST, req.error, EINVAL);
+  if (!credentials_ok(st, req->getCredentials())) return revoke_reply(self, p::STATUS_AUTH_FAILED, auth_error(st), EACCES);
+  if (!st.deps.md) return revoke_reply(self, p::STATUS_UNAVAILABLE, "the MDS is starting", EAGAIN);
+  load_revoked(self);
+  const std::string host_id = req->getHostId();
+  std::map<std::string, std::string> known;  // host id -> host name, from the CS registry
+  for (auto& [id, e] : st.registry.entries())
+    if (!e.rec.host_id.empty()) known.emplace(e.rec.host_id, e.rec.host);
+  auto verdict = security::judge_revoke_request(host_id, req->getForce(), known, st.revoked);
+  if (verdict.error)
+    return revoke_reply(self, verdict.error == ENOENT ? p::STATUS_NOT_FOUND : p::STATUS_BAD_REQUEST, verdict.text,
+                        verdict.error, host_id);
+  const std::string host = known.count(host_id) ? known[host_id] : std::string();
+  const int64_t time_ns = wall_now_ns(st);
+  auto rp = self->make_response_promise<msg::mds_to_client_revoke_node>();
+  commit_command(self, mds::cmd_revoke_node{host_id, host, time_ns},
+                 [self, rp, host_id, host, time_ns](std::optional<std::string> why) mutable {
+                   if (why) {
+                     rp.deliver(revoke_reply(self, p::STATUS_UNAVAILABLE, "host " + host_id + " was not revoked: " + *why,
+                                             EAGAIN, host_id, host));
+                     return;
+                   }
+                   load_revoked(self);
+                   emit(self, "host " + host_id + (host.empty() ? "" : " (" + host + ")") +
+                                  " is revoked: its certificate is refused by every MDS and CS of the cluster");
+                   auto dropped = drop_revoked_css(self);
+                   rp.deliver(revoke_reply(self, p::STATUS_OK, "", 0, host_id, host, time_ns, dropped));
+                 });
+  return rp;
 }
 
 }  // namespace pstorage::mds_impl

@@ -26,6 +26,7 @@ using mds_api = caf::typed_actor<
     caf::replies_to<msg::client_to_mds_scrub>::with<msg::mds_to_client_scrub>,
     caf::replies_to<msg::client_to_mds_membership>::with<msg::mds_to_client_membership>,
     caf::replies_to<msg::client_to_mds_license>::with<msg::mds_to_client_license>,
+    caf::replies_to<msg::client_to_mds_revoke_node>::with<msg::mds_to_client_revoke_node>,
     // High Availability (issue 18): `pstorage ha`, pstorage-shamand
     caf::replies_to<msg::client_to_mds_ha>::with<msg::mds_to_client_ha>,
     caf::replies_to<msg::agent_to_mds_ha_renew>::with<msg::mds_to_agent_ha_renew>,

@@ -121,7 +121,12 @@ msg::mds_to_client_auth_node handle_auth_node(self_ptr self, const msg::client_t
                             "encryption): see docs/security.md 'Keys and certificates'");
     std::string cert;
     try {
-      cert = persistence::issue_node_certificate(*ca, public_key, st.cluster, host);
+      // "HOSTNAME/HOST_ID": the certificate's CN names the host, its
+      // serialNumber the host id (revoke-node; docs/security.md "Revocation").
+      const auto jh = persistence::parse_join_host(host);
+      if (auto why = revoked_host_refusal(self, jh.id))
+        return set_status(b.initStatus(), p::STATUS_AUTH_FAILED, *why);
+      cert = persistence::issue_node_certificate(*ca, public_key, st.cluster, jh.name, 3650, jh.id);
     } catch (const std::exception& e) {
       return set_status(b.initStatus(), p::STATUS_BAD_REQUEST, std::string("cannot certify that key: ") + e.what());
     }

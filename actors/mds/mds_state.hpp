@@ -137,6 +137,10 @@ struct mds_state {
   mds::license_runtime license;
   // The HA relocator (issue 18; mds_ha.hpp, mds_ha_actor.cpp).
   std::shared_ptr<ha_runtime> ha;
+  // Revocation (issue 14; mds_admin_actor.cpp revocation_tick): md.db's
+  // list of revoked host ids as last loaded into this process's TLS gate.
+  std::set<std::string> revoked;
+  bool revoked_loaded = false;
   std::map<std::string, uint32_t> registering;
   std::map<std::string, std::vector<std::function<void(std::optional<std::string>)>>> registration_waiters;
 #ifdef PSTORAGE_SIM_BUGS
@@ -332,6 +336,19 @@ caf::result<msg::mds_to_client_config> handle_config(self_ptr self, const msg::c
 msg::mds_to_client_events handle_events(self_ptr self, const msg::client_to_mds_events& m);
 msg::mds_to_client_rm_cs handle_rm_cs(self_ptr self, const msg::client_to_mds_rm_cs& m);
 caf::result<msg::mds_to_client_scrub> handle_scrub(self_ptr self, const msg::client_to_mds_scrub& m);
+// Revocation (issue 14; mds_admin_actor.cpp; docs/security.md "Revocation").
+// `pstorage revoke-node`: the master journals cmd_revoke_node and answers
+// once it is applied, with the host's CSs taken offline.
+caf::result<msg::mds_to_client_revoke_node> handle_revoke_node(self_ptr self,
+                                                               const msg::client_to_mds_revoke_node& m);
+// Every MDS, every tick: md.db's list into this process's TLS gate (new
+// handshakes of a revoked host are refused), the gate's refusals logged;
+// the serving master also takes the revoked hosts' CSs offline and forgets
+// their sessions (their connections are left to CAF; nothing is closed from
+// outside it).
+void revocation_tick(self_ptr self);
+// nullopt, or why a CS of host `host_id` may not register.
+std::optional<std::string> revoked_host_refusal(self_ptr self, const std::string& host_id);
 // Cluster status, chunk-state counts, replication progress and the per-CS
 // replicas / releasing fields (after the CS list has been filled).
 void fill_stat_repair(self_ptr self, proto::MdsToClientStat::Builder b);

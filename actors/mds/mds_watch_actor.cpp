@@ -34,6 +34,10 @@ msg::mds_to_client_watch watch_reply(self_ptr self, const mds::invalidation_tabl
     for (unsigned i = 0; i < b.inos.size(); ++i) l.set(i, b.inos[i]);
     auto m = r.initMdses(static_cast<unsigned>(members.size()));
     for (unsigned i = 0; i < members.size(); ++i) m.set(i, members[i].second);
+    auto& revoked = self->state.revoked;  // the mount's TLS gate (docs/security.md "Revocation")
+    auto rv = r.initRevokedHosts(static_cast<unsigned>(revoked.size()));
+    unsigned j = 0;
+    for (auto& h : revoked) rv.set(j++, h);
   });
 }
 

@@ -60,7 +60,9 @@ int auth_node(const global_options& g, const std::optional<std::string>& passwor
     auto host = g.host();
     const auto addrs = frontend::require_mds_addresses(host, g.cluster);
     auto password = frontend::read_password("Please enter password for cluster: ", password_file, false);
-    const auto host_name = frontend::local_host_name();
+    // "HOSTNAME/HOST_ID" (persistence/auth_join.hpp): the certificate names
+    // this host's id, which revoke-node refers to (docs/security.md "Revocation").
+    const auto host_name = persistence::join_host_field({frontend::local_host_name(), host.host_id()});
     const auto key = persistence::make_node_key();  // cert_pem: the public key
     const auto client_nonce = persistence::random_bytes(persistence::join_nonce_bytes);
 

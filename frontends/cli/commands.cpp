@@ -91,7 +91,8 @@ int make_mds(const global_options& g, const make_mds_options& o) {
     auto node = persistence::make_node_key();
     persistence::write_node_tls(host, g.cluster, node.key_pem,
                                 persistence::issue_node_certificate(ca, node.cert_pem, g.cluster,
-                                                                    frontend::local_host_name()),
+                                                                    frontend::local_host_name(), 3650,
+                                                                    host.host_id()),
                                 ca.cert_pem);
     host.write_auth_key(g.cluster, digest.serialize());
     host.add_to_bs_list(g.cluster, *ep);

@@ -8,6 +8,7 @@
 #include "frontends/cli/digest_command.hpp"
 #include "frontends/cli/ha_commands.hpp"
 #include "frontends/cli/scrub_commands.hpp"
+#include "frontends/cli/revoke_node_command.hpp"
 #include "frontends/cli/license_commands.hpp"
 #include "frontends/cli/mds_commands.hpp"
 #include "frontends/cli/report_command.hpp"
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
   auto digest = cli::add_digest_command(app);  // md-digest
   auto lic = cli::add_license_commands(app);   // load-license, view-license
   auto scrub = cli::add_scrub_commands(app);   // scrub start|status
+  auto revoke = cli::add_revoke_node_command(app);  // revoke-node HOST_ID
   auto ha = cli::add_ha_commands(app);         // ha add|list|remove|relocate|enable-node|disable-node
 
   CLI11_PARSE(app, argc, argv);
@@ -142,5 +144,6 @@ int main(int argc, char** argv) {
   if (auto rc = lic->dispatch(g)) return *rc;
   if (auto rc = ha->dispatch(g)) return *rc;
   if (auto rc = scrub->dispatch(g)) return *rc;
+  if (auto rc = revoke->dispatch(g)) return *rc;
   return 2;
 }
