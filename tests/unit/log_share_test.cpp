@@ -39,7 +39,7 @@ TEST_CASE("a request signed with the cluster's digest is accepted, anything else
   CHECK(log_share::check(good, "", "pcs1", now));
 }
 
-TEST_CASE("the answer: the tail of each .log file; 403 without a good proof") {
+TEST_CASE("the answer: the tail of each .log file, 403 without a good proof") {
   const fs::path dir = fs::temp_directory_path() / ("log_share_test." + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "csd.log") << std::string(100, 'a') << "last line\n";
@@ -79,7 +79,7 @@ TEST_CASE("only known-safe configuration files go in (the one whitelist)") {
   CHECK_FALSE(log_share::config_file_allowed("", "pcs1"));
 }
 
-TEST_CASE("POST /config: the whitelisted files and the repository's settings, nothing secret; 403 without a proof") {
+TEST_CASE("POST /config: the whitelisted files and the repository's settings, nothing secret, 403 without a proof") {
   const fs::path dir = fs::temp_directory_path() / ("log_share_config_test." + std::to_string(::getpid()));
   const fs::path root = dir / "etc", repo = dir / "repo";
   fs::create_directories(root / "clusters" / "pcs1");
