@@ -15,6 +15,7 @@
 #include "actors/mds/placement_candidates.hpp"
 #include "actors/common/sim_bugs.hpp"
 #include "actors/mds/cs_fan_out.hpp"
+#include "actors/mds/heap_trim.hpp"
 #include "actors/mds/mds_repair_state.hpp"
 #include "actors/mds/mds_state.hpp"
 #include "protocol/common.capnp.h"
@@ -875,6 +876,11 @@ void data_path_tick(self_ptr self) {
   self->state.leases.expire(steady_ns(self));
   self->state.map_leases.expire(steady_ns(self));
   session_tick(self);
+  // The previous tick's repair pass freed its working set (a whole scan below
+  // whole_scan_below chunks): give it back (heap_trim.hpp, docs/soak.md).
+  // Real time: the heap is the process's, not the simulation's.
+  mds::maybe_trim_heap(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
 #ifdef PSTORAGE_SIM_BUGS
   for (auto& cmd : std::exchange(self->state.sim_uncommitted, {})) commit(self, cmd, [](std::optional<op_error>) {});  // bug mds_ack_before_commit
 #endif
