@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Revocation (issue 14; docs/security.md "Revocation"): 1 MDS + 4 CS on four
-# "hosts" with TLS on (the default), 1 MiB chunks, replicas=3, 8 MiB written
-# through a mount of host1. `pstorage revoke-node` of host4 (which runs CS4):
+# Revocation (issue 14; docs/security.md "Revocation"): 3 MDS (the master
+# and two followers, all on host1) + 4 CS on four "hosts" with TLS on (the
+# default), 1 MiB chunks, replicas=3, 8 MiB written through a mount of
+# host1. `pstorage revoke-node` of host4 (which runs CS4):
 #  1. an unknown host id is refused (exit 2, says how to find host ids);
 #  2. revoke-node answers once journaled: CS4 is offline at once, its daemon
 #     is refused re-registration and exits, the master logs an event;
 #  3. new TLS connections presenting host4's certificate are refused in the
-#     handshake by the MDS (host4's CLI) and by an honest CS (a CAF peer with
-#     host4's credentials), each with a logged reason naming the host id;
+#     handshake by the master (host4's CLI), by each follower MDS (host4's
+#     CLI pointed at it; they load the list from their md.db) and by an
+#     honest CS (a CAF peer with host4's credentials), each with a logged
+#     reason naming the host id;
 #  4. the other hosts carry on: every chunk is back to 3 live replicas on
 #     CS1-3, the data verifies on host1's mount (open before the revocation)
 #     and a new file written after it reads back; host2's CLI works;
 #  5. a second revoke of the same host is refused (already revoked); the
-#     master MDS process is alive at the end (it once crashed here).
+#     three MDS processes are alive at the end (the master once crashed here).
 # Needs root and /dev/fuse (the mount), jq. Every wait is bounded.
 source "$(dirname "$0")/lib.sh"
 
@@ -26,6 +29,15 @@ stat_json() { ps 1 stat --json; }
 ms_since() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
 
 start_mds 1M
+FBASE=$(reserve_ports 2)
+F=(x x "127.0.0.1:$FBASE" "127.0.0.1:$((FBASE + 10))")  # followers MDS#2, MDS#3
+mds_avail() { [ "$(ps 1 stat --json | jq '[.mds[] | select(.status=="avail")] | length')" = "$1" ]; }
+for k in 2 3; do
+  joined() { ps 1 make-mds -a "${F[$k]}" -r "$T/mds$k" -b "$MDS" >"$T/join$k.txt" 2>&1; }
+  wait_until 20 joined || fail "join of MDS#$k: $(cat "$T/join$k.txt")"
+  start mds$k "$BIN/pstorage-mdsd" --config-dir "$T/host1" -r "$T/mds$k"
+  wait_until 30 mds_avail $k || fail "MDS#$k not avail: $(ps 1 stat 2>&1 | head -20)"
+done
 for h in 2 3 4; do join_host $h; done
 for h in 1 2 3 4; do start_cs $h; done
 wait_until 20 active 4 || fail "4 CS did not become active"
@@ -36,7 +48,7 @@ openssl x509 -in "$T/host4/clusters/$C/node.crt" -noout -subject | grep -q "seri
 VCS=$(stat_json | jq ".cs[] | select(.host_id==\"$V_ID\") | .id")
 [ -n "$VCS" ] || fail "no CS of host4 in stat"
 CS1ADDR=$(stat_json | jq -r ".cs[] | select(.host_id==\"$(cat "$T/host1/host_id")\") | .address")
-pass "cluster up: 1 MDS, 4 CS on 4 hosts; host4 ($V_ID) runs CS#$VCS, its certificate names its host id"
+pass "cluster up: 3 MDS, 4 CS on 4 hosts; host4 ($V_ID) runs CS#$VCS, its certificate names its host id"
 
 mount_fuse m1 1
 ps 1 set-attr -R "$T/m1" replicas=3 >/dev/null || fail "set-attr replicas=3"
@@ -73,8 +85,10 @@ jq -e ".host_id == \"$V_ID\" and (.dropped_cs | index($VCS)) != null and (.revok
 wait_until 15 gone "$PID_cs4" || fail "CS4's daemon still runs after the revocation: $(tail -5 "$T/cs4.out")"
 grep -q "is revoked" "$T/cs4.out" || fail "CS4's log does not say why it stopped: $(tail -5 "$T/cs4.out")"
 cs_gone_ms=$(ms_since "$t0")
-ps 1 get-event | grep -q "host $V_ID.* is revoked" || fail "no revocation event: $(ps 1 get-event | tail -5)"
-ps 1 get-event | grep -q "CS#$VCS is offline: its host .* is revoked" || fail "no CS offline event"
+# Events are journaled after the answer (cmd_event; with 3 MDSs a commit round later).
+events_have() { "$BIN/pstorage" --config-dir "$T/host1" -c $C get-event | grep -q "$1"; }
+wait_until 10 events_have "host $V_ID.* is revoked" || fail "no revocation event: $(ps 1 get-event | tail -5)"
+wait_until 10 events_have "CS#$VCS is offline: its host .* is revoked" || fail "no CS offline event: $(ps 1 get-event | tail -5)"
 pass "revoke-node answered in $revoke_ms ms: CS#$VCS offline at once, its daemon refused and gone after $cs_gone_ms ms, events logged"
 
 # --- 3. new TLS connections of host4 are refused ----------------------------------------------------------
@@ -86,6 +100,15 @@ wait_until 10 grep -q "revocation: refused .*host $V_ID" "$T/mds.out" \
 grep -q "host $V_ID.* is revoked (pstorage revoke-node)" "$T/mds.out" || fail "the MDS's refusal gives no reason"
 wait_until 10 bash -c "'$BIN/pstorage' --config-dir '$T/host1' -c $C get-event | grep -q 'TLS connection of revoked host $V_ID refused'" \
   || fail "no event for the refused connection: $(ps 1 get-event | tail -3)"
+for k in 2 3; do  # host4's CLI asking follower MDS#k only
+  mkdir -p "$T/host4f$k/clusters/$C"
+  cp "$T/host4/host_id" "$T/host4f$k/"; cp "$T/host4/clusters/$C/"* "$T/host4f$k/clusters/$C/"
+  echo "${F[$k]}" > "$T/host4f$k/clusters/$C/bs.list"
+  rc=0; out=$(ps 4f$k stat 2>&1) || rc=$?
+  [ $rc != 0 ] || fail "follower MDS#$k still talks to host4: $out"
+  wait_until 10 grep -q "revocation: refused .*host $V_ID" "$T/mds$k.out" \
+    || fail "follower MDS#$k logged no refusal of host4: $(grep -i revoc "$T/mds$k.out" | tail -3)"
+done
 wait_until 10 grep -q "revocation: TLS handshakes presenting a certificate of host $V_ID are refused" "$T/cs1.out" \
   || fail "CS1 did not learn the list: $(tail -3 "$T/cs1.out")"
 rc=0
@@ -94,7 +117,7 @@ PSTORAGE_CLUSTER=$C PSTORAGE_CONFIG_DIR="$T/host4" timeout 20 "$BIN/pstorage-hos
 [ $rc = 2 ] || fail "CS1 answered host4's CAF peer after the revocation (exit $rc): $(cat "$T/peer_after.out")"
 wait_until 10 grep -q "revocation: refused .*host $V_ID" "$T/cs1.out" \
   || fail "CS1 logged no refusal of host4: $(grep -i revoc "$T/cs1.out" | tail -3)"
-pass "host4 refused in the TLS handshake by the MDS and by CS1 ($(ms_since "$t0") ms), reasons logged: $(grep -m1 -o 'revocation: refused.*' "$T/mds.out" | cut -c1-160)"
+pass "host4 refused in the TLS handshake by the master, both followers and CS1 ($(ms_since "$t0") ms), reasons logged: $(grep -m1 -o 'revocation: refused.*' "$T/mds.out" | cut -c1-160)"
 
 # --- 4. the others carry on --------------------------------------------------------------------------------
 healed() {
@@ -116,9 +139,11 @@ pass "data verifies on host1's mount, a new file reads back, host2's CLI works, 
 # --- 5. twice, and the master alive ---------------------------------------------------------------------------
 rc=0; out=$(ps 1 revoke-node "$V_ID" 2>&1) || rc=$?
 [ $rc = 1 ] && grep -q "already revoked" <<<"$out" || fail "second revoke: exit $rc: $out"
-kill -0 "$PID_mds" || fail "the MDS died: $(tail -20 "$T/mds.out")"
+for m in mds mds2 mds3; do
+  p=$(eval echo "\$PID_$m"); kill -0 "$p" || fail "$m died: $(tail -20 "$T/$m.out")"
+done
 grep -qi "segmentation\|core dumped\|terminate called" "$T"/*.out && fail "a process crashed: $(grep -il 'segmentation\|core dumped\|terminate called' "$T"/*.out)"
 unmount_fuse m1
-kill -0 "$PID_mds" || fail "the MDS died at the end"
-pass "second revoke refused (already revoked); the MDS is alive"
+for m in mds mds2 mds3; do p=$(eval echo "\$PID_$m"); kill -0 "$p" || fail "$m died at the end"; done
+pass "second revoke refused (already revoked); the 3 MDSs are alive"
 echo "REVOCATION: answer $revoke_ms ms, revoked CS daemon gone after $cs_gone_ms ms"
