@@ -122,7 +122,7 @@ std::optional<int> revoke_node_command::dispatch(const global_options& g) const 
     }
     std::cout << "Host " << host_id << (name.empty() ? "" : " (" + name + ")") << " is revoked from cluster '"
               << g.cluster << "' as of " << utc(a->getTimeNs()) << ".\n"
-              << "Every MDS, chunk server and mount of the cluster refuses its certificate in new TLS connections.\n";
+              << "Every MDS and chunk server of the cluster refuses its certificate in new TLS connections.\n";
     if (dropped.empty()) {
       std::cout << "No chunk server of it was active.\n";
     } else {
@@ -143,8 +143,8 @@ std::unique_ptr<revoke_node_command> add_revoke_node_command(CLI::App& app) {
   c->cmd->description(
       "Revokes the host HOST_ID from the cluster (docs/security.md \"Revocation\"). The master records the\n"
       "revocation in the journal and answers once it is applied. From then on:\n"
-      "  - every MDS, chunk server and mount of the cluster refuses a new TLS connection whose certificate\n"
-      "    names HOST_ID (the certificate auth-node gave that host), in the handshake, with a logged reason;\n"
+      "  - every MDS and chunk server of the cluster refuses a new TLS connection whose certificate names\n"
+      "    HOST_ID (the certificate auth-node gave that host), in the handshake, with a logged reason;\n"
       "  - the master takes the host's chunk servers offline at once and refuses their registration, so their\n"
       "    replicas are re-replicated on the other chunk servers (guide: \"Monitoring Chunk Servers\");\n"
       "  - the revocation is for good and survives restarts and master changes (it is in the journal).\n"

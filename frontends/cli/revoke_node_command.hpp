@@ -1,7 +1,7 @@
 // revoke_node_command.hpp — `pstorage -c NAME revoke-node HOST_ID [--force]
 // [--json]` (issue 14; docs/security.md "Revocation"): the master journals
 // the revocation (cmd_revoke_node) and answers once it is applied; from then
-// on no MDS, CS or mount of the cluster accepts a new TLS connection whose
+// on no MDS or CS of the cluster accepts a new TLS connection whose
 // certificate names HOST_ID, and the host's chunk servers are offline (their
 // replicas are re-replicated). For good: there is no un-revoke.
 #pragma once
