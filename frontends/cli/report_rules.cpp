@@ -40,10 +40,6 @@ std::vector<report_node> report_nodes(const nlohmann::json& stat) {
   return out;
 }
 
-bool config_file_allowed(const std::string& p, const std::string& cluster) {
-  return p == "host_id" || p == "location" || p == "services" || p == "clusters/" + cluster + "/bs.list";
-}
-
 std::vector<std::string> secret_forms(const std::string& auth_key_file) {
   std::vector<std::string> out;
   std::istringstream in(auth_key_file);

@@ -144,9 +144,17 @@ grep -q "^CS#$VICTIM removed from the cluster$" <<<"$out" || fail "rm-cs --wait:
 j=$(stat_json)
 [ "$(jq ".cs[] | select(.id==$VICTIM) | .replicas" <<<"$j")" = 0 ] || fail "CS#$VICTIM still holds replicas"
 [ "$(jq -r ".cs[] | select(.id==$VICTIM) | .status" <<<"$j")" = dropped ] || fail "CS#$VICTIM not dropped"
-[ "$(jq '.chunks.healthy' <<<"$j")" = "$total" ] || fail "not healthy after rm-cs: $(jq -c .chunks <<<"$j")"
+# What --wait promises when it returns: the CS holds nothing and every chunk
+# has its normal count elsewhere — nothing below NORM, and no chunk still
+# "deleting" its replica on the removed CS (CI of 3b76b5f saw 15 healthy +
+# 1 deleting: stat read a state recorded before the last drop;
+# rm_cs_states_at_return.sh is the reproducer). A copy or move that a
+# concurrent repair started may still be under way; it settles below.
+below=$(jq '[.chunks | (.degraded, .urgent, .blocked, .pending, .offline, .deleting) // 0] | add' <<<"$j")
+[ "$below" = 0 ] || fail "chunks below NORM or deleting after rm-cs --wait returned: $(jq -c .chunks <<<"$j")"
+seen=$(watch_states 2) || fail "not healthy after rm-cs: $seen"
 [ "$(timeout 60 md5sum < "$T/m2/data")" = "$SUM" ] || fail "data differs after rm-cs"
-pass "rm-cs --wait CS#$VICTIM returned after its chunks moved; it is dropped, data verifies"
+pass "rm-cs --wait CS#$VICTIM returned after its chunks moved (none below NORM, none deleting); it is dropped, healthy, data verifies"
 
 # --- rm-cs --cancel ------------------------------------------------------------------------------------
 # Copies slowed to 256 KiB/s per job (a 1 MiB chunk takes ~4 s), so the
