@@ -32,6 +32,13 @@ TEST_CASE("trim only when the free resident heap exceeds 4 MiB and a quarter of 
   CHECK_FALSE(trim_due({10 * MiB, 10 * MiB, 5 * MiB}, p));
 }
 
+TEST_CASE("the next look waits at least a second, and 50 times what the last trim took") {
+  CHECK(next_look(10'000'000'000, 0) == 11'000'000'000);
+  CHECK(next_look(10'000'000'000, 10'000'000) == 11'000'000'000);   // 10 ms: the second wins
+  CHECK(next_look(10'000'000'000, 30'000'000) == 11'500'000'000);   // 30 ms (strace, 8 000 files)
+  CHECK(next_look(10'000'000'000, 300'000'000) == 25'000'000'000);  // a 300-ms trim: 15 s
+}
+
 TEST_CASE("maybe_trim_heap looks at most once per interval") {
   heap_trim_policy p;
   p.min_free = 0;
