@@ -28,6 +28,7 @@
 #include "actors/client/bounded_connect.hpp"
 #include "actors/client/retry_policy.hpp"
 #include "actors/common/mds_locator_policy.hpp"
+#include "actors/common/peer_revocation.hpp"
 #include "actors/client/size_tracker.hpp"
 #include "actors/client/write_batches.hpp"
 #include "actors/client/write_buffer.hpp"
@@ -1105,6 +1106,16 @@ struct session::impl {
       }
       acked = std::max(acked, d->getSeq());
       learn_mds_list(d->getMdses());
+      {  // the cluster's revoked hosts (docs/security.md "Revocation"): this mount's TLS gate
+        std::set<std::string> ids;
+        for (auto h : d->getRevokedHosts()) ids.insert(h.cStr());
+        security::install_tls_verify();
+        if (security::tls_gate::set_revoked(ids) && !ids.empty())
+          log_line("revocation: TLS handshakes presenting a certificate of " + std::to_string(ids.size()) +
+                   " revoked host(s) are refused");
+        for (auto& r : security::tls_gate::take_refusals())
+          log_line("revocation: refused " + std::to_string(r.count) + " TLS handshake(s), " + r.where + ": " + r.reason);
+      }
     }
   }
 

@@ -1,26 +1,16 @@
 // revoke_node_command.cpp — revoke_node_command.hpp.
 #include "frontends/cli/revoke_node_command.hpp"
 
-#include <caf/all.hpp>
-#include <caf/io/all.hpp>
 
 #include <cerrno>
-#include <chrono>
 #include <ctime>
 #include <iostream>
 #include <stdexcept>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "actors/client/bounded_connect.hpp"
-#include "actors/common/mds_locator_policy.hpp"
-#include "actors/common/node_config.hpp"
-#include "actors/mds/mds_api.hpp"
-#include "frontends/common/daemon_util.hpp"
-#include "frontends/common/mds_discovery.hpp"
-#include "persistence/host_config.hpp"
-#include "persistence/node_tls.hpp"
+#include "frontends/cli/mds_request.hpp"
+
 #include "protocol/common.capnp.h"
 #include "protocol/wire.hpp"
 
@@ -28,53 +18,6 @@ namespace pstorage::cli {
 namespace p = proto;
 
 namespace {
-
-// One request to the master: frontend::mds_client has no call for this
-// message (frontends/common is not this command's; the search below is the
-// same as its impl::call, shortened: bounded rounds over bs.list, following
-// NOT_MASTER to the master it names).
-msg::mds_to_client_revoke_node ask_master(const std::string& cluster, const std::vector<endpoint>& addrs,
-                                          const msg::client_to_mds_revoke_node& req) {
-  node_config cfg;
-  persistence::host_config host(persistence::resolve_config_dir(std::nullopt));
-  if (auto tls = persistence::require_node_tls(host, cluster)) cfg.use_tls(tls->cert, tls->key, tls->ca);
-  caf::actor_system sys{cfg};
-  mds_locate::master_search search(addrs);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  for (unsigned attempt = 0; attempt < 100 && std::chrono::steady_clock::now() < deadline; ++attempt) {
-    auto at = search.next();
-    if (!at) {
-      std::this_thread::sleep_for(mds_locate::round_backoff(search.round()));
-      search.next_round();
-      continue;
-    }
-    auto svc = mds_locate::service_endpoint(*at);
-    std::string why;
-    auto mds = client::connect_within<mds_api>(sys, svc.host, svc.port, client::connect_timeout, why);
-    if (!mds) {
-      search.on_failure(*at, why);
-      continue;
-    }
-    caf::scoped_actor self{sys};
-    std::optional<msg::mds_to_client_revoke_node> out;
-    std::string err;
-    self->request(*mds, std::chrono::seconds(15), req)
-        .receive([&](msg::mds_to_client_revoke_node& a) { out = std::move(a); },
-                 [&](caf::error& e) { err = sys.render(e); });
-    if (!out) {
-      search.on_failure(*at, "request failed: " + err);
-      continue;
-    }
-    auto d = wire::decode(*out);
-    if (d && d->getStatus().getCode() == p::STATUS_NOT_MASTER) {
-      search.on_not_master(*at, d->getStatus().getMasterAddress().cStr());
-      continue;
-    }
-    return std::move(*out);
-  }
-  throw std::runtime_error("cannot reach the master MDS of cluster '" + cluster + "'; tried:" + search.report() +
-                           "\nIs pstorage-mdsd running on a majority of the MDS servers? Check bs.list.");
-}
 
 std::string utc(int64_t ns) {
   std::time_t t = static_cast<std::time_t>(ns / 1000000000);
@@ -89,19 +32,14 @@ std::string utc(int64_t ns) {
 
 std::optional<int> revoke_node_command::dispatch(const global_options& g) const {
   if (!*cmd) return std::nullopt;
-  try {
-    if (g.cluster.empty()) throw std::runtime_error("the cluster name is required: pstorage -c NAME revoke-node HOST_ID");
-    if (auto e = persistence::validate_cluster_name(g.cluster)) throw std::runtime_error(*e);
-    auto host = g.host();
-    auto digest = frontend::load_auth_digest(host, g.cluster);
-    auto req = wire::make<p::ClientToMdsRevokeNode>([&](auto b) {
-      auto c = b.initCredentials();
-      c.setCluster(g.cluster);
-      c.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
+  return with_mds_client(g, [&](frontend::mds_client& c, const std::string& digest) {
+    auto answer = c.send(wire::make<p::ClientToMdsRevokeNode>([&](auto b) {
+      auto cr = b.initCredentials();
+      cr.setCluster(g.cluster);
+      cr.setDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest.data()), digest.size()));
       b.setHostId(host_id);
       b.setForce(force);
-    });
-    auto answer = ask_master(g.cluster, frontend::require_mds_addresses(host, g.cluster), req);
+    }));
     auto a = wire::decode(answer);
     if (!a) throw std::runtime_error("bad answer from the master: " + a.error);
     auto st = a->getStatus();
@@ -131,10 +69,7 @@ std::optional<int> revoke_node_command::dispatch(const global_options& g) const 
       std::cout << " (their replicas are re-replicated: see pstorage stat).\n";
     }
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "pstorage: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }
 
 std::unique_ptr<revoke_node_command> add_revoke_node_command(CLI::App& app) {

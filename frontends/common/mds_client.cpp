@@ -275,6 +275,10 @@ msg::mds_to_agent_ha_renew mds_client::send(const msg::agent_to_mds_ha_renew& re
   return impl_->call<msg::mds_to_agent_ha_renew>(request);
 }
 
+msg::mds_to_client_revoke_node mds_client::send(const msg::client_to_mds_revoke_node& request) {
+  return impl_->call<msg::mds_to_client_revoke_node>(request);
+}
+
 void mds_client::set_request_timeout(std::chrono::milliseconds t) { impl_->request_timeout = t; }
 
 }  // namespace pstorage::frontend

@@ -51,6 +51,7 @@ class mds_client {
   // received (its status is the caller's to check).
   msg::mds_to_client_ha send(const msg::client_to_mds_ha& request);
   msg::mds_to_agent_ha_renew send(const msg::agent_to_mds_ha_renew& request);
+  msg::mds_to_client_revoke_node send(const msg::client_to_mds_revoke_node& request);
 
   // How long one request waits for its answer before the next MDS is tried
   // (default 15 s). CAF does not fail a request to an MDS killed with -9 on
