@@ -147,6 +147,7 @@ void raft_core::compact(uint64_t index) {
   auto meta = snapshot_at(index);
   if (!meta) return;
   log_.erase(log_.begin(), log_.begin() + static_cast<ptrdiff_t>(index - snap_.index));
+  if (log_.capacity() > 2 * log_.size()) log_.shrink_to_fit();  // the slots of the entries compacted away
   snap_ = std::move(*meta);
 }
 

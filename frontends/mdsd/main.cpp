@@ -4,6 +4,7 @@
 // election actor is published (default 2510), PORT+1 serves the MDS actor to
 // clients, CSs and the CLI (2511), PORT+2 the HTTP status (2512): GET
 // /status and GET /metrics (docs/monitoring.md).
+#include <malloc.h>
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -61,6 +62,10 @@ frontend::http_status_server::post_handler auth_gateway(caf::actor_system& sys, 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // At most two glibc arenas: with one per CAF worker, each kept its own copy
+  // of the master's freed repair working set (docs/soak.md "MDS memory";
+  // heap_trim.hpp gives back what is left). Before any thread starts.
+  mallopt(M_ARENA_MAX, 2);
   frontend::block_stop_signals();
   CLI::App app{"pstorage-mdsd: run a pstorage metadata server (MDS) in the foreground.\n"
                "The repository is created by 'pstorage -c NAME make-mds'. Stop with SIGTERM or Ctrl-C."};
