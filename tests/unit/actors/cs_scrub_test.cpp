@@ -90,6 +90,7 @@ mds_api spawn_stand_in_mds(caf::actor_system& sys, std::shared_ptr<mds_record> r
         [](const msg::client_to_mds_license&) { return msg::mds_to_client_license{}; },
         [](const msg::client_to_mds_ha&) { return msg::mds_to_client_ha{}; },
         [](const msg::agent_to_mds_ha_renew&) { return msg::mds_to_agent_ha_renew{}; },
+        [](const msg::client_to_mds_revoke_node&) { return msg::mds_to_client_revoke_node{}; },
     };
   });
 }
