@@ -30,16 +30,26 @@ host_config::host_config(fs::path root) : root_(std::move(root)) {}
 
 fs::path host_config::cluster_dir(const std::string& cluster) const { return root_ / "clusters" / cluster; }
 
-std::string host_config::host_id() const {
-  auto p = root_ / "host_id";
-  if (auto s = read_file(p)) {
+std::optional<std::string> host_config::stored_host_id() const {
+  if (auto s = read_file(root_ / "host_id")) {
     std::string id = *s;
     while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
     if (!id.empty()) return id;
   }
+  return std::nullopt;
+}
+
+std::string host_config::new_host_id() { return to_hex(random_bytes(16)); }
+
+void host_config::write_host_id(const std::string& id) const {
   fs::create_directories(root_);
-  std::string id = to_hex(random_bytes(16));
-  write_file_atomic(p, id + "\n");
+  write_file_atomic(root_ / "host_id", id + "\n");
+}
+
+std::string host_config::host_id() const {
+  if (auto id = stored_host_id()) return *id;
+  std::string id = new_host_id();
+  write_host_id(id);
   return id;
 }
 

@@ -49,6 +49,12 @@ class host_config {
   // This host's id; generated (32 hex digits, like the guide's uuidgen
   // recipe) and stored on first use.
   std::string host_id() const;
+  // The stored id, if any, without making one (auth-node: nothing is written
+  // before the password is accepted).
+  std::optional<std::string> stored_host_id() const;
+  // A fresh id, not written (host_id() writes it on first use).
+  static std::string new_host_id();
+  void write_host_id(const std::string& id) const;
   // "room.row.rack" from the location file; "0.0.0" when absent.
   std::string location() const;
 

@@ -62,7 +62,11 @@ int auth_node(const global_options& g, const std::optional<std::string>& passwor
     auto password = frontend::read_password("Please enter password for cluster: ", password_file, false);
     // "HOSTNAME/HOST_ID" (persistence/auth_join.hpp): the certificate names
     // this host's id, which revoke-node refers to (docs/security.md "Revocation").
-    const auto host_name = persistence::join_host_field({frontend::local_host_name(), host.host_id()});
+    // The id is written only once the master accepted the password (a wrong
+    // password writes nothing: tls_cluster.sh).
+    const auto stored_id = host.stored_host_id();
+    const auto host_id = stored_id ? *stored_id : persistence::host_config::new_host_id();
+    const auto host_name = persistence::join_host_field({frontend::local_host_name(), host_id});
     const auto key = persistence::make_node_key();  // cert_pem: the public key
     const auto client_nonce = persistence::random_bytes(persistence::join_nonce_bytes);
 
@@ -131,7 +135,7 @@ int auth_node(const global_options& g, const std::optional<std::string>& passwor
         d.digest = digest;
         persistence::write_node_tls(host, g.cluster, key.key_pem, i.certificate, i.ca_certificate);
         host.write_auth_key(g.cluster, d.serialize());
-        host.host_id();
+        if (!stored_id) host.write_host_id(host_id);
         std::cout << "Host authenticated in cluster '" << g.cluster << "' (certificate '"
                   << persistence::certificate_subject_cn(i.certificate) << "' in "
                   << host.cluster_dir(g.cluster).string() << ")\n";
