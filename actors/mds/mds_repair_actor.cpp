@@ -318,14 +318,8 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
       auto targets_now = std::make_shared<std::vector<uint32_t>>();
       if (auto c = md(self).chunk_by_id(chunk)) {
         std::set<std::string> held;
-        // Replicas with bad pages give way (bad_to_retire), a move's source
-        // too, and a replica on a CS being released by rm-cs: it goes once
-        // the copy exists, as the planner counts it (being_deleted). Counting
-        // it here stalled rm-cs for good when the only other failure domain
-        // was its own (rm_cs_states_at_return.sh in CI of 07da306).
-        for (auto h : holders)
-          if (!self->state.repair->wip.bad_replicas.count({chunk, h}) && h != leaving &&
-              !self->state.repair->wip.releasing.count(h))
+        for (auto h : holders)  // replicas with bad pages give way (bad_to_retire), a move's source too
+          if (!self->state.repair->wip.bad_replicas.count({chunk, h}) && h != leaving)
             held.insert(cs_domain(self, *c, h));
         for (auto t : targets)
           if (!held.count(cs_domain(self, *c, t))) targets_now->push_back(t);

@@ -8,7 +8,7 @@
 # before a repair pass recorded those chunks' new state (stat reads the
 # states the last pass recorded); 3 of 8 rounds showed it. ROUNDS cycles on
 # 1 MDS + 4 CS, replicas=2, 16 x 1 MiB chunks: the fullest CS is removed
-# with --wait at 1 MiB/s, then a new CS joins. Needs root and /dev/fuse.
+# with --wait at 1 MiB/s, then a new CS joins on a new host. Needs root and /dev/fuse.
 source "$(dirname "$0")/lib.sh"
 
 require_fuse rm_cs_states_at_return
@@ -45,9 +45,13 @@ for r in $(seq "$ROUNDS"); do
   [ "$(jq '.chunks.healthy' <<<"$j")" = "$total" ] \
     || fail "round $r: stat right after 'CS#$V removed' is not all healthy: $(jq -c '.chunks | with_entries(select(.value > 0))' <<<"$j")"
   pass "round $r: CS#$V removed; stat at once: $total of $total chunks healthy"
-  n=$((n + 1)); h=$(( (n % 4) + 1 ))
-  ps $h make-cs -r "$T/cs$n" >/dev/null || fail "make-cs $n on host$h"
-  start "cs$n" "$BIN/pstorage-csd" --config-dir "$T/host$h" -r "$T/cs$n"
+  # The new CS on a host of its own: with two CSs on one host, a removal
+  # whose only target is the other CS of its host stalls (strict failure
+  # domains; tests/integration/pending/rm_cs_same_host_target.sh).
+  n=$((n + 1))
+  join_host $n
+  ps $n make-cs -r "$T/cs$n" >/dev/null || fail "make-cs on host$n"
+  start "cs$n" "$BIN/pstorage-csd" --config-dir "$T/host$n" -r "$T/cs$n"
   wait_until 20 active 4 || fail "round $r: the new CS did not become active"
 done
 [ "$(timeout 60 md5sum < "$T/m1/data")" = "$(md5sum < "$T/data")" ] || fail "data differs after $ROUNDS removals"
