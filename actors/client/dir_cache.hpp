@@ -28,8 +28,18 @@
 //  * The mount's own namespace changes update its listings (added/removed);
 //    a failed one drops the directory's listing (forget()).
 //  * answer(): absent only when the directory's listing is held, usable now,
-//    and lacks the name; otherwise unknown (ask the MDS). Present names are
-//    never answered here: the MDS's LOOKUP also refreshes the attributes.
+//    and lacks the name; otherwise unknown (ask the MDS).
+//  * Present names (session 17): a held listing may also keep the
+//    attributes of a file (never of a directory: a directory's attributes
+//    change with its own entries, which the master reports to the holders
+//    of that directory, not of its parent) as a LOOKUP or CREATE answered
+//    them (attr_adopt(), same token rule as listed()). The master sends a
+//    file's inode to every mount registered on its parent directory before
+//    it acknowledges another client's change of the file's size, data or
+//    attributes (invalidations.hpp file_changed); invalidated(ino) drops
+//    them. The mount's own changes of a file (size report, setattr) drop
+//    them too (attr_drop(): the master does not invalidate the writer).
+//    present() answers them only while usable, like absent names.
 //  * At most `max_dirs` listings and `max_names` names per listing; beyond,
 //    nothing is adopted or the listing is dropped (the master's registration
 //    stays and only costs an invalidation message).
@@ -38,9 +48,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
+
+#include "actors/client/file_attr.hpp"
 
 namespace pstorage::client {
 
@@ -76,6 +87,17 @@ class dir_cache {
   enum class known { unknown, absent };
   known answer(uint64_t dir, const std::string& name, ns now) const;
 
+  // ---- attributes of present files ----
+  // The attributes of `name` in `dir` as the MDS answered the request begun
+  // with `token` (a LOOKUP, or this mount's CREATE after added()). True if
+  // kept: the listing is held and names it, a file, nothing invalidated.
+  bool attr_adopt(uint64_t dir, const std::string& name, const file_attr& a, uint64_t token, ns now);
+  // This mount changed the file: its attributes are no longer known.
+  void attr_drop(uint64_t ino);
+  // The kept attributes of `name` in `dir`, while usable.
+  std::optional<file_attr> present(uint64_t dir, const std::string& name, ns now) const;
+  size_t attrs_held() const { return by_ino_.size(); }
+
   bool usable(ns now) const { return now < usable_until_; }
   size_t listings() const { return dirs_.size(); }
 
@@ -84,7 +106,10 @@ class dir_cache {
   size_t max_dirs_, max_names_;
   ns usable_until_ = 0;      // answers and adoptions only before this
   uint64_t generation_ = 1;  // bumped by every invalidation and reset
-  std::map<uint64_t, std::set<std::string>> dirs_;
+  using listing = std::map<std::string, std::optional<file_attr>>;  // name -> attributes if kept
+  std::map<uint64_t, listing> dirs_;
+  std::map<uint64_t, std::pair<uint64_t, std::string>> by_ino_;  // file with kept attributes -> (dir, name)
+  void drop_listing(uint64_t dir);
 };
 
 }  // namespace pstorage::client

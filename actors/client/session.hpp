@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "actors/client/client_io.hpp"
+#include "actors/client/file_attr.hpp"
 #include "persistence/node_tls.hpp"
 #include "protocol/endpoint.hpp"
 
@@ -59,21 +60,6 @@ struct session_options {
   // This host's TLS credentials (persistence/node_tls.hpp): every MDS and CS
   // connection is mutual TLS with them; nullopt: encryption off.
   std::optional<persistence::node_tls_paths> tls;
-};
-
-struct repl_view {
-  uint32_t replicas = 1, min_replicas = 1, tier = 0;
-  std::string failure_domain = "host";
-};
-
-struct file_attr {
-  uint64_t ino = 0;
-  bool is_dir = false;
-  uint64_t size = 0;
-  uint32_t mode = 0;
-  int64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;
-  uint32_t nlink = 1;
-  repl_view repl;
 };
 
 struct dir_item {
@@ -176,6 +162,12 @@ class session {
   std::optional<uint64_t> listing_token();
   void listing_adopt(uint64_t dir, const std::vector<std::string>& names, uint64_t token);
   bool known_absent(uint64_t dir, const std::string& name);
+  // A file's attributes kept with a held listing (a present name answered
+  // without the MDS), and adopting them from a LOOKUP/CREATE answer begun
+  // with listing_token(). The mount's own size reports and setattrs drop
+  // them; the master's invalidations of the file too.
+  std::optional<file_attr> cached_entry(uint64_t dir, const std::string& name);
+  void entry_adopt(uint64_t dir, const std::string& name, const file_attr& a, uint64_t token);
   void name_added(uint64_t dir, const std::string& name);
   void name_removed(uint64_t dir, const std::string& name);
   void listing_forget(uint64_t dir);

@@ -197,6 +197,12 @@ struct session::impl {
   // change of connection or master and on every Watch that fails.
   std::mutex dir_m;
   dir_cache dirs;
+  // This mount changed a file (size report, setattr): its attributes kept
+  // with a listing are dropped (the master does not invalidate the writer).
+  void attr_drop(uint64_t ino) {
+    std::lock_guard<std::mutex> g(dir_m);
+    dirs.attr_drop(ino);
+  }
   // Test knob (tests/integration/mounts_dir_cache.sh): acknowledge the
   // master's directory invalidations without dropping the listing, to show
   // that the test fails without them.
@@ -830,6 +836,7 @@ struct session::impl {
       s.setIno(ino);
       s.setSize(*sz);
     });
+    attr_drop(ino);  // size and mtime changed at the MDS (or may have: a failed report)
     if (e) return e;
     std::lock_guard<std::mutex> g(st.m);
     st.size.reported(*sz);
@@ -1094,7 +1101,7 @@ struct session::impl {
           std::lock_guard<std::mutex> g(st->m);
           st->attr.reset();
         }
-        if (!ignore_dir_invalidations) {  // a directory's inode: its listing goes (a file's: nothing held)
+        if (!ignore_dir_invalidations) {  // a directory's inode: its listing goes; a file's: its kept attributes
           std::lock_guard<std::mutex> g(dir_m);
           dirs.invalidated(ino);
         }
@@ -1259,6 +1266,16 @@ bool session::known_absent(uint64_t dir, const std::string& name) {
   return impl_->dirs.answer(dir, name, impl::now_ns()) == dir_cache::known::absent;
 }
 
+std::optional<file_attr> session::cached_entry(uint64_t dir, const std::string& name) {
+  std::lock_guard<std::mutex> g(impl_->dir_m);
+  return impl_->dirs.present(dir, name, impl::now_ns());
+}
+
+void session::entry_adopt(uint64_t dir, const std::string& name, const file_attr& a, uint64_t token) {
+  std::lock_guard<std::mutex> g(impl_->dir_m);
+  impl_->dirs.attr_adopt(dir, name, a, token, impl::now_ns());
+}
+
 void session::name_added(uint64_t dir, const std::string& name) {
   std::lock_guard<std::mutex> g(impl_->dir_m);
   impl_->dirs.added(dir, name);
@@ -1390,8 +1407,10 @@ int session::setattr(const set_attr_request& r, file_attr& out) {
         s.setMtimeNow(r.mtime_now);
       },
       &a);
+  if (ino) impl_->attr_drop(ino);  // changed, or may have been (a failure)
   if (e) return e;
   out = to_attr(a->getAttr());
+  impl_->attr_drop(out.ino);
   impl_->remember_attr(out);
   if (r.set_size) {
     impl_->uncache_file(ino);

@@ -73,6 +73,15 @@ invalidation_table::change invalidation_table::changed(ino_t ino, const std::str
   return ticket_for(ino, writer, openers, now);
 }
 
+invalidation_table::change invalidation_table::file_changed(ino_t ino, ino_t parent, const std::string& writer,
+                                                            const std::vector<std::string>& openers, ns now) {
+  std::vector<std::string> clients = openers;
+  for (auto& [client, m] : mounts_)
+    if (m.dirs.count(parent) && std::find(clients.begin(), clients.end(), client) == clients.end())
+      clients.push_back(client);
+  return ticket_for(ino, writer, clients, now);
+}
+
 void invalidation_table::watch_dir(const std::string& client, ino_t dir, ns now) {
   auto found = mounts_.find(client);
   if (found == mounts_.end() || !watching(found->second, now)) return;  // not watching: it holds no listing

@@ -34,7 +34,9 @@
 //    ends — the mount drops its listing and registers again by its next
 //    readdir. A mount registered on more than max_dirs directories has its
 //    oldest registration ended the same way (queued, no ticket).
-//    Registrations go with the mount (forget, expire).
+//    Registrations go with the mount (forget, expire). A change of a
+//    file's attributes or data (file_changed) also reaches the mounts
+//    registered on its parent directory, without ending the registration.
 #pragma once
 
 #include <cstdint>
@@ -75,6 +77,12 @@ class invalidation_table {
     std::vector<std::string> notify;  // watching openers with a parked Watch
   };
   change changed(ino_t ino, const std::string& writer, const std::vector<std::string>& openers, ns now);
+  // changed() for a file in directory `parent`: the mounts registered on
+  // `parent` (they may hold the file's attributes with the listing,
+  // client/dir_cache.hpp) are invalidated and waited for too, like openers;
+  // their registration stays (the listing did not change).
+  change file_changed(ino_t ino, ino_t parent, const std::string& writer, const std::vector<std::string>& openers,
+                      ns now);
 
   // Directory watches (see the contract).
   void watch_dir(const std::string& client, ino_t dir, ns now);

@@ -113,7 +113,12 @@ caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::cli
 
 void after_invalidation(self_ptr self, uint64_t ino, const std::string& writer, std::function<void()> answer) {
   auto& st = self->state;
-  auto c = st.invalidations.changed(ino, writer, st.leases.openers(ino), steady_ns(self));
+  // Mounts holding the file's directory may hold its attributes too
+  // (client/dir_cache.hpp): they are invalidated like openers.
+  uint64_t parent = 0;
+  if (auto a = st.deps.md->getattr(ino); a && !a->orphan) parent = a->parent;
+  auto c = parent ? st.invalidations.file_changed(ino, parent, writer, st.leases.openers(ino), steady_ns(self))
+                  : st.invalidations.changed(ino, writer, st.leases.openers(ino), steady_ns(self));
   if (!c.ticket) return answer();
   st.invalidation_waiters[*c.ticket] = std::move(answer);
   for (auto& client : c.notify)

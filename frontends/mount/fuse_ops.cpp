@@ -17,8 +17,9 @@ namespace {
 using client::file_attr;
 
 // Kernel caches (docs/consistency.md). A name absent from a directory
-// listing this mount holds under the master's directory watch is answered
-// here without the MDS (client/dir_cache.hpp). Attributes: 1 s; a read or fstat on
+// listing this mount holds under the master's directory watch, and a file
+// of such a listing whose attributes are kept with it, are answered here
+// without the MDS (client/dir_cache.hpp). Attributes: 1 s; a read or fstat on
 // an open descriptor may see another mount's size up to that late. Entries:
 // a file's name is looked up again on every path walk (0 s), and the LOOKUP
 // reply refreshes the inode's attributes, so open() and stat() by path after
@@ -121,10 +122,20 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   // no MDS round trip (every create starts with this LOOKUP). ENOENT
   // without an entry: the kernel keeps no negative dentry and asks again.
   if (S(req).known_absent(parent, name)) return (void)fuse_reply_err(req, ENOENT);
+  // A file whose attributes are kept with the held listing (the master
+  // invalidates them before another client's change of the file is
+  // acknowledged): no MDS round trip either (stat, the LOOKUP before an
+  // unlink or open).
+  if (auto c = S(req).cached_entry(parent, name)) {
+    auto ent = entry_of(req, parent, name, *c);
+    return (void)fuse_reply_entry(req, &ent);
+  }
   auto path = child_of(req, parent, name);
   if (!path) return (void)fuse_reply_err(req, ESTALE);
+  auto token = S(req).listing_token();
   file_attr a;
   if (int e = S(req).lookup(*path, a)) return (void)fuse_reply_err(req, e);
+  if (token) S(req).entry_adopt(parent, name, a, *token);  // kept only if the listing is held and unchanged
   auto ent = entry_of(req, parent, name, a);
   fuse_reply_entry(req, &ent);
 }
@@ -297,6 +308,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
   auto path = child_of(req, parent, name);
   if (!path) return (void)fuse_reply_err(req, ESTALE);
+  auto token = S(req).listing_token();
   file_attr a;
   int e = S(req).create(*path, mode & 07777, a);
   if (e == EEXIST && !(fi->flags & O_EXCL)) e = S(req).open(*path, 0, true, a);
@@ -306,6 +318,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   }
   S(req).name_added(parent, name);
   if (int e2 = finish_open(S(req), fi, a, true)) return (void)fuse_reply_err(req, e2);
+  if (token) S(req).entry_adopt(parent, name, a, *token);  // not after an O_TRUNC (its setattr dropped them)
   auto ent = entry_of(req, parent, name, a);
   if (fuse_reply_create(req, &ent, fi) != 0) {
     S(req).release(a.ino, true);

@@ -37,6 +37,7 @@ pst_start 3
 pst_mount
 MDS=$(pst_master_pid)
 MNT_PID=$PST_MOUNT_PID
+sleep 1  # the mount's first Watch answered: the directory is held from its mkdir
 D="$PST_MNT/perf.$$"; mkdir -p "$D"
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

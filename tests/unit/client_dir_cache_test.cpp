@@ -95,3 +95,76 @@ TEST_CASE("bounded: listings and names") {
   c.added(5, "c");  // over the bound: the listing goes
   CHECK(c.listings() == 0);
 }
+
+// ---- attributes of present files kept with a listing (session 17) ----
+
+namespace {
+pstorage::client::file_attr file(uint64_t ino, uint64_t size = 0) {
+  pstorage::client::file_attr a;
+  a.ino = ino;
+  a.size = size;
+  return a;
+}
+}  // namespace
+
+TEST_CASE("a file's attributes are kept with a held listing that names it, and answered while usable") {
+  auto c = live();
+  REQUIRE(c.listed(5, {"f"}, *c.begin(0), 0));
+  CHECK_FALSE(c.present(5, "f", 1 * ms));  // named, attributes not known yet
+  CHECK(c.attr_adopt(5, "f", file(40, 7), *c.begin(1 * ms), 1 * ms));
+  auto a = c.present(5, "f", 2 * ms);
+  REQUIRE(a);
+  CHECK(a->ino == 40);
+  CHECK(a->size == 7);
+  CHECK_FALSE(c.present(5, "f", 900 * ms));  // the window closed
+  CHECK_FALSE(c.attr_adopt(5, "g", file(41), *c.begin(2 * ms), 2 * ms));  // not in the listing
+  CHECK_FALSE(c.attr_adopt(6, "f", file(42), *c.begin(2 * ms), 2 * ms));  // no listing
+  auto d = file(43);
+  d.is_dir = true;
+  c.added(5, "sub");
+  CHECK_FALSE(c.attr_adopt(5, "sub", d, *c.begin(2 * ms), 2 * ms));  // never a directory's
+}
+
+TEST_CASE("the master's invalidation of the file, or of its directory, drops the attributes") {
+  auto c = live();
+  c.listed(5, {"f", "g"}, *c.begin(0), 0);
+  c.attr_adopt(5, "f", file(40), *c.begin(0), 0);
+  c.attr_adopt(5, "g", file(41), *c.begin(0), 0);
+  c.invalidated(40);  // another mount's chmod of 40
+  CHECK_FALSE(c.present(5, "f", 1 * ms));
+  CHECK(c.present(5, "g", 1 * ms));
+  CHECK(c.answer(5, "h", 1 * ms) == known::absent);  // the listing stays
+  c.invalidated(5);  // another mount's create in 5
+  CHECK_FALSE(c.present(5, "g", 1 * ms));
+  CHECK(c.attrs_held() == 0);
+}
+
+TEST_CASE("attributes asked for across an invalidation or an own change are not kept") {
+  auto c = live();
+  c.listed(5, {"f"}, *c.begin(0), 0);
+  auto tok = c.begin(0);
+  c.invalidated(99);  // any inode: the answer may predate a change we were told of
+  CHECK_FALSE(c.attr_adopt(5, "f", file(40), *tok, 1 * ms));
+  c.attr_adopt(5, "f", file(40), *c.begin(1 * ms), 1 * ms);
+  tok = c.begin(1 * ms);
+  c.attr_drop(40);  // this mount's own size report or setattr
+  CHECK_FALSE(c.present(5, "f", 2 * ms));
+  CHECK_FALSE(c.attr_adopt(5, "f", file(40, 9), *tok, 2 * ms));
+}
+
+TEST_CASE("own namespace changes: unlink and rename drop the name's attributes, a new name has none") {
+  auto c = live();
+  c.listed(5, {"f", "g"}, *c.begin(0), 0);
+  c.attr_adopt(5, "f", file(40), *c.begin(0), 0);
+  c.attr_adopt(5, "g", file(41), *c.begin(0), 0);
+  c.removed(5, "f");
+  CHECK_FALSE(c.present(5, "f", 1 * ms));
+  CHECK(c.answer(5, "f", 1 * ms) == known::absent);
+  c.added(5, "g");  // renamed over: the old file's attributes go
+  CHECK_FALSE(c.present(5, "g", 1 * ms));
+  CHECK(c.attrs_held() == 0);
+  c.attr_adopt(5, "g", file(42), *c.begin(1 * ms), 1 * ms);
+  c.reset();
+  CHECK_FALSE(c.present(5, "g", 2 * ms));
+  CHECK(c.attrs_held() == 0);
+}

@@ -214,3 +214,40 @@ TEST_CASE("a rename between two watched directories waits for both watchers") {
   t.watch("C", c->seq, 3 * ms);
   CHECK(t.finished(3 * ms) == std::vector<uint64_t>{*to.ticket});
 }
+
+// ---- a file in a watched directory (the mount keeps its attributes with the listing) ----
+
+TEST_CASE("a change of a file in a watched directory waits for the directory's watcher; the watch stays") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("A", 0, 0);
+  t.watch("C", 0, 0);
+  t.watch_dir("A", 5, 0);  // A holds directory 5 (and the attributes of file 40 in it)
+  CHECK_FALSE(t.file_changed(40, 5, "A", {}, 1 * ms).ticket);  // A's own chmod: nobody to wait for
+  auto c = t.file_changed(40, 5, "B", {"C"}, 2 * ms);          // B's chmod; C has 40 open
+  REQUIRE(c.ticket);
+  CHECK(c.notify == std::vector<std::string>{"C", "A"});
+  auto a = t.take("A");
+  REQUIRE(a);
+  CHECK(a->inos == std::vector<uint64_t>{40});  // the file's inode: A drops its attributes
+  t.watch("A", a->seq, 3 * ms);
+  CHECK(t.finished(3 * ms).empty());  // C has not acknowledged yet
+  auto cc = t.take("C");
+  REQUIRE(cc);
+  t.watch("C", cc->seq, 4 * ms);
+  CHECK(t.finished(4 * ms) == std::vector<uint64_t>{*c.ticket});
+  CHECK(t.dir_watchers(5) == 1);  // the listing did not change: A stays registered
+  CHECK(t.file_changed(41, 5, "B", {}, 5 * ms).ticket);
+  CHECK_FALSE(t.file_changed(42, 6, "B", {}, 5 * ms).ticket);  // another directory: nobody holds it
+}
+
+TEST_CASE("a watcher that also has the file open is queued once") {
+  invalidation_table t(1 * s, 20 * s);
+  t.watch("A", 0, 0);
+  t.watch_dir("A", 5, 0);
+  auto c = t.file_changed(40, 5, "B", {"A"}, 1 * ms);
+  REQUIRE(c.ticket);
+  CHECK(c.notify == std::vector<std::string>{"A"});
+  auto a = t.take("A");
+  REQUIRE(a);
+  CHECK(a->inos == std::vector<uint64_t>{40});
+}
