@@ -17,6 +17,8 @@ struct MdsToCsRegister {
   csId @1 :UInt32;
   heartbeatMs @2 :UInt32; # how often the MDS wants heartbeats
   epoch @3 :UInt64;       # the master's epoch (docs/election.md): orders of lower epochs are refused
+  revokedHosts @4 :List(Text);  # the journaled revocation list (host ids), as in MdsToCsHeartbeat: the CS's
+                                # TLS gate holds every accepted handshake until it has this (docs/security.md)
 }
 
 # Periodic liveness + space report from a registered CS.

@@ -46,6 +46,7 @@ struct gate_state {
   std::mutex mu;
   snapshot revoked = std::make_shared<const std::set<std::string>>();
   uint64_t generation = 0;
+  std::string hold;  // while generation == 0: why accepted handshakes are refused ("" = no hold)
   std::map<std::tuple<std::string, std::string, std::string>, refusal> refusals;
 };
 gate_state& gate() {
@@ -66,6 +67,7 @@ bool set_revoked(const std::set<std::string>& host_ids) {
   if (g.generation != 0 && *g.revoked == host_ids) return false;
   g.revoked = std::move(next);
   ++g.generation;
+  g.hold.clear();
   return true;
 }
 
@@ -77,8 +79,29 @@ uint64_t generation() {
   return g.generation;
 }
 
-std::optional<std::string> judge(const peer_certificate& peer) {
-  auto list = current();
+void hold_accepted_until_set(const std::string& why) {
+  auto& g = gate();
+  std::lock_guard<std::mutex> lock(g.mu);
+  if (g.generation == 0) g.hold = why.empty() ? "the revocation list is not known yet" : why;
+}
+
+bool active() {
+  auto& g = gate();
+  std::lock_guard<std::mutex> lock(g.mu);
+  return g.generation != 0 || !g.hold.empty();
+}
+
+std::optional<std::string> judge(const peer_certificate& peer, bool accepted) {
+  snapshot list;
+  {
+    auto& g = gate();
+    std::lock_guard<std::mutex> lock(g.mu);
+    if (g.generation == 0) {
+      if (accepted && !g.hold.empty()) return g.hold;
+      return std::nullopt;
+    }
+    list = g.revoked;
+  }
   return refuse_peer(peer, *list);
 }
 

@@ -16,6 +16,11 @@
 //   - A certificate without a host id (issued before revocation existed)
 //     cannot be told apart from a revoked host's: it is refused as soon as
 //     the list is not empty, accepted while it is empty.
+//   - A process that must not accept anyone before it knows the list (a CS:
+//     it learns it from its registration answer) holds the gate: until the
+//     first set_revoked, every handshake on a connection it *accepted* is
+//     refused ("not yet known"); its own connections (to the MDS that will
+//     tell it the list) are judged by the (empty) list.
 //   - The gate holds one list per process, an immutable snapshot swapped
 //     whole (the verify callback runs on CAF's multiplexer thread or the
 //     connecting thread; the list is set from an actor), with a generation
@@ -68,9 +73,17 @@ namespace tls_gate {
 // when it changed.
 bool set_revoked(const std::set<std::string>& host_ids);
 std::set<std::string> revoked();
-// 0 while no list was ever set (nothing to check: the TLS calls skip the gate).
+// 0 while no list was ever set.
 uint64_t generation();
-std::optional<std::string> judge(const peer_certificate& peer);
+// Until the first set_revoked, refuse the handshakes of accepted connections
+// with `why` (a CS before its registration answer). No effect once a list
+// was set.
+void hold_accepted_until_set(const std::string& why);
+// Whether the TLS calls have anything to judge (a list set, or a hold).
+bool active();
+// `accepted`: the connection was accepted by this process (we are the TLS
+// server side); a held gate refuses those until a list is set.
+std::optional<std::string> judge(const peer_certificate& peer, bool accepted = false);
 // A refusal by the TLS glue: counted per (host id, reason) until taken.
 void note_refusal(const peer_certificate& peer, const std::string& reason, const std::string& where);
 struct refusal {

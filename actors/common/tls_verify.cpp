@@ -9,7 +9,9 @@
 // callback: after OpenSSL's chain check succeeded, the peer's certificate
 // (depth 0) is judged by tls_gate; a refused one fails the handshake with
 // X509_V_ERR_CERT_REVOKED, so CAF closes the connection before any BASP
-// frame, on whichever side (accepting or connecting) judged it.
+// frame, on whichever side (accepting or connecting) judged it. A held gate
+// (a CS before its registration answer) refuses every accepted connection's
+// peer (SSL_is_server) until its first list.
 //
 // Thread safety: the callback runs on CAF's multiplexer thread (accepted
 // connections, reads) or the connecting thread. It reads only the
@@ -60,15 +62,25 @@ std::string subject_entry(X509* cert, int nid) {
   return out;
 }
 
+SSL* ssl_of(X509_STORE_CTX* ctx) {
+  static auto ex_idx = ssl_fn<int (*)()>("SSL_get_ex_data_X509_STORE_CTX_idx", RTLD_DEFAULT);
+  if (!ex_idx) return nullptr;
+  return static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, ex_idx()));
+}
+
+// Whether this process accepted the connection (it is the TLS server).
+bool accepted(X509_STORE_CTX* ctx) {
+  static auto is_server = ssl_fn<int (*)(const SSL*)>("SSL_is_server", RTLD_DEFAULT);
+  auto* ssl = ssl_of(ctx);
+  return ssl && is_server && is_server(ssl) == 1;
+}
+
 // "connection from ADDR:PORT" (we accepted) or "connection to ADDR:PORT".
 std::string where_of(X509_STORE_CTX* ctx) {
-  static auto ex_idx = ssl_fn<int (*)()>("SSL_get_ex_data_X509_STORE_CTX_idx", RTLD_DEFAULT);
-  static auto is_server = ssl_fn<int (*)(const SSL*)>("SSL_is_server", RTLD_DEFAULT);
   static auto get_fd = ssl_fn<int (*)(const SSL*)>("SSL_get_fd", RTLD_DEFAULT);
-  if (!ex_idx || !is_server || !get_fd) return "TLS handshake";
-  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, ex_idx()));
-  if (!ssl) return "TLS handshake";
-  const bool server = is_server(ssl) == 1;
+  auto* ssl = ssl_of(ctx);
+  if (!ssl || !get_fd) return "TLS handshake";
+  const bool server = accepted(ctx);
   std::string out = server ? "connection from " : "connection to ";
   sockaddr_storage sa{};
   socklen_t len = sizeof sa;
@@ -91,11 +103,11 @@ std::string where_of(X509_STORE_CTX* ctx) {
 int verify_peer(int preverify_ok, X509_STORE_CTX* ctx) {
   if (preverify_ok != 1) return preverify_ok;               // OpenSSL's chain check failed: its verdict
   if (X509_STORE_CTX_get_error_depth(ctx) != 0) return 1;  // the CA: nothing to judge
-  if (tls_gate::generation() == 0) return 1;               // no list set in this process yet
+  if (!tls_gate::active()) return 1;                       // no list set in this process yet, no hold
   X509* cert = X509_STORE_CTX_get_current_cert(ctx);
   if (!cert) return 1;
   peer_certificate peer{subject_entry(cert, NID_commonName), subject_entry(cert, NID_serialNumber)};
-  auto why = tls_gate::judge(peer);
+  auto why = tls_gate::judge(peer, accepted(ctx));
   if (!why) return 1;
   tls_gate::note_refusal(peer, *why, where_of(ctx));
   X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REVOKED);

@@ -207,7 +207,7 @@ void find_master(self_ptr self, const std::string& why) {
   schedule_connect(self);
 }
 
-// The revocation list of a heartbeat answer into this process's TLS gate
+// The revocation list of a registration or heartbeat answer into this process's TLS gate
 // (actors/common/peer_revocation.hpp), and what the gate refused since the
 // last answer logged.
 void learn_revoked(capnp::List<capnp::Text>::Reader list) {
@@ -271,6 +271,9 @@ void do_register(self_ptr self) {
               st.deps.repo->set_cs_id(st.cs_id);
             }
             st.heartbeat = std::chrono::milliseconds(a->getHeartbeatMs() ? a->getHeartbeatMs() : 1000);
+            // The revocation list before anything else: until now the TLS gate
+            // refused every accepted handshake (spawn_cs holds it).
+            learn_revoked(a->getRevokedHosts());
             if (st.registered) return;  // a duplicate answer (retried registration)
             st.registered = true;
             spdlog::info("registered with the MDS as CS#{}", st.cs_id);
@@ -1016,6 +1019,13 @@ void scrub_step(self_ptr self) {
 }  // namespace
 
 cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
+  // Until its registration answer carries the revocation list (learn_revoked),
+  // this process accepts no TLS handshake: a CS started after a host was
+  // revoked refuses it from its first connection (docs/security.md
+  // "Revocation"). Its own connection to the MDS is not held.
+  security::install_tls_verify();
+  security::tls_gate::hold_accepted_until_set(
+      "this chunk server has not registered with the master yet, so it does not know the cluster's revocation list");
   return sys.spawn([deps](self_ptr self) -> cs_api::behavior_type {
     auto& st = self->state;
     st.deps = deps;

@@ -143,6 +143,13 @@ msg::mds_to_cs_register register_reply(self_ptr self, uint32_t code, const std::
     b.setCsId(id);
     b.setHeartbeatMs(static_cast<uint32_t>(st.deps.heartbeat_interval.count()));
     b.setEpoch(st.term);
+    // The revocation list, so the CS's TLS gate knows it before it accepts
+    // anyone (docs/security.md "Revocation"); md.db's, loaded if no tick did yet.
+    if (code != p::STATUS_OK) return;
+    if (!st.revoked_loaded) revocation_tick(self);
+    auto r = b.initRevokedHosts(static_cast<unsigned>(st.revoked.size()));
+    unsigned i = 0;
+    for (auto& h : st.revoked) r.set(i++, h);
   });
 }
 

@@ -27,6 +27,28 @@ TEST_CASE("once the list is not empty, a certificate without a host id is refuse
   CHECK(why->find("no host id") != std::string::npos);
 }
 
+// Before the gate test below: the gate of this process has no list yet.
+TEST_CASE("a held gate refuses accepted handshakes until the first list, then judges by the list") {
+  REQUIRE(tls_gate::generation() == 0);
+  CHECK_FALSE(tls_gate::active());
+  CHECK_FALSE(tls_gate::judge({"n", "x"}, true));  // no list, no hold: nothing to judge
+  tls_gate::hold_accepted_until_set("not registered yet");
+  CHECK(tls_gate::active());
+  auto why = tls_gate::judge({"n", "h1"}, true);
+  REQUIRE(why);
+  CHECK(*why == "not registered yet");
+  CHECK_FALSE(tls_gate::judge({"n", "h1"}, false));  // its own connections (to the MDS) are not held
+  CHECK(tls_gate::set_revoked({}));                  // the first list, even empty, ends the hold
+  CHECK(tls_gate::generation() != 0);
+  CHECK_FALSE(tls_gate::judge({"n", "h1"}, true));
+  tls_gate::hold_accepted_until_set("again");  // no effect once a list was set
+  CHECK_FALSE(tls_gate::judge({"n", "h1"}, true));
+  CHECK(tls_gate::set_revoked({"h1"}));
+  CHECK(tls_gate::judge({"n", "h1"}, true));
+  CHECK_FALSE(tls_gate::judge({"n", "h2"}, true));
+  CHECK(tls_gate::set_revoked({}));
+}
+
 TEST_CASE("the gate: generation moves only on a change; refusals are counted and taken once") {
   const auto g0 = tls_gate::generation();
   CHECK(tls_gate::set_revoked({"x"}));
