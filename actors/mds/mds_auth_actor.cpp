@@ -9,6 +9,7 @@
 #include "persistence/auth_digest.hpp"
 #include "persistence/auth_join.hpp"
 #include "persistence/file_util.hpp"
+#include "persistence/md_store.hpp"
 #include "persistence/mds_store.hpp"
 #include "protocol/common.capnp.h"
 
@@ -42,13 +43,50 @@ bool refuse_unless_master(self_ptr self, Builder b) {
 
 }  // namespace
 
-std::optional<persistence::key_and_cert> cluster_ca(self_ptr self) {
+namespace {
+// This MDS's own copy (mds.db meta): made by make-mds -I, or received in the
+// membership answer when it joined before the CA was journaled.
+std::optional<persistence::key_and_cert> local_ca(self_ptr self) {
   auto& store = self->state.deps.store;
   if (!store) return std::nullopt;
   auto key = persistence::meta_get(store->db(), persistence::ca_key_meta);
   auto cert = persistence::meta_get(store->db(), persistence::ca_cert_meta);
   if (!key || !cert || key->empty() || cert->empty()) return std::nullopt;
   return persistence::key_and_cert{*key, *cert};
+}
+
+std::optional<persistence::key_and_cert> journaled_ca(self_ptr self) {
+  auto& md = self->state.deps.md;
+  if (!md) return std::nullopt;
+  auto row = md->cluster_ca();
+  if (!row || row->key_pem.empty() || row->cert_pem.empty()) return std::nullopt;
+  return persistence::key_and_cert{row->key_pem, row->cert_pem};
+}
+}  // namespace
+
+std::optional<persistence::key_and_cert> cluster_ca(self_ptr self) {
+  if (auto ca = journaled_ca(self)) return ca;
+  return local_ca(self);
+}
+
+void journal_cluster_ca(self_ptr self) {
+  auto& st = self->state;
+  if (!st.deps.md || !transport::encrypted(self->system())) return;  // never the CA key in clear
+  auto local = local_ca(self);
+  if (auto j = journaled_ca(self)) {
+    if (local && local->cert_pem != j->cert_pem)
+      spdlog::error("MDS#{}'s mds.db holds another cluster CA than the journal; the journal's signs at auth-node",
+                    st.self_id);
+    return;
+  }
+  if (!local) return;
+  commit_command(self, mds::cmd_set_cluster_ca{local->key_pem, local->cert_pem},
+                 [self](std::optional<std::string> why) {
+                   if (why)
+                     spdlog::warn("the cluster CA was not journaled: {}", *why);
+                   else
+                     spdlog::info("the cluster CA is in the journal: every MDS can sign certificates at auth-node");
+                 });
 }
 
 msg::mds_to_client_auth_salt handle_auth_challenge(self_ptr self, const msg::client_to_mds_auth_salt& m) {
@@ -140,7 +178,8 @@ msg::mds_to_client_auth_node handle_auth_node(self_ptr self, const msg::client_t
 
 void add_ca_to_membership(self_ptr self, proto::MdsToClientMembership::Builder b) {
   if (!transport::encrypted(self->system())) return;  // never the CA key in clear
-  if (auto ca = cluster_ca(self)) {
+  if (journaled_ca(self)) return;  // the new MDS gets it from the journal
+  if (auto ca = local_ca(self)) {
     b.setCaKey(ca->key_pem);
     b.setCaCertificate(ca->cert_pem);
   }

@@ -258,6 +258,7 @@ void on_committed(self_ptr self, const msg::election_to_mds_committed& m) {
     st.master_since_ns = steady_ns(self);
     st.invalidations = mds::invalidation_table{};  // mounts watch again here; they had nothing parked with this MDS
     emit(self, "MDS#" + std::to_string(st.self_id) + " at " + st.self_address + " became master");
+    journal_cluster_ca(self);  // the CA for every MDS (docs/security.md "Keys and certificates")
     // Proposals of earlier epochs still waiting lie above this epoch's first
     // entry (every index up to it is applied): they were cut from the log
     // when this MDS lost mastership and are never applied. Answered now.
