@@ -7,9 +7,19 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <chrono>
 #include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <stdexcept>
 
+#include "actors/common/handshake_limit.hpp"
 #include "protocol/caf_registration.hpp"
 
 namespace pstorage {
@@ -50,11 +60,117 @@ Fn real_ssl(const char* name) {
 }
 }  // namespace
 
+// Failed handshakes from one address (docs/security.md "Failed handshakes
+// from one address"; the rule is actors/common/handshake_limit.hpp). CAF 0.17
+// calls SSL_accept once per accepted connection (session::try_accept) and
+// drives the rest of the server's handshake through SSL_read. SSL_accept of
+// a refused address does no TLS work: it returns -1 with an error queued, so
+// CAF's handle_ssl_result gives up and closes the socket. A server-side
+// handshake step that fails is counted against the peer's address, except a
+// peer that closed before sending a byte (an honest client's TCP probe).
+// Runs on CAF's multiplexer thread; the limiter is under a mutex and the
+// functions touch no CAF object.
+namespace {
+template <class Fn>
+Fn ssl_fn(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, name));
+}
+
+struct limit_state {
+  std::mutex mu;
+  pstorage::security::handshake_limit limit;
+};
+limit_state& limits() {
+  static limit_state s;
+  return s;
+}
+std::chrono::nanoseconds steady_now() { return std::chrono::steady_clock::now().time_since_epoch(); }
+
+// The peer's address (no port): "" when it cannot be told.
+std::string peer_address(SSL* ssl) {
+  static auto get_fd = ssl_fn<int (*)(const SSL*)>("SSL_get_fd");
+  const int fd = get_fd ? get_fd(ssl) : -1;
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  if (fd < 0 || getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return {};
+  char host[INET6_ADDRSTRLEN] = "";
+  if (sa.ss_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&sa)->sin_addr, host, sizeof host);
+  else if (sa.ss_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr, host, sizeof host);
+  return host;
+}
+
+// The address is read once, when the connection is accepted, and kept with
+// the SSL object (ex_data, freed with it): a peer that resets the connection
+// leaves a socket getpeername() no longer answers for.
+void free_address(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<std::string*>(ptr); }
+int address_index() {
+  static const int idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr, nullptr, free_address);
+  return idx;
+}
+void remember_address(SSL* ssl, const std::string& addr) {
+  static auto set = ssl_fn<int (*)(SSL*, int, void*)>("SSL_set_ex_data");
+  static auto get = ssl_fn<void* (*)(const SSL*, int)>("SSL_get_ex_data");
+  if (!set || !get || address_index() < 0 || get(ssl, address_index())) return;
+  auto* copy = new std::string(addr);
+  if (set(ssl, address_index(), copy) != 1) delete copy;
+}
+std::string remembered_address(SSL* ssl) {
+  static auto get = ssl_fn<void* (*)(const SSL*, int)>("SSL_get_ex_data");
+  if (get && address_index() >= 0)
+    if (auto* a = static_cast<std::string*>(get(ssl, address_index()))) return *a;
+  return peer_address(ssl);
+}
+
+bool server_in_handshake(SSL* ssl) {
+  static auto is_server = ssl_fn<int (*)(const SSL*)>("SSL_is_server");
+  static auto finished = ssl_fn<int (*)(const SSL*)>("SSL_is_init_finished");
+  return is_server && finished && is_server(ssl) == 1 && finished(ssl) != 1;
+}
+
+int handshake_state(SSL* ssl) {
+  static auto get_state = ssl_fn<OSSL_HANDSHAKE_STATE (*)(const SSL*)>("SSL_get_state");
+  return get_state ? static_cast<int>(get_state(ssl)) : -1;
+}
+
+// After a server-side handshake step: count a failure against the address.
+int judge_step(SSL* ssl, int state_before, int ret) {
+  if (ret > 0) return ret;
+  static auto get_error = ssl_fn<int (*)(const SSL*, int)>("SSL_get_error");
+  if (!get_error) return ret;
+  const int err = get_error(ssl, ret);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return ret;
+  const unsigned long e = ERR_peek_error();
+  const bool closed = err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN ||
+                      (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+  if (closed && state_before == TLS_ST_BEFORE) return ret;  // closed before sending a byte: a TCP probe
+  std::string reason = "the peer closed the connection during the handshake";
+  if (e != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    reason = buf;
+  }
+  const auto addr = remembered_address(ssl);
+  if (addr.empty()) return ret;
+  std::optional<std::string> line;
+  {
+    auto& l = limits();
+    std::lock_guard<std::mutex> lock(l.mu);
+    line = l.limit.failed(addr, steady_now(), reason);
+  }
+  if (line) spdlog::warn("{}", *line);
+  return ret;
+}
+}  // namespace
+
 extern "C" {
 int SSL_read(SSL* ssl, void* buf, int num) {
   static auto real = real_ssl<int (*)(SSL*, void*, int)>("SSL_read");
   ERR_clear_error();
-  return real(ssl, buf, num);
+  if (!server_in_handshake(ssl)) return real(ssl, buf, num);
+  const int before = handshake_state(ssl);
+  return judge_step(ssl, before, real(ssl, buf, num));
 }
 int SSL_write(SSL* ssl, const void* buf, int num) {
   static auto real = real_ssl<int (*)(SSL*, const void*, int)>("SSL_write");
@@ -69,7 +185,23 @@ int SSL_connect(SSL* ssl) {
 int SSL_accept(SSL* ssl) {
   static auto real = real_ssl<int (*)(SSL*)>("SSL_accept");
   ERR_clear_error();
-  return real(ssl);
+  if (auto addr = peer_address(ssl); !addr.empty()) {
+    remember_address(ssl, addr);
+    std::string line;
+    bool refused;
+    {
+      auto& l = limits();
+      std::lock_guard<std::mutex> lock(l.mu);
+      refused = l.limit.refuse(addr, steady_now(), &line);
+    }
+    if (!line.empty()) spdlog::warn("{}", line);
+    if (refused) {
+      ERR_raise(ERR_LIB_SSL, ERR_R_OPERATION_FAIL);  // SSL_get_error: SSL_ERROR_SSL, CAF closes the socket
+      return -1;
+    }
+  }
+  const int before = handshake_state(ssl);
+  return judge_step(ssl, before, real(ssl));
 }
 }
 
