@@ -27,6 +27,7 @@
 
 #include "actors/mds/md_validate.hpp"
 #include "actors/mds/placement_candidates.hpp"
+#include "actors/mds/placement_domains.hpp"
 #include "actors/mds/mds_repair_state.hpp"
 #include "protocol/common.capnp.h"
 
@@ -51,6 +52,35 @@ std::vector<mds::placement_cs> repair_candidates(self_ptr self, const std::map<u
   auto& st = self->state;
   return mds::placement_candidates(
       st.registry, [&](uint32_t id) { return st.cs_handles.count(id) > 0; }, st.repair->wip.releasing, load);
+}
+
+// Rule 1 of placement_domains.hpp: the replica of `chunk` on `cs` gives way
+// to its replacement (does not occupy its failure domain) when it is a
+// move's source, on a CS being released by rm-cs, or has bad pages and is
+// kept only until replaced (bad_replicas).
+bool gives_way(self_ptr self, uint64_t chunk, uint32_t cs, std::optional<uint32_t> move_source = std::nullopt) {
+  auto& wip = self->state.repair->wip;
+  return (move_source && *move_source == cs) || wip.releasing.count(cs) || wip.bad_replicas.count({chunk, cs});
+}
+
+// The replicas on `css` of chunk `c` as the failure-domain rule sees them.
+std::vector<mds::domain_replica> domain_replicas(self_ptr self, const mds::chunk_info& c,
+                                                 const std::vector<uint32_t>& css,
+                                                 std::optional<uint32_t> move_source = std::nullopt) {
+  std::vector<mds::domain_replica> out;
+  for (auto cs : css) out.push_back({cs, cs_domain(self, c, cs), gives_way(self, c.id, cs, move_source)});
+  return out;
+}
+
+// Rule 3 of placement_domains.hpp on the chunk as recorded now (its copies
+// confirmed): the leaving replicas at the chunk's version whose failure
+// domain a staying replica holds. Dropped in the copy's hold.
+std::vector<uint32_t> displaced_now(self_ptr self, const mds::chunk_info& c,
+                                    std::optional<uint32_t> move_source = std::nullopt) {
+  std::vector<uint32_t> current;
+  for (auto& r : c.replicas)
+    if (r.version == c.version) current.push_back(r.cs);
+  return mds::displaced_replicas(domain_replicas(self, c, current, move_source), {});
 }
 
 // Best effort request to a CS; `done(ok)` always runs exactly once.
@@ -196,34 +226,33 @@ caf::behavior repair_job(caf::event_based_actor* self, std::shared_ptr<job_state
   };
 }
 
-// The replicas with bad pages kept for their good pages that can go now:
-// all of them once the chunk has its normal count of good replicas, and any
-// whose failure domain now holds a good one (its replacement). Called inside
-// the copy's hold on the chunk, so no chunk map shows a new copy next to a
-// bad one in its failure domain.
-std::vector<uint32_t> bad_to_retire(self_ptr self, uint64_t chunk) {
+// What goes in the copy's hold once it is confirmed, so no chunk map shows
+// a new copy next to the replica it replaces in one failure domain:
+//  * rule 3 of placement_domains.hpp: every leaving replica (bad pages, or
+//    on a CS being released by rm-cs) whose failure domain now holds a
+//    staying one — its replacement. Before this, a released CS's replica
+//    stayed next to its same-host replacement until evacuate dropped it, and
+//    for good when that CS went inactive first (pstorage-sim --seed 2
+//    --scenario data-ops with 9935a94's copy rule);
+//  * every replica with bad pages once the chunk has its normal count of
+//    good failure domains.
+std::vector<uint32_t> retire_after_copy(self_ptr self, uint64_t chunk) {
   auto& bad = self->state.repair->wip.bad_replicas;
   auto c = md(self).chunk_by_id(chunk);
   if (!c) return {};
   auto a = md(self).getattr(c->ino);
   if (!a) return {};
-  const auto cands = repair_candidates(self, {});
-  auto domain = [&](uint32_t cs) {
-    for (auto& p : cands)
-      if (p.cs_id == cs) return mds::domain_key(p, mds::level_of(a->repl.domain));
-    return std::string();
-  };
-  std::vector<uint32_t> bad_here;
+  std::vector<uint32_t> victims = displaced_now(self, *c);
   std::set<std::string> good_domains;
+  std::vector<uint32_t> bad_here;
   for (auto& r : c->replicas) {
     if (r.version != c->version) continue;
     if (bad.count({chunk, r.cs})) bad_here.push_back(r.cs);
-    else good_domains.insert(domain(r.cs));
+    else good_domains.insert(cs_domain(self, *c, r.cs));
   }
-  const bool healthy = good_domains.size() >= std::max<uint32_t>(1, a->repl.replicas_norm);
-  std::vector<uint32_t> victims;
-  for (auto cs : bad_here)
-    if (healthy || good_domains.count(domain(cs))) victims.push_back(cs);
+  if (good_domains.size() >= std::max<uint32_t>(1, a->repl.replicas_norm))
+    for (auto cs : bad_here)
+      if (std::find(victims.begin(), victims.end(), cs) == victims.end()) victims.push_back(cs);
   return victims;
 }
 
@@ -315,15 +344,14 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
       }
       // A holder that came back in the round (it had missed earlier rounds)
       // may sit in a target's failure domain: that copy is not made.
+      // Leaving holders give way (placement_domains.hpp rules 1, 2: a move's
+      // source, a replica with bad pages, a replica on a CS being released:
+      // the planner counted none of them); they go in this same hold once
+      // the copy is confirmed (rule 3: retire_after_copy, start_move).
       auto targets_now = std::make_shared<std::vector<uint32_t>>();
-      if (auto c = md(self).chunk_by_id(chunk)) {
-        std::set<std::string> held;
-        for (auto h : holders)  // replicas with bad pages give way (bad_to_retire), a move's source too
-          if (!self->state.repair->wip.bad_replicas.count({chunk, h}) && h != leaving)
-            held.insert(cs_domain(self, *c, h));
-        for (auto t : targets)
-          if (!held.count(cs_domain(self, *c, t))) targets_now->push_back(t);
-      }
+      if (auto c = md(self).chunk_by_id(chunk))
+        *targets_now = mds::allowed_targets(domain_replicas(self, *c, holders, leaving),
+                                            domain_replicas(self, *c, targets), true);
       if (targets_now->empty()) {
         mds::decision_context ctx;
         auto out = mds::validate_confirm_replicas(md(self), ctx, chunk, version, holders);
@@ -465,8 +493,12 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
   req.failure_domain = mds::level_of(c.attrs.domain);
   req.exclude = job.avoid_cs;
   req.path = "chunk " + std::to_string(job.chunk_id);
-  auto placed = mds::place_additional_replicas(repair_candidates(self, load), job.holders,
-                                               static_cast<uint32_t>(job.holders.size() + job.copies), req,
+  // The holders whose failure domains the copies avoid: the staying ones
+  // (placement_domains.hpp rule 1; the planner's live holders already leave
+  // out replicas being released or with bad pages).
+  const auto staying = mds::staying_replicas(domain_replicas(self, c.chunk, job.holders));
+  auto placed = mds::place_additional_replicas(repair_candidates(self, load), staying,
+                                               static_cast<uint32_t>(staying.size() + job.copies), req,
                                                rs.live.placement, st.rnd);
   if (!placed.ok || placed.chain.empty()) {
     spdlog::debug("repair of chunk {}: {}", job.chunk_id, placed.message);
@@ -485,9 +517,9 @@ void start_copy(self_ptr self, const repair::repair_job& job, const persistence:
   const uint64_t chunk = job.chunk_id;
   fenced_copy(self, chunk, placed.chain, job.sources,
               [self, chunk](bool confirmed, std::vector<uint32_t>, std::function<void()> release) {
-                // Replicas with bad pages whose replacement has landed go in
-                // the same hold (bad_to_retire).
-                auto victims = confirmed ? bad_to_retire(self, chunk) : std::vector<uint32_t>{};
+                // Leaving replicas whose replacement has landed go in the
+                // same hold (retire_after_copy).
+                auto victims = confirmed ? retire_after_copy(self, chunk) : std::vector<uint32_t>{};
                 if (victims.empty()) return release();
                 drop_in_round(self, chunk, victims, mds::drop_mode::keep_last_newest, std::nullopt, release,
                               [self, chunk](std::vector<uint32_t> gone) {
@@ -557,7 +589,14 @@ void start_move(self_ptr self, const repair::rebalance_move& mv) {
                   finished();
                   return release();
                 }
-                if (!source_may_go(self, chunk, mv)) {
+                // A source whose domain now holds its copy goes whatever
+                // else changed (placement_domains.hpp rule 3: a move between
+                // two disks of one host must not leave the pair).
+                auto c = md(self).chunk_by_id(chunk);
+                auto displaced = c ? displaced_now(self, *c, mv.from_cs) : std::vector<uint32_t>{};
+                const bool same_domain =
+                    std::find(displaced.begin(), displaced.end(), mv.from_cs) != displaced.end();
+                if (!same_domain && !source_may_go(self, chunk, mv)) {
                   spdlog::info("rebalance of chunk {}: the chunk changed meanwhile; its replica on CS#{} stays",
                                chunk, mv.from_cs);
                   finished();
@@ -570,11 +609,14 @@ void start_move(self_ptr self, const repair::rebalance_move& mv) {
                                 if (!gone.empty()) {
                                   ++self->state.repair->chunks_moved;
                                   note_moved_space(self, mv);
-                                  // A chunk just moved stays put for a while: fill
-                                  // figures lag the moves (heartbeats, deletes
+                                  // The replica just moved stays put for a while:
+                                  // fill figures lag the moves (heartbeats, deletes
                                   // still on their way), and moving it straight
-                                  // back would only bump its version again.
-                                  self->state.repair->move_retry_after[chunk] = self->clock().now() + move_cooldown;
+                                  // back would only bump its version again. The
+                                  // chunk's other replicas may move
+                                  // (rebalance_planner.hpp rule 7).
+                                  self->state.repair->move_pinned[chunk][mv.to_cs] =
+                                      self->clock().now() + move_cooldown;
                                 }
                                 finished();
                                 plan_repairs_pass(self, repair_progress_batch);
@@ -765,9 +807,17 @@ void rebalance_tick(self_ptr self, const repair::repair_plan& plan,
     const auto now = self->clock().now();
     for (auto it = rs.move_retry_after.begin(); it != rs.move_retry_after.end();)
       it = now >= it->second ? rs.move_retry_after.erase(it) : std::next(it);
-    for (size_t i = 0; i < chunks.size(); ++i)
-      if (!rs.move_retry_after.count(chunks[i].chunk.id))
-        view.chunks.push_back({views[i], chunks[i].attrs.tier, mds::level_of(chunks[i].attrs.domain)});
+    for (auto it = rs.move_pinned.begin(); it != rs.move_pinned.end();) {
+      for (auto p = it->second.begin(); p != it->second.end();)
+        p = now >= p->second ? it->second.erase(p) : std::next(p);
+      it = it->second.empty() ? rs.move_pinned.erase(it) : std::next(it);
+    }
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (rs.move_retry_after.count(chunks[i].chunk.id)) continue;
+      view.chunks.push_back({views[i], chunks[i].attrs.tier, mds::level_of(chunks[i].attrs.domain)});
+      if (auto p = rs.move_pinned.find(chunks[i].chunk.id); p != rs.move_pinned.end())
+        for (auto& [cs, until] : p->second) view.chunks.back().pinned.push_back(cs);
+    }
     moves = repair::plan_rebalance(view, cfg);
   }
   for (auto& mv : moves.moves)

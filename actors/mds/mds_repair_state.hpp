@@ -58,6 +58,9 @@ struct repair_state {
   uint64_t chunks_moved = 0;              // moves finished (source dropped)
   // Chunks whose move failed: not planned again before this time.
   std::map<uint64_t, caf::actor_clock::time_point> move_retry_after;
+  // Chunks just moved: the CSs moves put them on, whose replicas are no
+  // move's source before the time given (rebalance_planner.hpp rule 7).
+  std::map<uint64_t, std::map<uint32_t, caf::actor_clock::time_point>> move_pinned;
   repair::rebalance_tracker rebalance;
   std::set<uint32_t> force_dropped;       // rm-cs -f: replicas still to forget
   // Incremental repair (actors/repair/repair_queue.hpp; docs/scale.md): the

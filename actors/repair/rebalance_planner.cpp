@@ -1,6 +1,8 @@
 // rebalance_planner.cpp — see rebalance_planner.hpp for the contract.
 #include "actors/repair/rebalance_planner.hpp"
 
+#include "actors/mds/placement_domains.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -84,6 +86,11 @@ class planner {
     return false;
   }
 
+  // Rule 7.
+  static bool pinned(const rebalance_chunk& c, uint32_t cs) {
+    return std::find(c.pinned.begin(), c.pinned.end(), cs) != c.pinned.end();
+  }
+
   bool has_slot(const cs_model& m) const { return m.load < cfg_.max_jobs_per_cs; }
 
   // Placement's reserve rule on the projected free space.
@@ -102,10 +109,16 @@ class planner {
       if (r.cs_id != from) after.insert(mds::domain_key(cs, c.domain));
     }
     const auto target = mds::domain_key(*css_.at(to).cs, c.domain);
-    // Strict: the copy is a replica next to its source until the source is
-    // dropped (and for good if the move is cut short), so the target's
-    // domain must be new to the chunk, the source's included.
-    if (cfg_.placement.strict_failure_domain) return !before.count(target);
+    // Strict: placement_domains.hpp — the source gives way (rule 1), so the
+    // target's domain must hold no other replica; it may be the source's own
+    // (two disks of one host). The repair actor drops the source in the
+    // copy's hold (rule 3), so the pair never outlives the move.
+    if (cfg_.placement.strict_failure_domain) {
+      std::vector<mds::domain_replica> reps;
+      for (const auto& r : c.view.replicas)
+        reps.push_back({r.cs_id, mds::domain_key(*css_.at(r.cs_id).cs, c.domain), r.cs_id == from});
+      return !mds::allowed_targets(reps, {{to, target, false}}, true).empty();
+    }
     after.insert(target);
     return after.size() >= before.size();
   }
@@ -158,7 +171,7 @@ class planner {
       std::sort(replicas.begin(), replicas.end());
       for (uint32_t from : replicas) {
         const auto& s = css_.at(from);
-        if (s.cs->tier == c->tier || !has_slot(s)) continue;
+        if (s.cs->tier == c->tier || !has_slot(s) || pinned(*c, from)) continue;
         const cs_model* best = nullptr;
         for (const auto& [id, t] : css_)
           if (t.cs->tier == c->tier && target_ok(*c, from, t) && (!best || better_target(t, *best))) best = &t;
@@ -193,7 +206,7 @@ class planner {
       if (it == on_cs_.end()) continue;
       for (size_t i : it->second) {
         const auto* c = chunks_[i];
-        if (moved_.count(c->view.id) || c->tier != src->cs->tier) continue;
+        if (moved_.count(c->view.id) || c->tier != src->cs->tier || pinned(*c, from)) continue;
         const cs_model* to = nullptr;
         for (const auto* t : gaps)
           if (target_ok(*c, from, *t)) {

@@ -34,12 +34,16 @@
 //     moves planned before in this plan), both CSs have a job slot
 //     (load < max_jobs_per_cs, planned moves counted), and the replicas after
 //     the move keep the failure-domain rule at the chunk's level: strict =
-//     the target's domain holds none of the chunk's replicas, the source's
-//     included (the copy and its source are both replicas until the source
-//     is dropped, and stay so if the move is cut short: a move inside one
-//     domain would put two replicas there; found by pstorage-sim
-//     --scenario data-rebalance); advisory = no fewer distinct domains than
-//     before. Never two replicas on one CS.
+//     the target's domain holds none of the chunk's replicas other than the
+//     source (actors/mds/placement_domains.hpp rules 1, 2: the source gives
+//     way), so a move between two disks of one host is allowed when the
+//     chunk's other replicas are elsewhere (issue 15). The copy and its
+//     source coexist only inside the copy's hold: once the copy is
+//     confirmed the source is dropped in that hold, even if the chunk
+//     changed meanwhile (rule 3; before it, a cut-short move inside one
+//     domain left two replicas there: pstorage-sim --scenario
+//     data-rebalance); advisory = no fewer distinct domains than before.
+//     Never two replicas on one CS.
 //  4. tier_return first: a replica on a CS whose tier differs from the
 //     chunk's wanted tier moves to a CS of the wanted tier (chunks by id,
 //     replicas by CS id).
@@ -53,6 +57,10 @@
 //     movable is skipped for the rest of the plan.
 //  6. At most max_moves - running_moves moves; each uses one job slot on
 //     both CSs.
+//  7. A pinned replica (rebalance_chunk::pinned) is never a move's source;
+//     the chunk's other replicas may move. A cooldown of the whole chunk
+//     kept a CS's every replica in place once same-host moves had touched
+//     its chunks (pstorage-sim --seed 23 --scenario data-rebalance).
 #pragma once
 
 #include <cstdint>
@@ -72,6 +80,10 @@ struct rebalance_chunk {
   mds::chunk_view view;
   uint32_t tier = 0;                                  // the file's wanted tier
   mds::domain_level domain = mds::domain_level::host; // the file's failure domain
+  // Replicas a move just put here (the MDS's cooldown, fill figures lag the
+  // moves): never a move's source, so the chunk does not go straight back;
+  // its other replicas may still move (rule 7).
+  std::vector<uint32_t> pinned;
 };
 
 struct rebalance_config {

@@ -46,7 +46,8 @@ const std::vector<invariant_info>& invariants() {
       {"chunk-versions-monotone", "step", "checked (data-* scenarios, audited every virtual second)",
        "chunk versions never decrease, in the MDS's chunk map and on every CS disk (copies at v0 ignored)"},
       {"replica-domains-distinct", "step", "checked (data-* scenarios: every map a client gets + MDS audit)",
-       "never two replicas of one chunk on one CS or in one failure domain"},
+       "never two replicas of one chunk on one CS; at or below NORM never two in one failure domain, above NORM "
+       "(a copy next to the replica it replaces, until the drop in the same hold) still at least NORM domains"},
       {"no-write-on-blocked-chunk", "step", "checked (data-* scenarios: the chain of every acknowledged write)",
        "writes are never accepted on a blocked chunk"},
       {"replicas-restored", "final", "checked (data-* scenarios but data-disk-harsh: the MDS's map after settling, a shortfall again "

@@ -734,18 +734,33 @@ class harness {
           m_.raised.push_back({"chunk-versions-monotone", "the MDS's chunk " + std::to_string(c.id) + " went from v" +
                                                               std::to_string(seen) + " to v" + std::to_string(c.version)});
         seen = std::max<uint64_t>(seen, c.version);
-        if (c.replicas.size() > cw.attrs.replicas_norm) continue;  // surplus after repair, pending trim
+        // Replicas at the chunk's version (stale ones are garbage to delete)
+        // span at least min(count, NORM) failure domains. At or below NORM:
+        // all distinct. Above NORM a pair may share a domain — a copy and the
+        // replica it replaces between the copy's confirm and the drop in the
+        // same hold (a rebalance move, an rm-cs release into the released
+        // CS's own host: actors/mds/placement_domains.hpp rule 3), or a
+        // repair's surplus pending trim — but never so many that the chunk
+        // spans fewer than NORM domains.
         std::map<std::string, uint32_t> dom;
+        std::string shared;
+        uint32_t current = 0;
         for (auto& r : c.replicas) {
-          if (r.version != c.version) continue;  // stale (not confirmed at the chunk's version): garbage to delete
+          if (r.version != c.version) continue;
           auto d = domain_of(r.cs);
           if (d.empty()) continue;
+          ++current;
           auto [it, fresh] = dom.emplace(d, r.cs);
-          if (!fresh)
-            m_.raised.push_back({"replica-domains-distinct", "the MDS's chunk " + std::to_string(c.id) + " has replicas on CS#" +
-                                                                 std::to_string(it->second) + " and CS#" + std::to_string(r.cs) +
-                                                                 ", both in failure domain " + d});
+          if (!fresh && shared.empty())
+            shared = "CS#" + std::to_string(it->second) + " and CS#" + std::to_string(r.cs) + ", both in failure domain " + d;
         }
+        const uint32_t wanted = std::min<uint32_t>(current, cw.attrs.replicas_norm);
+        if (!shared.empty() && dom.size() >= wanted) count("data.audit.domain-pair-above-norm");
+        if (dom.size() < wanted)
+          m_.raised.push_back({"replica-domains-distinct", "the MDS's chunk " + std::to_string(c.id) + " has " +
+                                                               std::to_string(current) + " replicas (NORM " +
+                                                               std::to_string(cw.attrs.replicas_norm) + ") in " +
+                                                               std::to_string(dom.size()) + " failure domains: " + shared});
       }
     }
     for (size_t i = 0; i < nodes_.size(); ++i) {

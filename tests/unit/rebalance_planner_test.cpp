@@ -154,18 +154,32 @@ TEST_CASE("fill: never two replicas in one failure domain, never two on one CS")
   CHECK(p.moves[1].chunk_id == 101);
   CHECK(p.moves[1].to_cs == 3);
 
-  SUBCASE("strict: never to the source's own domain (source and copy coexist until the source goes)") {
+  SUBCASE("strict: a move between two disks of one host keeps the domain rule (issue 15)") {
+    // Before placement_domains.hpp the source's own domain was refused (the
+    // pair could outlive a cut-short move); the source now gives way and is
+    // dropped in the copy's hold.
     fixture g;
     g.cs(1, 80);
     g.cs(2, 5);
     g.cs(3, 40);
     g.find(2).host_id = "h1";  // the emptiest CS shares host h1 with the fullest
     g.chunk(100, {1, 3});
-    CHECK(g.plan().moves.empty());
-    g.cs(4, 10);
     auto q = g.plan();
     REQUIRE(q.moves.size() == 1);
-    CHECK(q.moves[0].to_cs == 4);
+    CHECK(q.moves[0].from_cs == 1);
+    CHECK(q.moves[0].to_cs == 2);
+    // Not when the other replica sits on that host: 1 -> 2 would double h3;
+    // the replica on 3 may go to 2 instead (within h3).
+    fixture h;
+    h.cs(1, 80);
+    h.cs(2, 5);
+    h.cs(3, 40);
+    h.find(2).host_id = "h3";  // CS 2 shares host h3 with CS 3
+    h.chunk(100, {1, 3});
+    auto r = h.plan();
+    REQUIRE(r.moves.size() == 1);
+    CHECK(r.moves[0].from_cs == 3);
+    CHECK(r.moves[0].to_cs == 2);
   }
   SUBCASE("rack level: a CS in another rack only") {
     fixture g;
@@ -358,4 +372,18 @@ TEST_CASE("deterministic: the same view gives the same moves") {
     CHECK(a.moves[i].from_cs == b.moves[i].from_cs);
     CHECK(a.moves[i].to_cs == b.moves[i].to_cs);
   }
+}
+
+TEST_CASE("rule 7: a replica just moved is no move's source; the chunk's other replicas still move") {
+  fixture f;
+  f.cs(1, 80);
+  f.cs(2, 60);
+  f.cs(3, 5);
+  f.chunk(100, {1, 2}).pinned = {1};  // a move just put chunk 100 on CS 1
+  auto p = f.plan();
+  REQUIRE(p.moves.size() == 1);
+  CHECK(p.moves[0].from_cs == 2);
+  CHECK(p.moves[0].to_cs == 3);
+  f.view.chunks.back().pinned = {1, 2};
+  CHECK(f.plan().moves.empty());
 }

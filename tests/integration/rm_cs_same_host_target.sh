@@ -8,15 +8,13 @@
 # holder fills the failure domain of every target" every 0.5 s, and the
 # removal never ended (seen in CI of 07da306). Needs root and /dev/fuse.
 #
-# PENDING (not run by ctest: tests/integration/CMakeLists.txt globs only the
-# scripts beside it). 9935a94 let that replica give way and this passed,
-# but the simulator then found chunk maps with two replicas in one failure
-# domain (data-ops seed 2: the released CS went inactive before its replica
-# was dropped, so the transient pair stayed), and 9935a94's copy rule was
-# reverted. Issue 15 asks for same-host moves that keep the domain rule;
-# this is the reproducer for that work. Run it by hand:
-#   PSTORAGE_BIN=build/bin bash tests/integration/pending/rm_cs_same_host_target.sh
-source "$(dirname "$0")/../lib.sh"
+# The rule now (actors/mds/placement_domains.hpp, issue 15): c's replica
+# gives way to its own replacement (rule 1) and is dropped in the copy's
+# hold once the copy to b is confirmed (rule 3), so no chunk keeps b and c
+# together. 9935a94 had only the first half and was reverted (65c9755): the
+# pair outlived the copy when c went inactive first (pstorage-sim --seed 2
+# --scenario data-ops).
+source "$(dirname "$0")/lib.sh"
 
 require_fuse rm_cs_same_host_target
 C=rmsh
@@ -53,4 +51,6 @@ grep -q "^CS#$V removed from the cluster$" <<<"$out" || fail "rm-cs --wait: no l
 j=$(stat_json)
 [ "$(jq '.chunks.healthy' <<<"$j")" = "$total" ] || fail "not all healthy after the removal: $(jq -c .chunks <<<"$j")"
 [ "$(timeout 60 md5sum < "$T/m1/data")" = "$(md5sum < "$T/data")" ] || fail "data differs after the removal"
+n=$(grep -c 'fills the failure domain of every target' "$T/mds.out" || true)
+[ "$n" = 0 ] || fail "$n copies not started for a failure domain the released replica filled"
 pass "rm-cs --wait CS#$V: its $held replicas moved to the other CS of its host; all healthy, data verifies"
