@@ -70,6 +70,10 @@ class invalidation_table {
   // The hold of the parked Watch is over: the (empty) answer, if parked.
   std::optional<batch> end_hold(const std::string& client);
   bool parked(const std::string& client) const;
+  // Whether `client` is a watching mount this table knows (its first Watch,
+  // or its first after being forgotten, finds it unknown: the master
+  // answers that one at once, so a new mount can hold listings at once).
+  bool knows(const std::string& client) const { return mounts_.count(client) != 0; }
 
   // See the contract. Returns the ticket id, and the clients to take() from.
   struct change {

@@ -95,7 +95,12 @@ caf::result<msg::mds_to_client_watch> handle_watch(self_ptr self, const msg::cli
     rp.deliver(watch_reply(self, {}));
   }
   auto now = steady_ns(self);
+  const bool first = !st.invalidations.knows(client);
   auto b = st.invalidations.watch(client, req->getAckedSeq(), now);
+  // A mount's first Watch is answered at once (empty): its directory cache
+  // is usable from then on (client/dir_cache.hpp), so a directory it makes
+  // right after mounting is held; its next Watch is parked as usual.
+  if (!b && first) b = st.invalidations.end_hold(client);
   settle(self);  // the acknowledgement may finish tickets
   if (b) return watch_reply(self, *b);
   auto rp = self->make_response_promise<msg::mds_to_client_watch>();

@@ -105,6 +105,7 @@ stale = 0
 for i in range(10):
     n = "k%02d" % i
     os.close(os.open(os.path.join(a, "k", n), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    os.listdir(os.path.join(a, "k"))    # held from here on even if the mkdir came before m3's first Watch answer
     os.stat(os.path.join(a, "k", n))
     os.chmod(os.path.join(b, "k", n), 0o600)
     stale += stat.S_IMODE(os.stat(os.path.join(a, "k", n)).st_mode) != 0o600

@@ -251,3 +251,16 @@ TEST_CASE("a watcher that also has the file open is queued once") {
   REQUIRE(a);
   CHECK(a->inos == std::vector<uint64_t>{40});
 }
+
+TEST_CASE("a mount's first Watch finds it unknown; the answer at once is empty and ends the hold") {
+  invalidation_table t(1 * s, 20 * s);
+  CHECK_FALSE(t.knows("A"));
+  CHECK_FALSE(t.watch("A", 0, 0));  // nothing to send: parked
+  CHECK(t.knows("A"));
+  auto b = t.end_hold("A");  // what the master answers at once for a first Watch
+  REQUIRE(b);
+  CHECK(b->inos.empty());
+  CHECK_FALSE(t.parked("A"));
+  t.forget("A");
+  CHECK_FALSE(t.knows("A"));
+}
