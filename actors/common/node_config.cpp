@@ -1,6 +1,7 @@
 #include "actors/common/node_config.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/timestamp.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <dlfcn.h>
@@ -20,6 +21,7 @@
 #include <stdexcept>
 
 #include "actors/common/handshake_limit.hpp"
+#include "actors/common/peer_revocation.hpp"
 #include "protocol/caf_registration.hpp"
 
 namespace pstorage {
@@ -101,25 +103,35 @@ std::string peer_address(SSL* ssl) {
   return host;
 }
 
-// The address is read once, when the connection is accepted, and kept with
-// the SSL object (ex_data, freed with it): a peer that resets the connection
-// leaves a socket getpeername() no longer answers for.
-void free_address(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<std::string*>(ptr); }
-int address_index() {
-  static const int idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr, nullptr, free_address);
+// What this file keeps with each SSL object (ex_data, freed with it): the
+// peer's address, read when the connection is accepted (a peer that resets
+// the connection leaves a socket getpeername() no longer answers for) or at
+// the first read or write of one we opened; and the revocation list
+// generation its peer certificate was last judged at.
+struct session_note {
+  std::string addr;
+  uint64_t judged = 0;
+  bool refused = false;
+};
+void free_note(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<session_note*>(ptr); }
+int note_index() {
+  static const int idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr, nullptr, free_note);
   return idx;
 }
-void remember_address(SSL* ssl, const std::string& addr) {
+session_note* note_of(SSL* ssl) {
   static auto set = ssl_fn<int (*)(SSL*, int, void*)>("SSL_set_ex_data");
   static auto get = ssl_fn<void* (*)(const SSL*, int)>("SSL_get_ex_data");
-  if (!set || !get || address_index() < 0 || get(ssl, address_index())) return;
-  auto* copy = new std::string(addr);
-  if (set(ssl, address_index(), copy) != 1) delete copy;
+  if (!set || !get || note_index() < 0) return nullptr;
+  if (auto* n = static_cast<session_note*>(get(ssl, note_index()))) return n;
+  auto* n = new session_note{peer_address(ssl)};
+  if (set(ssl, note_index(), n) != 1) {
+    delete n;
+    return nullptr;
+  }
+  return n;
 }
 std::string remembered_address(SSL* ssl) {
-  static auto get = ssl_fn<void* (*)(const SSL*, int)>("SSL_get_ex_data");
-  if (get && address_index() >= 0)
-    if (auto* a = static_cast<std::string*>(get(ssl, address_index()))) return *a;
+  if (auto* n = note_of(ssl); n && !n->addr.empty()) return n->addr;
   return peer_address(ssl);
 }
 
@@ -162,31 +174,68 @@ int judge_step(SSL* ssl, int state_before, int ret) {
   if (line) spdlog::warn("{}", *line);
   return ret;
 }
+// An open session whose peer's host was revoked since it was last judged
+// (docs/security.md "Revocation"): the call fails with an error queued, so
+// CAF's handle_ssl_result gives up and its broker closes the connection.
+// Judged again only when the list's generation moved (an atomic load per
+// call otherwise); handshakes in progress are the verify callback's.
+bool session_revoked(SSL* ssl) {
+  const uint64_t gen = pstorage::security::tls_gate::generation();
+  if (gen == 0) return false;
+  auto* note = note_of(ssl);
+  if (!note) return false;
+  if (!note->refused) {
+    if (note->judged == gen) return false;
+    static auto finished = ssl_fn<int (*)(const SSL*)>("SSL_is_init_finished");
+    if (!finished || finished(ssl) != 1) return false;
+    note->judged = gen;
+    auto why = pstorage::security::session_refusal(ssl);
+    if (!why) return false;
+    note->refused = true;
+    static auto is_server = ssl_fn<int (*)(const SSL*)>("SSL_is_server");
+    const bool accepted = is_server && is_server(ssl) == 1;
+    spdlog::warn("revocation: closing the open TLS connection {} {}: {}", accepted ? "from" : "to",
+                 note->addr.empty() ? std::string("?") : note->addr, *why);
+  }
+  ERR_raise(ERR_LIB_SSL, ERR_R_OPERATION_FAIL);
+  return true;
+}
+// A handshake this process began, ended by the peer's alert
+// certificate_revoked: our own host is revoked (peer_revocation.hpp).
+int note_alert(SSL* ssl, int ret) {
+  if (ret > 0) return ret;
+  const unsigned long e = ERR_peek_error();
+  if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED) {
+    static auto is_server = ssl_fn<int (*)(const SSL*)>("SSL_is_server");
+    if (is_server && is_server(ssl) != 1) pstorage::security::tls_gate::note_revoked_by_peer(remembered_address(ssl));
+  }
+  return ret;
+}
 }  // namespace
 
 extern "C" {
 int SSL_read(SSL* ssl, void* buf, int num) {
   static auto real = real_ssl<int (*)(SSL*, void*, int)>("SSL_read");
   ERR_clear_error();
-  if (!server_in_handshake(ssl)) return real(ssl, buf, num);
+  if (!server_in_handshake(ssl)) return session_revoked(ssl) ? -1 : note_alert(ssl, real(ssl, buf, num));
   const int before = handshake_state(ssl);
   return judge_step(ssl, before, real(ssl, buf, num));
 }
 int SSL_write(SSL* ssl, const void* buf, int num) {
   static auto real = real_ssl<int (*)(SSL*, const void*, int)>("SSL_write");
   ERR_clear_error();
+  if (session_revoked(ssl)) return -1;
   return real(ssl, buf, num);
 }
 int SSL_connect(SSL* ssl) {
   static auto real = real_ssl<int (*)(SSL*)>("SSL_connect");
   ERR_clear_error();
-  return real(ssl);
+  return note_alert(ssl, real(ssl));
 }
 int SSL_accept(SSL* ssl) {
   static auto real = real_ssl<int (*)(SSL*)>("SSL_accept");
   ERR_clear_error();
-  if (auto addr = peer_address(ssl); !addr.empty()) {
-    remember_address(ssl, addr);
+  if (auto addr = remembered_address(ssl); !addr.empty()) {
     std::string line;
     bool refused;
     {
@@ -211,6 +260,11 @@ void node_config::use_tls(const std::string& cert_file, const std::string& key_f
   if (cert_file.empty() || key_file.empty() || ca_file.empty())
     throw std::logic_error("use_tls needs a certificate, a key and a CA file (never anonymous TLS)");
   load<caf::openssl::manager>();
+  // BASP heartbeats every second on every connection: each open session
+  // reads and writes at least that often, so one of a host revoked since is
+  // judged and closed within about a second even when idle (session_revoked
+  // above; docs/security.md "Revocation"). No connection timeout comes with it.
+  set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
   openssl_certificate = cert_file;
   openssl_key = key_file;
   openssl_cafile = ca_file;

@@ -1,6 +1,7 @@
 // peer_revocation.cpp — peer_revocation.hpp.
 #include "actors/common/peer_revocation.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,8 @@ struct gate_state {
   std::mutex mu;
   snapshot revoked = std::make_shared<const std::set<std::string>>();
   uint64_t generation = 0;
+  std::atomic<uint64_t> published{0};  // = generation, read without the lock (every TLS read and write)
+  std::string revoked_by;  // the first peer that refused our certificate as revoked
   std::string hold;  // while generation == 0: why accepted handshakes are refused ("" = no hold)
   std::map<std::tuple<std::string, std::string, std::string>, refusal> refusals;
 };
@@ -67,17 +70,14 @@ bool set_revoked(const std::set<std::string>& host_ids) {
   if (g.generation != 0 && *g.revoked == host_ids) return false;
   g.revoked = std::move(next);
   ++g.generation;
+  g.published.store(g.generation, std::memory_order_release);
   g.hold.clear();
   return true;
 }
 
 std::set<std::string> revoked() { return *current(); }
 
-uint64_t generation() {
-  auto& g = gate();
-  std::lock_guard<std::mutex> lock(g.mu);
-  return g.generation;
-}
+uint64_t generation() { return gate().published.load(std::memory_order_acquire); }
 
 void hold_accepted_until_set(const std::string& why) {
   auto& g = gate();
@@ -115,6 +115,18 @@ void note_refusal(const peer_certificate& peer, const std::string& reason, const
   r.reason = reason;
   r.where = where;
   ++r.count;
+}
+
+void note_revoked_by_peer(const std::string& where) {
+  auto& g = gate();
+  std::lock_guard<std::mutex> lock(g.mu);
+  if (g.revoked_by.empty()) g.revoked_by = where.empty() ? "a peer" : where;
+}
+
+std::string revoked_by_peer() {
+  auto& g = gate();
+  std::lock_guard<std::mutex> lock(g.mu);
+  return g.revoked_by;
 }
 
 std::vector<refusal> take_refusals() {

@@ -24,10 +24,13 @@
 //   - The gate holds one list per process, an immutable snapshot swapped
 //     whole (the verify callback runs on CAF's multiplexer thread or the
 //     connecting thread; the list is set from an actor), with a generation
-//     that moves on every change. Only new handshakes are judged: open
-//     connections are never closed from outside their CAF broker; the actors
-//     drop a revoked host's sessions themselves (the MDS forgets its CSs and
-//     refuses their registration by host id).
+//     that moves on every change. New handshakes are judged by the verify
+//     callback; open connections are judged again at their next TLS read or
+//     write after the generation moved (node_config.cpp's SSL_read/SSL_write,
+//     session_refusal below), and one of a revoked host fails that call, so
+//     CAF closes it from inside its own broker. With TLS, CAF's BASP
+//     heartbeat (1 s, node_config::use_tls) makes every connection read and
+//     write at least that often.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +71,11 @@ revoke_verdict judge_revoke_request(const std::string& host_id, bool force,
 // tls_verify.cpp installs the verify callback; calling install_tls_verify()
 // (a no-op) from a process that sets the list links it in.
 void install_tls_verify();
+
+// An established TLS session (an SSL*, opaque here): the refusal of its
+// peer's certificate by the gate's list, or nullopt. tls_verify.cpp.
+std::optional<std::string> session_refusal(void* ssl);
+
 namespace tls_gate {
 // Replaces the list; moves the generation on when it differs. Returns true
 // when it changed.
@@ -86,6 +94,12 @@ bool active();
 std::optional<std::string> judge(const peer_certificate& peer, bool accepted = false);
 // A refusal by the TLS glue: counted per (host id, reason) until taken.
 void note_refusal(const peer_certificate& peer, const std::string& reason, const std::string& where);
+// A peer refused this process's own certificate as revoked (the TLS alert
+// certificate_revoked ended a handshake this process began): `where` names
+// the peer. The CS stops on it (its host is revoked: nothing will accept it).
+void note_revoked_by_peer(const std::string& where);
+// "" while no peer did; else the first such peer.
+std::string revoked_by_peer();
 struct refusal {
   std::string host_id, common_name, reason, where;
   uint64_t count = 0;

@@ -115,6 +115,18 @@ int verify_peer(int preverify_ok, X509_STORE_CTX* ctx) {
 }
 
 }  // namespace
+
+std::optional<std::string> session_refusal(void* handle) {
+  static auto get_peer = ssl_fn<X509* (*)(const SSL*)>("SSL_get1_peer_certificate", RTLD_DEFAULT);
+  auto* ssl = static_cast<SSL*>(handle);
+  if (!ssl || !get_peer) return std::nullopt;
+  X509* cert = get_peer(ssl);
+  if (!cert) return std::nullopt;  // none: a TLS session of this cluster always has one (verified)
+  peer_certificate peer{subject_entry(cert, NID_commonName), subject_entry(cert, NID_serialNumber)};
+  X509_free(cert);
+  return tls_gate::judge(peer);
+}
+
 }  // namespace pstorage::security
 
 extern "C" void SSL_CTX_set_verify(SSL_CTX* ctx, int mode, SSL_verify_cb cb) {

@@ -1144,6 +1144,12 @@ cs_api spawn_cs(caf::actor_system& sys, cs_deps deps) {
                     do_register(self);
                   },
                   [self](caf::error& err) {
+                    // Refused as revoked in the TLS handshake: nothing of this
+                    // cluster will accept this host again (docs/security.md "Revocation").
+                    if (auto by = security::tls_gate::revoked_by_peer(); !by.empty())
+                      return fatal(self, "this host's certificate is revoked: " + by +
+                                             " refused it (pstorage revoke-node); a host that must come back needs "
+                                             "a new host id and auth-node");
                     spdlog::warn("cannot reach the MDS: {}; retrying", self->system().render(err));
                     schedule_connect(self);
                   });
