@@ -331,6 +331,19 @@ void fenced_copy(self_ptr self, uint64_t chunk, std::vector<uint32_t> targets, s
       self->state.repair->wip.copying.erase(chunk);
       then(false, {}, release);
     };
+    // placement_domains.hpp rule 4: no fence (no version bump) for a copy
+    // that no target can take, judged on the holders the round will ask.
+    if (auto c = md(self).chunk_by_id(chunk)) {
+      const uint32_t newest = mds::newest_replica_version(*c).value_or(0);
+      std::vector<uint32_t> asked;
+      for (auto& r : c->replicas) {
+        auto* e = self->state.registry.find(r.cs);  // active and connected: sure to be asked, likely to answer
+        if (r.version == newest && e && e->status == mds::cs_status::active && self->state.cs_handles.count(r.cs))
+          asked.push_back(r.cs);
+      }
+      if (!mds::copy_may_start(domain_replicas(self, *c, asked, leaving), domain_replicas(self, *c, targets), true))
+        return abandon("a replica fills the failure domain of every target (not fenced: the version stays)");
+    }
     mds::decision_context ctx;
     auto fence = mds::validate_fence_chunk(md(self), ctx, chunk);
     if (!fence) return abandon(fence.error().message);

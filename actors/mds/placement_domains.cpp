@@ -32,6 +32,11 @@ std::vector<uint32_t> allowed_targets(const std::vector<domain_replica>& replica
   return out;
 }
 
+bool copy_may_start(const std::vector<domain_replica>& replicas, const std::vector<domain_replica>& targets,
+                    bool strict) {
+  return !allowed_targets(replicas, targets, strict).empty();
+}
+
 std::vector<uint32_t> displaced_replicas(const std::vector<domain_replica>& replicas,
                                          const std::vector<domain_replica>& copies) {
   std::set<std::string> kept = occupied_domains(replicas);

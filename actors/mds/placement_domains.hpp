@@ -35,6 +35,13 @@
 //     replica-domains-distinct says exactly this, docs/simulator.md).
 //     Displacing needs no NORM count: the staying replica in that domain is
 //     what protects the domain.
+//  4. A copy starts only if rule 2 leaves it a target among the replicas
+//     the fence round is sure to ask (those at the newest recorded version
+//     on active, connected CSs): fencing bumps the chunk's version, and a copy
+//     refused after the fence bumped it for nothing, every 0.5 s for as
+//     long as no target was legal (issue 15: "copy attempts that cannot
+//     start still bump the chunk version"). The check after the fence stays
+//     (a lagging holder may come back in the round).
 #pragma once
 
 #include <cstdint>
@@ -61,6 +68,10 @@ std::vector<uint32_t> staying_replicas(const std::vector<domain_replica>& replic
 // `leaving` is ignored.
 std::vector<uint32_t> allowed_targets(const std::vector<domain_replica>& replicas,
                                       const std::vector<domain_replica>& targets, bool strict);
+
+// Rule 4: whether a copy to `targets` may be started (fenced) at all.
+bool copy_may_start(const std::vector<domain_replica>& replicas, const std::vector<domain_replica>& targets,
+                    bool strict);
 
 // Rule 3: the leaving replicas to drop in the same hold once `copies` have
 // landed (`replicas`: the chunk's replicas at its version, copies excluded).

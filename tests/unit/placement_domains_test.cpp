@@ -79,3 +79,17 @@ TEST_CASE("after the release completes no two replicas share a domain") {
   CHECK(domains.size() == after.size());
   CHECK(after.size() == 2);
 }
+
+TEST_CASE("rule 4: a copy no target can take is not started (no fence, no version bump)") {
+  // Counted as occupying (a staying replica of host2 next to the target):
+  // the copy may not start, so the chunk is not fenced for nothing.
+  std::vector<domain_replica> full{rep(1, "h1"), rep(3, "h2")};
+  CHECK_FALSE(copy_may_start(full, {rep(2, "h2")}, true));
+  CHECK_FALSE(copy_may_start(full, {}, true));
+  CHECK_FALSE(copy_may_start(full, {rep(1, "h1")}, false));  // a holder is never a target
+  // The released replica gives way: it may.
+  std::vector<domain_replica> releasing{rep(1, "h1"), rep(3, "h2", true)};
+  CHECK(copy_may_start(releasing, {rep(2, "h2")}, true));
+  // One legal target among several is enough.
+  CHECK(copy_may_start(full, {rep(2, "h2"), rep(4, "h4")}, true));
+}
