@@ -6,6 +6,7 @@
 // answers it (NOT_FOUND: no CS 0) without changing anything; an MDS that
 // knows no master yet holds it until the election is decided, so no answer
 // within probe_timeout means "no master here yet".
+#include "actors/common/peer_revocation.hpp"
 #include "actors/common/transport.hpp"
 #include "actors/common/mds_locator.hpp"
 
@@ -54,6 +55,11 @@ mds_locator_api spawn_remote_mds_locator(caf::actor_system& sys, std::vector<end
             auto svc = mds_locate::service_endpoint(*e);
             auto h = transport::remote_actor<mds_api>(sys, svc.host, svc.port);
             if (!h) {
+              // Refused as revoked in the handshake: no other MDS accepts
+              // this host either (docs/security.md "Revocation").
+              if (auto by = security::tls_gate::revoked_by_peer(); !by.empty())
+                return caf::make_error(caf::sec::cannot_connect_to_node,
+                                       "this host's certificate is revoked: " + by + " refused it");
               search.on_failure(*e, sys.render(h.error()));
               continue;
             }
