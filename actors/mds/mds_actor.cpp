@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 
+#include "actors/common/peer_revocation.hpp"
 #include "actors/mds/mds_auth.hpp"
 #include "actors/mds/mds_state.hpp"
 #include "persistence/journal_store.hpp"
@@ -428,6 +429,15 @@ caf::result<Resp> for_master(self_ptr self, const Req& m, Handler handler) {
 using namespace mds_impl;
 
 mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
+  // md.db's revocation list into this process's TLS gate before the daemon
+  // publishes anything (the first tick, 500 ms on, would leave the gate
+  // empty until then: docs/security.md "Revocation").
+  if (deps.md) {
+    std::set<std::string> ids;
+    for (auto& r : deps.md->revoked_hosts()) ids.insert(r.host_id);
+    security::install_tls_verify();
+    security::tls_gate::set_revoked(ids);
+  }
   return sys.spawn([deps](self_ptr self) -> mds_api::behavior_type {
     auto& st = self->state;
     st.deps = deps;
