@@ -106,7 +106,11 @@ struct repair_job {
   uint32_t copies = 0;               // replicate: new copies (== sources.size())
   std::vector<uint32_t> sources;     // replicate: copy i reads from sources[i]
   std::vector<uint32_t> delete_from; // delete kinds: CSs whose replica goes
-  std::vector<uint32_t> holders;     // CSs with a live replica (failure domains in use)
+  // CSs with a live replica: the failure domains in use. Replicas being
+  // released by rm-cs or with bad pages are not live, so they give way to
+  // their replacement (actors/mds/placement_domains.hpp rule 1, which the
+  // repair actor applies to these holders and again after the fence).
+  std::vector<uint32_t> holders;
   std::vector<uint32_t> avoid_cs;    // every CS with a replica at the chunk's version (or a copy under way): never a target
   std::string reason;
 };
