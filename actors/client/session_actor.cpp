@@ -262,8 +262,18 @@ struct session::impl {
         std::lock_guard<std::mutex> g(mds_m);
         if (master_hint == hint) master_hint.clear();
       }
+      // A peer refused this host's certificate as revoked (tls_gate): no
+      // other MDS will take it either; stop searching (as the MDS locator does).
+      if (!security::tls_gate::revoked_by_peer().empty()) break;
     }
-    err = "cannot reach any MDS of cluster '" + o.cluster + "':" + search.report();
+    if (auto by = security::tls_gate::revoked_by_peer(); !by.empty()) {
+      err = "this host's certificate is revoked: " + by +
+            " refused it (pstorage revoke-node); every request fails with EIO; if that was a mistake, run auth-node"
+            " on this host again and mount again";
+      static std::atomic<bool> said{false};
+      if (!said.exchange(true)) log_line(err);
+    } else
+      err = "cannot reach any MDS of cluster '" + o.cluster + "':" + search.report();
     return std::nullopt;
   }
 
@@ -380,6 +390,8 @@ struct session::impl {
         }
       }
       if (aborting) err = aborted_text;
+      // Revoked (mds_handle's err says so): no MDS will take this host again.
+      if (!security::tls_gate::revoked_by_peer().empty()) return std::nullopt;
       if (aborting || !patient || clock_type::now() + backoff_delay(attempt) > deadline) return std::nullopt;
       if (!pause(backoff_delay(attempt))) {
         err = aborted_text;

@@ -43,6 +43,11 @@ still_open() { comm -12 <(printf '%s\n' "$BEFORE") <(conns "$PID_m3") | grep -q 
 all_closed() { ! still_open; }
 wait_until 5 all_closed || fail "host3's mount still holds connections opened before the revocation after 5 s: $(comm -12 <(printf '%s\n' "$BEFORE") <(conns "$PID_m3") | tr '\n' ' ')"
 closed_ms=$(ms_since "$t0")
+# A request of the revoked mount now needs a new connection: refused, and the
+# mount says why (its certificate is revoked), not "cannot reach any MDS".
+timeout 20 touch "$T/m3/after-revocation" 2>/dev/null && fail "host3's mount created a file after its revocation"
+wait_until 10 grep -q "certificate is revoked" "$T/m3.out" \
+  || fail "host3's mount does not say its certificate is revoked: $(tail -3 "$T/m3.out")"
 # Stop the revoked mount now: its reconnections fail their handshakes and
 # count against 127.0.0.1, the address every process of this test shares
 # ("Failed handshakes from one address").
