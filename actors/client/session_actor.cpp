@@ -1128,12 +1128,8 @@ struct session::impl {
       {  // the cluster's revoked hosts (docs/security.md "Revocation"): this mount's TLS gate
         std::set<std::string> ids;
         for (auto h : d->getRevokedHosts()) ids.insert(h.cStr());
-        security::install_tls_verify();
-        if (security::tls_gate::set_revoked(ids) && !ids.empty())
-          log_line("revocation: TLS handshakes presenting a certificate of " + std::to_string(ids.size()) +
-                   " revoked host(s) are refused");
-        for (auto& r : security::tls_gate::take_refusals())
-          log_line("revocation: refused " + std::to_string(r.count) + " TLS handshake(s), " + r.where + ": " + r.reason);
+        if (auto line = security::install_revocation_list(ids)) log_line(*line);
+        for (auto& r : security::tls_gate::take_refusals()) log_line(security::tls_gate::refusal_line(r));
       }
     }
   }

@@ -139,4 +139,9 @@ std::vector<refusal> take_refusals() {
 }
 
 }  // namespace tls_gate
+
+std::string tls_gate::refusal_line(const refusal& r) {
+  return "revocation: refused " + std::to_string(r.count) + " TLS handshake(s), " + r.where + ": " + r.reason;
+}
+
 }  // namespace pstorage::security

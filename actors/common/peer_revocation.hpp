@@ -107,6 +107,14 @@ struct refusal {
 // The refusals since the last call (the actor logs them, the master makes an
 // event of them).
 std::vector<refusal> take_refusals();
+// The log line of one taken refusal (every role logs refusals in these words).
+std::string refusal_line(const refusal& r);
 }  // namespace tls_gate
+
+// A revocation list received (the MDS's md.db, a CS's registration or
+// heartbeat answer, a mount's Watch answer) into this process's TLS gate,
+// with the TLS verify glue linked in: the one way every role installs it.
+// Returns the line to log when the list changed and is not empty.
+std::optional<std::string> install_revocation_list(const std::set<std::string>& host_ids);
 
 }  // namespace pstorage::security

@@ -40,6 +40,15 @@ namespace pstorage::security {
 
 void install_tls_verify() {}  // linking this file in is the installation
 
+// Here, not in peer_revocation.cpp: a process that installs a list links this
+// file (the TLS glue) in; the gate alone does not.
+std::optional<std::string> install_revocation_list(const std::set<std::string>& host_ids) {
+  if (!tls_gate::set_revoked(host_ids) || host_ids.empty()) return std::nullopt;
+  std::string list;
+  for (auto& h : host_ids) list += (list.empty() ? "" : ", ") + h;
+  return "revocation: TLS handshakes presenting a certificate of host " + list + " are refused";
+}
+
 namespace {
 
 template <class Fn>

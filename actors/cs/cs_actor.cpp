@@ -213,14 +213,8 @@ void find_master(self_ptr self, const std::string& why) {
 void learn_revoked(capnp::List<capnp::Text>::Reader list) {
   std::set<std::string> ids;
   for (auto h : list) ids.insert(h.cStr());
-  security::install_tls_verify();
-  if (security::tls_gate::set_revoked(ids) && !ids.empty()) {
-    std::string text;
-    for (auto& h : ids) text += (text.empty() ? "" : ", ") + h;
-    spdlog::info("revocation: TLS handshakes presenting a certificate of host {} are refused", text);
-  }
-  for (auto& r : security::tls_gate::take_refusals())
-    spdlog::warn("revocation: refused {} TLS handshake(s), {}: {}", r.count, r.where, r.reason);
+  if (auto line = security::install_revocation_list(ids)) spdlog::info("{}", *line);
+  for (auto& r : security::tls_gate::take_refusals()) spdlog::warn("{}", security::tls_gate::refusal_line(r));
 }
 
 void do_register(self_ptr self) {

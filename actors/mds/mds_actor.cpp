@@ -435,8 +435,7 @@ mds_api spawn_mds(caf::actor_system& sys, mds_deps deps) {
   if (deps.md) {
     std::set<std::string> ids;
     for (auto& r : deps.md->revoked_hosts()) ids.insert(r.host_id);
-    security::install_tls_verify();
-    security::tls_gate::set_revoked(ids);
+    if (auto line = security::install_revocation_list(ids)) spdlog::info("{}", *line);
   }
   return sys.spawn([deps](self_ptr self) -> mds_api::behavior_type {
     auto& st = self->state;

@@ -358,12 +358,7 @@ void load_revoked(self_ptr self) {
   if (st.revoked_loaded && ids == st.revoked) return;
   st.revoked = std::move(ids);
   st.revoked_loaded = true;
-  security::install_tls_verify();
-  if (security::tls_gate::set_revoked(st.revoked) && !st.revoked.empty()) {
-    std::string list;
-    for (auto& h : st.revoked) list += (list.empty() ? "" : ", ") + h;
-    spdlog::info("revocation: TLS handshakes presenting a certificate of host {} are refused", list);
-  }
+  if (auto line = security::install_revocation_list(st.revoked)) spdlog::info("{}", *line);
 }
 
 // The serving master: every CS of a revoked host offline at once (an event
@@ -405,7 +400,7 @@ void revocation_tick(self_ptr self) {
   load_revoked(self);
   drop_revoked_css(self);
   for (auto& r : security::tls_gate::take_refusals()) {
-    spdlog::warn("revocation: refused {} TLS handshake(s), {}: {}", r.count, r.where, r.reason);
+    spdlog::warn("{}", security::tls_gate::refusal_line(r));
     if (serving(self))
       emit_once(self, "TLS connection of revoked host " +  // no address: one event a minute per host
                           (r.host_id.empty() ? std::string("(a certificate without host id)") : r.host_id) + " refused");

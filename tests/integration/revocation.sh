@@ -114,7 +114,7 @@ done
 wait_until 10 grep -q "revocation: TLS handshakes presenting a certificate of host $V_ID are refused" "$T/cs1.out" \
   || fail "CS1 did not learn the list: $(tail -3 "$T/cs1.out")"
 # The mount too (from its Watch answers): its gate judges the CSs it connects to.
-wait_until 10 grep -q "revocation: TLS handshakes presenting a certificate of 1 revoked host(s) are refused" "$T/m1.out" \
+wait_until 10 grep -q "revocation: TLS handshakes presenting a certificate of host $V_ID are refused" "$T/m1.out" \
   || fail "host1's mount did not learn the list: $(tail -3 "$T/m1.out")"
 rc=0
 PSTORAGE_CLUSTER=$C PSTORAGE_CONFIG_DIR="$T/host4" timeout 20 "$BIN/pstorage-hostile-peer" "$CS1ADDR" read 1 1 0 16 \
